@@ -1,0 +1,1 @@
+"""The platform-neutral core: domain rules, conversations, commands and texts."""

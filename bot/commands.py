@@ -1,0 +1,152 @@
+"""The `/mentoring` commands: parsing, authorization, the nearest usage for a typo, and dispatch."""
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import coordinator, volunteer
+from bot.context import Ctx
+from bot.i18n import Tr
+from bot.topics import N_
+from bot.ui import Fields, Outcome, Reply, Text, message
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    run: Callable[[Ctx, list[str]], Outcome]
+    coordinators_only: bool = False
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("help", "help", N_("what you can do"), lambda ctx, args: help_reply(ctx)),
+        Command("join", "join", N_("join the programme as a mentor or mentee"), volunteer.join),
+        Command("profile", "profile", N_("see and edit your profile"), volunteer.profile),
+        Command("pause", "pause [until DATE]", N_("take a break, until a date if you like"), volunteer.pause),
+        Command("resume", "resume", N_("come back after a pause"), volunteer.resume),
+        Command("leave", "leave", N_("leave the programme"), volunteer.leave),
+        Command("export-my-data", "export-my-data", N_("get a copy of your data"), volunteer.export),
+        Command("delete-my-data", "delete-my-data", N_("erase all your data"), volunteer.delete),
+        Command("language", "language en|fr", N_("choose your language"), volunteer.language),
+        Command(
+            "program",
+            "program | program new NAME | program set KEY VALUE",
+            N_("show, create or configure the programme"),
+            coordinator.program,
+            True,
+        ),
+        Command(
+            "announce", "announce #channel", N_("post the call for volunteers in a channel"), coordinator.announce, True
+        ),
+        Command(
+            "volunteers", "volunteers", N_("count volunteers by role, topic and status"), coordinator.volunteers, True
+        ),
+        Command(
+            "coordinators",
+            "coordinators add|remove @person",
+            N_("name or remove coordinators"),
+            coordinator.coordinators,
+            True,
+        ),
+    )
+}
+ALIASES = {
+    "aide": "help",
+    "rejoindre": "join",
+    "profil": "profile",
+    "reprendre": "resume",
+    "quitter": "leave",
+    "langue": "language",
+    "programme": "program",
+    "annoncer": "announce",
+    "volontaires": "volunteers",
+    "coordinateurs": "coordinators",
+    "?": "help",
+}
+
+
+def lookup(word: str) -> Command | None:
+    word = word.lower()
+    return COMMANDS.get(ALIASES.get(word, word))
+
+
+def run(ctx: Ctx, text: str) -> Outcome:
+    """Run one command line, as typed after `/mentoring` or to the bot."""
+    words = text.split()
+    if not words:
+        return help_reply(ctx)
+    command = lookup(words[0])
+    if command is None:
+        return unknown(ctx, words[0])
+    if command.coordinators_only and not ctx.is_coordinator:
+        return Outcome(
+            [
+                Reply(
+                    message(
+                        Text(
+                            ctx.tr(
+                                "Sorry, `{command}` is for the programme's coordinators. "
+                                "Type `help` to see what you can do.",
+                                command=command.name,
+                            )
+                        )
+                    )
+                )
+            ]
+        )
+    return command.run(ctx, words[1:])
+
+
+def unknown(ctx: Ctx, word: str) -> Outcome:
+    names = [c.name for c in visible(ctx)] + [a for a, n in ALIASES.items() if lookup(n) in visible(ctx)]
+    near = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.5)
+    if not near:
+        help_blocks = help_reply(ctx).replies[0].message.blocks
+        return Outcome([Reply(message(Text(ctx.tr("I don't know “{word}”.", word=word[:40])), *help_blocks))])
+    command = lookup(near[0])
+    assert command is not None
+    return Outcome(
+        [
+            Reply(
+                message(
+                    Text(
+                        ctx.tr(
+                            "I don't know “{word}”. Did you mean `{command}`?\nUsage: `/mentoring {usage}`",
+                            word=word[:40],
+                            command=command.name,
+                            usage=command.usage,
+                        )
+                    )
+                )
+            )
+        ]
+    )
+
+
+def visible(ctx: Ctx) -> list[Command]:
+    return [c for c in COMMANDS.values() if ctx.is_coordinator or not c.coordinators_only]
+
+
+def help_reply(ctx: Ctx) -> Outcome:
+    tr: Tr = ctx.tr
+    lines = [(f"`{c.usage}`", tr(c.summary)) for c in visible(ctx)]
+    return Outcome(
+        [
+            Reply(
+                message(
+                    Text(
+                        tr(
+                            "*Passerelle* runs the reverse-mentoring programme *{programme}*. "
+                            "Type `/mentoring` followed by:",
+                            programme=ctx.programme.name,
+                        )
+                    ),
+                    Fields(tuple(lines)),
+                )
+            )
+        ]
+    )

@@ -1,0 +1,75 @@
+"""The Home tab: each person's status and buttons; coordinators also see enrolment figures."""
+
+from bot.context import Ctx
+from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
+from bot.volunteer import status_name
+from storage import queries
+
+
+def build_home(ctx: Ctx) -> Message:
+    tr = ctx.tr
+    assert ctx.programme.id is not None and ctx.person.id is not None
+    blocks: list[Header | Text | Fields | Buttons] = [Header(ctx.programme.name)]
+    enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+    join = Button(tr("Join the programme"), "cmd", "join", style="primary")
+    if enrollment is None:
+        blocks += [
+            Text(
+                tr(
+                    "Reverse mentoring pairs colleagues early in their career with senior managers, one "
+                    "hour a month. Join as a mentor to share what you master, or as a mentee to learn."
+                )
+            ),
+            Buttons((join,)),
+        ]
+    elif enrollment.status == "onboarding":
+        blocks += [
+            Text(tr("You have started to join; a few questions are left.")),
+            Buttons((Button(tr("Continue"), "cmd", "join", style="primary"),)),
+        ]
+    elif enrollment.status == "left":
+        blocks += [Text(tr("You have left the programme.")), Buttons((join,))]
+    else:
+        role = tr("Mentor") if enrollment.role == "mentor" else tr("Mentee")
+        pause_or_resume = (
+            Button(tr("Resume"), "cmd", "resume", style="primary")
+            if enrollment.status == "paused"
+            else Button(tr("Pause"), "cmd", "pause")
+        )
+        blocks += [
+            Text(tr("You take part as *{role}* · {status}", role=role, status=status_name(ctx, enrollment))),
+            Buttons(
+                (
+                    Button(tr("Edit my profile"), "profile.edit"),
+                    pause_or_resume,
+                    Button(tr("Leave"), "cmd", "leave", style="danger"),
+                )
+            ),
+        ]
+    if ctx.is_coordinator:
+        blocks += _figures(ctx)
+    return message(*blocks)
+
+
+def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
+    tr = ctx.tr
+    assert ctx.programme.id is not None
+    counts = queries.count_enrollments(ctx.session, ctx.workspace_id, ctx.programme.id)
+
+    def total(role: str | None = None, *statuses: str) -> int:
+        return sum(n for (r, s), n in counts.items() if (role is None or r == role) and s in statuses)
+
+    active = ("ready", "matched")
+    return [
+        Header(tr("Enrolment")),
+        Fields(
+            (
+                (tr("Mentors ready"), str(total("mentor", *active))),
+                (tr("Mentees ready"), str(total("mentee", *active))),
+                (tr("Onboarding"), str(total(None, "onboarding"))),
+                (tr("On pause"), str(total(None, "paused"))),
+                (tr("Left"), str(total(None, "left"))),
+            )
+        ),
+        Text(tr("Topics and details: `/mentoring volunteers`.")),
+    ]

@@ -1,0 +1,258 @@
+"""The onboarding questions: what each asks, which answers it offers, how it reads a typed or pressed answer."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.context import Ctx
+from bot.i18n import Tr
+from bot.parse import (
+    fold,
+    parse_choice,
+    parse_choices,
+    parse_languages,
+    parse_mention,
+    parse_number,
+    parse_timezone,
+)
+from bot.topics import N_, topic_label, topic_names
+
+Kind = Literal["one", "many", "text", "person", "timezone"]
+Options = list[tuple[str, str, tuple[str, ...]]]  # value, label, other names people type
+SKIP_WORDS = {"skip", "none", "no", "nobody", "passer", "aucun", "personne", "non", "-"}
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    kind: Kind
+    prompt: Callable[[Tr, dict[str, Any]], str]
+    options: Callable[[Ctx, dict[str, Any]], Options] = lambda ctx, draft: []
+    optional: bool = False
+    numeric: bool = False
+    max_length: int = 100
+
+
+def _fixed(*choices: tuple[str, str, tuple[str, ...]]) -> Callable[[Ctx, dict[str, Any]], Options]:
+    return lambda ctx, draft: [(value, ctx.tr(label), (label, *names)) for value, label, names in choices]
+
+
+def _topics(ctx: Ctx, draft: dict[str, Any]) -> Options:
+    return [(key, topic_label(key, ctx.tr), topic_names(key)) for key in ctx.programme.topics]
+
+
+LANGUAGES = ("en", "fr", "es", "de", "it", "pt", "nl", "ar")
+
+
+def _languages(ctx: Ctx, draft: dict[str, Any]) -> Options:
+    from babel import Locale
+
+    names = Locale(ctx.tr.locale).languages
+    chosen = [code for code in draft.get("languages", []) if code not in LANGUAGES]
+    return [(code, names.get(code, code).capitalize(), (code,)) for code in (*LANGUAGES, *chosen)]
+
+
+def _role_prompt(tr: Tr, draft: dict[str, Any]) -> str:
+    return tr(
+        "Which role is yours?\n• *Mentor*: earlier in your career, you share what you master.\n"
+        "• *Mentee*: a senior manager, you learn from a younger colleague."
+    )
+
+
+QUESTIONS: dict[str, Question] = {
+    question.key: question
+    for question in (
+        Question(
+            "role",
+            "one",
+            _role_prompt,
+            _fixed(
+                ("mentor", N_("Mentor"), ("junior", "share", "partager")),
+                ("mentee", N_("Mentee"), ("mentore", "mentoree", "senior", "learn", "apprendre")),
+            ),
+        ),
+        Question(
+            "topics",
+            "many",
+            lambda tr, d: (
+                tr("Which topics could you share? Choose all that apply.")
+                if d.get("role") == "mentor"
+                else tr("What would you like to learn? Choose all that apply.")
+            ),
+            _topics,
+        ),
+        Question(
+            "career_stage",
+            "one",
+            lambda tr, d: tr("Where are you in your career?"),
+            _fixed(
+                ("1", N_("1 · Early career"), ("early", "debut", "junior")),
+                ("2", N_("2 · Established"), ("established", "confirme")),
+                ("3", N_("3 · Experienced or team lead"), ("experienced", "lead", "experimente")),
+                ("4", N_("4 · Senior manager"), ("manager", "senior", "cadre")),
+                ("5", N_("5 · Executive"), ("executive", "director", "dirigeant", "directeur", "exec")),
+            ),
+            numeric=True,
+        ),
+        Question("department", "text", lambda tr, d: tr("Which department or team are you in?")),
+        Question(
+            "manager",
+            "person",
+            lambda tr, d: tr(
+                "Who is your manager? We only use this to never pair you within your reporting "
+                "line. Pick them, or skip."
+            ),
+            optional=True,
+        ),
+        Question(
+            "languages",
+            "many",
+            lambda tr, d: tr("Which languages could your sessions be in? Choose all that apply."),
+            _languages,
+        ),
+        Question("site", "text", lambda tr, d: tr("Which site or city do you work from? (“Remote” is fine.)")),
+        Question(
+            "format",
+            "one",
+            lambda tr, d: tr("How would you like to meet?"),
+            _fixed(
+                ("in_person", N_("In person"), ("person", "presentiel", "face to face", "sur place")),
+                ("video", N_("By video"), ("video", "visio", "online", "remote", "distance")),
+                ("either", N_("Either"), ("both", "any", "les deux", "peu importe", "indifferent")),
+            ),
+        ),
+        Question("timezone", "timezone", lambda tr, d: tr("Which time zone are you in?")),
+        Question(
+            "windows",
+            "many",
+            lambda tr, d: tr("When do you prefer to meet? Choose all that suit you."),
+            _fixed(
+                ("morning", N_("Morning"), ("matin", "am")),
+                ("lunch", N_("Lunchtime"), ("lunch", "midi", "dejeuner", "noon")),
+                ("afternoon", N_("Afternoon"), ("apres-midi", "apres midi", "pm")),
+            ),
+        ),
+        Question(
+            "hope",
+            "text",
+            lambda tr, d: tr(
+                "In one sentence, what do you hope to get from this programme? Your partner will read it."
+            ),
+            max_length=300,
+        ),
+        Question(
+            "style_plan",
+            "one",
+            lambda tr, d: tr("Do you prefer sessions that are…"),
+            _fixed(
+                ("structured", N_("Structured, with an agenda"), ("agenda", "structure", "planned")),
+                ("free", N_("Free-flowing"), ("free", "libre", "informal", "spontaneous")),
+            ),
+        ),
+        Question(
+            "style_learning",
+            "one",
+            lambda tr, d: tr("And do you prefer…"),
+            _fixed(
+                ("hands_on", N_("Hands-on: trying things together"), ("hands on", "practice", "pratique")),
+                ("discussion", N_("Discussion and exchange"), ("talk", "echange", "discussion")),
+            ),
+        ),
+        Question(
+            "capacity",
+            "one",
+            lambda tr, d: tr("How many mentees could you take on?"),
+            _fixed(("1", N_("One"), ("1",)), ("2", N_("Two"), ("2",)), ("3", N_("Three"), ("3",))),
+            numeric=True,
+        ),
+    )
+}
+MENTOR_LEVELS = _fixed(
+    ("1", N_("Comfortable"), ("ok", "a l'aise", "basic")),
+    ("2", N_("Confident"), ("good", "bon", "solid")),
+    ("3", N_("Expert"), ("expert", "pro", "very")),
+)
+MENTEE_LEVELS = _fixed(
+    ("1", N_("Nice to have"), ("bonus", "would be nice", "low")),
+    ("2", N_("Important"), ("medium", "matters")),
+    ("3", N_("A must"), ("must", "essential", "indispensable", "high", "essentiel")),
+)
+
+
+def level_question(draft: dict[str, Any], index: int, tr: Tr, programme_topics: list[str]) -> Question:
+    """The level of one chosen topic: expertise for mentors, priority for mentees."""
+    topic = topic_label(draft["topics"][index], tr)
+    if draft.get("role") == "mentor":
+        return Question(
+            f"level:{index}",
+            "one",
+            lambda t, d: t("How well do you know *{topic}*?", topic=topic),
+            MENTOR_LEVELS,
+            numeric=True,
+        )
+    return Question(
+        f"level:{index}",
+        "one",
+        lambda t, d: t("How much does *{topic}* matter to you?", topic=topic),
+        MENTEE_LEVELS,
+        numeric=True,
+    )
+
+
+def read_text(question: Question, ctx: Ctx, draft: dict[str, Any], text: str) -> Any:
+    """The answer a typed text gives to the question, or None if it gives none."""
+    options = question.options(ctx, draft)
+    pairs = [(value, (label, *names)) for value, label, names in options]
+    if question.kind == "one":
+        chosen = parse_choice(text, pairs)
+        if chosen is None and question.numeric:
+            number = parse_number(text, 1, len(options))
+            chosen = str(number) if number is not None else None
+        return chosen
+    if question.kind == "many":
+        if question.key == "languages":
+            return parse_languages(text) or parse_choices(text, pairs)
+        return parse_choices(text, pairs)
+    if question.kind == "person":
+        if fold(text) in SKIP_WORDS:
+            return ""
+        return parse_mention(text)
+    if question.kind == "timezone":
+        return parse_timezone(text)
+    cleaned = " ".join(text.split())
+    if not 2 <= len(cleaned) <= question.max_length:
+        return None
+    return cleaned
+
+
+def read_pressed(question: Question, ctx: Ctx, draft: dict[str, Any], values: list[str]) -> Any:
+    """The answer a pressed button or picked menu item gives, checked against what was offered."""
+    offered = {value for value, _, _ in question.options(ctx, draft)}
+    if question.kind == "many":
+        chosen = [value for value in values if value in offered]
+        return chosen if chosen and len(chosen) == len(values) else None
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if question.kind == "one":
+        return value if value in offered else None
+    if question.kind == "person":
+        return value if value == "" or parse_mention(value) == value else None
+    if question.kind == "timezone":
+        return parse_timezone(value)
+    return None
+
+
+def hint(question: Question, tr: Tr) -> str:
+    """Why an answer was not understood, and how to give one."""
+    if question.kind == "one":
+        return tr("Please pick one of the options, or type its name or number.")
+    if question.kind == "many":
+        if question.key == "languages":
+            return tr("Pick the languages, or type them, for example “French and English”.")
+        return tr("Pick one or more options, or type them, for example “1 3” or their names separated by commas.")
+    if question.kind == "person":
+        return tr("Pick your manager in the menu, mention them with @, or type “skip”.")
+    if question.kind == "timezone":
+        return tr("Type a time zone such as “Europe/Paris”, or a big city near you, such as “London”.")
+    return tr("Please answer in a few words (at most {n} characters).", n=question.max_length)

@@ -1,0 +1,271 @@
+"""Lenient parsers of what people type: "oui", "2 mentees", "French and English", "1er décembre"…
+
+Each returns None when it cannot understand, never raises.
+"""
+
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from datetime import date, time
+from functools import cache
+
+from babel import Locale
+
+YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "agree",
+    "i agree",
+    "of course",
+    "oui",
+    "o",
+    "ouais",
+    "d'accord",
+    "daccord",
+    "j'accepte",
+    "accepte",
+    "bien sur",
+    "volontiers",
+    "confirm",
+    "confirmer",
+    "go",
+}
+NO = {"no", "n", "nope", "not really", "no thanks", "non", "non merci", "pas vraiment", "refuse", "decline"}
+NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "premier": 1,
+    "premiere": 1,
+    "deuxieme": 2,
+    "troisieme": 3,
+    "none": 0,
+    "aucun": 0,
+    "aucune": 0,
+}
+SEPARATORS = re.compile(r"\s*(?:,|;|/|\+|&|\n|\band\b|\bet\b|\bor\b|\bou\b|\bplus\b)\s*")
+MAX_INPUT = 2000
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and extra spaces removed: 'Français ' → 'francais'."""
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_INPUT])
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("’", "'").lower()
+    return " ".join(re.sub(r"[!?.…]+$", "", plain.strip()).split())
+
+
+def parse_yes_no(text: str) -> bool | None:
+    folded = fold(text)
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    return None
+
+
+def parse_number(text: str, low: int, high: int) -> int | None:
+    """The one whole number in the text, in words or digits, if it lies in [low, high]."""
+    folded = fold(text)
+    found = [int(d) for d in re.findall(r"(?<![\d.])\d{1,6}(?![\d.])", folded)]
+    found += [NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", folded) if w in NUMBER_WORDS]
+    if len(set(found)) != 1:
+        return None
+    value = found[0]
+    return value if low <= value <= high else None
+
+
+def split_list(text: str) -> list[str]:
+    """'French and English', 'fr, en', 'AI / social networks' → the parts."""
+    return [part for part in SEPARATORS.split(fold(text)) if part]
+
+
+def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str | None:
+    """One option from its number (1-based), its value or any of its labels, or a unique prefix of one."""
+    folded = fold(text)
+    if not folded:
+        return None
+    if folded.isdigit():
+        index = int(folded)
+        return options[index - 1][0] if 1 <= index <= len(options) else None
+    names = [(value, {fold(value), *(fold(label) for label in labels)}) for value, labels in options]
+    for value, words in names:
+        if folded in words:
+            return value
+    starts = {value for value, words in names if any(w.startswith(folded) for w in words)}
+    if len(starts) == 1 and len(folded) >= 2:
+        return starts.pop()
+    inside = {value for value, words in names if any(folded in w or w in folded for w in words if len(w) > 2)}
+    return inside.pop() if len(inside) == 1 else None
+
+
+def parse_choices(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> list[str] | None:
+    """Several options, each as parse_choice understands it; numbers may be separated by spaces ('1 3')."""
+    folded = fold(text)
+    if re.fullmatch(r"\d+(?:[\s,;]+\d+)*", folded):
+        parts = re.split(r"[\s,;]+", folded)
+    else:
+        whole = parse_choice(folded, options)
+        if whole is not None and not SEPARATORS.search(folded):
+            return [whole]
+        parts = split_list(folded)
+    chosen: list[str] = []
+    for part in parts:
+        value = parse_choice(part, options)
+        if value is None:
+            return None
+        if value not in chosen:
+            chosen.append(value)
+    return chosen or None
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """Every way to name a language in English or French ('french', 'francais', 'fr') → its ISO 639-1 code."""
+    names: dict[str, str] = {}
+    for locale in ("en", "fr"):
+        for code, name in Locale(locale).languages.items():
+            if len(code) == 2:
+                names.setdefault(fold(name), code)
+                names.setdefault(code, code)
+    names.update({"anglais": "en", "english": "en", "francais": "fr", "french": "fr"})
+    return names
+
+
+def language_codes() -> set[str]:
+    return set(_language_names().values())
+
+
+def parse_languages(text: str) -> list[str] | None:
+    """'French and English', 'fr;en', 'anglais, espagnol' → ['fr', 'en'] in the order given."""
+    names = _language_names()
+    codes: list[str] = []
+    for part in split_list(text):
+        code = names.get(part) or names.get(part.removesuffix("s"))
+        if code is None:
+            return None
+        if code not in codes:
+            codes.append(code)
+    return codes or None
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """IANA names by their folded form and by their city ('paris' → 'Europe/Paris')."""
+    zones: dict[str, str] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        zones[fold(name)] = name
+        city = fold(name.rsplit("/", 1)[-1].replace("_", " "))
+        zones.setdefault(city, name)
+    return zones
+
+
+def parse_timezone(text: str) -> str | None:
+    folded = fold(text)
+    if not folded:
+        return None
+    zones = _zones()
+    return zones.get(folded) or zones.get(folded.replace(" ", "_"))
+
+
+@cache
+def _months() -> dict[str, int]:
+    months: dict[str, int] = {}
+    for locale in ("en", "fr"):
+        for width in ("wide", "abbreviated"):
+            for number, name in Locale(locale).months["format"][width].items():
+                months[fold(name).rstrip(".")] = number
+    return months
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """ISO '2026-12-01', day first '01/12/2026' or '1/12', '1 December', '1er décembre 2026', 'December 1'.
+
+    A date without a year is the next one to come.
+    """
+    folded = fold(text).replace("1er", "1")
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", folded):
+            return date.fromisoformat(folded)
+        numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?", folded)
+        if numeric:
+            day, month, year = numeric.groups()
+            return _dated(int(day), int(month), year, today)
+        words = re.fullmatch(r"(?:(\d{1,2}) ([a-z.]+)|([a-z.]+) (\d{1,2}))(?:,? (\d{4}))?", folded)
+        if words:
+            day_text = words.group(1) or words.group(4)
+            month_text = (words.group(2) or words.group(3)).rstrip(".")
+            month_number = _months().get(month_text)
+            if month_number is None:
+                return None
+            return _dated(int(day_text), month_number, words.group(5), today)
+    except ValueError:
+        return None
+    return None
+
+
+def _dated(day: int, month: int, year: str | None, today: date) -> date:
+    if year is None:
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    return date(full_year, month, day)
+
+
+def parse_time(text: str) -> time | None:
+    """'18:00', '18h', '6pm', '9h30' → a time of day."""
+    folded = fold(text).replace(" ", "")
+    match = re.fullmatch(r"(\d{1,2})(?:[:h](\d{2})?)?(am|pm)?", folded)
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_mention(text: str) -> str | None:
+    """A platform user id from '<@U123>', '<@U123|ana>', '@U123' or 'U123'."""
+    match = re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{5,})", text.strip())
+    if not match:
+        return None
+    return match.group(1) or match.group(2)
+
+
+def parse_channel(text: str) -> str | None:
+    """A channel id from '<#C123|general>', '<#C123>' or 'C123'."""
+    match = re.fullmatch(r"<#([A-Z0-9]+)(?:\|[^>]*)?>|([CG][A-Z0-9]{5,})", text.strip())
+    if not match:
+        return None
+    return match.group(1) or match.group(2)

@@ -1,0 +1,16 @@
+"""Small helpers to answer: a text to the caller, or a command's usage after what was wrong."""
+
+from typing import Literal
+
+from bot.context import Ctx
+from bot.ui import Block, Outcome, Reply, Text, message
+
+
+def say(*blocks: Block | str, to: Literal["caller", "dm"] = "caller", refresh_home: bool = False) -> Outcome:
+    shown = tuple(Text(b) if isinstance(b, str) else b for b in blocks)
+    return Outcome([Reply(message(*shown), to=to)], refresh_home=refresh_home)
+
+
+def usage(ctx: Ctx, line: str, why: str = "") -> Outcome:
+    text = ctx.tr("Usage: `/mentoring {usage}`", usage=line)
+    return say(f"{why}\n{text}" if why else text)

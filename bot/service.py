@@ -1,0 +1,131 @@
+"""The core's entry points: one session per input, the context built, the rule dispatched, one commit."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import commands, volunteer
+from bot.actor import Actor
+from bot.context import Ctx
+from bot.home import build_home
+from bot.i18n import normalize_locale, translator
+from bot.onboarding import flow
+from bot.replies import say
+from bot.topics import DEFAULT_TOPICS
+from bot.ui import Message, Outcome
+from storage import queries
+from storage.db import session as open_session
+from storage.models import Programme, Workspace
+
+DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
+
+
+class Passerelle:
+    """The platform-neutral bot. Channels turn their payloads into these calls and render what comes back."""
+
+    def __init__(self, engine: Engine, *, coordinators: frozenset[str] = frozenset(), locale: str = "en") -> None:
+        self.engine = engine
+        self.founders = coordinators
+        self.locale = normalize_locale(locale) or "en"
+
+    def said(self, actor: Actor, text: str, now: datetime, delivery_id: str | None = None) -> Outcome:
+        """A message typed to the bot in a direct chat."""
+        with self._context(actor, now) as ctx:
+            if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
+                return Outcome()
+            if flow.active(ctx):
+                return flow.on_text(ctx, text)
+            words = text.split()
+            if words and commands.lookup(words[0].lstrip("/")):
+                return commands.run(ctx, text.lstrip("/"))
+            if not _enrolled(ctx):
+                return flow.start(ctx)
+            return commands.help_reply(ctx)
+
+    def command(self, actor: Actor, text: str, now: datetime) -> Outcome:
+        """`/mentoring …`; the text after the command word."""
+        with self._context(actor, now) as ctx:
+            return commands.run(ctx, text)
+
+    def pressed(self, actor: Actor, action: str, values: list[str], now: datetime) -> Outcome:
+        """A button, menu, checkbox or date picked in a message or the Home tab."""
+        with self._context(actor, now) as ctx:
+            return self._press(ctx, action, values)
+
+    def home(self, actor: Actor, now: datetime) -> Message:
+        with self._context(actor, now) as ctx:
+            return build_home(ctx)
+
+    def tick(self, now: datetime) -> None:
+        """Periodic work: pauses that reached their date end; old delivery ids are forgotten."""
+        with open_session(self.engine) as session:
+            queries.end_pauses(session, now.date(), now)
+            queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
+            session.commit()
+
+    def _press(self, ctx: Ctx, action: str, values: list[str]) -> Outcome:
+        if action.startswith("onb."):
+            return flow.on_press(ctx, action, values)
+        simple: dict[str, Callable[[Ctx], Outcome]] = {
+            "join": flow.start,
+            "profile.edit": flow.edit,
+            "data.delete": lambda c: volunteer.delete(c, []),
+            "data.delete.confirm": volunteer.confirm_delete,
+            "data.delete.cancel": lambda c: say(c.tr("Nothing was erased.")),
+        }
+        if action in simple:
+            return simple[action](ctx)
+        if action == "cmd" and values and commands.lookup(values[0]):
+            return commands.run(ctx, values[0])
+        return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
+
+    @contextmanager
+    def _context(self, actor: Actor, now: datetime) -> Iterator[Ctx]:
+        with open_session(self.engine) as session:
+            workspace = queries.get_or_add_workspace(session, actor.platform, actor.workspace, now)
+            assert workspace.id is not None
+            person = queries.get_or_add_person(session, workspace.id, actor.user_id, now)
+            person.display_name = actor.name or person.display_name
+            person.platform_locale = actor.locale or person.platform_locale
+            person.timezone = actor.timezone or person.timezone
+            if actor.user_id in self.founders:
+                person.is_coordinator = True
+            programme = queries.current_programme(session, workspace.id) or self._first_programme(
+                session, workspace, now
+            )
+            locale = person.chosen_locale or normalize_locale(person.platform_locale) or programme.locale
+            yield Ctx(
+                session=session,
+                workspace=workspace,
+                person=person,
+                programme=programme,
+                tr=translator(locale),
+                now=now,
+                is_coordinator=person.is_coordinator,
+                founders=self.founders,
+            )
+            session.commit()
+
+    def _first_programme(self, session: Session, workspace: Workspace, now: datetime) -> Programme:
+        """A workspace gets a programme with the default catalogue as soon as anyone talks to the bot."""
+        name = translator(self.locale)("Reverse mentoring")
+        assert workspace.id is not None
+        programme = Programme(
+            workspace_id=workspace.id,
+            name=name,
+            topics=list(DEFAULT_TOPICS),
+            locale=self.locale,
+            created_at=now,
+        )
+        session.add(programme)
+        session.flush()
+        return programme
+
+
+def _enrolled(ctx: Ctx) -> bool:
+    assert ctx.programme.id is not None and ctx.person.id is not None
+    enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+    return enrollment is not None and enrollment.status != "left"

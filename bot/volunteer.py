@@ -1,0 +1,192 @@
+"""What every person may do: join, see their profile, pause, resume, leave, export or erase their data."""
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.context import Ctx
+from bot.i18n import LOCALES, translator
+from bot.onboarding import flow
+from bot.onboarding.summary import summary_fields
+from bot.parse import fold, parse_date
+from bot.replies import say, usage
+from bot.ui import Button, Buttons, Outcome
+from storage import queries
+from storage.models import Enrollment
+
+UNTIL = {"until", "jusqu'au", "jusqu'a", "jusquau", "au", "till", "to"}
+CHUNK = 2800  # under Slack's 3,000 characters per text block
+
+
+def join(ctx: Ctx, args: list[str]) -> Outcome:
+    outcome = flow.start(ctx)
+    outcome.replies[:0] = say(ctx.tr("Let's continue in our direct messages.")).replies
+    return outcome
+
+
+def profile(ctx: Ctx, args: list[str]) -> Outcome:
+    enrollment = _enrollment(ctx)
+    if enrollment is None:
+        return _not_enrolled(ctx)
+    return say(
+        ctx.tr(
+            "Your profile in *{programme}* · status: *{status}*",
+            programme=ctx.programme.name,
+            status=status_name(ctx, enrollment),
+        ),
+        *summary_fields(ctx, enrollment.answers),
+        Buttons((Button(ctx.tr("Edit my profile"), "profile.edit"),)),
+    )
+
+
+def pause(ctx: Ctx, args: list[str]) -> Outcome:
+    enrollment = _enrollment(ctx)
+    if enrollment is None:
+        return _not_enrolled(ctx)
+    until: date | None = None
+    if args:
+        words = args[1:] if fold(args[0]) in UNTIL else args
+        until = parse_date(" ".join(words), ctx.now.date())
+        if until is None:
+            return usage(
+                ctx,
+                "pause [until DATE]",
+                ctx.tr(
+                    "I could not read “{date}” as a date; try 2027-01-15 or 15/01/2027.",
+                    date=" ".join(words)[:40],
+                ),
+            )
+        if until <= ctx.now.date():
+            return usage(ctx, "pause [until DATE]", ctx.tr("That date has passed; give a date to come."))
+    enrollment.status, enrollment.paused_until, enrollment.updated_at = "paused", until, ctx.now
+    if until:
+        text = ctx.tr(
+            "You are on pause until {date}. I will not write to you about the programme until then.",
+            date=until.isoformat(),
+        )
+    else:
+        text = ctx.tr("You are on pause. Type `resume` when you want to come back.")
+    return say(text, refresh_home=True)
+
+
+def resume(ctx: Ctx, args: list[str]) -> Outcome:
+    enrollment = _enrollment(ctx)
+    if enrollment is None:
+        return _not_enrolled(ctx)
+    if enrollment.status != "paused":
+        return say(ctx.tr("You are not on pause: your status is *{status}*.", status=status_name(ctx, enrollment)))
+    enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, ctx.now
+    return say(ctx.tr("Welcome back! You are on the list for the next matching."), refresh_home=True)
+
+
+def leave(ctx: Ctx, args: list[str]) -> Outcome:
+    enrollment = _enrollment(ctx)
+    if enrollment is None or enrollment.status == "left":
+        return _not_enrolled(ctx)
+    if flow.active(ctx):
+        flow.stop(ctx)
+    if enrollment.status == "onboarding":
+        ctx.session.delete(enrollment)
+        return say(ctx.tr("You have left. Nothing you answered was kept."), refresh_home=True)
+    enrollment.status, enrollment.paused_until, enrollment.updated_at = "left", None, ctx.now
+    return say(
+        ctx.tr(
+            "You have left *{programme}*. Thank you for taking part! Your profile is kept in case you come "
+            "back; erase it whenever you like.",
+            programme=ctx.programme.name,
+        ),
+        Buttons((Button(ctx.tr("Erase my data"), "data.delete", style="danger"),)),
+        refresh_home=True,
+    )
+
+
+def export(ctx: Ctx, args: list[str]) -> Outcome:
+    """Everything stored about the caller, as JSON, to them only."""
+    document = json.dumps(personal_data(ctx), ensure_ascii=False, indent=1, default=str)
+    chunks = [document[i : i + CHUNK] for i in range(0, len(document), CHUNK)]
+    return say(ctx.tr("Here is everything Passerelle stores about you:"), *(f"```{c}```" for c in chunks))
+
+
+def personal_data(ctx: Ctx) -> dict[str, Any]:
+    person = ctx.person
+    assert person.id is not None
+    conversation = queries.get_conversation(ctx.session, ctx.workspace_id, person.id)
+    programmes = {p.id: p.name for p in queries.programmes(ctx.session, ctx.workspace_id)}
+    return {
+        "person": {
+            "user_id": person.user_id,
+            "display_name": person.display_name,
+            "platform_locale": person.platform_locale,
+            "chosen_language": person.chosen_locale,
+            "timezone": person.timezone,
+            "coordinator": ctx.is_coordinator,
+            "first_seen": person.created_at,
+        },
+        "enrollments": [
+            {
+                "programme": programmes.get(e.programme_id),
+                "role": e.role,
+                "status": e.status,
+                "answers": e.answers,
+                "paused_until": e.paused_until,
+                "consented_at": e.consented_at,
+                "updated_at": e.updated_at,
+            }
+            for e in queries.enrollments_of_person(ctx.session, ctx.workspace_id, person.id)
+        ],
+        "onboarding_in_progress": {"step": conversation.step, "answers": conversation.draft} if conversation else None,
+    }
+
+
+def delete(ctx: Ctx, args: list[str]) -> Outcome:
+    return say(
+        ctx.tr(
+            "This erases your profile, your answers and your settings, in every programme. It cannot be "
+            "undone. Are you sure?"
+        ),
+        Buttons(
+            (
+                Button(ctx.tr("Yes, erase everything"), "data.delete.confirm", style="danger"),
+                Button(ctx.tr("Cancel"), "data.delete.cancel"),
+            )
+        ),
+    )
+
+
+def confirm_delete(ctx: Ctx) -> Outcome:
+    assert ctx.person.id is not None
+    queries.erase_person(ctx.session, ctx.workspace_id, ctx.person.id)
+    return say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)
+
+
+def language(ctx: Ctx, args: list[str]) -> Outcome:
+    wanted = fold(args[0]) if len(args) == 1 else ""
+    wanted = {"english": "en", "anglais": "en", "french": "fr", "francais": "fr"}.get(wanted, wanted)
+    if wanted not in LOCALES:
+        return usage(ctx, "language en|fr", ctx.tr("Your language is *{language}*.", language=ctx.tr.locale))
+    ctx.person.chosen_locale = wanted
+    ctx.tr = translator(wanted)
+    return say(ctx.tr("From now on I will write to you in English."), refresh_home=True)
+
+
+def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
+    names = {
+        "onboarding": ctx.tr("onboarding"),
+        "ready": ctx.tr("ready for matching"),
+        "matched": ctx.tr("matched"),
+        "paused": ctx.tr("on pause"),
+        "left": ctx.tr("left"),
+    }
+    name = names.get(enrollment.status, enrollment.status)
+    if enrollment.status == "paused" and enrollment.paused_until:
+        name = ctx.tr("on pause until {date}", date=enrollment.paused_until.isoformat())
+    return name
+
+
+def _enrollment(ctx: Ctx) -> Enrollment | None:
+    assert ctx.programme.id is not None and ctx.person.id is not None
+    return queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+
+
+def _not_enrolled(ctx: Ctx) -> Outcome:
+    return say(ctx.tr("You are not enrolled in *{programme}*. Type `join` to take part.", programme=ctx.programme.name))

@@ -1,0 +1,91 @@
+"""The local console channel: talk to the bot in a terminal, as a volunteer or as a coordinator."""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.actor import Actor
+from bot.service import Passerelle
+from bot.ui import Outcome
+from handlers.console.render import Shown, render
+
+HELP = """Console commands:
+  /mentoring …   a slash command, e.g. /mentoring help
+  /home          the Home tab
+  /as NAME       act as another person (coordinators: {coordinators})
+  /quit          leave
+Anything else is a message to the bot. Type a letter to press a button, a number to pick an option."""
+
+
+class Console:
+    """One terminal session; `say` turns a typed line into core calls and returns what to print."""
+
+    def __init__(self, bot: Passerelle, user: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.bot, self.clock = bot, clock
+        self.names: dict[str, str] = {}
+        self.shown = Shown()
+        self.user = self._id(user)
+
+    def say(self, line: str) -> str:
+        line = line.strip()
+        if not line:
+            return ""
+        if line.startswith("/as"):
+            name = line[3:].strip()
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,30}", name):
+                return "Usage: /as NAME (letters and digits)"
+            self.user = self._id(name)
+            return f"You are now {name}."
+        if line == "/home":
+            return self._show(Outcome(), home=True)
+        text = re.sub(r"@([A-Za-z][A-Za-z0-9]*)", lambda m: f"<@{self._id(m.group(1))}>", line)
+        if line.startswith("/mentoring"):
+            return self._show(self.bot.command(self.actor, text.removeprefix("/mentoring").strip(), self.clock()))
+        if line in self.shown.buttons:
+            button = self.shown.buttons[line]
+            return self._show(self.bot.pressed(self.actor, button.action, [button.value], self.clock()))
+        if line in self.shown.options:
+            action, value = self.shown.options[line]
+            return self._show(self.bot.pressed(self.actor, action, [value], self.clock()))
+        return self._show(self.bot.said(self.actor, text, self.clock()))
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("console", "local", self.user, name=self.names[self.user])
+
+    def _id(self, name: str) -> str:
+        user_id = "U" + name.upper()
+        self.names[user_id] = name
+        return user_id
+
+    def _show(self, outcome: Outcome, home: bool = False) -> str:
+        self.shown = Shown()
+        parts = []
+        if outcome.replace:
+            parts.append(render(outcome.replace, self.names, Shown()))
+        for reply in outcome.replies:
+            where = f"(in #{reply.channel}) " if reply.to == "channel" else ""
+            parts.append(where + render(reply.message, self.names, self.shown if reply.to != "channel" else Shown()))
+        if home:
+            parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
+        return "\n\n".join(p for p in parts if p)
+
+
+def run_console(bot: Passerelle, coordinators: frozenset[str]) -> None:
+    """The interactive loop; the first coordinator named (or `coordinator`) is who you start as."""
+    first = sorted(coordinators)[0].removeprefix("U").lower() if coordinators else "coordinator"
+    console = Console(bot, first)
+    names = ", ".join(sorted(c.removeprefix("U").lower() for c in coordinators)) or "none"
+    print(f"Passerelle console · you are {first}. Type /mentoring help, or just say hello.")
+    print(HELP.format(coordinators=names))
+    while True:
+        try:
+            line = input(f"{console.names[console.user]}> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if line.strip() == "/quit":
+            return
+        answer = console.say(line)
+        if answer:
+            print(answer + "\n")

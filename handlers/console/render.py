@@ -1,0 +1,55 @@
+"""The neutral UI as plain text for a terminal: buttons get letters, options get numbers."""
+
+import re
+import string
+from dataclasses import dataclass, field
+
+from bot.ui import Button, Buttons, Choice, DateInput, Fields, Header, Message, PersonChoice, Text, TextInput
+
+
+@dataclass
+class Shown:
+    """What the last message offered, so that typing `a` presses its first button."""
+
+    buttons: dict[str, Button] = field(default_factory=dict)
+    options: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (action, value)
+
+
+def render(msg: Message, names: dict[str, str], shown: Shown) -> str:
+    lines: list[str] = []
+    for block in msg.blocks:
+        if isinstance(block, Header):
+            lines.append(f"== {block.text} ==")
+        elif isinstance(block, Text):
+            lines.append(block.text)
+        elif isinstance(block, Fields):
+            lines += [f"  {label}: {value}" for label, value in block.items]
+        elif isinstance(block, Buttons):
+            cells = []
+            for button in block.buttons:
+                letter = string.ascii_lowercase[len(shown.buttons)]
+                shown.buttons[letter] = button
+                cells.append(f"[{letter}] {button.label}")
+            lines.append("  ".join(cells))
+        elif isinstance(block, Choice):
+            lines += _choice(block, shown)
+        elif isinstance(block, PersonChoice):
+            lines.append(f"{block.label}: type @name")
+        elif isinstance(block, TextInput):
+            lines.append(f"{block.label}: type it")
+        elif isinstance(block, DateInput):
+            lines.append(f"{block.label}: type a date (YYYY-MM-DD)")
+    text = "\n".join(lines)
+    return re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: m.group(1) + names.get(m.group(2), m.group(2)), text)
+
+
+def _choice(block: Choice, shown: Shown) -> list[str]:
+    lines = [f"{block.label}:"] if block.label else []
+    for number, option in enumerate(block.options, start=1):
+        mark = ("[x] " if option.value in block.selected else "[ ] ") if block.multiple else ""
+        lines.append(f"  {number}. {mark}{option.label}")
+        if not block.multiple:
+            shown.options[str(number)] = (block.action, option.value)
+    if block.multiple:
+        lines.append("  (type the numbers or names, e.g. 1 3)")
+    return lines

@@ -1,0 +1,93 @@
+"""Every table of Passerelle. Each row belongs to exactly one workspace."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Workspace(SQLModel, table=True):
+    """One installation: a Slack team, a Teams tenant, or the local console."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    created_at: datetime
+
+
+class Person(SQLModel, table=True):
+    """A user of a workspace on one platform."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    platform_locale: str | None = Field(default=None, max_length=16)
+    chosen_locale: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    is_coordinator: bool = False
+    created_at: datetime
+
+
+class Programme(SQLModel, table=True):
+    """A reverse-mentoring programme; the newest one of a workspace is the current one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=120)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start_date: date | None = None
+    end_date: date | None = None
+    quiet_start: str = Field(default="18:00", max_length=5)
+    quiet_end: str = Field(default="09:00", max_length=5)
+    locale: str = Field(default="en", max_length=8)
+    created_at: datetime
+
+
+class Enrollment(SQLModel, table=True):
+    """A person's participation in a programme, with their profile answers."""
+
+    __table_args__ = (UniqueConstraint("programme_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str | None = Field(default=None, max_length=8)
+    status: str = Field(default="onboarding", max_length=16)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    paused_until: date | None = None
+    consented_at: datetime
+    updated_at: datetime
+
+
+class Conversation(SQLModel, table=True):
+    """Where a person stands in their onboarding conversation; survives restarts."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    programme_id: int = Field(foreign_key="programme.id")
+    step: str = Field(max_length=32)
+    draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    editing: bool = False
+    updated_at: datetime
+
+
+class Delivery(SQLModel, table=True):
+    """An inbound delivery already handled (Slack redelivers events with the same id)."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "delivery_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    delivery_id: str = Field(max_length=64)
+    received_at: datetime = Field(index=True)

@@ -1,0 +1,124 @@
+"""Query functions: each takes the session first, is scoped to one workspace, and never commits."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Conversation, Delivery, Enrollment, Person, Programme, Workspace
+
+
+def get_or_add_workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:
+    found = session.exec(
+        select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
+    ).first()
+    if found:
+        return found
+    workspace = Workspace(platform=platform, external_id=external_id, created_at=now)
+    session.add(workspace)
+    session.flush()
+    return workspace
+
+
+def get_person(session: Session, workspace_id: int, user_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)).first()
+
+
+def get_or_add_person(session: Session, workspace_id: int, user_id: str, now: datetime) -> Person:
+    found = get_person(session, workspace_id, user_id)
+    if found:
+        return found
+    person = Person(workspace_id=workspace_id, user_id=user_id, created_at=now)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def coordinators(session: Session, workspace_id: int) -> Sequence[Person]:
+    return session.exec(
+        select(Person).where(Person.workspace_id == workspace_id, col(Person.is_coordinator)).order_by(col(Person.id))
+    ).all()
+
+
+def current_programme(session: Session, workspace_id: int) -> Programme | None:
+    """The newest programme of the workspace is the one the commands act on."""
+    return session.exec(
+        select(Programme).where(Programme.workspace_id == workspace_id).order_by(col(Programme.id).desc())
+    ).first()
+
+
+def get_enrollment(session: Session, programme_id: int, person_id: int) -> Enrollment | None:
+    return session.exec(
+        select(Enrollment).where(Enrollment.programme_id == programme_id, Enrollment.person_id == person_id)
+    ).first()
+
+
+def enrollments_of_programme(session: Session, workspace_id: int, programme_id: int) -> Sequence[Enrollment]:
+    return session.exec(
+        select(Enrollment).where(Enrollment.workspace_id == workspace_id, Enrollment.programme_id == programme_id)
+    ).all()
+
+
+def enrollments_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Enrollment]:
+    return session.exec(
+        select(Enrollment).where(Enrollment.workspace_id == workspace_id, Enrollment.person_id == person_id)
+    ).all()
+
+
+def count_enrollments(session: Session, workspace_id: int, programme_id: int) -> dict[tuple[str, str], int]:
+    """Enrollments counted by (role, status)."""
+    rows = session.exec(
+        select(Enrollment.role, Enrollment.status, func.count())
+        .where(Enrollment.workspace_id == workspace_id, Enrollment.programme_id == programme_id)
+        .group_by(Enrollment.role, Enrollment.status)
+    ).all()
+    return {(role or "", status): count for role, status, count in rows}
+
+
+def get_conversation(session: Session, workspace_id: int, person_id: int) -> Conversation | None:
+    return session.exec(
+        select(Conversation).where(Conversation.workspace_id == workspace_id, Conversation.person_id == person_id)
+    ).first()
+
+
+def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
+    """Delete a person and everything that is theirs."""
+    for table in (Conversation, Enrollment):
+        session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
+    session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
+
+
+def claim_delivery(session: Session, workspace_id: int, delivery_id: str, now: datetime) -> bool:
+    """Record an inbound delivery; False if it was handled already (a redelivery)."""
+    try:
+        with session.begin_nested():
+            session.add(Delivery(workspace_id=workspace_id, delivery_id=delivery_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_deliveries_before(session: Session, before: datetime) -> None:
+    session.execute(delete(Delivery).where(col(Delivery.received_at) < before))
+
+
+def programmes(session: Session, workspace_id: int) -> Sequence[Programme]:
+    return session.exec(
+        select(Programme).where(Programme.workspace_id == workspace_id).order_by(col(Programme.id))
+    ).all()
+
+
+def end_pauses(session: Session, today: date, now: datetime) -> int:
+    """Enrollments paused until a date that has come are ready again; returns how many."""
+    due = session.exec(
+        select(Enrollment).where(
+            Enrollment.status == "paused",
+            col(Enrollment.paused_until).is_not(None),
+            col(Enrollment.paused_until) <= today,
+        )
+    ).all()
+    for enrollment in due:
+        enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, now
+    return len(due)

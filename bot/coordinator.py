@@ -140,12 +140,17 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
         Text(tr_p("*Topics*\n{topics}", topics=topics)),
         Buttons((Button(tr_p("Join"), "join", style="primary"),)),
     )
-    return Outcome(
-        [
-            Reply(post, to="channel", channel=channel),
-            Reply(message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))),
-        ]
+    posted = message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))
+    failed = message(
+        Text(
+            ctx.tr(
+                "I could not post in <#{channel}>. Invite me there first (`/invite @Passerelle` in the channel), "
+                "then try again.",
+                channel=channel,
+            )
+        )
     )
+    return Outcome([Reply(post, to="channel", channel=channel, posted=posted, failed=failed)])
 
 
 def volunteers(ctx: Ctx, args: list[str]) -> Outcome:

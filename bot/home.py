@@ -34,7 +34,7 @@ def build_home(ctx: Ctx) -> Message:
         pause_or_resume = (
             Button(tr("Resume"), "cmd", "resume", style="primary")
             if enrollment.status == "paused"
-            else Button(tr("Pause"), "cmd", "pause")
+            else Button(tr("Pause"), "pause.form")
         )
         blocks += [
             Text(tr("You take part as *{role}* · {status}", role=role, status=status_name(ctx, enrollment))),

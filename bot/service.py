@@ -55,6 +55,13 @@ class Passerelle:
         with self._context(actor, now) as ctx:
             return self._press(ctx, action, values)
 
+    def submitted(self, actor: Actor, action: str, values: dict[str, str | None], now: datetime) -> Outcome:
+        """A form sent back; `values` by field name, None for a field left empty."""
+        with self._context(actor, now) as ctx:
+            if action == "pause":
+                return volunteer.pause_submitted(ctx, values)
+            return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
+
     def home(self, actor: Actor, now: datetime) -> Message:
         with self._context(actor, now) as ctx:
             return build_home(ctx)
@@ -72,6 +79,7 @@ class Passerelle:
         simple: dict[str, Callable[[Ctx], Outcome]] = {
             "join": flow.start,
             "profile.edit": flow.edit,
+            "pause.form": volunteer.pause_form,
             "data.delete": lambda c: volunteer.delete(c, []),
             "data.delete.confirm": volunteer.confirm_delete,
             "data.delete.cancel": lambda c: say(c.tr("Nothing was erased.")),

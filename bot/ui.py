@@ -100,12 +100,26 @@ def message(*blocks: Block) -> Message:
 
 
 @dataclass(frozen=True)
+class Form:
+    """A small form shown on its own (a modal on Slack); its submission comes back as `action`."""
+
+    action: str
+    title: str
+    blocks: tuple[Block, ...]
+    submit: str
+    close: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message and where it goes: to the caller only, to their direct chat, or to a channel."""
 
     message: Message
     to: Literal["caller", "dm", "channel"] = "caller"
     channel: str | None = None
+    # For a channel post: what the caller is told once it is posted, or if it could not be.
+    posted: Message | None = None
+    failed: Message | None = None
 
 
 @dataclass
@@ -116,3 +130,6 @@ class Outcome:
     # The message the input came from, rewritten (a question shown as answered, its buttons gone).
     replace: Message | None = None
     refresh_home: bool = False
+    form: Form | None = None
+    # Per-field problems of a submitted form: the form stays open and shows them.
+    form_errors: dict[str, str] = field(default_factory=dict)

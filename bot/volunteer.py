@@ -10,7 +10,7 @@ from bot.onboarding import flow
 from bot.onboarding.summary import summary_fields
 from bot.parse import fold, parse_date
 from bot.replies import say, usage
-from bot.ui import Button, Buttons, Outcome
+from bot.ui import Button, Buttons, DateInput, Form, Outcome, Text
 from storage import queries
 from storage.models import Enrollment
 
@@ -40,24 +40,51 @@ def profile(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def pause(ctx: Ctx, args: list[str]) -> Outcome:
+    """`pause` or `pause until DATE` (ISO, day first, or in words)."""
+    until: date | None = None
+    if args:
+        words = " ".join(args[1:] if fold(args[0]) in UNTIL else args)
+        until = parse_date(words, ctx.now.date())
+        if until is None:
+            why = ctx.tr("I could not read “{date}” as a date; try 2027-01-15 or 15/01/2027.", date=words[:40])
+            return usage(ctx, "pause [until DATE]", why)
+    return pause_until(ctx, until) or usage(ctx, "pause [until DATE]", _past(ctx))
+
+
+def pause_form(ctx: Ctx) -> Outcome:
+    tr = ctx.tr
+    return Outcome(
+        form=Form(
+            "pause",
+            tr("Take a break"),
+            (
+                Text(
+                    tr(
+                        "No messages about the programme while you are on pause. Pick a date to come back by "
+                        "yourself, or leave it empty and type `resume` later."
+                    )
+                ),
+                DateInput("until", tr("Back on")),
+            ),
+            submit=tr("Pause"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def pause_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
+    raw = values.get("until")
+    until = date.fromisoformat(raw) if raw else None
+    return pause_until(ctx, until) or Outcome(form_errors={"until": _past(ctx)})
+
+
+def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
+    """Pause the caller's enrollment; None when the date has passed already."""
     enrollment = _enrollment(ctx)
     if enrollment is None:
         return _not_enrolled(ctx)
-    until: date | None = None
-    if args:
-        words = args[1:] if fold(args[0]) in UNTIL else args
-        until = parse_date(" ".join(words), ctx.now.date())
-        if until is None:
-            return usage(
-                ctx,
-                "pause [until DATE]",
-                ctx.tr(
-                    "I could not read “{date}” as a date; try 2027-01-15 or 15/01/2027.",
-                    date=" ".join(words)[:40],
-                ),
-            )
-        if until <= ctx.now.date():
-            return usage(ctx, "pause [until DATE]", ctx.tr("That date has passed; give a date to come."))
+    if until is not None and until <= ctx.now.date():
+        return None
     enrollment.status, enrollment.paused_until, enrollment.updated_at = "paused", until, ctx.now
     if until:
         text = ctx.tr(
@@ -67,6 +94,10 @@ def pause(ctx: Ctx, args: list[str]) -> Outcome:
     else:
         text = ctx.tr("You are on pause. Type `resume` when you want to come back.")
     return say(text, refresh_home=True)
+
+
+def _past(ctx: Ctx) -> str:
+    return ctx.tr("That date has passed; give a date to come.")
 
 
 def resume(ctx: Ctx, args: list[str]) -> Outcome:

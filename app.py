@@ -1,0 +1,123 @@
+"""Passerelle's composition root: reads the settings, builds the engine, the channels, the scheduler and the server.
+
+python app.py     Slack over HTTP and/or Socket Mode when configured; otherwise the local console chat.
+"""
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.service import Passerelle
+from bot.settings import Settings
+from handlers.console import run_console
+from handlers.slack import build_app
+from storage.db import make_engine, migrate
+
+logger = logging.getLogger("passerelle")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_bot(settings: Settings) -> Passerelle:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return Passerelle(engine, coordinators=settings.passerelle_coordinators, locale=settings.passerelle_locale)
+
+
+def build_slack(settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now) -> AsyncApp:
+    assert settings.slack_bot_token
+    return build_app(
+        bot,
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        api_url=settings.slack_api_url,
+        clock=clock,
+        locale=settings.passerelle_locale,
+    )
+
+
+def build_web(slack: AsyncApp | None) -> web.Application:
+    """The HTTP server: `POST /slack/events` when Slack is served over HTTP, `GET /healthz` always."""
+    web_app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web_app.router.add_get("/healthz", healthz)
+    if slack is not None:
+
+        async def slack_events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+
+        web_app.router.add_post("/slack/events", slack_events)
+    return web_app
+
+
+def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:
+    """One periodic tick; what is due is computed from the database and the clock, never stored as jobs."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def tick() -> None:
+        await asyncio.to_thread(bot.tick, now())
+
+    scheduler.add_job(
+        tick, "interval", seconds=settings.passerelle_tick_seconds, id="tick", coalesce=True, max_instances=1
+    )
+    return scheduler
+
+
+async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event) -> None:
+    slack = build_slack(settings, bot) if settings.slack_bot_token else None
+    runner = web.AppRunner(build_web(slack if settings.slack_over_http else None))
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    logger.info("listening on http://%s:%s", settings.host, settings.port)
+    socket_mode = None
+    if slack is not None and settings.slack_socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(slack, settings.slack_app_token)
+        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
+        logger.info("connected to Slack in Socket Mode")
+    scheduler = build_scheduler(settings, bot)
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        await runner.cleanup()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    bot = build_bot(settings)
+    if settings.slack_bot_token and (settings.slack_over_http or settings.slack_socket_mode):
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(settings, bot, asyncio.Event()))
+        return
+    # No platform configured: the console chat, with the server (health check) and scheduler beside it.
+    logging.getLogger().setLevel(logging.WARNING)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(settings, bot, stop),), daemon=True)
+    thread.start()
+    run_console(bot, settings.passerelle_coordinators)
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(timeout=5)
+
+
+if __name__ == "__main__":
+    main()

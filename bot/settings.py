@@ -1,0 +1,39 @@
+"""The configuration, read once from the environment or a `.env` file by the composition root (app.py)."""
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Names and defaults as in DESIGN.md; never instantiated at import time."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///passerelle.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=0, le=65535)
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    passerelle_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
+    passerelle_tick_seconds: float = Field(default=60, gt=0)
+    passerelle_locale: str = "en"
+
+    @field_validator("passerelle_coordinators", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """`U123,U456` or `U123 U456` → a set of ids."""
+        if isinstance(value, str):
+            return frozenset(part for part in value.replace(",", " ").split() if part)
+        return value
+
+    @property
+    def slack_over_http(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_app_token)

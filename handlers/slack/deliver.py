@@ -1,0 +1,78 @@
+"""What the core answered, sent to Slack: replies where they belong, the answered question rewritten, Home, forms."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ui import Message, Outcome, Reply
+from handlers.slack.blocks import build_blocks, build_home, build_modal
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Origin:
+    """Where an input came from, which decides where "the caller" is."""
+
+    user_id: str
+    channel: str | None = None  # the conversation of the message the input came from
+    message_ts: str | None = None
+    ephemeral: bool = False
+    respond: AsyncRespond | None = None  # slash commands and message buttons carry a response_url
+    trigger_id: str | None = None
+
+
+async def deliver(
+    client: AsyncWebClient, origin: Origin, outcome: Outcome, home: Callable[[], Awaitable[Message]]
+) -> None:
+    if outcome.form and origin.trigger_id:
+        await client.views_open(trigger_id=origin.trigger_id, view=build_modal(outcome.form))
+    if outcome.replace is not None:
+        await _replace(client, origin, outcome.replace)
+    for reply in outcome.replies:
+        await _send(client, origin, reply)
+    if outcome.refresh_home:
+        await client.views_publish(user_id=origin.user_id, view=build_home(await home()))
+
+
+async def publish_home(client: AsyncWebClient, user_id: str, msg: Message) -> None:
+    await client.views_publish(user_id=user_id, view=build_home(msg))
+
+
+async def _send(client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
+    if reply.to == "channel" and reply.channel:
+        try:
+            await _post(client, reply.channel, reply.message)
+        except SlackApiError as error:
+            logger.warning("posting to a channel failed: %s", error.response.get("error"))
+            if reply.failed:
+                await _send(client, origin, Reply(reply.failed))
+            return
+        if reply.posted:
+            await _send(client, origin, Reply(reply.posted))
+        return
+    if reply.to == "caller" and origin.channel and origin.channel.startswith("D") and not origin.ephemeral:
+        await _post(client, origin.channel, reply.message)
+    elif reply.to == "caller" and origin.respond is not None:
+        blocks = build_blocks(reply.message)
+        await origin.respond(
+            text=reply.message.summary, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
+    else:
+        await _post(client, origin.user_id, reply.message)
+
+
+async def _replace(client: AsyncWebClient, origin: Origin, msg: Message) -> None:
+    blocks = build_blocks(msg)
+    if origin.ephemeral and origin.respond is not None:
+        await origin.respond(text=msg.summary, blocks=blocks, replace_original=True)
+    elif origin.channel and origin.message_ts:
+        await client.chat_update(channel=origin.channel, ts=origin.message_ts, text=msg.summary, blocks=blocks)
+
+
+async def _post(client: AsyncWebClient, channel: str, msg: Message) -> None:
+    await client.chat_postMessage(channel=channel, text=msg.summary, blocks=build_blocks(msg))

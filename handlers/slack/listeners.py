@@ -1,0 +1,120 @@
+"""Bolt listeners: acknowledge first, translate the payload, call the core in a worker thread, deliver."""
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actor import Actor
+from bot.i18n import translator
+from handlers.slack.deliver import Origin, deliver, publish_home
+from handlers.slack.deps import Deps
+from handlers.slack.translate import is_person_message, to_action, to_form_values
+
+logger = logging.getLogger(__name__)
+
+
+async def handle_command(
+    ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond
+) -> None:
+    await ack()
+    deps, actor = await _who(context, client)
+    outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
+    await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor))
+
+
+async def handle_message(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    if not is_person_message(event):
+        return
+    deps, actor = await _who(context, client)
+    text = event.get("text") or ""
+    outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
+    await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, _home(deps, actor))
+
+
+async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    if event.get("tab") != "home":
+        return
+    deps, actor = await _who(context, client)
+    await publish_home(client, actor.user_id, await _home(deps, actor)())
+
+
+async def handle_action(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    await ack()
+    deps, actor = await _who(context, client)
+    name, values = to_action(action)
+    outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock())
+    container = body.get("container") or {}
+    origin = Origin(
+        actor.user_id,
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        message_ts=container.get("message_ts"),
+        ephemeral=bool(container.get("is_ephemeral")),
+        respond=respond if body.get("response_url") else None,
+        trigger_id=body.get("trigger_id"),
+    )
+    await deliver(client, origin, outcome, _home(deps, actor))
+
+
+async def handle_view_submission(
+    ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    deps, actor = await _who(context, client)
+    form = (view.get("callback_id") or "").removeprefix("form:")
+    try:
+        outcome = await asyncio.to_thread(
+            deps.bot.submitted, actor, form, to_form_values(view.get("state") or {}), deps.clock()
+        )
+    except Exception:
+        await ack()  # close the form; the error handler apologises
+        raise
+    if outcome.form_errors:
+        # The answer to a submission is the only way to show errors inside the form.
+        await ack(response_action="errors", errors=outcome.form_errors)
+        return
+    await ack()
+    await deliver(client, Origin(actor.user_id), outcome, _home(deps, actor))
+
+
+async def handle_error(
+    error: Exception, context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond | None
+) -> None:
+    """Logged once, with no payload; the person is told, so nothing fails in silence."""
+    logger.error("a Slack listener failed", exc_info=error)
+    deps: Deps | None = context.get("deps")
+    tr = translator(deps.locale if deps else "en")
+    text = tr("Sorry, something went wrong on my side. Nothing you gave me was lost; please try again.")
+    try:
+        if respond is not None and context.response_url:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        elif context.user_id:
+            await client.chat_postMessage(channel=context.user_id, text=text)
+    except Exception:
+        logger.exception("telling the person about the failure failed too")
+
+
+async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps, Actor]:
+    deps: Deps = context["deps"]
+    workspace = context.team_id or context.enterprise_id or ""
+    user_id = context.user_id or ""
+    return deps, await deps.profiles.actor(client, workspace, user_id)
+
+
+def _home(deps: Deps, actor: Actor) -> Any:
+    async def build() -> Any:
+        return await asyncio.to_thread(deps.bot.home, actor, deps.clock())
+
+    return build

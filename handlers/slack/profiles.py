@@ -1,0 +1,39 @@
+"""Who a Slack user is (name, locale, time zone), from `users.info`, remembered for an hour."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actor import Actor
+
+logger = logging.getLogger(__name__)
+KEPT_SECONDS = 3600
+
+
+@dataclass
+class Profiles:
+    kept: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
+
+    async def actor(self, client: AsyncWebClient, workspace: str, user_id: str) -> Actor:
+        key = (workspace, user_id)
+        known = self.kept.get(key)
+        if known and time.monotonic() - known[0] < KEPT_SECONDS:
+            return known[1]
+        actor = await self._look_up(client, workspace, user_id)
+        self.kept[key] = (time.monotonic(), actor)
+        return actor
+
+    async def _look_up(self, client: AsyncWebClient, workspace: str, user_id: str) -> Actor:
+        try:
+            answer = await client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as error:
+            # The bot still answers; it just doesn't know the name or language yet.
+            logger.warning("users.info failed: %s", error.response.get("error"))
+            return Actor("slack", workspace, user_id)
+        user = answer.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
+        return Actor("slack", workspace, user_id, name=name, locale=user.get("locale"), timezone=user.get("tz"))

@@ -1,0 +1,141 @@
+"""Shared fixtures: databases (SQLite, and PostgreSQL when reachable), a travelling clock, the Slack stack."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from aiohttp import web
+from sqlalchemy import Engine
+
+from app import build_slack, build_web
+from bot.service import Passerelle
+from bot.settings import Settings
+from storage.db import make_engine, migrate
+from tests.doubles.slack_api import FakeSlack
+from tests.doubles.slack_sender import SlackSender
+
+POSTGRES_URL = os.environ.get("PASSERELLE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# .ci/run sets it: there a missing PostgreSQL is a failure, not a skip.
+POSTGRES_REQUIRED = os.environ.get("PASSERELLE_REQUIRE_POSTGRES") == "1"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+COORDINATOR = "UCOORD01"
+PEOPLE = {
+    "UANA0001": {"name": "Ana", "locale": "en-GB", "tz": "Europe/London"},
+    "UJEAN001": {"name": "Jean", "locale": "fr-FR", "tz": "Europe/Paris"},
+    "UMARC001": {"name": "Marc", "locale": "en-US", "tz": "America/New_York"},
+    COORDINATOR: {"name": "Claire", "locale": "en-US", "tz": "Europe/Paris"},
+}
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_reachable() -> bool:
+    return _postgres_reachable()
+
+
+def _postgres_or_skip(reachable: bool) -> None:
+    if reachable:
+        return
+    why = f"PostgreSQL is not reachable at {POSTGRES_URL}"
+    if POSTGRES_REQUIRED:
+        pytest.fail(f"{why}, and PASSERELLE_REQUIRE_POSTGRES=1 makes it mandatory")
+    pytest.skip(f"{why}; set PASSERELLE_REQUIRE_POSTGRES=1 to make this a failure")
+
+
+@pytest.fixture
+def postgres_url(postgres_reachable: bool) -> Iterator[str]:
+    """A URL on a schema of its own, dropped afterwards, so tests never see each other's rows."""
+    _postgres_or_skip(postgres_reachable)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/passerelle.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: object) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/passerelle.db")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def travel(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
+
+
+@dataclass
+class SlackWorld:
+    """The real Bolt app served on 127.0.0.1, the Slack double it talks to, and Slack's side of the wire."""
+
+    fake: FakeSlack
+    send: SlackSender
+    bot: Passerelle
+    clock: Clock
+    url: str
+
+
+async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[web.AppRunner, str]:
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
+                        slack_api_url=fake.api_url)
+    runner = web.AppRunner(build_web(build_slack(settings, bot, clock)))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def slack(sqlite_engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({COORDINATOR}), locale="en")
+    runner, url = await serve_slack(bot, clock, fake)
+    yield SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, url)
+    await fake.quiet(0.2)
+    await runner.cleanup()
+    await fake.stop()
+    assert fake.problems == [], "calls that break Slack's spec or Block Kit"

@@ -1,0 +1,182 @@
+"""A local Slack Web API: answers the methods the bot calls, records each call, and checks it against Slack's spec."""
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from tests.doubles.schemas import block_problems, view_problems, web_api_problems
+
+BOT_USER = "UPASSBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return self.args.get("blocks") or []
+
+    @property
+    def text(self) -> str:
+        """Every text of the call, blocks included, for assertions on what a person reads."""
+        return " ".join(_texts(self.args.get("blocks") or self.args.get("view", {}).get("blocks") or [])) or str(
+            self.args.get("text", ""))
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if isinstance(node.get("text"), str) else []
+        return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
+                        for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, str]] = field(default_factory=dict)
+    team_id: str = "T0PASSE"
+    calls: list[Call] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _seen: int = 0
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{name}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def fail(self, method: str, fault: Fault, times: int = 1) -> None:
+        self.faults.setdefault(method, []).extend([fault] * times)
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def next(self, method: str, timeout: float = 10) -> Call:
+        """The next call of `method` not returned before; waits for it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for index in range(self._seen, len(self.calls)):
+                if self.calls[index].method == method:
+                    self._seen = index + 1
+                    return self.calls[index]
+            await asyncio.sleep(0.01)
+        made = [c.method for c in self.calls[self._seen:]]
+        raise AssertionError(f"no {method} call within {timeout}s; calls since: {made}")
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        """Wait until no call has come for `seconds`: the bot has finished with what it was given."""
+        count = -1
+        while count != len(self.calls):
+            count = len(self.calls)
+            await asyncio.sleep(seconds)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        call = Call(method, args, dict(request.headers))
+        self.calls.append(call)
+        self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
+        if "blocks" in args:
+            self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
+        if "view" in args:
+            self.problems += [f"{method}: {p}" for p in view_problems(args["view"])]
+        queued = self.faults.get(method)
+        if queued:
+            fault = queued.pop(0)
+            if fault.status != 200:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=fault.status, headers=headers)
+            return web.json_response({"ok": False, "error": fault.error})
+        return web.json_response(self._answer(method, args))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append(Call("response_url", body, dict(request.headers)))
+        self.problems += [f"response_url: {p}" for p in block_problems(body.get("blocks") or [])]
+        return web.json_response({"ok": True})
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://passerelle-test.slack.com/", "team": "Passerelle test",
+                    "user": "passerelle", "team_id": self.team_id, "user_id": BOT_USER, "bot_id": "BPASSBOT",
+                    "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            channel = _dm(args["channel"])
+            return {"ok": True, "channel": channel, "ts": self._next_ts(),
+                    "message": {"type": "message", "text": args.get("text", ""), "user": BOT_USER}}
+        if method == "chat.update":
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method in ("views.publish", "views.open"):
+            return {"ok": True, "view": {"id": "VPASSE01", **args["view"]}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": _dm(str(args.get("users", "")).split(",")[0])}}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {
+                "id": args["user"], "team_id": self.team_id, "name": user["name"].lower(), "real_name": user["name"],
+                "tz": user.get("tz", "Europe/Paris"), "locale": user.get("locale", "en-US"),
+                "profile": {"display_name": user["name"], "real_name": user["name"]}}}
+        self.problems.append(f"{method}: the double does not answer this method")
+        return {"ok": False, "error": "unknown_method"}
+
+    def _next_ts(self) -> str:
+        return f"1764000000.{next(self._ts):06d}"
+
+
+def _dm(channel: str) -> str:
+    """Posting to a user id lands in the bot's DM with them."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(parse_qsl(request.query_string))
+    raw = await request.text()
+    if request.content_type == "application/json" and raw:
+        args.update(json.loads(raw))
+    elif raw:
+        args.update(dict(parse_qsl(raw)))
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args

@@ -1,0 +1,93 @@
+"""The whole onboarding over HTTP, through the real Bolt app and the Slack double, in English and in French."""
+
+from sqlmodel import Session, select
+
+from storage.models import Conversation, Enrollment, Person
+from tests.conftest import SlackWorld
+
+ANA, JEAN = "UANA0001", "UJEAN001"
+
+
+def enrollment_of(world: SlackWorld, user: str) -> Enrollment | None:
+    with Session(world.bot.engine) as session:
+        person = session.exec(select(Person).where(Person.user_id == user)).one()
+        return session.exec(select(Enrollment).where(Enrollment.person_id == person.id)).first()
+
+
+async def test_a_mentor_onboards_in_english_with_buttons_menus_and_typed_answers(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    assert (await send.message(ANA, "hello")).status == 200
+    consent = await fake.next("chat.postMessage")
+    assert "what I keep and who sees it" in consent.text
+    assert consent.args["channel"] == ANA
+
+    await send.press(ANA, consent, "I agree, let's start")
+    role = await fake.next("chat.postMessage")
+    assert "Which role is yours?" in role.text
+    await send.press(ANA, role, "Mentor")
+    answered = await fake.next("chat.update")
+    assert "✓ Mentor" in answered.text and answered.args["ts"] == role.args.get("ts", answered.args["ts"])
+
+    topics = await fake.next("chat.postMessage")
+    assert "Which topics could you share?" in topics.text
+    await send.press(ANA, topics, action_id="onb.topics.pick", selected=["ai_assistants", "social_networks"])
+    await send.press(ANA, topics, "Continue")
+    level = await fake.next("chat.postMessage")
+    assert "How well do you know *AI assistants" in level.text
+    await send.press(ANA, level, "Expert")
+    level = await fake.next("chat.postMessage")
+    assert "Social networks" in level.text
+    await send.message(ANA, "2")  # typed: "Confident"
+
+    stage = await fake.next("chat.postMessage")
+    await send.press(ANA, stage, "1 · Early career")
+    department = await fake.next("chat.postMessage")
+    assert "department" in department.text
+    await send.message(ANA, "Marketing")
+    manager = await fake.next("chat.postMessage")
+    await send.press(ANA, manager, action_id="onb.manager", user_picked="UMARC001")
+    languages = await fake.next("chat.postMessage")
+    await send.message(ANA, "French and English")
+    site = await fake.next("chat.postMessage")
+    await send.message(ANA, "Lyon")
+    meeting = await fake.next("chat.postMessage")
+    await send.press(ANA, meeting, "By video")
+    zone = await fake.next("chat.postMessage")
+    assert "Europe/London" in zone.text  # from users.info
+    await send.press(ANA, zone, "Yes, that's right")
+    windows = await fake.next("chat.postMessage")
+    await send.message(ANA, "morning and lunch")
+    hope = await fake.next("chat.postMessage")
+    await send.message(ANA, "Help a senior leader feel at home with AI assistants.")
+    plan = await fake.next("chat.postMessage")
+    await send.press(ANA, plan, "Free-flowing")
+    learning = await fake.next("chat.postMessage")
+    await send.message(ANA, "hands on")
+    capacity = await fake.next("chat.postMessage")
+    assert "How many mentees" in capacity.text
+    await send.message(ANA, "2 mentees")
+
+    summary = await fake.next("chat.postMessage")
+    for shown in ("Mentor", "AI assistants (Copilot, ChatGPT…) (Expert)", "Social networks and personal brand "
+                  "(Confident)", "1 · Early career", "Marketing", "<@UMARC001>", "French, English", "Lyon",
+                  "By video", "Europe/London", "Morning, Lunchtime", "Free-flowing", "Hands-on", "Two"):
+        assert shown in summary.text, shown
+    assert enrollment_of(slack, ANA).status == "onboarding"  # type: ignore[union-attr]
+    await send.press(ANA, summary, "Confirm")
+    done = await fake.next("chat.postMessage")
+    assert "you are all set" in done.text
+    home = await fake.next("views.publish")
+    assert "Mentor" in home.text
+
+    enrollment = enrollment_of(slack, ANA)
+    assert enrollment is not None and enrollment.status == "ready" and enrollment.role == "mentor"
+    assert enrollment.answers == {
+        "role": "mentor", "topics": ["ai_assistants", "social_networks"],
+        "levels": {"ai_assistants": 3, "social_networks": 2}, "career_stage": 1, "department": "Marketing",
+        "manager": "UMARC001", "languages": ["fr", "en"], "site": "Lyon", "format": "video",
+        "timezone": "Europe/London", "windows": ["morning", "lunch"],
+        "hope": "Help a senior leader feel at home with AI assistants.", "style_plan": "free",
+        "style_learning": "hands_on", "capacity": 2,
+    }
+    with Session(slack.bot.engine) as session:
+        assert session.exec(select(Conversation)).all() == []

@@ -4,7 +4,7 @@ from collections import Counter
 from datetime import date
 
 from bot.context import Ctx
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, translator
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_mention, parse_time
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
@@ -126,19 +126,19 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
     channel = parse_channel(args[0]) if len(args) == 1 else None
     if channel is None:
         return usage(ctx, "announce #channel", ctx.tr("Name one channel, as #channel."))
-    tr_p = ctx.tr
-    topics = "\n".join(f"• {topic_label(t, tr_p)}" for t in ctx.programme.topics)
+    tr = translator(ctx.programme.locale)  # a channel post speaks the programme's language
+    topics = "\n".join(f"• {topic_label(t, tr)}" for t in ctx.programme.topics)
     post = message(
         Header(ctx.programme.name),
         Text(
-            tr_p(
+            tr(
                 "*Join our reverse-mentoring programme!* Early-career colleagues share what they master with "
                 "senior managers, one hour a month. Mentors teach, mentees learn, both discover a new point of "
                 "view. It is voluntary, and you can pause or leave at any time."
             )
         ),
-        Text(tr_p("*Topics*\n{topics}", topics=topics)),
-        Buttons((Button(tr_p("Join"), "join", style="primary"),)),
+        Text(tr("*Topics*\n{topics}", topics=topics)),
+        Buttons((Button(tr("Join"), "join", style="primary"),)),
     )
     posted = message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))
     failed = message(

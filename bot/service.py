@@ -14,7 +14,7 @@ from bot.home import build_home
 from bot.i18n import normalize_locale, translator
 from bot.onboarding import flow
 from bot.replies import say
-from bot.topics import DEFAULT_TOPICS
+from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
 from storage import queries
 from storage.db import session as open_session
@@ -119,7 +119,7 @@ class Passerelle:
 
     def _first_programme(self, session: Session, workspace: Workspace, now: datetime) -> Programme:
         """A workspace gets a programme with the default catalogue as soon as anyone talks to the bot."""
-        name = translator(self.locale)("Reverse mentoring")
+        name = translator(self.locale)(N_("Reverse mentoring"))
         assert workspace.id is not None
         programme = Programme(
             workspace_id=workspace.id,

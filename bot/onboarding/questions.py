@@ -186,14 +186,14 @@ def level_question(draft: dict[str, Any], index: int, tr: Tr, programme_topics: 
         return Question(
             f"level:{index}",
             "one",
-            lambda t, d: t("How well do you know *{topic}*?", topic=topic),
+            lambda tr, d: tr("How well do you know *{topic}*?", topic=topic),
             MENTOR_LEVELS,
             numeric=True,
         )
     return Question(
         f"level:{index}",
         "one",
-        lambda t, d: t("How much does *{topic}* matter to you?", topic=topic),
+        lambda tr, d: tr("How much does *{topic}* matter to you?", topic=topic),
         MENTEE_LEVELS,
         numeric=True,
     )

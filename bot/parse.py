@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 YES = {
     "yes",
@@ -155,7 +155,13 @@ def _language_names() -> dict[str, str]:
             if len(code) == 2:
                 names.setdefault(fold(name), code)
                 names.setdefault(code, code)
-    names.update({"anglais": "en", "english": "en", "francais": "fr", "french": "fr"})
+    for code in set(names.values()):
+        try:
+            own = Locale(code).languages.get(code)  # what speakers call their own language: "español"
+        except (ValueError, UnknownLocaleError):
+            continue
+        if own:
+            names.setdefault(fold(own), code)
     return names
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 from aiohttp import web
+from hypothesis import settings
 from sqlalchemy import Engine
 
 from app import build_slack, build_web
@@ -17,6 +18,10 @@ from bot.settings import Settings
 from storage.db import make_engine, migrate
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
+
+# No per-example deadline: the machine is shared and noisy, and tests carry no timing assertions.
+settings.register_profile("passerelle", deadline=None, max_examples=150)
+settings.load_profile("passerelle")
 
 POSTGRES_URL = os.environ.get("PASSERELLE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # .ci/run sets it: there a missing PostgreSQL is a failure, not a skip.
@@ -118,8 +123,12 @@ class SlackWorld:
 
 
 async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[web.AppRunner, str]:
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=fake.api_url)
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+    )
     runner = web.AppRunner(build_web(build_slack(settings, bot, clock)))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,7 +1,8 @@
 """The onboarding conversation: which question comes next, back, restart, stop, summary and confirmation.
 
-The state lives in the Conversation row, so a restart of the process loses nothing. The next question is
-always the first one without an answer, which makes *back* and *edit* fall out of the same rule.
+The state lives in the Conversation row, so a restart of the process loses nothing. Questions come in order;
+once the summary has been seen, the next question is the first without an answer, then the summary again, so
+that editing one answer (or the levels of new topics) leads straight back to it.
 """
 
 from typing import Any
@@ -48,8 +49,11 @@ def answered(step: str, draft: dict[str, Any]) -> bool:
     return step in draft
 
 
-def next_step(draft: dict[str, Any]) -> str:
-    return next(step for step in steps(draft) if step == "summary" or not answered(step, draft))
+def next_step(draft: dict[str, Any], after: str) -> str:
+    order = steps(draft)
+    if draft.get("_reviewed"):
+        return next(step for step in order if step == "summary" or not answered(step, draft))
+    return order[order.index(after) + 1] if after in order else order[1]
 
 
 def question(ctx: Ctx, step: str, draft: dict[str, Any]) -> Question:
@@ -261,7 +265,9 @@ def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, show
     step = conversation.step
     conversation.draft = store(step, conversation.draft, value)
     conversation.history = [*conversation.history, step]
-    conversation.step = next_step(conversation.draft)
+    conversation.step = next_step(conversation.draft, step)
+    if conversation.step == "summary":
+        conversation.draft = {**conversation.draft, "_reviewed": True}
     conversation.updated_at = ctx.now
     answer = shown or describe(ctx, step, conversation.draft)
     replace = None if typed else _answered(ctx, conversation, answer, step)
@@ -281,7 +287,7 @@ def _back(ctx: Ctx, conversation: Conversation) -> Outcome:
 def _restart(ctx: Ctx, conversation: Conversation) -> Outcome:
     conversation.draft = {"consent": True}
     conversation.history = []
-    conversation.step = next_step(conversation.draft)
+    conversation.step = next_step(conversation.draft, "consent")
     conversation.updated_at = ctx.now
     return Outcome([_ask(ctx, conversation, ctx.tr("Let's start again from the beginning."))])
 
@@ -314,7 +320,7 @@ def _edit_pick(ctx: Ctx, conversation: Conversation, text: str) -> Outcome:
     draft = dict(conversation.draft)
     if chosen == "levels":
         draft["levels"] = {}
-        chosen = next_step(draft)
+        chosen = next_step(draft, "summary")
     conversation.draft = draft
     conversation.step = chosen
     conversation.updated_at = ctx.now
@@ -322,7 +328,7 @@ def _edit_pick(ctx: Ctx, conversation: Conversation, text: str) -> Outcome:
 
 
 def _editable(ctx: Ctx, draft: dict[str, Any]) -> list[tuple[str, str]]:
-    keys = [s for s in steps(draft) if s in LABELS]
+    keys = [k for k in LABELS if k in steps(draft) or (k == "levels" and draft.get("topics"))]
     return [(key, ctx.tr(LABELS[key])) for key in keys]
 
 
@@ -332,7 +338,7 @@ def _confirm(ctx: Ctx, conversation: Conversation) -> Outcome:
         # Erased meanwhile: consent is gone too, so ask again from the start.
         ctx.session.delete(conversation)
         return start(ctx)
-    answers = {k: v for k, v in conversation.draft.items() if k not in ("pending", "consent")}
+    answers = {k: v for k, v in conversation.draft.items() if k not in ("pending", "consent", "_reviewed")}
     enrollment.answers = answers
     enrollment.role = answers["role"]
     if enrollment.status in ("onboarding", "left"):
@@ -388,6 +394,8 @@ def _step_blocks(ctx: Ctx, conversation: Conversation) -> list[Any]:
     position = steps(draft).index(step)
     total = len(steps(draft)) - 2  # neither consent nor the summary is a question
     blocks: list[Any] = [Text(f"*{position}/{total}* · {asked.prompt(tr, draft)}")]
+    if answered(step, draft):
+        blocks.append(Text(tr("_Your answer so far: {answer}_", answer=describe(ctx, step, draft))))
     offered = asked.options(ctx, draft)
     if asked.kind == "one" and len(offered) <= 5:
         blocks.append(Buttons((*tuple(Button(label, f"onb.{step}", value) for value, label, _ in offered), back)))

@@ -51,10 +51,15 @@ def build_app(
     return app
 
 
+COMMAND = "/mentoring"
+# Event subscriptions, named as in the manifest (`message.im` is the `message` event in a DM).
+EVENTS = {"app_home_opened": listeners.handle_app_home_opened, "message.im": listeners.handle_message}
+
+
 def register(app: AsyncApp) -> None:
-    app.command("/mentoring")(listeners.handle_command)
-    app.event("message")(listeners.handle_message)
-    app.event("app_home_opened")(listeners.handle_app_home_opened)
+    app.command(COMMAND)(listeners.handle_command)
+    for subscription, listener in EVENTS.items():
+        app.event(subscription.split(".")[0])(listener)
     app.action(re.compile(r".+"))(listeners.handle_action)
     app.view(re.compile(r"^form:"))(listeners.handle_view_submission)
     app.error(listeners.handle_error)

@@ -26,8 +26,9 @@ def web_api_problems(method: str, args: dict[str, Any], authorization: str | Non
     if operation is None:
         return [f"{method}: no such Web API method"]
     parameters = {p["name"]: p for verb in operation.values() for p in verb.get("parameters", [])}
-    problems = [f"{method}: unknown argument {name}" for name in args if name not in parameters and
-                name not in ADDED_BY_BOLT]
+    problems = [
+        f"{method}: unknown argument {name}" for name in args if name not in parameters and name not in ADDED_BY_BOLT
+    ]
     for name, parameter in parameters.items():
         if not parameter.get("required"):
             continue
@@ -66,8 +67,11 @@ def _lost(given: Any, kept: Any, path: str = "") -> list[str]:
     if isinstance(given, dict):
         if not isinstance(kept, dict):
             return [path or "."]
-        return [lost for key, value in given.items()
-                for lost in (_lost(value, kept[key], f"{path}.{key}") if key in kept else [f"{path}.{key}"])]
+        return [
+            lost
+            for key, value in given.items()
+            for lost in (_lost(value, kept[key], f"{path}.{key}") if key in kept else [f"{path}.{key}"])
+        ]
     if isinstance(given, list) and isinstance(kept, list):
         return [lost for i, (a, b) in enumerate(zip(given, kept, strict=False)) for lost in _lost(a, b, f"{path}[{i}]")]
     return []

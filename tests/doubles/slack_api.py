@@ -28,14 +28,16 @@ class Call:
     def text(self) -> str:
         """Every text of the call, blocks included, for assertions on what a person reads."""
         return " ".join(_texts(self.args.get("blocks") or self.args.get("view", {}).get("blocks") or [])) or str(
-            self.args.get("text", ""))
+            self.args.get("text", "")
+        )
 
 
 def _texts(node: Any) -> list[str]:
     if isinstance(node, dict):
         found = [node["text"]] if isinstance(node.get("text"), str) else []
-        return found + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
-                        for t in _texts(value)]
+        return found + [
+            t for key, value in node.items() if key != "text" or not isinstance(value, str) for t in _texts(value)
+        ]
     if isinstance(node, list):
         return [t for item in node for t in _texts(item)]
     return []
@@ -97,7 +99,7 @@ class FakeSlack:
                     self._seen = index + 1
                     return self.calls[index]
             await asyncio.sleep(0.01)
-        made = [c.method for c in self.calls[self._seen:]]
+        made = [c.method for c in self.calls[self._seen :]]
         raise AssertionError(f"no {method} call within {timeout}s; calls since: {made}")
 
     async def quiet(self, seconds: float = 0.3) -> None:
@@ -134,13 +136,24 @@ class FakeSlack:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://passerelle-test.slack.com/", "team": "Passerelle test",
-                    "user": "passerelle", "team_id": self.team_id, "user_id": BOT_USER, "bot_id": "BPASSBOT",
-                    "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://passerelle-test.slack.com/",
+                "team": "Passerelle test",
+                "user": "passerelle",
+                "team_id": self.team_id,
+                "user_id": BOT_USER,
+                "bot_id": "BPASSBOT",
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             channel = _dm(args["channel"])
-            return {"ok": True, "channel": channel, "ts": self._next_ts(),
-                    "message": {"type": "message", "text": args.get("text", ""), "user": BOT_USER}}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": self._next_ts(),
+                "message": {"type": "message", "text": args.get("text", ""), "user": BOT_USER},
+            }
         if method == "chat.update":
             return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
         if method == "chat.postEphemeral":
@@ -153,10 +166,18 @@ class FakeSlack:
             user = self.users.get(str(args.get("user")))
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": {
-                "id": args["user"], "team_id": self.team_id, "name": user["name"].lower(), "real_name": user["name"],
-                "tz": user.get("tz", "Europe/Paris"), "locale": user.get("locale", "en-US"),
-                "profile": {"display_name": user["name"], "real_name": user["name"]}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": args["user"],
+                    "team_id": self.team_id,
+                    "name": user["name"].lower(),
+                    "real_name": user["name"],
+                    "tz": user.get("tz", "Europe/Paris"),
+                    "locale": user.get("locale", "en-US"),
+                    "profile": {"display_name": user["name"], "real_name": user["name"]},
+                },
+            }
         self.problems.append(f"{method}: the double does not answer this method")
         return {"ok": False, "error": "unknown_method"}
 

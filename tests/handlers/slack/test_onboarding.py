@@ -68,9 +68,22 @@ async def test_a_mentor_onboards_in_english_with_buttons_menus_and_typed_answers
     await send.message(ANA, "2 mentees")
 
     summary = await fake.next("chat.postMessage")
-    for shown in ("Mentor", "AI assistants (Copilot, ChatGPT…) (Expert)", "Social networks and personal brand "
-                  "(Confident)", "1 · Early career", "Marketing", "<@UMARC001>", "French, English", "Lyon",
-                  "By video", "Europe/London", "Morning, Lunchtime", "Free-flowing", "Hands-on", "Two"):
+    for shown in (
+        "Mentor",
+        "AI assistants (Copilot, ChatGPT…) (Expert)",
+        "Social networks and personal brand (Confident)",
+        "1 · Early career",
+        "Marketing",
+        "<@UMARC001>",
+        "French, English",
+        "Lyon",
+        "By video",
+        "Europe/London",
+        "Morning, Lunchtime",
+        "Free-flowing",
+        "Hands-on",
+        "Two",
+    ):
         assert shown in summary.text, shown
     assert enrollment_of(slack, ANA).status == "onboarding"  # type: ignore[union-attr]
     await send.press(ANA, summary, "Confirm")
@@ -82,12 +95,21 @@ async def test_a_mentor_onboards_in_english_with_buttons_menus_and_typed_answers
     enrollment = enrollment_of(slack, ANA)
     assert enrollment is not None and enrollment.status == "ready" and enrollment.role == "mentor"
     assert enrollment.answers == {
-        "role": "mentor", "topics": ["ai_assistants", "social_networks"],
-        "levels": {"ai_assistants": 3, "social_networks": 2}, "career_stage": 1, "department": "Marketing",
-        "manager": "UMARC001", "languages": ["fr", "en"], "site": "Lyon", "format": "video",
-        "timezone": "Europe/London", "windows": ["morning", "lunch"],
-        "hope": "Help a senior leader feel at home with AI assistants.", "style_plan": "free",
-        "style_learning": "hands_on", "capacity": 2,
+        "role": "mentor",
+        "topics": ["ai_assistants", "social_networks"],
+        "levels": {"ai_assistants": 3, "social_networks": 2},
+        "career_stage": 1,
+        "department": "Marketing",
+        "manager": "UMARC001",
+        "languages": ["fr", "en"],
+        "site": "Lyon",
+        "format": "video",
+        "timezone": "Europe/London",
+        "windows": ["morning", "lunch"],
+        "hope": "Help a senior leader feel at home with AI assistants.",
+        "style_plan": "free",
+        "style_learning": "hands_on",
+        "capacity": 2,
     }
     with Session(slack.bot.engine) as session:
         assert session.exec(select(Conversation)).all() == []

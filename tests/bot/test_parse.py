@@ -1,0 +1,189 @@
+"""Property tests of every parser of typed input: it never raises, and what it returns is always valid."""
+
+import zoneinfo
+from datetime import date, time, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.parse import (
+    fold,
+    language_codes,
+    parse_channel,
+    parse_choice,
+    parse_choices,
+    parse_date,
+    parse_languages,
+    parse_mention,
+    parse_number,
+    parse_time,
+    parse_timezone,
+    parse_yes_no,
+)
+
+anything = st.text(max_size=300)
+TODAY = date(2026, 11, 26)
+OPTIONS = [("mentor", ("Mentor", "junior")), ("mentee", ("Mentee", "mentoré")), ("either", ("Either", "both"))]
+
+
+@given(anything)
+def test_yes_no_is_a_bool_or_none(text: str) -> None:
+    assert parse_yes_no(text) in (True, False, None)
+
+
+@given(
+    st.sampled_from(["yes", "Oui", "OK!", "d’accord", "sure", "no", "Non merci", "nope"]),
+    st.sampled_from(["", " ", "  "]),
+)
+def test_yes_no_understands_both_languages_and_spacing(word: str, pad: str) -> None:
+    assert parse_yes_no(pad + word + pad) is not None
+
+
+@given(anything, st.integers(0, 5), st.integers(5, 20))
+def test_a_number_is_within_bounds_or_none(text: str, low: int, high: int) -> None:
+    value = parse_number(text, low, high)
+    assert value is None or low <= value <= high
+
+
+@given(st.integers(1, 9), st.sampled_from(["{} mentees", "{}", "I can take {}", "{} mentorés"]))
+def test_a_number_in_a_sentence_is_read(n: int, sentence: str) -> None:
+    assert parse_number(sentence.format(n), 1, 9) == n
+
+
+@given(anything)
+def test_a_choice_is_one_of_the_options_or_none(text: str) -> None:
+    assert parse_choice(text, OPTIONS) in {"mentor", "mentee", "either", None}
+
+
+@given(
+    st.lists(st.sampled_from(OPTIONS), min_size=1, max_size=3, unique=True),
+    st.sampled_from([", ", " and ", " et ", "; ", " / "]),
+    st.booleans(),
+)
+def test_several_choices_come_back_in_order(
+    chosen: list[tuple[str, tuple[str, ...]]], separator: str, by_label: bool
+) -> None:
+    text = separator.join(labels[0] if by_label else str(OPTIONS.index((v, labels)) + 1) for v, labels in chosen)
+    if not by_label:
+        text = " ".join(str(OPTIONS.index(c) + 1) for c in chosen)
+    assert parse_choices(text, OPTIONS) == [v for v, _ in chosen]
+
+
+@given(anything)
+def test_choices_are_distinct_options_or_none(text: str) -> None:
+    found = parse_choices(text, OPTIONS)
+    assert found is None or (found and len(set(found)) == len(found) and set(found) <= {"mentor", "mentee", "either"})
+
+
+@given(anything)
+def test_languages_are_known_iso_codes_or_none(text: str) -> None:
+    found = parse_languages(text)
+    assert found is None or (found and set(found) <= language_codes() and all(len(c) == 2 for c in found))
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                ("French", "fr"),
+                ("anglais", "en"),
+                ("Español", "es"),
+                ("de", "de"),
+                ("Italian", "it"),
+                ("portugais", "pt"),
+            ]
+        ),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
+    st.sampled_from([", ", " and ", " et ", ";"]),
+)
+def test_languages_are_read_in_english_french_or_as_codes(named: list[tuple[str, str]], separator: str) -> None:
+    assert parse_languages(separator.join(n for n, _ in named)) == [c for _, c in named]
+
+
+@given(anything)
+def test_a_time_zone_is_an_iana_name_or_none(text: str) -> None:
+    found = parse_timezone(text)
+    assert found is None or found in zoneinfo.available_timezones()
+
+
+@given(st.sampled_from(sorted(zoneinfo.available_timezones())))
+def test_every_iana_name_is_read_back_whatever_its_case(name: str) -> None:
+    assert parse_timezone(name.lower()) == name or parse_timezone(name) == name
+
+
+@given(anything)
+def test_a_date_is_a_date_or_none(text: str) -> None:
+    found = parse_date(text, TODAY)
+    assert found is None or isinstance(found, date)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_iso_and_day_first_dates_round_trip(day: date) -> None:
+    assert parse_date(day.isoformat(), TODAY) == day
+    assert parse_date(f"{day.day}/{day.month}/{day.year}", TODAY) == day
+
+
+@given(st.dates(min_value=TODAY, max_value=TODAY + timedelta(days=364)), st.sampled_from(["en", "fr"]))
+def test_a_date_in_words_without_a_year_is_the_next_one(day: date, language: str) -> None:
+    months = {
+        "en": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        "fr": [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+    }[language]
+    assert parse_date(f"{day.day} {months[day.month - 1]}", TODAY) == day
+
+
+@given(anything)
+def test_a_time_is_a_time_or_none(text: str) -> None:
+    found = parse_time(text)
+    assert found is None or isinstance(found, time)
+
+
+@given(st.times())
+def test_times_round_trip(moment: time) -> None:
+    assert parse_time(f"{moment:%H:%M}") == moment.replace(second=0, microsecond=0)
+
+
+@given(anything)
+def test_mentions_and_channels_are_ids_or_none(text: str) -> None:
+    for found in (parse_mention(text), parse_channel(text)):
+        assert found is None or ((found.isalnum() and found.isupper()) or found.isdigit() or found.isalnum())
+
+
+@given(st.from_regex(r"U[A-Z0-9]{8}", fullmatch=True), st.text(alphabet="abc. ", max_size=10))
+def test_a_slack_mention_gives_its_user_id(user: str, name: str) -> None:
+    assert parse_mention(f"<@{user}|{name}>") == user
+    assert parse_mention(f"<@{user}>") == user
+
+
+@given(anything)
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)

@@ -46,22 +46,22 @@ async def test_a_mentor_onboards_in_english_with_buttons_menus_and_typed_answers
     await send.message(ANA, "Marketing")
     manager = await fake.next("chat.postMessage")
     await send.press(ANA, manager, action_id="onb.manager", user_picked="UMARC001")
-    languages = await fake.next("chat.postMessage")
+    assert "Which languages" in (await fake.next("chat.postMessage")).text
     await send.message(ANA, "French and English")
-    site = await fake.next("chat.postMessage")
+    assert "Which site or city" in (await fake.next("chat.postMessage")).text
     await send.message(ANA, "Lyon")
     meeting = await fake.next("chat.postMessage")
     await send.press(ANA, meeting, "By video")
     zone = await fake.next("chat.postMessage")
     assert "Europe/London" in zone.text  # from users.info
     await send.press(ANA, zone, "Yes, that's right")
-    windows = await fake.next("chat.postMessage")
+    assert "When do you prefer to meet?" in (await fake.next("chat.postMessage")).text
     await send.message(ANA, "morning and lunch")
-    hope = await fake.next("chat.postMessage")
+    assert "In one sentence" in (await fake.next("chat.postMessage")).text
     await send.message(ANA, "Help a senior leader feel at home with AI assistants.")
     plan = await fake.next("chat.postMessage")
     await send.press(ANA, plan, "Free-flowing")
-    learning = await fake.next("chat.postMessage")
+    assert "And do you prefer" in (await fake.next("chat.postMessage")).text
     await send.message(ANA, "hands on")
     capacity = await fake.next("chat.postMessage")
     assert "How many mentees" in capacity.text

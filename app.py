@@ -57,7 +57,18 @@ def build_web(slack: AsyncApp | None) -> web.Application:
     if slack is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+            try:
+                bolt_request = await to_bolt_request(request)
+            except ValueError:  # a body that is not the JSON it claims to be; Bolt would answer 500
+                return web.Response(status=400, text="malformed body")
+            try:
+                response = await slack.async_dispatch(bolt_request)
+            except (AttributeError, KeyError, TypeError):
+                # Listener errors never get here (Bolt hands them to our error handler); these come from Bolt
+                # reading a signed payload of a shape it does not expect.
+                logger.warning("refused a Slack payload of an unexpected shape")
+                return web.Response(status=400, text="unexpected payload")
+            return await to_aiohttp_response(response)
 
         web_app.router.add_post("/slack/events", slack_events)
     return web_app

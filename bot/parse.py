@@ -115,7 +115,10 @@ def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str
     if folded.isdigit():
         index = int(folded)
         return options[index - 1][0] if 1 <= index <= len(options) else None
-    names = [(value, {fold(value), *(fold(label) for label in labels)}) for value, labels in options]
+    names = [
+        (value, {fold(value), *(fold(label) for label in labels), *(_unnumbered(label) for label in labels)})
+        for value, labels in options
+    ]
     for value, words in names:
         if folded in words:
             return value
@@ -124,6 +127,11 @@ def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str
         return starts.pop()
     inside = {value for value, words in names if any(folded in w or w in folded for w in words if len(w) > 2)}
     return inside.pop() if len(inside) == 1 else None
+
+
+def _unnumbered(label: str) -> str:
+    """'4 · Senior manager' → 'senior manager', so the words alone are enough."""
+    return fold(re.sub(r"^\s*\d+\s*[·.):-]\s*", "", label))
 
 
 def parse_choices(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> list[str] | None:

@@ -93,7 +93,7 @@ class Passerelle:
     @contextmanager
     def _context(self, actor: Actor, now: datetime) -> Iterator[Ctx]:
         with open_session(self.engine) as session:
-            workspace = queries.get_or_add_workspace(session, actor.platform, actor.workspace, now)
+            workspace = self._workspace(session, actor, now)
             assert workspace.id is not None
             person = queries.get_or_add_person(session, workspace.id, actor.user_id, now)
             person.display_name = actor.name or person.display_name
@@ -116,6 +116,19 @@ class Passerelle:
                 founders=self.founders,
             )
             session.commit()
+
+    def _workspace(self, session: Session, actor: Actor, now: datetime) -> Workspace:
+        """The actor's workspace; a new one gets its first programme in the same transaction."""
+        found = queries.get_workspace(session, actor.platform, actor.workspace)
+        if found:
+            return found
+        added = queries.add_workspace(session, actor.platform, actor.workspace, now)
+        if added is None:  # another input created it a moment ago
+            found = queries.get_workspace(session, actor.platform, actor.workspace)
+            assert found is not None
+            return found
+        self._first_programme(session, added, now)
+        return added
 
     def _first_programme(self, session: Session, workspace: Workspace, now: datetime) -> Programme:
         """A workspace gets a programme with the default catalogue as soon as anyone talks to the bot."""

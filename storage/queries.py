@@ -5,21 +5,21 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Conversation, Delivery, Enrollment, Person, Programme, Workspace
 
 
-def get_or_add_workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:
-    found = session.exec(
+def get_workspace(session: Session, platform: str, external_id: str) -> Workspace | None:
+    return session.exec(
         select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
     ).first()
-    if found:
-        return found
+
+
+def add_workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace | None:
+    """A new workspace; None if another transaction added it meanwhile."""
     workspace = Workspace(platform=platform, external_id=external_id, created_at=now)
-    session.add(workspace)
-    session.flush()
-    return workspace
+    return workspace if _added(session, workspace) else None
 
 
 def get_person(session: Session, workspace_id: int, user_id: str) -> Person | None:
@@ -31,9 +31,21 @@ def get_or_add_person(session: Session, workspace_id: int, user_id: str, now: da
     if found:
         return found
     person = Person(workspace_id=workspace_id, user_id=user_id, created_at=now)
-    session.add(person)
-    session.flush()
-    return person
+    if _added(session, person):
+        return person
+    found = get_person(session, workspace_id, user_id)
+    assert found is not None
+    return found
+
+
+def _added(session: Session, row: SQLModel) -> bool:
+    """Insert in a savepoint; False when a unique key shows another transaction inserted it first."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def coordinators(session: Session, workspace_id: int) -> Sequence[Person]:
@@ -92,12 +104,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
 
 def claim_delivery(session: Session, workspace_id: int, delivery_id: str, now: datetime) -> bool:
     """Record an inbound delivery; False if it was handled already (a redelivery)."""
-    try:
-        with session.begin_nested():
-            session.add(Delivery(workspace_id=workspace_id, delivery_id=delivery_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    return _added(session, Delivery(workspace_id=workspace_id, delivery_id=delivery_id, received_at=now))
 
 
 def forget_deliveries_before(session: Session, before: datetime) -> None:

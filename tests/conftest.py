@@ -119,7 +119,7 @@ class SlackWorld:
     send: SlackSender
     bot: Passerelle
     clock: Clock
-    url: str
+    runner: web.AppRunner
 
 
 async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[web.AppRunner, str]:
@@ -143,8 +143,9 @@ async def slack(sqlite_engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld
     await fake.start()
     bot = Passerelle(sqlite_engine, coordinators=frozenset({COORDINATOR}), locale="en")
     runner, url = await serve_slack(bot, clock, fake)
-    yield SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, url)
+    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner)
+    yield world
     await fake.quiet(0.2)
-    await runner.cleanup()
+    await world.runner.cleanup()
     await fake.stop()
     assert fake.problems == [], "calls that break Slack's spec or Block Kit"

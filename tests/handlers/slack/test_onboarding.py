@@ -113,3 +113,61 @@ async def test_a_mentor_onboards_in_english_with_buttons_menus_and_typed_answers
     }
     with Session(slack.bot.engine) as session:
         assert session.exec(select(Conversation)).all() == []
+
+
+FRENCH_ANSWERS = [
+    ("Quel est votre rôle ?", "mentoré"),
+    ("Qu'aimeriez-vous apprendre ?", "IA et réseaux sociaux"),
+    ("Quelle importance a *Assistants IA", "indispensable"),
+    ("Quelle importance a *Réseaux sociaux", "2"),
+    ("Où en êtes-vous dans votre carrière ?", "cadre dirigeant"),
+    ("Dans quel service", "Direction financière"),
+    ("Qui est votre manager ?", "passer"),
+    ("Dans quelles langues", "français et anglais"),
+    ("Depuis quel site", "Lyon"),
+    ("Comment souhaitez-vous vous rencontrer ?", "visio"),
+    ("Votre profil indique *Europe/Paris*", "Europe/Paris"),
+    ("Quand préférez-vous vous rencontrer ?", "le matin"),
+    ("En une phrase", "Comprendre comment mes équipes utilisent l'IA."),
+    ("Préférez-vous des séances", "structurées"),
+    ("Et préférez-vous", "la discussion"),
+]
+
+
+async def test_a_mentee_onboards_in_french_by_typing_and_survives_a_restart_of_the_process(
+    slack: SlackWorld,
+) -> None:
+    from tests.conftest import serve_slack
+
+    send, fake = slack.send, slack.fake
+    await send.message(JEAN, "Bonjour")
+    assert "Avant de commencer" in (await fake.next("chat.postMessage")).text
+    await send.message(JEAN, "oui")
+    for index, (question, answer) in enumerate(FRENCH_ANSWERS):
+        asked = await fake.next("chat.postMessage")
+        assert question in asked.text, (question, asked.text)
+        if index == 7:
+            # The process dies mid-conversation; a new one on the same database carries on.
+            await slack.runner.cleanup()
+            from bot.service import Passerelle
+
+            bot = Passerelle(slack.bot.engine, coordinators=slack.bot.founders, locale="en")
+            slack.runner, send.app_url = await serve_slack(bot, slack.clock, fake)
+        await send.message(JEAN, answer)
+    summary = await fake.next("chat.postMessage")
+    for shown in (
+        "Mentoré",
+        "Assistants IA (Copilot, ChatGPT…) (Indispensable)",
+        "4 · Cadre dirigeant",
+        "Direction financière",
+        "Français, Anglais",
+        "En visio",
+        "Le matin",
+        "Structurées",
+    ):
+        assert shown.lower() in summary.text.lower(), shown
+    await send.message(JEAN, "confirmer")
+    assert "Merci, tout est prêt" in (await fake.next("chat.postMessage")).text
+    enrollment = enrollment_of(slack, JEAN)
+    assert enrollment is not None and enrollment.status == "ready" and enrollment.role == "mentee"
+    assert enrollment.answers["languages"] == ["fr", "en"] and enrollment.answers["manager"] == ""

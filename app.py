@@ -61,17 +61,20 @@ def build_web(slack: AsyncApp | None) -> web.Application:
                 bolt_request = await to_bolt_request(request)
             except ValueError:  # a body that is not the JSON it claims to be; Bolt would answer 500
                 return web.Response(status=400, text="malformed body")
-            try:
-                response = await slack.async_dispatch(bolt_request)
-            except (AttributeError, KeyError, TypeError):
-                # Listener errors never get here (Bolt hands them to our error handler); these come from Bolt
-                # reading a signed payload of a shape it does not expect.
-                logger.warning("refused a Slack payload of an unexpected shape")
+            if not _shaped_like_slack(bolt_request.body):
                 return web.Response(status=400, text="unexpected payload")
+            response = await slack.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
 
         web_app.router.add_post("/slack/events", slack_events)
     return web_app
+
+
+def _shaped_like_slack(body: object) -> bool:
+    """Bolt reads these keys as objects before any listener runs; another shape would end in a 500."""
+    return isinstance(body, dict) and all(
+        isinstance(body.get(key, {}), dict) for key in ("event", "team", "user", "view", "container", "channel")
+    )
 
 
 def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:

@@ -8,9 +8,10 @@ from storage import queries
 
 def build_home(ctx: Ctx) -> Message:
     tr = ctx.tr
-    assert ctx.programme.id is not None and ctx.person.id is not None
+    assert ctx.programme.id is not None
     blocks: list[Header | Text | Fields | Buttons] = [Header(ctx.programme.name)]
-    enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+    person_id = ctx.person.id  # None for someone the bot does not know yet
+    enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, person_id) if person_id else None
     join = Button(tr("Join the programme"), "cmd", "join", style="primary")
     if enrollment is None:
         blocks += [

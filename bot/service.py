@@ -18,7 +18,7 @@ from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Programme, Workspace
+from storage.models import Person, Programme, Workspace
 
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
 
@@ -63,7 +63,8 @@ class Passerelle:
             return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
 
     def home(self, actor: Actor, now: datetime) -> Message:
-        with self._context(actor, now) as ctx:
+        """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
+        with self._context(actor, now, remember=False) as ctx:
             return build_home(ctx)
 
     def tick(self, now: datetime) -> None:
@@ -91,11 +92,15 @@ class Passerelle:
         return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
 
     @contextmanager
-    def _context(self, actor: Actor, now: datetime) -> Iterator[Ctx]:
+    def _context(self, actor: Actor, now: datetime, remember: bool = True) -> Iterator[Ctx]:
         with open_session(self.engine) as session:
             workspace = self._workspace(session, actor, now)
             assert workspace.id is not None
-            person = queries.get_or_add_person(session, workspace.id, actor.user_id, now)
+            if remember:
+                person = queries.get_or_add_person(session, workspace.id, actor.user_id, now)
+            else:
+                known = queries.get_person(session, workspace.id, actor.user_id)
+                person = known or Person(workspace_id=workspace.id, user_id=actor.user_id, created_at=now)
             person.display_name = actor.name or person.display_name
             person.platform_locale = actor.locale or person.platform_locale
             person.timezone = actor.timezone or person.timezone

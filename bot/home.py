@@ -12,7 +12,7 @@ def build_home(ctx: Ctx) -> Message:
     blocks: list[Header | Text | Fields | Buttons] = [Header(ctx.programme.name)]
     person_id = ctx.person.id  # None for someone the bot does not know yet
     enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, person_id) if person_id else None
-    join = Button(tr("Join the programme"), "cmd", "join", style="primary")
+    join = Button(tr("Join the programme"), "join", style="primary")
     if enrollment is None:
         blocks += [
             Text(
@@ -26,7 +26,7 @@ def build_home(ctx: Ctx) -> Message:
     elif enrollment.status == "onboarding":
         blocks += [
             Text(tr("You have started to join; a few questions are left.")),
-            Buttons((Button(tr("Continue"), "cmd", "join", style="primary"),)),
+            Buttons((Button(tr("Continue"), "join", style="primary"),)),
         ]
     elif enrollment.status == "left":
         blocks += [Text(tr("You have left the programme.")), Buttons((join,))]

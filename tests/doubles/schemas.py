@@ -86,7 +86,8 @@ def unknown_keys(payload: Any, sample: Any, path: str = "", allowed: frozenset[s
                 if key not in allowed:
                     found.append(f"{path}.{key}")
                 continue
-            if key != "blocks":  # our own blocks echoed back, checked by block_problems
+            # Our own blocks echoed back (checked by block_problems), and maps keyed by our block ids.
+            if key not in ("blocks", "values"):
                 found += unknown_keys(value, sample[key], f"{path}.{key}", allowed)
         return found
     if isinstance(payload, list) and isinstance(sample, list) and sample:

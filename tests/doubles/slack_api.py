@@ -109,6 +109,11 @@ class FakeSlack:
             count = len(self.calls)
             await asyncio.sleep(seconds)
 
+    async def settle(self) -> None:
+        """Wait until quiet, then let `next` look only at calls made from now on."""
+        await self.quiet()
+        self._seen = len(self.calls)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)

@@ -19,7 +19,7 @@ from tests.doubles.slack_api import BOT_USER, Call, FakeSlack
 
 SAMPLES = "slack-json-logs-samples"
 # Keys Slack documents for element types its union sample does not include.
-DOCUMENTED = frozenset({"selected_options"})
+DOCUMENTED = frozenset({"selected_options", "values"})
 
 
 @dataclass
@@ -177,7 +177,7 @@ class SlackSender:
         }
         if call.method == "views.publish":
             payload["container"] = {"type": "view", "view_id": "VPASSE01"}
-            payload["view"] = {"id": "VPASSE01", "type": "home", "blocks": blocks}
+            payload["view"] = {"id": "VPASSE01", "type": "home", "callback_id": "", "hash": "1.h"}
         elif call.method == "response_url":
             payload["container"] = {
                 "type": "message",
@@ -213,7 +213,6 @@ class SlackSender:
                 "type": "modal",
                 "callback_id": view["callback_id"],
                 "title": view["title"],
-                "blocks": view["blocks"],
                 "state": {"values": values},
                 "private_metadata": "",
                 "hash": "1.h",

@@ -28,6 +28,8 @@ def profile(ctx: Ctx, args: list[str]) -> Outcome:
     enrollment = _enrollment(ctx)
     if enrollment is None:
         return _not_enrolled(ctx)
+    if enrollment.status == "onboarding":
+        return say(ctx.tr("You have started to join; a few questions are left. Type `join` to continue."))
     return say(
         ctx.tr(
             "Your profile in *{programme}* · status: *{status}*",

@@ -162,10 +162,8 @@ def on_text(ctx: Ctx, text: str) -> Outcome:
             if agreed is not None
             else _again(ctx, conversation, ctx.tr("Please answer *yes* to start, or *no* if you would rather not."))
         )
-    if conversation.step == "summary":
+    if conversation.step in ("summary", "edit"):
         return _summary_text(ctx, conversation, text)
-    if conversation.step == "edit":
-        return _edit_pick(ctx, conversation, text)
     asked = question(ctx, conversation.step, conversation.draft)
     value = read_text(asked, ctx, conversation.draft, text)
     if value is None:

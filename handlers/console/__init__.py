@@ -39,6 +39,7 @@ class Console:
         if line == "/home":
             return self._show(Outcome(), home=True)
         text = re.sub(r"@([A-Za-z][A-Za-z0-9]*)", lambda m: f"<@{self._id(m.group(1))}>", line)
+        text = re.sub(r"(?<![<\w])#([A-Za-z][A-Za-z0-9]*)", lambda m: f"<#{self._id(m.group(1), 'C')}>", text)
         if line.startswith("/mentoring"):
             return self._show(self.bot.command(self.actor, text.removeprefix("/mentoring").strip(), self.clock()))
         if line in self.shown.buttons:
@@ -53,8 +54,9 @@ class Console:
     def actor(self) -> Actor:
         return Actor("console", "local", self.user, name=self.names[self.user])
 
-    def _id(self, name: str) -> str:
-        user_id = "U" + name.upper()
+    def _id(self, name: str, kind: str = "U") -> str:
+        """Console ids look like Slack's (`U…` for people, `C…` for channels) so the core reads them alike."""
+        user_id = kind + name.upper()
         self.names[user_id] = name
         return user_id
 
@@ -62,10 +64,16 @@ class Console:
         self.shown = Shown()
         parts = []
         if outcome.replace:
-            parts.append(render(outcome.replace, self.names, Shown()))
+            parts.append(render(outcome.replace, self.names, None))
         for reply in outcome.replies:
-            where = f"(in #{reply.channel}) " if reply.to == "channel" else ""
-            parts.append(where + render(reply.message, self.names, self.shown if reply.to != "channel" else Shown()))
+            if reply.to == "channel":
+                # The console has no channels: show the post, then what its author is told.
+                channel = self.names.get(reply.channel or "", reply.channel)
+                parts.append(f"(in #{channel}) " + render(reply.message, self.names, None))
+                if reply.posted:
+                    parts.append(render(reply.posted, self.names, self.shown))
+            else:
+                parts.append(render(reply.message, self.names, self.shown))
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
         return "\n\n".join(p for p in parts if p)

@@ -15,7 +15,8 @@ class Shown:
     options: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (action, value)
 
 
-def render(msg: Message, names: dict[str, str], shown: Shown) -> str:
+def render(msg: Message, names: dict[str, str], shown: Shown | None) -> str:
+    """The message as text; with `shown`, its buttons and options get the keys that press them."""
     lines: list[str] = []
     for block in msg.blocks:
         if isinstance(block, Header):
@@ -25,14 +26,9 @@ def render(msg: Message, names: dict[str, str], shown: Shown) -> str:
         elif isinstance(block, Fields):
             lines += [f"  {label}: {value}" for label, value in block.items]
         elif isinstance(block, Buttons):
-            cells = []
-            for button in block.buttons:
-                letter = string.ascii_lowercase[len(shown.buttons)]
-                shown.buttons[letter] = button
-                cells.append(f"[{letter}] {button.label}")
-            lines.append("  ".join(cells))
+            lines.append("  ".join(_button(button, shown) for button in block.buttons))
         elif isinstance(block, Choice):
-            lines += _choice(block, shown)
+            lines += _choice(block, shown or Shown())
         elif isinstance(block, PersonChoice):
             lines.append(f"{block.label}: type @name")
         elif isinstance(block, TextInput):
@@ -41,6 +37,14 @@ def render(msg: Message, names: dict[str, str], shown: Shown) -> str:
             lines.append(f"{block.label}: type a date (YYYY-MM-DD)")
     text = "\n".join(lines)
     return re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: m.group(1) + names.get(m.group(2), m.group(2)), text)
+
+
+def _button(button: Button, shown: Shown | None) -> str:
+    if shown is None:
+        return f"[{button.label}]"
+    letter = string.ascii_lowercase[len(shown.buttons) % 26]
+    shown.buttons[letter] = button
+    return f"[{letter}] {button.label}"
 
 
 def _choice(block: Choice, shown: Shown) -> list[str]:

@@ -1,0 +1,37 @@
+"""The console channel: a whole onboarding typed in a terminal, buttons by letter, and the coordinator's view."""
+
+from sqlalchemy import Engine
+
+from bot.service import Passerelle
+from handlers.console import Console
+from tests.bot.dialog import MENTEE_ANSWERS
+from tests.conftest import Clock
+
+
+def test_a_newcomer_onboards_and_a_coordinator_sees_them(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"})), "ana", clock)
+    assert "what I keep and who sees it" in console.say("hello")
+    assert "[a] Mentor" in console.say("a")  # the first button: I agree
+    for answer in MENTEE_ANSWERS[1:-1]:
+        console.say(answer)
+    assert "Here is your profile" in console.say(MENTEE_ANSWERS[-1])
+    assert "a few questions are left" in console.say("/mentoring profile")  # not confirmed yet
+    assert "you are all set" in console.say("confirm")
+    assert "status: *ready for matching*" in console.say("/mentoring profile")
+
+    assert "You are now claire" in console.say("/as claire")
+    assert "Mentees: 1" in console.say("/mentoring volunteers")
+    home = console.say("/home")
+    assert "== Enrolment ==" in home and "Mentees ready: 1" in home
+
+
+def test_mentions_and_buttons_in_the_console(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"})), "claire", clock)
+    assert "@ana is now a coordinator" in console.say("/mentoring coordinators add @ana")
+    answer = console.say("/mentoring announce #news")
+    assert "(in #news)" in answer and "[a] Join" not in answer  # a channel's buttons are not yours to press
+    assert "Posted the call for volunteers in #news" in answer
+    assert "Usage: /as NAME" in console.say("/as !!")
+    console.say("/as marc")
+    console.say("/mentoring delete-my-data")
+    assert "Nothing was erased" in console.say("b")

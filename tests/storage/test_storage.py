@@ -1,0 +1,146 @@
+"""Storage on SQLite and on PostgreSQL: migrations, workspace scoping, idempotent deliveries, erasure."""
+
+import threading
+from datetime import UTC, date, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, select
+
+from bot.actor import Actor
+from bot.service import Passerelle
+from storage import queries
+from storage.models import Conversation, Enrollment, Person, Programme, Workspace
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def test_the_migrations_build_exactly_the_tables_of_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+def add_people(session: Session) -> tuple[Programme, Programme, Person, Person]:
+    one = queries.add_workspace(session, "slack", "T1", NOW)
+    two = queries.add_workspace(session, "slack", "T2", NOW)
+    assert one and two and one.id and two.id
+    programmes = [Programme(workspace_id=w.id, name=f"P{w.id}", topics=["dei"], created_at=NOW) for w in (one, two)]
+    session.add_all(programmes)
+    # The same user id in two workspaces is two different people.
+    people = [queries.get_or_add_person(session, w.id, "USAME", NOW) for w in (one, two)]  # type: ignore[arg-type]
+    session.flush()
+    return programmes[0], programmes[1], people[0], people[1]
+
+
+def enroll(session: Session, programme: Programme, person: Person, answers: dict[str, object]) -> Enrollment:
+    assert programme.id and person.id
+    enrollment = Enrollment(
+        workspace_id=person.workspace_id,
+        programme_id=programme.id,
+        person_id=person.id,
+        role="mentor",
+        status="ready",
+        answers=answers,
+        consented_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(enrollment)
+    session.flush()
+    return enrollment
+
+
+def test_every_query_stays_within_its_workspace(engine: Engine) -> None:
+    with Session(engine) as session:
+        p1, p2, ana1, ana2 = add_people(session)
+        assert ana1.id != ana2.id
+        enroll(session, p1, ana1, {"hope": "un"})
+        enroll(session, p2, ana2, {"hope": "deux"})
+        session.commit()
+        assert [e.answers["hope"] for e in queries.enrollments_of_programme(session, p1.workspace_id, p1.id)] == ["un"]  # type: ignore[arg-type]
+        assert queries.enrollments_of_programme(session, p2.workspace_id, p1.id) == []  # type: ignore[arg-type]
+        assert queries.count_enrollments(session, p2.workspace_id, p2.id) == {("mentor", "ready"): 1}  # type: ignore[arg-type]
+        assert queries.current_programme(session, p2.workspace_id) == p2
+
+
+def test_answers_keep_their_unicode_and_structure(engine: Engine) -> None:
+    answers = {"hope": "Apprendre l'IA — vite ✨", "levels": {"dei": 3}, "languages": ["fr", "en"]}
+    with Session(engine) as session:
+        p1, _, ana, _ = add_people(session)
+        enroll(session, p1, ana, answers)
+        session.commit()
+    with Session(engine) as session:
+        assert session.exec(select(Enrollment)).one().answers == answers
+
+
+def test_a_delivery_is_claimed_once_and_the_first_claim_survives(engine: Engine) -> None:
+    with Session(engine) as session:
+        workspace = queries.add_workspace(session, "slack", "T1", NOW)
+        assert workspace and workspace.id
+        assert queries.claim_delivery(session, workspace.id, "Ev1", NOW)
+        assert not queries.claim_delivery(session, workspace.id, "Ev1", NOW)
+        assert queries.claim_delivery(session, workspace.id, "Ev2", NOW)
+        session.commit()
+        queries.forget_deliveries_before(session, datetime(2026, 11, 27, tzinfo=UTC))
+        assert queries.claim_delivery(session, workspace.id, "Ev1", NOW)
+
+
+def test_erasure_removes_one_person_and_all_that_is_theirs_only(engine: Engine) -> None:
+    with Session(engine) as session:
+        p1, _, ana, _ = add_people(session)
+        assert ana.id and p1.id
+        marc = queries.get_or_add_person(session, ana.workspace_id, "UMARC", NOW)
+        enroll(session, p1, ana, {})
+        enroll(session, p1, marc, {})
+        session.add(
+            Conversation(
+                workspace_id=ana.workspace_id,
+                person_id=ana.id,
+                programme_id=p1.id,
+                step="role",
+                draft={},
+                history=[],
+                updated_at=NOW,
+            )
+        )
+        session.commit()
+        queries.erase_person(session, ana.workspace_id, ana.id)
+        session.commit()
+        assert [p.user_id for p in session.exec(select(Person)).all()] == ["USAME", "UMARC"]
+        assert [e.person_id for e in session.exec(select(Enrollment)).all()] == [marc.id]
+        assert session.exec(select(Conversation)).all() == []
+
+
+def test_pauses_end_on_their_date_and_not_before(engine: Engine) -> None:
+    with Session(engine) as session:
+        p1, _, ana, _ = add_people(session)
+        enrollment = enroll(session, p1, ana, {})
+        enrollment.status, enrollment.paused_until = "paused", date(2026, 12, 1)
+        session.commit()
+        assert queries.end_pauses(session, date(2026, 11, 30), NOW) == 0
+        assert queries.end_pauses(session, date(2026, 12, 1), NOW) == 1
+        session.commit()
+        assert session.exec(select(Enrollment)).one().status == "ready"
+
+
+def test_simultaneous_first_contacts_make_one_workspace_and_one_programme(engine: Engine) -> None:
+    bot = Passerelle(engine)
+    errors: list[BaseException] = []
+
+    def first_contact(user: str) -> None:
+        try:
+            bot.said(Actor("slack", "TNEW", user), "hello", NOW, delivery_id=f"Ev-{user}")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_contact, args=(f"U{i:07d}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Session(engine) as session:
+        assert len(session.exec(select(Workspace)).all()) == 1
+        assert len(session.exec(select(Programme)).all()) == 1
+        assert len(session.exec(select(Person)).all()) == 6
+        assert len(session.exec(select(Conversation)).all()) == 6

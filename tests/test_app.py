@@ -32,8 +32,15 @@ def free_port() -> int:
 def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path) -> None:
     typed = "hello\na\nb\n/mentoring help\n/as claire\n/mentoring volunteers\n/quit\n"
     env = clean_env(PORT=str(free_port()), PASSERELLE_COORDINATORS="UCLAIRE")
-    done = subprocess.run([sys.executable, str(ROOT / "app.py")], input=typed, capture_output=True, text=True,
-                          cwd=tmp_path, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")],
+        input=typed,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Passerelle console" in done.stdout
     assert "what I keep and who sees it" in done.stdout
@@ -46,11 +53,21 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
     port = free_port()
-    env = clean_env(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
-                    PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path}/passerelle.db")
-    process = await asyncio.create_subprocess_exec(sys.executable, str(ROOT / "app.py"), cwd=tmp_path, env=env,
-                                                   stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path}/passerelle.db",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "app.py"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:

@@ -22,9 +22,10 @@ async def handle_command(
     ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond
 ) -> None:
     await ack()
-    deps, actor = await _who(context, client)
-    outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
-    await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor))
+    async with _turn(context):
+        deps, actor = await _who(context, client)
+        outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
+        await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor))
 
 
 async def handle_message(
@@ -32,17 +33,19 @@ async def handle_message(
 ) -> None:
     if not is_person_message(event):
         return
-    deps, actor = await _who(context, client)
-    text = event.get("text") or ""
-    outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
-    await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, _home(deps, actor))
+    async with _turn(context):
+        deps, actor = await _who(context, client)
+        text = event.get("text") or ""
+        outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
+        await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, _home(deps, actor))
 
 
 async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
     if event.get("tab") != "home":
         return
-    deps, actor = await _who(context, client)
-    await publish_home(client, actor.user_id, await _home(deps, actor)())
+    async with _turn(context):
+        deps, actor = await _who(context, client)
+        await publish_home(client, actor.user_id, await _home(deps, actor)())
 
 
 async def handle_action(
@@ -54,19 +57,20 @@ async def handle_action(
     respond: AsyncRespond,
 ) -> None:
     await ack()
-    deps, actor = await _who(context, client)
-    name, values = to_action(action)
-    outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock())
-    container = body.get("container") or {}
-    origin = Origin(
-        actor.user_id,
-        channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
-        message_ts=container.get("message_ts"),
-        ephemeral=bool(container.get("is_ephemeral")),
-        respond=respond if body.get("response_url") else None,
-        trigger_id=body.get("trigger_id"),
-    )
-    await deliver(client, origin, outcome, _home(deps, actor))
+    async with _turn(context):
+        deps, actor = await _who(context, client)
+        name, values = to_action(action)
+        outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock())
+        container = body.get("container") or {}
+        origin = Origin(
+            actor.user_id,
+            channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            message_ts=container.get("message_ts"),
+            ephemeral=bool(container.get("is_ephemeral")),
+            respond=respond if body.get("response_url") else None,
+            trigger_id=body.get("trigger_id"),
+        )
+        await deliver(client, origin, outcome, _home(deps, actor))
 
 
 async def handle_view_submission(
@@ -104,6 +108,11 @@ async def handle_error(
             await client.chat_postMessage(channel=context.user_id, text=text)
     except Exception:
         logger.exception("telling the person about the failure failed too")
+
+
+def _turn(context: AsyncBoltContext) -> asyncio.Semaphore:
+    deps: Deps = context["deps"]
+    return deps.work
 
 
 async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps, Actor]:

@@ -26,10 +26,8 @@ def join(ctx: Ctx, args: list[str]) -> Outcome:
 
 def profile(ctx: Ctx, args: list[str]) -> Outcome:
     enrollment = _enrollment(ctx)
-    if enrollment is None:
-        return _not_enrolled(ctx)
-    if enrollment.status == "onboarding":
-        return say(ctx.tr("You have started to join; a few questions are left. Type `join` to continue."))
+    if enrollment is None or enrollment.status == "onboarding":
+        return _not_taking_part(ctx, enrollment)
     return say(
         ctx.tr(
             "Your profile in *{programme}* · status: *{status}*",
@@ -83,8 +81,8 @@ def pause_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
 def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
     """Pause the caller's enrollment; None when the date has passed already."""
     enrollment = _enrollment(ctx)
-    if enrollment is None:
-        return _not_enrolled(ctx)
+    if enrollment is None or enrollment.status in ("onboarding", "left"):
+        return _not_taking_part(ctx, enrollment)
     if until is not None and until <= ctx.now.date():
         return None
     enrollment.status, enrollment.paused_until, enrollment.updated_at = "paused", until, ctx.now
@@ -104,8 +102,8 @@ def _past(ctx: Ctx) -> str:
 
 def resume(ctx: Ctx, args: list[str]) -> Outcome:
     enrollment = _enrollment(ctx)
-    if enrollment is None:
-        return _not_enrolled(ctx)
+    if enrollment is None or enrollment.status in ("onboarding", "left"):
+        return _not_taking_part(ctx, enrollment)
     if enrollment.status != "paused":
         return say(ctx.tr("You are not on pause: your status is *{status}*.", status=status_name(ctx, enrollment)))
     enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, ctx.now
@@ -219,6 +217,13 @@ def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
 def _enrollment(ctx: Ctx) -> Enrollment | None:
     assert ctx.programme.id is not None and ctx.person.id is not None
     return queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+
+
+def _not_taking_part(ctx: Ctx, enrollment: Enrollment | None) -> Outcome:
+    """Why a volunteer's command does not apply: not enrolled, still joining, or gone."""
+    if enrollment is not None and enrollment.status == "onboarding":
+        return say(ctx.tr("You have started to join; a few questions are left. Type `join` to continue."))
+    return _not_enrolled(ctx)
 
 
 def _not_enrolled(ctx: Ctx) -> Outcome:

@@ -138,3 +138,19 @@ def test_french_speakers_are_asked_in_french(dialog: Dialog) -> None:
     assert "Quel est votre rôle ?" in dialog.say("oui")
     assert "Qu'aimeriez-vous apprendre ?" in dialog.say("mentoré")
     assert "Quelle importance a *Assistants IA" in dialog.say("IA")
+
+
+def test_leaving_in_the_middle_of_onboarding_keeps_nothing(dialog: Dialog) -> None:
+    finish(dialog, MENTEE_ANSWERS[:4])
+    assert "Nothing you answered was kept" in dialog.command("leave")
+    assert stored(dialog) == []
+    assert "You are not enrolled" in dialog.command("pause")
+
+
+def test_someone_who_left_can_neither_pause_nor_resume_but_can_join_again(dialog: Dialog) -> None:
+    finish(dialog, MENTEE_ANSWERS)
+    dialog.say("confirm")
+    dialog.command("leave")
+    assert "You are not enrolled" in dialog.command("pause")
+    assert "You are not enrolled" in dialog.command("resume")
+    assert "what I keep and who sees it" in dialog.command("join")

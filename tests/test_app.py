@@ -88,3 +88,36 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
         await process.wait()
         await fake.stop()
     assert fake.problems == []
+
+
+async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path) -> None:
+    from urllib.parse import parse_qsl
+
+    from app import build_bot, serve
+    from bot.settings import Settings
+
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test",
+        slack_app_token="xapp-test",
+        slack_api_url=fake.api_url,
+        port=free_port(),
+        database_url=f"sqlite:///{tmp_path}/passerelle.db",
+    )
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(settings, build_bot(settings), stop))
+    try:
+        sender = SlackSender("", SIGNING_SECRET, fake)
+        command = dict(parse_qsl(sender.command_body("UANA0001", "help")))
+        await fake.push(
+            {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
+        )
+        assert "`join`" in (await fake.next("response_url")).text
+        assert fake.socket_acks == ["env-1"]
+    finally:
+        stop.set()
+        await server
+        await fake.stop()
+    assert fake.problems == []

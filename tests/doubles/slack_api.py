@@ -12,6 +12,8 @@ from aiohttp import web
 from tests.doubles.schemas import block_problems, view_problems, web_api_problems
 
 BOT_USER = "UPASSBOT"
+# Methods newer than the 2020 OpenAPI spec, with the arguments Slack documents for them.
+NEWER_THAN_SPEC: dict[str, set[str]] = {"apps.connections.open": set()}
 
 
 @dataclass
@@ -61,6 +63,9 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
+    # Socket Mode: what the app acknowledged, and the open connection to push envelopes into.
+    socket_acks: list[str] = field(default_factory=list)
+    _socket: web.WebSocketResponse | None = None
 
     @property
     def api_url(self) -> str:
@@ -73,6 +78,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -119,7 +125,10 @@ class FakeSlack:
         args = await _arguments(request)
         call = Call(method, args, dict(request.headers))
         self.calls.append(call)
-        self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
+        if method in NEWER_THAN_SPEC:
+            self.problems += [f"{method}: unknown argument {a}" for a in args if a not in NEWER_THAN_SPEC[method]]
+        else:
+            self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
         if "blocks" in args:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
         if "view" in args:
@@ -139,6 +148,33 @@ class FakeSlack:
         self.problems += [f"response_url: {p}" for p in block_problems(body.get("blocks") or [])]
         return web.json_response({"ok": True})
 
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        """The Socket Mode connection: hello, then the envelopes a test pushes; the app acknowledges each."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": "A0PASSE"},
+                "debug_info": {"host": "local"},
+            }
+        )
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data).get("envelope_id", ""))
+        return socket
+
+    async def push(self, envelope: dict[str, Any], timeout: float = 30) -> None:
+        """Send an envelope over the Socket Mode connection, once the app has connected."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._socket is None and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert self._socket is not None, "the app never opened a Socket Mode connection"
+        await self._socket.send_json(envelope)
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
@@ -151,6 +187,8 @@ class FakeSlack:
                 "bot_id": "BPASSBOT",
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
             channel = _dm(args["channel"])
             return {

@@ -115,7 +115,7 @@ def read_topics(text: str) -> list[str] | None:
     for part in (p.strip() for p in text.replace(";", ",").split(",")):
         if not part:
             continue
-        known = parse_choice(part, options) if not part.isdigit() else None
+        known = parse_choice(part, options) if not part.strip().isdecimal() else None
         topic = known or " ".join(part.split())[:60]
         if topic not in topics:
             topics.append(topic)

@@ -94,7 +94,7 @@ def parse_yes_no(text: str) -> bool | None:
 def parse_number(text: str, low: int, high: int) -> int | None:
     """The one whole number in the text, in words or digits, if it lies in [low, high]."""
     folded = fold(text)
-    found = [int(d) for d in re.findall(r"(?<![\d.])\d{1,6}(?![\d.])", folded)]
+    found = [int(d) for d in re.findall(r"(?<![0-9.])[0-9]{1,6}(?![0-9.])", folded)]
     found += [NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", folded) if w in NUMBER_WORDS]
     if len(set(found)) != 1:
         return None
@@ -112,7 +112,7 @@ def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str
     folded = fold(text)
     if not folded:
         return None
-    if folded.isdigit():
+    if re.fullmatch(r"[0-9]+", folded):
         index = int(folded)
         return options[index - 1][0] if 1 <= index <= len(options) else None
     names = [
@@ -131,13 +131,13 @@ def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str
 
 def _unnumbered(label: str) -> str:
     """'4 · Senior manager' → 'senior manager', so the words alone are enough."""
-    return fold(re.sub(r"^\s*\d+\s*[·.):-]\s*", "", label))
+    return fold(re.sub(r"^\s*[0-9]+\s*[·.):-]\s*", "", label))
 
 
 def parse_choices(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> list[str] | None:
     """Several options, each as parse_choice understands it; numbers may be separated by spaces ('1 3')."""
     folded = fold(text)
-    if re.fullmatch(r"\d+(?:[\s,;]+\d+)*", folded):
+    if re.fullmatch(r"[0-9]+(?:[\s,;]+[0-9]+)*", folded):
         parts = re.split(r"[\s,;]+", folded)
     else:
         whole = parse_choice(folded, options)
@@ -226,13 +226,13 @@ def parse_date(text: str, today: date) -> date | None:
     """
     folded = fold(text).replace("1er", "1")
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", folded):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", folded):
             return date.fromisoformat(folded)
-        numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?", folded)
+        numeric = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})(?:[/.-]([0-9]{2}|[0-9]{4}))?", folded)
         if numeric:
             day, month, year = numeric.groups()
             return _dated(int(day), int(month), year, today)
-        words = re.fullmatch(r"(?:(\d{1,2}) ([a-z.]+)|([a-z.]+) (\d{1,2}))(?:,? (\d{4}))?", folded)
+        words = re.fullmatch(r"(?:([0-9]{1,2}) ([a-z.]+)|([a-z.]+) ([0-9]{1,2}))(?:,? ([0-9]{4}))?", folded)
         if words:
             day_text = words.group(1) or words.group(4)
             month_text = (words.group(2) or words.group(3)).rstrip(".")
@@ -256,7 +256,7 @@ def _dated(day: int, month: int, year: str | None, today: date) -> date:
 def parse_time(text: str) -> time | None:
     """'18:00', '18h', '6pm', '9h30' → a time of day."""
     folded = fold(text).replace(" ", "")
-    match = re.fullmatch(r"(\d{1,2})(?:[:h](\d{2})?)?(am|pm)?", folded)
+    match = re.fullmatch(r"([0-9]{1,2})(?:[:h]([0-9]{2})?)?(am|pm)?", folded)
     if not match:
         return None
     hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)

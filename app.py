@@ -115,15 +115,18 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event) -> Non
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    on_slack = bool(settings.slack_bot_token and (settings.slack_over_http or settings.slack_socket_mode))
+    # In the console, only warnings would interrupt the conversation.
+    logging.basicConfig(
+        level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     bot = build_bot(settings)
-    if settings.slack_bot_token and (settings.slack_over_http or settings.slack_socket_mode):
+    if on_slack:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(settings, bot, asyncio.Event()))
         return
     # No platform configured: the console chat, with the server (health check) and scheduler beside it.
-    logging.getLogger().setLevel(logging.WARNING)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     thread = threading.Thread(target=loop.run_until_complete, args=(serve(settings, bot, stop),), daemon=True)

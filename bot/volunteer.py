@@ -74,7 +74,10 @@ def pause_form(ctx: Ctx) -> Outcome:
 
 def pause_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
     raw = values.get("until")
-    until = date.fromisoformat(raw) if raw else None
+    try:
+        until = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
     return pause_until(ctx, until) or Outcome(form_errors={"until": _past(ctx)})
 
 

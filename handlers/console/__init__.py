@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.actor import Actor
 from bot.service import Passerelle
-from bot.ui import Outcome
+from bot.ui import DateInput, Form, Outcome, TextInput
 from handlers.console.render import Shown, render
 
 HELP = """Console commands:
@@ -14,7 +14,8 @@ HELP = """Console commands:
   /home          the Home tab
   /as NAME       act as another person (coordinators: {coordinators})
   /quit          leave
-Anything else is a message to the bot. Type a letter to press a button, a number to pick an option."""
+Anything else is a message to the bot. Type a letter to press a button, a number to pick an option.
+A form asks its fields one by one: type a value, `-` to leave one empty, or `cancel`."""
 
 
 class Console:
@@ -25,6 +26,8 @@ class Console:
         self.names: dict[str, str] = {}
         self.shown = Shown()
         self.user = self._id(user)
+        # A form being filled in: the form, the fields still to ask, the values given so far.
+        self.form: tuple[Form, list[str], dict[str, str | None]] | None = None
 
     def say(self, line: str) -> str:
         line = line.strip()
@@ -36,6 +39,8 @@ class Console:
                 return "Usage: /as NAME (letters and digits)"
             self.user = self._id(name)
             return f"You are now {name}."
+        if self.form and not line.startswith("/"):
+            return self._fill(line)
         if line == "/home":
             return self._show(Outcome(), home=True)
         text = re.sub(r"@([A-Za-z][A-Za-z0-9]*)", lambda m: f"<@{self._id(m.group(1))}>", line)
@@ -49,6 +54,18 @@ class Console:
             action, value = self.shown.options[line]
             return self._show(self.bot.pressed(self.actor, action, [value], self.clock()))
         return self._show(self.bot.said(self.actor, text, self.clock()))
+
+    def _fill(self, line: str) -> str:
+        assert self.form is not None
+        form, fields, values = self.form
+        if line.lower() == "cancel":
+            self.form = None
+            return "Cancelled."
+        values[fields.pop(0)] = None if line == "-" else line
+        if fields:
+            return f"{fields[0]}:"
+        self.form = None
+        return self._show(self.bot.submitted(self.actor, form.action, values, self.clock()))
 
     @property
     def actor(self) -> Actor:
@@ -76,6 +93,13 @@ class Console:
                 parts.append(render(reply.message, self.names, self.shown))
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
+        if outcome.form:
+            fields = [b.action for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)]
+            self.form = (outcome.form, fields, {})
+            parts.append(f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None))
+        if outcome.form_errors and self.form is None:
+            # The form stays open on a platform; here it is asked again.
+            parts.append("\n".join(outcome.form_errors.values()))
         return "\n\n".join(p for p in parts if p)
 
 

@@ -4,7 +4,7 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from bot.ui import Button, Buttons, Choice, DateInput, Fields, Header, Message, PersonChoice, Text, TextInput
+from bot.ui import Button, Buttons, Choice, DateInput, Fields, Form, Header, Message, PersonChoice, Text, TextInput
 
 
 @dataclass
@@ -15,7 +15,7 @@ class Shown:
     options: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (action, value)
 
 
-def render(msg: Message, names: dict[str, str], shown: Shown | None) -> str:
+def render(msg: Message | Form, names: dict[str, str], shown: Shown | None) -> str:
     """The message as text; with `shown`, its buttons and options get the keys that press them."""
     lines: list[str] = []
     for block in msg.blocks:

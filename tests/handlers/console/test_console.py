@@ -35,3 +35,17 @@ def test_mentions_and_buttons_in_the_console(sqlite_engine: Engine, clock: Clock
     console.say("/as marc")
     console.say("/mentoring delete-my-data")
     assert "Nothing was erased" in console.say("b")
+
+
+def test_the_pause_form_is_asked_field_by_field_and_a_bad_date_is_refused(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine), "ana", clock)
+    console.say("hello")
+    for answer in ["yes", *MENTEE_ANSWERS[1:], "confirm"]:
+        console.say(answer)
+    home = console.say("/home")
+    assert "[b] Pause" in home
+    assert "== Take a break ==" in console.say("b")
+    assert "Pick a date in the calendar" in console.say("next tuesday")
+    console.say("/home")
+    console.say("b")
+    assert "on pause until 2027-03-01" in console.say("2027-03-01")

@@ -104,18 +104,7 @@ def start(ctx: Ctx) -> Outcome:
                 )
             ]
         )
-    conversation = Conversation(
-        workspace_id=ctx.workspace_id,
-        person_id=_id(ctx.person.id),
-        programme_id=_id(ctx.programme.id),
-        step="consent",
-        draft={},
-        history=[],
-        editing=False,
-        updated_at=ctx.now,
-    )
-    ctx.session.add(conversation)
-    return Outcome([_ask(ctx, conversation)])
+    return Outcome([_ask(ctx, _open(ctx, "consent", {}, editing=False))])
 
 
 def edit(ctx: Ctx) -> Outcome:
@@ -123,18 +112,24 @@ def edit(ctx: Ctx) -> Outcome:
     enrollment = _enrollment(ctx)
     if enrollment is None or enrollment.status in ("onboarding", "left"):
         return start(ctx)
-    conversation = _conversation(ctx) or Conversation(
+    draft = {**enrollment.answers, "consent": True, "_reviewed": True}
+    conversation = _conversation(ctx) or _open(ctx, "summary", draft, editing=True)
+    return Outcome([_ask(ctx, conversation)])
+
+
+def _open(ctx: Ctx, step: str, draft: dict[str, Any], editing: bool) -> Conversation:
+    conversation = Conversation(
         workspace_id=ctx.workspace_id,
         person_id=_id(ctx.person.id),
         programme_id=_id(ctx.programme.id),
-        step="summary",
-        draft={**enrollment.answers, "consent": True},
+        step=step,
+        draft=draft,
         history=[],
-        editing=True,
+        editing=editing,
         updated_at=ctx.now,
     )
     ctx.session.add(conversation)
-    return Outcome([_ask(ctx, conversation)])
+    return conversation
 
 
 def active(ctx: Ctx) -> bool:

@@ -154,3 +154,16 @@ def test_someone_who_left_can_neither_pause_nor_resume_but_can_join_again(dialog
     assert "You are not enrolled" in dialog.command("pause")
     assert "You are not enrolled" in dialog.command("resume")
     assert "what I keep and who sees it" in dialog.command("join")
+
+
+def test_editing_a_confirmed_profile_goes_from_one_changed_answer_back_to_the_summary(dialog: Dialog) -> None:
+    finish(dialog, MENTEE_ANSWERS)
+    dialog.say("confirm")
+    dialog.command("profile")
+    assert "Here is your profile" in dialog.press("Edit my profile")
+    dialog.say("edit")
+    assert "Which site or city" in dialog.say("site")
+    assert "Here is your profile" in dialog.say("Bordeaux")
+    assert "Your profile is updated" in dialog.say("confirm")
+    [enrollment] = stored(dialog)
+    assert enrollment.answers["site"] == "Bordeaux" and "_reviewed" not in enrollment.answers

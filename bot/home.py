@@ -11,7 +11,9 @@ def build_home(ctx: Ctx) -> Message:
     assert ctx.programme.id is not None
     blocks: list[Header | Text | Fields | Buttons] = [Header(ctx.programme.name)]
     person_id = ctx.person.id  # None for someone the bot does not know yet
-    enrollment = queries.get_enrollment(ctx.session, ctx.programme.id, person_id) if person_id else None
+    enrollment = (
+        queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, person_id) if person_id else None
+    )
     join = Button(tr("Join the programme"), "join", style="primary")
     if enrollment is None:
         blocks += [

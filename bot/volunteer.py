@@ -219,7 +219,7 @@ def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
 
 def _enrollment(ctx: Ctx) -> Enrollment | None:
     assert ctx.programme.id is not None and ctx.person.id is not None
-    return queries.get_enrollment(ctx.session, ctx.programme.id, ctx.person.id)
+    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, ctx.person.id)
 
 
 def _not_taking_part(ctx: Ctx, enrollment: Enrollment | None) -> Outcome:

@@ -61,9 +61,13 @@ def current_programme(session: Session, workspace_id: int) -> Programme | None:
     ).first()
 
 
-def get_enrollment(session: Session, programme_id: int, person_id: int) -> Enrollment | None:
+def get_enrollment(session: Session, workspace_id: int, programme_id: int, person_id: int) -> Enrollment | None:
     return session.exec(
-        select(Enrollment).where(Enrollment.programme_id == programme_id, Enrollment.person_id == person_id)
+        select(Enrollment).where(
+            Enrollment.workspace_id == workspace_id,
+            Enrollment.programme_id == programme_id,
+            Enrollment.person_id == person_id,
+        )
     ).first()
 
 

@@ -179,7 +179,7 @@ MENTEE_LEVELS = _fixed(
 )
 
 
-def level_question(draft: dict[str, Any], index: int, tr: Tr, programme_topics: list[str]) -> Question:
+def level_question(draft: dict[str, Any], index: int, tr: Tr) -> Question:
     """The level of one chosen topic: expertise for mentors, priority for mentees."""
     topic = topic_label(draft["topics"][index], tr)
     if draft.get("role") == "mentor":

@@ -171,3 +171,38 @@ async def test_a_mentee_onboards_in_french_by_typing_and_survives_a_restart_of_t
     enrollment = enrollment_of(slack, JEAN)
     assert enrollment is not None and enrollment.status == "ready" and enrollment.role == "mentee"
     assert enrollment.answers["languages"] == ["fr", "en"] and enrollment.answers["manager"] == ""
+
+
+async def test_back_and_the_edit_menu_work_with_slacks_buttons_and_menus(slack: SlackWorld) -> None:
+    from tests.bot.dialog import MENTEE_ANSWERS
+
+    send, fake = slack.send, slack.fake
+    await send.message(ANA, "hello")
+    await fake.next("chat.postMessage")
+    for answer in MENTEE_ANSWERS[:3]:  # consent, role, topics
+        await send.message(ANA, answer)
+        await fake.next("chat.postMessage")
+    level = fake.of("chat.postMessage")[-1]
+    await send.press(ANA, level, "Back")
+    topics = await fake.next("chat.postMessage")
+    checkboxes = next(b for b in topics.blocks if b["type"] == "actions")["elements"][0]
+    assert [o["value"] for o in checkboxes["initial_options"]] == ["ai_assistants", "social_networks"]
+    await send.press(ANA, topics, action_id="onb.topics.pick", selected=["dei"])
+    await send.press(ANA, topics, "Continue")
+    assert "Diversity, equity and inclusion" in (await fake.next("chat.postMessage")).text
+    for answer in ["must", *MENTEE_ANSWERS[5:]]:
+        await send.message(ANA, answer)
+        await fake.next("chat.postMessage")
+    summary = fake.of("chat.postMessage")[-1]
+    assert "Diversity, equity and inclusion (A must)" in summary.text
+    await send.press(ANA, summary, "Edit")
+    menu = await fake.next("chat.postMessage")
+    await send.press(ANA, menu, action_id="onb.edit", selected=["department"])
+    assert "Which department" in (await fake.next("chat.postMessage")).text
+    await send.message(ANA, "Strategy")
+    summary = await fake.next("chat.postMessage")
+    assert "*Department*\nStrategy" in summary.text
+    await send.press(ANA, summary, "Confirm")
+    assert "you are all set" in (await fake.next("chat.postMessage")).text
+    enrollment = enrollment_of(slack, ANA)
+    assert enrollment is not None and enrollment.answers["topics"] == ["dei"]

@@ -1,0 +1,83 @@
+"""Every element of the neutral vocabulary becomes valid Block Kit, within Slack's limits."""
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.ui import (
+    Button,
+    Buttons,
+    Choice,
+    DateInput,
+    Fields,
+    Form,
+    Header,
+    Option,
+    PersonChoice,
+    Text,
+    TextInput,
+    message,
+)
+from handlers.slack.blocks import build_blocks, build_home, build_modal
+from tests.doubles.schemas import block_problems, view_problems
+
+options = tuple(Option(f"v{i}", f"Option {i}") for i in range(12))
+EVERYTHING = message(
+    Header("A header"),
+    Text("Some *mrkdwn*"),
+    Fields((("Role", "Mentor"), ("Site", "Lyon"))),
+    Buttons((Button("Yes", "onb.consent", "yes", style="primary"), Button("No", "onb.consent", "no"))),
+    Choice("pick.one", options[:3], label="One", placeholder="Choose"),
+    Choice("pick.few", options[:4], multiple=True, selected=("v1",), label="Few"),
+    Choice("pick.many", options, multiple=True, selected=("v1", "v11"), label="Many"),
+    PersonChoice("who", label="Manager", placeholder="Choose a person"),
+    TextInput("words", "Words", placeholder="Type"),
+    DateInput("when", "When", initial=date(2027, 1, 15)),
+)
+
+
+def test_every_element_renders_to_valid_blocks_in_a_message() -> None:
+    blocks = build_blocks(EVERYTHING)
+    assert block_problems(blocks) == []
+    kinds = [
+        b.get("elements", [b.get("accessory", b.get("element", {}))])[0].get("type")
+        for b in blocks
+        if b["type"] in ("actions", "section", "input") and ("elements" in b or "accessory" in b or "element" in b)
+    ]
+    assert kinds == [
+        "button",
+        "static_select",
+        "checkboxes",
+        "multi_static_select",
+        "users_select",
+        "plain_text_input",
+        "datepicker",
+    ]
+    assert all(b.get("dispatch_action") for b in blocks if b["type"] == "input")  # inputs in a message send
+
+
+def test_a_form_becomes_a_valid_modal_and_a_message_a_valid_home() -> None:
+    form = Form("pause", "Take a break that is far too long a title", EVERYTHING.blocks, "Pause", "Cancel")
+    modal = build_modal(form)
+    assert view_problems(modal) == []
+    assert len(modal["title"]["text"]) <= 24 and modal["callback_id"] == "form:pause"
+    assert view_problems(build_home(EVERYTHING)) == []
+
+
+def test_buttons_of_one_block_get_distinct_action_ids() -> None:
+    [block] = build_blocks(message(Buttons(tuple(Button(str(i), "onb.role", str(i)) for i in range(5)))))
+    ids = [e["action_id"] for e in block["elements"]]
+    assert len(set(ids)) == 5 and {i.split("#")[0] for i in ids} == {"onb.role"}
+
+
+@given(st.text(min_size=1, max_size=9000), st.integers(0, 30), st.text(min_size=1, max_size=200))
+def test_long_texts_and_many_fields_are_split_or_cut_to_slacks_limits(text: str, fields: int, label: str) -> None:
+    msg = message(
+        Header(text),
+        Text(text),
+        Fields(tuple((label, text[:2500]) for _ in range(fields))),
+        Buttons((Button(label, "a", label),)),
+        Choice("c", (Option("x" * 200, label),), label=label),
+    )
+    assert block_problems(build_blocks(msg)) == []

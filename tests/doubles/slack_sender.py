@@ -135,6 +135,16 @@ class SlackSender:
 
     # -- interactivity --------------------------------------------------------------------------------------
 
+    def _interaction(self, user: str) -> dict[str, Any]:
+        """What every interaction payload carries: who, where, and a trigger for opening a form."""
+        return {
+            "team": {"id": self.fake.team_id, "domain": "passerelle-test"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
+            "api_app_id": "A0PASSE",
+            "token": "legacy",
+            "trigger_id": f"{next(self._ids)}.t",
+        }
+
     async def press(
         self,
         user: str,
@@ -167,11 +177,7 @@ class SlackSender:
             action["selected_user"] = user_picked
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": self.fake.team_id, "domain": "passerelle-test"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
-            "api_app_id": "A0PASSE",
-            "token": "legacy",
-            "trigger_id": f"{next(self._ids)}.t",
+            **self._interaction(user),
             "actions": [action],
             "is_enterprise_install": False,
         }
@@ -202,11 +208,7 @@ class SlackSender:
         """Submit the modal `view` with `values` as {block_id: {action_id: element state}}."""
         payload = {
             "type": "view_submission",
-            "team": {"id": self.fake.team_id, "domain": "passerelle-test"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
-            "api_app_id": "A0PASSE",
-            "token": "legacy",
-            "trigger_id": f"{next(self._ids)}.t",
+            **self._interaction(user),
             "view": {
                 "id": "VMODAL01",
                 "team_id": self.fake.team_id,

@@ -21,6 +21,15 @@ from storage.db import session as open_session
 from storage.models import Person, Programme, Workspace
 
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
+# Buttons that are not onboarding answers (`onb.…`) nor commands (`cmd`, with the command as value).
+BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
+    "join": flow.start,
+    "profile.edit": flow.edit,
+    "pause.form": volunteer.pause_form,
+    "data.delete": lambda ctx: volunteer.delete(ctx, []),
+    "data.delete.confirm": volunteer.confirm_delete,
+    "data.delete.cancel": lambda ctx: say(ctx.tr("Nothing was erased.")),
+}
 
 
 class Passerelle:
@@ -77,16 +86,8 @@ class Passerelle:
     def _press(self, ctx: Ctx, action: str, values: list[str]) -> Outcome:
         if action.startswith("onb."):
             return flow.on_press(ctx, action, values)
-        simple: dict[str, Callable[[Ctx], Outcome]] = {
-            "join": flow.start,
-            "profile.edit": flow.edit,
-            "pause.form": volunteer.pause_form,
-            "data.delete": lambda c: volunteer.delete(c, []),
-            "data.delete.confirm": volunteer.confirm_delete,
-            "data.delete.cancel": lambda c: say(c.tr("Nothing was erased.")),
-        }
-        if action in simple:
-            return simple[action](ctx)
+        if action in BUTTONS:
+            return BUTTONS[action](ctx)
         if action == "cmd" and values and commands.lookup(values[0]):
             return commands.run(ctx, values[0])
         return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))

@@ -36,7 +36,7 @@ async def deliver(
     for reply in outcome.replies:
         await _send(client, origin, reply)
     if outcome.refresh_home:
-        await client.views_publish(user_id=origin.user_id, view=build_home(await home()))
+        await publish_home(client, origin.user_id, await home())
 
 
 async def publish_home(client: AsyncWebClient, user_id: str, msg: Message) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
 from bot.i18n import translator
+from bot.ui import Message
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.translate import is_person_message, to_action, to_form_values
@@ -122,8 +124,10 @@ async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps,
     return deps, await deps.profiles.actor(client, workspace, user_id)
 
 
-def _home(deps: Deps, actor: Actor) -> Any:
-    async def build() -> Any:
+def _home(deps: Deps, actor: Actor) -> Callable[[], Awaitable[Message]]:
+    """The actor's Home tab, built only if the outcome asks for it."""
+
+    async def build() -> Message:
         return await asyncio.to_thread(deps.bot.home, actor, deps.clock())
 
     return build

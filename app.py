@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.service import Passerelle
 from bot.settings import Settings
-from handlers.console import run_console
+from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import build_app
 from storage.db import make_engine, migrate
 
@@ -28,10 +28,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_bot(settings: Settings) -> Passerelle:
+def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) -> Passerelle:
     engine = make_engine(settings.database_url)
     migrate(engine)
-    return Passerelle(engine, coordinators=settings.passerelle_coordinators, locale=settings.passerelle_locale)
+    founders = settings.passerelle_coordinators if coordinators is None else coordinators
+    return Passerelle(engine, coordinators=founders, locale=settings.passerelle_locale)
 
 
 def build_slack(settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now) -> AsyncApp:
@@ -121,17 +122,27 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    bot = build_bot(settings)
     if on_slack:
+        bot = build_bot(settings)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(settings, bot, asyncio.Event()))
         return
     # No platform configured: the console chat, with the server (health check) and scheduler beside it.
+    # Someone trying Passerelle out starts as a coordinator, so that every command can be tried.
+    coordinators = settings.passerelle_coordinators or frozenset({console_id(CONSOLE_COORDINATOR)})
+    bot = build_bot(settings, coordinators)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(settings, bot, stop),), daemon=True)
+
+    def beside_the_console() -> None:
+        try:
+            loop.run_until_complete(serve(settings, bot, stop))
+        except OSError as error:  # the port is taken: the chat works without the health check
+            logger.warning("no HTTP server on %s:%s (%s)", settings.host, settings.port, error.strerror)
+
+    thread = threading.Thread(target=beside_the_console, daemon=True)
     thread.start()
-    run_console(bot, settings.passerelle_coordinators)
+    run_console(bot, coordinators)
     loop.call_soon_threadsafe(stop.set)
     thread.join(timeout=5)
 

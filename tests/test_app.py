@@ -30,8 +30,8 @@ def free_port() -> int:
 
 
 def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path) -> None:
-    typed = "hello\na\nb\n/mentoring help\n/as claire\n/mentoring volunteers\n/quit\n"
-    env = clean_env(PORT=str(free_port()), PASSERELLE_COORDINATORS="UCLAIRE")
+    typed = "hello\na\nb\n/mentoring help\n/mentoring volunteers\n/as ana\n/mentoring volunteers\n/quit\n"
+    env = clean_env(PORT=str(free_port()))
     done = subprocess.run(
         [sys.executable, str(ROOT / "app.py")],
         input=typed,
@@ -45,7 +45,9 @@ def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path)
     assert "Passerelle console" in done.stdout
     assert "what I keep and who sees it" in done.stdout
     assert "What would you like to learn?" in done.stdout  # "b" pressed Mentee
+    assert "you are claire" in done.stdout  # a coordinator, to try every command
     assert "Volunteers of Reverse mentoring" in done.stdout
+    assert "is for the programme's coordinators" in done.stdout  # ana is not one
     assert (tmp_path / "passerelle.db").exists()
 
 

@@ -18,6 +18,14 @@ Anything else is a message to the bot. Type a letter to press a button, a number
 A form asks its fields one by one: type a value, `-` to leave one empty, or `cancel`."""
 
 
+CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
+
+
+def console_id(name: str, kind: str = "U") -> str:
+    """Console ids look like Slack's (`U…` for people, `C…` for channels) so the core reads them alike."""
+    return kind + name.upper()
+
+
 class Console:
     """One terminal session; `say` turns a typed line into core calls and returns what to print."""
 
@@ -72,10 +80,8 @@ class Console:
         return Actor("console", "local", self.user, name=self.names[self.user])
 
     def _id(self, name: str, kind: str = "U") -> str:
-        """Console ids look like Slack's (`U…` for people, `C…` for channels) so the core reads them alike."""
-        user_id = kind + name.upper()
-        self.names[user_id] = name
-        return user_id
+        self.names[console_id(name, kind)] = name
+        return console_id(name, kind)
 
     def _show(self, outcome: Outcome, home: bool = False) -> str:
         self.shown = Shown()
@@ -104,8 +110,8 @@ class Console:
 
 
 def run_console(bot: Passerelle, coordinators: frozenset[str]) -> None:
-    """The interactive loop; the first coordinator named (or `coordinator`) is who you start as."""
-    first = sorted(coordinators)[0].removeprefix("U").lower() if coordinators else "coordinator"
+    """The interactive loop; you start as the first coordinator."""
+    first = sorted(coordinators)[0].removeprefix("U").lower() if coordinators else CONSOLE_COORDINATOR
     console = Console(bot, first)
     names = ", ".join(sorted(c.removeprefix("U").lower() for c in coordinators)) or "none"
     print(f"Passerelle console · you are {first}. Type /mentoring help, or just say hello.")

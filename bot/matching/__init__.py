@@ -1,0 +1,1 @@
+"""Matching mentors with mentees: hard rules, a scored sparse candidate graph, an optimal assignment, reasons."""

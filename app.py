@@ -6,6 +6,7 @@ python app.py     Slack over HTTP and/or Socket Mode when configured; otherwise 
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -148,4 +149,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["match"]:
+        from handlers.offline import main as match_offline
+
+        sys.exit(match_offline(sys.argv[2:]))
     main()

@@ -142,3 +142,68 @@ def test_small_programmes_get_the_brute_force_optimum(people: list[Volunteer], m
 @given(programmes())
 def test_the_same_input_gives_the_same_proposal(people: list[Volunteer]) -> None:
     assert match(people, Rules(), NOW) == match(list(reversed(people)), Rules(), NOW)
+
+
+def person(pid: str, role: str, **answers: object) -> Volunteer:
+    defaults: dict[str, object] = {
+        "career_stage": 1 if role == "mentor" else 4,
+        "languages": frozenset({"fr"}),
+        "topics": {"ai": 3},
+    }
+    return Volunteer(id=pid, role=role, **(defaults | answers))  # type: ignore[arg-type]
+
+
+def reasons(people: list[Volunteer], rules: Rules | None = None) -> dict[str, str]:
+    return {u.volunteer_id: u.reason for u in match(people, rules or Rules(), NOW).unmatched}
+
+
+def test_each_unmatched_volunteer_gets_the_reason_that_left_them_alone() -> None:
+    assert reasons([person("m", "mentor"), person("e", "mentee", languages=frozenset({"de"}))]) == {
+        "m": "no_shared_language",
+        "e": "no_shared_language",
+    }
+    assert reasons([person("m", "mentor", career_stage=4), person("e", "mentee", career_stage=4)])["e"] == (
+        "no_career_gap"
+    )
+    assert (
+        reasons(
+            [
+                person("m", "mentor", format="in_person", site="Lyon"),
+                person("e", "mentee", format="either", site="Paris"),
+            ]
+        )["e"]
+        == "no_compatible_format"
+    )
+    assert reasons(
+        [person("m", "mentor"), person("e", "mentee"), person("f", "mentee", topics={"ai": 1, "dei": 3})]
+    ) == {"f": "all_taken"}
+    assert (
+        reasons([person("m", "mentor", topics={"dei": 2}), person("e", "mentee"), person("f", "mentee")])["f"]
+        == "no_topic_in_common"
+    )
+    assert reasons([person("m", "mentor"), person("e", "mentee")], Rules(mode="best-pairs", min_score=999)) == {
+        "m": "below_min_score",
+        "e": "below_min_score",
+    }
+    assert reasons([person("e", "mentee")]) == {"e": "no_one_in_other_role"}
+
+
+def test_confidential_rules_are_never_the_stated_reason() -> None:
+    boss = person("m", "mentor")
+    assert reasons([boss, person("e", "mentee", manager_id="m")])["e"] == "no_compatible_partner"
+    assert reasons([boss, person("e", "mentee", not_with=frozenset({"m"}))])["m"] == "no_compatible_partner"
+    past = match([boss, person("e", "mentee")], Rules(), NOW, excluded={frozenset({"m", "e"})})
+    assert {u.reason for u in past.unmatched} == {"no_compatible_partner"}
+
+
+def test_a_mentor_takes_as_many_mentees_as_their_capacity_and_most_pairs_beats_best_score() -> None:
+    people = [
+        person("m", "mentor", capacity=2, topics={"ai": 3, "dei": 3}),
+        person("n", "mentor", topics={"dei": 1}),
+        person("e", "mentee", topics={"ai": 3}),
+        person("f", "mentee", topics={"dei": 3}),
+        person("g", "mentee", topics={"ai": 3, "dei": 3}),
+    ]
+    found = match(people, Rules(), NOW)
+    assert len(found.pairs) == 3
+    assert sum(p.mentor_id == "m" for p in found.pairs) == 2

@@ -46,6 +46,11 @@ class Programme(SQLModel, table=True):
     quiet_start: str = Field(default="18:00", max_length=5)
     quiet_end: str = Field(default="09:00", max_length=5)
     locale: str = Field(default="en", max_length=8)
+    community_channel: str | None = Field(default=None, max_length=64)
+    # Matching: "most-pairs" or "best-pairs", the lowest score kept in best-pairs, the career gap.
+    match_mode: str = Field(default="most-pairs", max_length=16)
+    min_score: int = 0
+    min_gap: int = 1
     created_at: datetime
 
 
@@ -80,6 +85,40 @@ class Conversation(SQLModel, table=True):
     history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     editing: bool = False
     updated_at: datetime
+
+
+class Pair(SQLModel, table=True):
+    """A mentor and a mentee of a programme: proposed by a matching, then active, at risk or ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    mentor_id: int = Field(foreign_key="person.id", index=True)
+    mentee_id: int = Field(foreign_key="person.id", index=True)
+    status: str = Field(default="proposed", max_length=16)
+    pinned: bool = False  # kept by the coordinator when the matching runs again
+    score: int = 0
+    components: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    conversation_id: str | None = Field(default=None, max_length=64)  # where the pair talks with the bot
+    committed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # person ids
+    objectives: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ended_reason: str | None = Field(default=None, max_length=32)
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class Forbidden(SQLModel, table=True):
+    """A pair a coordinator ruled out for a programme."""
+
+    __table_args__ = (UniqueConstraint("programme_id", "mentor_id", "mentee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    mentor_id: int = Field(foreign_key="person.id")
+    mentee_id: int = Field(foreign_key="person.id")
+    created_at: datetime
 
 
 class Delivery(SQLModel, table=True):

@@ -22,7 +22,8 @@ def main(message: str) -> None:
         config.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.revision(config, message=message, autogenerate=True)
+            number = len(list((MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))) + 1
+            command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
         engine.dispose()
 
 

@@ -144,3 +144,39 @@ def test_simultaneous_first_contacts_make_one_workspace_and_one_programme(engine
         assert len(session.exec(select(Programme)).all()) == 1
         assert len(session.exec(select(Person)).all()) == 6
         assert len(session.exec(select(Conversation)).all()) == 6
+
+
+def test_upgrading_keeps_existing_programmes_and_gives_them_the_new_defaults(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS, make_engine, migrate
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspace (platform, external_id, created_at) VALUES ('slack', 'T1', :t)"), {"t": NOW}
+        )
+        connection.execute(
+            text(
+                "INSERT INTO programme (workspace_id, name, topics, quiet_start, quiet_end, locale, "
+                "created_at) VALUES (1, 'Pilot', '[\"dei\"]', '18:00', '09:00', 'fr', :t)"
+            ),
+            {"t": NOW},
+        )
+    migrate(engine)
+    with Session(engine) as session:
+        programme = session.exec(select(Programme)).one()
+    assert (programme.name, programme.match_mode, programme.min_score, programme.min_gap) == (
+        "Pilot",
+        "most-pairs",
+        0,
+        1,
+    )
+    engine.dispose()

@@ -51,6 +51,7 @@ class Programme(SQLModel, table=True):
     match_mode: str = Field(default="most-pairs", max_length=16)
     min_score: int = 0
     min_gap: int = 1
+    match_weights: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
 
 
@@ -106,6 +107,17 @@ class Pair(SQLModel, table=True):
     created_at: datetime
     confirmed_at: datetime | None = None
     ended_at: datetime | None = None
+
+
+class MatchRun(SQLModel, table=True):
+    """The latest matching of a programme: who was in the pool and why some stayed unmatched."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    pool_size: int = 0
+    unmatched: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [user, why]
+    created_at: datetime
 
 
 class Forbidden(SQLModel, table=True):

@@ -2,11 +2,10 @@
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
+Create Date: ${create_date.date()}
 """
 
 import sqlalchemy as sa
-
 from alembic import op
 ${imports if imports else ""}
 

@@ -1,4 +1,4 @@
-"""pairs and forbidden pairs
+"""pairs, forbidden pairs and matching runs
 
 Revision ID: 0002
 Revises: 0001
@@ -44,6 +44,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("forbidden", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_forbidden_workspace_id"), ["workspace_id"], unique=False)
+
+    op.create_table(
+        "matchrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("programme_id", sa.Integer(), nullable=False),
+        sa.Column("pool_size", sa.Integer(), nullable=False),
+        sa.Column("unmatched", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["programme.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("matchrun", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_matchrun_programme_id"), ["programme_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_matchrun_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "pair",
@@ -92,10 +114,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("match_mode", sa.String(length=16), nullable=False, server_default="most-pairs"))
         batch_op.add_column(sa.Column("min_score", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("min_gap", sa.Integer(), nullable=False, server_default="1"))
+        batch_op.add_column(sa.Column("match_weights", sa.JSON(), nullable=False, server_default="{}"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.drop_column("match_weights")
         batch_op.drop_column("min_gap")
         batch_op.drop_column("min_score")
         batch_op.drop_column("match_mode")
@@ -108,6 +132,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_pair_mentee_id"))
 
     op.drop_table("pair")
+    with op.batch_alter_table("matchrun", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_matchrun_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_matchrun_programme_id"))
+
+    op.drop_table("matchrun")
     with op.batch_alter_table("forbidden", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_forbidden_workspace_id"))
 

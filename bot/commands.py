@@ -4,9 +4,10 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import coordinator, volunteer
+from bot import coordinator, programme, volunteer
 from bot.context import Ctx
 from bot.i18n import Tr
+from bot.pairing import commands as pairing
 from bot.topics import N_
 from bot.ui import Fields, Outcome, Reply, Text, message
 
@@ -36,7 +37,7 @@ COMMANDS: dict[str, Command] = {
             "program",
             "program | program new NAME | program set KEY VALUE",
             N_("show, create or configure the programme"),
-            coordinator.program,
+            programme.program,
             True,
         ),
         Command(
@@ -45,6 +46,10 @@ COMMANDS: dict[str, Command] = {
         Command(
             "volunteers", "volunteers", N_("count volunteers by role, topic and status"), coordinator.volunteers, True
         ),
+        Command("match", pairing.MATCH_USAGE, N_("preview, adjust and confirm the pairs"), pairing.match, True),
+        Command("pair", "pair @mentor @mentee", N_("pair two volunteers by hand"), pairing.pair, True),
+        Command("unpair", "unpair @person", N_("undo someone's pair"), pairing.unpair, True),
+        Command("pairs", "pairs", N_("list the pairs of the programme"), pairing.pairs, True),
         Command(
             "coordinators",
             "coordinators add|remove @person",

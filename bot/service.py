@@ -13,6 +13,8 @@ from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
 from bot.onboarding import flow
+from bot.pairing import adjust, confirm, members, preview
+from bot.people import tr_for
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
@@ -29,6 +31,23 @@ BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
     "data.delete": lambda ctx: volunteer.delete(ctx, []),
     "data.delete.confirm": volunteer.confirm_delete,
     "data.delete.cancel": lambda ctx: say(ctx.tr("Nothing was erased.")),
+}
+# Buttons of the matching preview (coordinators only) and of a pair's conversation; the value is a number.
+MATCH_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
+    "match.page": preview.page,
+    "match.run": lambda ctx, _: Outcome(replace=preview.run(ctx).replies[0].message),
+    "match.csv": lambda ctx, _: preview.csv_file(ctx),
+    "match.confirm": lambda ctx, _: confirm.confirm(ctx),
+    "match.pin": adjust.pin,
+    "match.forbid": adjust.forbid,
+}
+PAIR_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
+    "pair.commit": members.commit,
+    "pair.objectives": members.objectives_form,
+    "pair.book": members.book,
+    "pair.rematch": members.not_a_fit,
+    "pair.rematch.confirm": members.not_a_fit_confirmed,
+    "pair.rematch.cancel": lambda ctx, _: say(ctx.tr("Your pairing goes on.")),
 }
 
 
@@ -69,7 +88,15 @@ class Passerelle:
         with self._context(actor, now) as ctx:
             if action == "pause":
                 return volunteer.pause_submitted(ctx, values)
+            kind, _, number = action.partition(".")
+            if kind == "objectives" and number.isdecimal():
+                return members.objectives_submitted(ctx, int(number), values)
             return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
+
+    def opened(self, actor: Actor, key: str, conversation_id: str, now: datetime) -> None:
+        """A channel opened the conversation a reply with `key` asked for (a pair's group chat)."""
+        with self._context(actor, now) as ctx:
+            confirm.conversation_opened(ctx, key, conversation_id)
 
     def home(self, actor: Actor, now: datetime) -> Message:
         """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
@@ -86,6 +113,13 @@ class Passerelle:
     def _press(self, ctx: Ctx, action: str, values: list[str]) -> Outcome:
         if action.startswith("onb."):
             return flow.on_press(ctx, action, values)
+        number = int(values[0]) if values and values[0].isdecimal() else 0
+        if action in MATCH_BUTTONS:
+            if not ctx.is_coordinator:
+                return say(ctx.tr("Sorry, this is for the programme's coordinators."))
+            return MATCH_BUTTONS[action](ctx, number)
+        if action in PAIR_BUTTONS:
+            return PAIR_BUTTONS[action](ctx, number)
         if action in BUTTONS:
             return BUTTONS[action](ctx)
         if action == "cmd" and values and commands.lookup(values[0]):
@@ -110,13 +144,12 @@ class Passerelle:
             programme = queries.current_programme(session, workspace.id) or self._first_programme(
                 session, workspace, now
             )
-            locale = person.chosen_locale or normalize_locale(person.platform_locale) or programme.locale
             yield Ctx(
                 session=session,
                 workspace=workspace,
                 person=person,
                 programme=programme,
-                tr=translator(locale),
+                tr=tr_for(person, programme),
                 now=now,
                 is_coordinator=person.is_coordinator,
                 founders=self.founders,

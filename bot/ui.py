@@ -70,6 +70,7 @@ class TextInput:
     label: str
     placeholder: str = ""
     multiline: bool = False
+    initial: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,28 @@ class Form:
 
 
 @dataclass(frozen=True)
+class File:
+    """A document handed to the caller, such as the full matching proposal as CSV."""
+
+    name: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Reply:
-    """A message and where it goes: to the caller only, to their direct chat, or to a channel."""
+    """A message and where it goes.
+
+    `caller`: whoever acted, privately; `dm`: their direct chat; `channel`: a channel by id; `person`: the direct
+    chat of `people[0]`; `group`: one conversation with all `people` and the bot, opened if needed, reported back
+    to the core with `key` (a pair's conversation is stored that way).
+    """
 
     message: Message
-    to: Literal["caller", "dm", "channel"] = "caller"
+    to: Literal["caller", "dm", "channel", "person", "group"] = "caller"
     channel: str | None = None
+    people: tuple[str, ...] = ()
+    key: str | None = None
     # For a channel post: what the caller is told once it is posted, or if it could not be.
     posted: Message | None = None
     failed: Message | None = None
@@ -133,3 +150,4 @@ class Outcome:
     form: Form | None = None
     # Per-field problems of a submitted form: the form stays open and shows them.
     form_errors: dict[str, str] = field(default_factory=dict)
+    files: list[File] = field(default_factory=list)

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Conversation, Delivery, Enrollment, Person, Programme, Workspace
+from storage.models import Conversation, Delivery, Enrollment, Forbidden, MatchRun, Pair, Person, Programme, Workspace
 
 
 def get_workspace(session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -100,9 +100,22 @@ def get_conversation(session: Session, workspace_id: int, person_id: int) -> Con
 
 
 def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
-    """Delete a person and everything that is theirs."""
+    """Delete a person and everything that is theirs: answers, pairs, a coordinator's forbids, mentions in runs."""
     for table in (Conversation, Enrollment):
-        session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
+        session.execute(
+            delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id)
+        )
+    for paired in (Pair, Forbidden):
+        session.execute(
+            delete(paired).where(
+                col(paired.workspace_id) == workspace_id,
+                (col(paired.mentor_id) == person_id) | (col(paired.mentee_id) == person_id),
+            )
+        )
+    person = session.get(Person, person_id)
+    if person is not None:
+        for run in session.exec(select(MatchRun).where(MatchRun.workspace_id == workspace_id)).all():
+            run.unmatched = [entry for entry in run.unmatched if entry[0] != person.user_id]
     session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
 
 
@@ -133,3 +146,61 @@ def end_pauses(session: Session, today: date, now: datetime) -> int:
     for enrollment in due:
         enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, now
     return len(due)
+
+
+def people_by_id(session: Session, workspace_id: int, ids: Sequence[int]) -> dict[int, Person]:
+    found = session.exec(select(Person).where(Person.workspace_id == workspace_id, col(Person.id).in_(ids))).all()
+    return {p.id: p for p in found if p.id is not None}
+
+
+def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *statuses: str) -> Sequence[Pair]:
+    return session.exec(
+        select(Pair)
+        .where(Pair.workspace_id == workspace_id, Pair.programme_id == programme_id, col(Pair.status).in_(statuses))
+        .order_by(col(Pair.score).desc(), col(Pair.id))
+    ).all()
+
+
+def pairs_of_person(session: Session, workspace_id: int, person_id: int, *statuses: str) -> Sequence[Pair]:
+    return session.exec(
+        select(Pair).where(
+            Pair.workspace_id == workspace_id,
+            col(Pair.status).in_(statuses),
+            (col(Pair.mentor_id) == person_id) | (col(Pair.mentee_id) == person_id),
+        )
+    ).all()
+
+
+def get_pair(session: Session, workspace_id: int, pair_id: int) -> Pair | None:
+    return session.exec(select(Pair).where(Pair.workspace_id == workspace_id, Pair.id == pair_id)).first()
+
+
+def past_pairs(session: Session, workspace_id: int) -> Sequence[tuple[int, int]]:
+    """Every pair ever confirmed in the workspace, as (mentor, mentee) person ids."""
+    rows = session.exec(
+        select(Pair.mentor_id, Pair.mentee_id).where(Pair.workspace_id == workspace_id, Pair.status != "proposed")
+    ).all()
+    return [(a, b) for a, b in rows]
+
+
+def forbidden_of_programme(session: Session, workspace_id: int, programme_id: int) -> Sequence[Forbidden]:
+    return session.exec(
+        select(Forbidden).where(Forbidden.workspace_id == workspace_id, Forbidden.programme_id == programme_id)
+    ).all()
+
+
+def drop_proposals(session: Session, workspace_id: int, programme_id: int, keep_pinned: bool = True) -> None:
+    query = delete(Pair).where(
+        col(Pair.workspace_id) == workspace_id, col(Pair.programme_id) == programme_id, col(Pair.status) == "proposed"
+    )
+    if keep_pinned:
+        query = query.where(col(Pair.pinned).is_(False))
+    session.execute(query)
+
+
+def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:
+    return session.exec(
+        select(MatchRun)
+        .where(MatchRun.workspace_id == workspace_id, MatchRun.programme_id == programme_id)
+        .order_by(col(MatchRun.id).desc())
+    ).first()

@@ -73,6 +73,8 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
         element = {"type": "plain_text_input", "action_id": block.action, "multiline": block.multiline}
         if block.placeholder:
             element["placeholder"] = _plain(block.placeholder, 150)
+        if block.initial:
+            element["initial_value"] = block.initial[:3000]
         return [_input(block.action, block.label, element, in_modal)]
     if isinstance(block, DateInput):
         element = {"type": "datepicker", "action_id": block.action}

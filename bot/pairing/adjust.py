@@ -1,0 +1,194 @@
+"""The coordinator's adjustments: pin, forbid, swap, pair by hand, unpair. Hard rules are checked again;
+a coordinator may override a soft preference (a low score), never consent or a confidential exclusion."""
+
+from dataclasses import replace
+
+from bot.context import Ctx
+from bot.matching.match import match
+from bot.pairing import preview
+from bot.pairing.members import end_pair
+from bot.pairing.pool import Pool, gather, rules_of, to_volunteer
+from bot.pairing.reasons import unmatched_reason
+from bot.parse import parse_mention
+from bot.replies import say, usage
+from bot.ui import Outcome, Reply
+from storage import queries
+from storage.models import Forbidden, Pair
+
+SWAP_USAGE = "match swap @person @person"
+
+
+def pin(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _proposed(ctx, pair_id)
+    if pair is None:
+        return _gone(ctx)
+    pair.pinned = not pair.pinned
+    rank = [p.id for p in preview.proposed(ctx)].index(pair.id)
+    return preview.page(ctx, rank // preview.PAGE + 1)
+
+
+def forbid(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _proposed(ctx, pair_id)
+    if pair is None:
+        return _gone(ctx)
+    assert ctx.programme.id is not None
+    ctx.session.add(
+        Forbidden(
+            workspace_id=ctx.workspace_id,
+            programme_id=ctx.programme.id,
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.delete(pair)
+    ctx.session.flush()
+    ran = preview.run(ctx)
+    return Outcome(replace=ran.replies[0].message)
+
+
+def swap(ctx: Ctx, args: list[str]) -> Outcome:
+    """Exchange the partners of two people of the same role in the proposal."""
+    users = [parse_mention(a) for a in args]
+    if len(users) != 2 or None in users or users[0] == users[1]:
+        return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
+    pool = gather(ctx)
+    people = [pool.people.get(u or "") for u in users]
+    pairs = {p.id: p for p in preview.proposed(ctx)}
+    found = [
+        next((p for p in pairs.values() if person and person.id in (p.mentor_id, p.mentee_id)), None)
+        for person in people
+    ]
+    if None in people or None in found or found[0] is found[1]:
+        return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
+    a, b = found[0], found[1]
+    assert a is not None and b is not None and people[0] is not None
+    if people[0].id == a.mentor_id:
+        new = [(a.mentor_id, b.mentee_id), (b.mentor_id, a.mentee_id)]
+    else:
+        new = [(b.mentor_id, a.mentee_id), (a.mentor_id, b.mentee_id)]
+    by_id = {p.id: p for p in pool.people.values()}
+    checked = [_check(ctx, pool, by_id[m].user_id, by_id[e].user_id, ignore=(a, b)) for m, e in new]
+    refused = [c for c in checked if isinstance(c, str)]
+    if refused:
+        return say(ctx.tr("That swap breaks a rule: {why}.", why=refused[0]))
+    for pair, (mentor, mentee), result in zip((a, b), new, checked, strict=True):
+        assert not isinstance(result, str)
+        pair.mentor_id, pair.mentee_id, pair.score, pair.components = mentor, mentee, result[0], result[1]
+        pair.pinned = True
+    return Outcome([Reply(preview.show(ctx, 1))])
+
+
+def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
+    """`pair @mentor @mentee`: a pinned pair of the proposal, replacing their other proposed pairs."""
+    users = [parse_mention(a) for a in args]
+    if len(users) != 2 or None in users:
+        return usage(ctx, "pair @mentor @mentee")
+    mentor_user, mentee_user = users[0] or "", users[1] or ""
+    pool = gather(ctx)
+    for user in (mentor_user, mentee_user):
+        enrollment = pool.enrollments.get(user)
+        if enrollment is None or enrollment.status not in ("ready", "matched"):
+            # Consent: only volunteers who finished joining, and have not paused or left, are paired.
+            return say(ctx.tr("<@{user}> is not a volunteer ready to be paired.", user=user))
+    mentor_id, mentee_id = pool.people[mentor_user].id, pool.people[mentee_user].id
+    proposed = preview.proposed(ctx)
+    replaced = [p for p in proposed if p.mentee_id == mentee_id]
+    # The mentor's lowest proposed pairs give way while the mentor has no room.
+    for old in sorted((p for p in proposed if p.mentor_id == mentor_id and p not in replaced), key=lambda p: p.score):
+        if _room(ctx, pool, mentor_user, ignore=tuple(replaced)):
+            break
+        replaced.append(old)
+    result = _check(ctx, pool, mentor_user, mentee_user, ignore=tuple(replaced))
+    if isinstance(result, str):
+        return say(
+            ctx.tr(
+                "<@{mentor}> and <@{mentee}> cannot be paired: {why}.",
+                mentor=mentor_user,
+                mentee=mentee_user,
+                why=result,
+            )
+        )
+    for old in replaced:
+        ctx.session.delete(old)
+    assert ctx.programme.id is not None
+    ctx.session.add(
+        Pair(
+            workspace_id=ctx.workspace_id,
+            programme_id=ctx.programme.id,
+            mentor_id=_id(pool.people[mentor_user].id),
+            mentee_id=_id(pool.people[mentee_user].id),
+            score=result[0],
+            components=result[1],
+            pinned=True,
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+    return Outcome([Reply(preview.show(ctx, 1))])
+
+
+def unpair(ctx: Ctx, args: list[str]) -> Outcome:
+    """`unpair @person`: their proposed pair is dropped, their active pair ends; both return to the pool."""
+    user = parse_mention(args[0]) if len(args) == 1 else None
+    person = queries.get_person(ctx.session, ctx.workspace_id, user) if user else None
+    if person is None or person.id is None:
+        return usage(ctx, "unpair @person", ctx.tr("Mention one person who is in a pair."))
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, "proposed", "active", "at_risk")
+    if not pairs:
+        return say(ctx.tr("<@{user}> is not in a pair.", user=user))
+    notes: list[Reply] = []
+    for pair in pairs:
+        if pair.status == "proposed":
+            ctx.session.delete(pair)
+        else:
+            notes += end_pair(ctx, pair, "unpaired")
+    ctx.session.flush()
+    outcome = say(ctx.tr("<@{user}> is no longer paired; the people concerned are back in the pool.", user=user))
+    outcome.replies += notes
+    return outcome
+
+
+def _check(
+    ctx: Ctx, pool: Pool, mentor_user: str, mentee_user: str, ignore: tuple[Pair, ...] = ()
+) -> tuple[int, dict[str, int]] | str:
+    """The score of a pair that keeps every hard rule, or why not (confidential rules stay unnamed)."""
+    enrollments = [pool.enrollments.get(mentor_user), pool.enrollments.get(mentee_user)]
+    if None in enrollments or [e.role for e in enrollments if e] != ["mentor", "mentee"]:
+        return ctx.tr("the first must be a mentor and the second a mentee")
+    people = [
+        to_volunteer(pool.people[u], e) for u, e in zip((mentor_user, mentee_user), enrollments, strict=True) if e
+    ]
+    people = [replace(v, capacity=1) for v in people]
+    # A coordinator may override a soft preference: the minimum score does not apply here.
+    found = match(people, replace(rules_of(ctx), mode="most-pairs", min_score=0), ctx.now, pool.excluded)
+    if not found.pairs:
+        return unmatched_reason(ctx.tr, found.unmatched[-1].reason)
+    if not _room(ctx, pool, mentor_user, ignore):
+        return ctx.tr("the mentor has no room left")
+    return found.pairs[0].score, dict(found.pairs[0].components)
+
+
+def _room(ctx: Ctx, pool: Pool, mentor_user: str, ignore: tuple[Pair, ...] = ()) -> bool:
+    person, enrollment = pool.people[mentor_user], pool.enrollments[mentor_user]
+    assert person.id is not None
+    held = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, "proposed", "active", "at_risk")
+    ignored = {p.id for p in ignore}
+    taken = sum(1 for p in held if p.mentor_id == person.id and p.id not in ignored)
+    return taken < int(enrollment.answers.get("capacity", 1))
+
+
+def _proposed(ctx: Ctx, pair_id: int) -> Pair | None:
+    pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
+    if pair is None or pair.status != "proposed" or pair.programme_id != ctx.programme.id:
+        return None
+    return pair
+
+
+def _gone(ctx: Ctx) -> Outcome:
+    return say(ctx.tr("That pair is no longer in the proposal. Type `match` to see the current one."))
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value

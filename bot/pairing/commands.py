@@ -1,0 +1,49 @@
+"""The coordinators' matching commands: `match [confirm | swap @a @b | csv]`, `pair`, `unpair`, `pairs`."""
+
+from bot.context import Ctx
+from bot.pairing import adjust, confirm, preview
+from bot.parse import fold
+from bot.replies import say, usage
+from bot.ui import Outcome, Text
+from storage import queries
+
+MATCH_USAGE = "match | match confirm | match swap @a @b | match csv"
+LISTED = 40
+
+
+def match(ctx: Ctx, args: list[str]) -> Outcome:
+    sub = fold(args[0]) if args else ""
+    if not args:
+        return preview.run(ctx)
+    if sub in ("confirm", "confirmer") and len(args) == 1:
+        return confirm.confirm(ctx)
+    if sub in ("swap", "echanger"):
+        return adjust.swap(ctx, args[1:])
+    if sub == "csv" and len(args) == 1:
+        return preview.csv_file(ctx)
+    return usage(ctx, MATCH_USAGE)
+
+
+def pair(ctx: Ctx, args: list[str]) -> Outcome:
+    return adjust.pair_by_hand(ctx, args)
+
+
+def unpair(ctx: Ctx, args: list[str]) -> Outcome:
+    return adjust.unpair(ctx, args)
+
+
+def pairs(ctx: Ctx, args: list[str]) -> Outcome:
+    """The programme's pairs, the newest first."""
+    assert ctx.programme.id is not None
+    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, "active", "at_risk")
+    if not found:
+        return say(ctx.tr("No pair yet. `match` prepares a proposal."))
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])
+    status = {"active": ctx.tr("active"), "at_risk": ctx.tr("at risk")}
+    lines = [
+        f"• <@{people[p.mentor_id].user_id}> → <@{people[p.mentee_id].user_id}> · {status[p.status]}"
+        for p in found[:LISTED]
+    ]
+    if len(found) > LISTED:
+        lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))
+    return say(Text(ctx.tr("*{n} pairs*", n=len(found)) + "\n" + "\n".join(lines)))

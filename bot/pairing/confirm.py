@@ -1,0 +1,81 @@
+"""`match confirm`: the proposal becomes pairs; each pair is introduced, mentors get their guide, and the
+unmatched are told kindly why, staying in the pool. Nothing is announced before this."""
+
+from bot.context import Ctx
+from bot.pairing import preview
+from bot.pairing.members import introduction
+from bot.pairing.reasons import unmatched_reason
+from bot.people import tr_for
+from bot.replies import say
+from bot.ui import Outcome, Reply, Text, message
+from storage import queries
+from storage.models import Person
+
+
+def confirm(ctx: Ctx) -> Outcome:
+    assert ctx.programme.id is not None
+    pairs = list(preview.proposed(ctx))
+    if not pairs:
+        return say(ctx.tr("There is no proposal to confirm. Type `match` to prepare one."))
+    unmatched = preview.unmatched(ctx, pairs)
+    ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, ids)
+    announcements: list[Reply] = []
+    for pair in pairs:
+        pair.status, pair.confirmed_at, pair.pinned = "active", ctx.now, False
+        for person_id in (pair.mentor_id, pair.mentee_id):
+            enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, person_id)
+            if enrollment is not None:
+                enrollment.status, enrollment.updated_at = "matched", ctx.now
+        mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
+        announcements.append(
+            Reply(introduction(ctx, pair), to="group", people=(mentor.user_id, mentee.user_id), key=f"pair:{pair.id}")
+        )
+    for mentor_id in dict.fromkeys(p.mentor_id for p in pairs):
+        announcements.append(_mentor_guide(ctx, people[mentor_id]))
+    for user, why in unmatched:
+        person = queries.get_person(ctx.session, ctx.workspace_id, user)
+        if person is not None:
+            tr = tr_for(person, ctx.programme)
+            text = tr(
+                "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
+                "the list, and I will write to you as soon as someone suitable joins.",
+                programme=ctx.programme.name,
+                why=unmatched_reason(tr, why),
+            )
+            announcements.append(Reply(message(Text(text)), to="person", people=(user,)))
+    summary = say(
+        ctx.tr(
+            "{pairs} pairs confirmed; I am introducing them now. {unmatched} volunteers without a "
+            "partner are told why and stay on the list.",
+            pairs=len(pairs),
+            unmatched=len(unmatched),
+        )
+    )
+    summary.replies += announcements
+    return summary
+
+
+def conversation_opened(ctx: Ctx, key: str, conversation_id: str) -> None:
+    """A channel opened the pair's conversation: keep its id, since opening one is rate-limited and posting not."""
+    kind, _, number = key.partition(":")
+    if kind == "pair" and number.isdecimal():
+        pair = queries.get_pair(ctx.session, ctx.workspace_id, int(number))
+        if pair is not None:
+            pair.conversation_id = conversation_id
+
+
+def _mentor_guide(ctx: Ctx, mentor: Person) -> Reply:
+    tr = tr_for(mentor, ctx.programme)
+    lines = [
+        tr(
+            "*A few words for mentors.* You are the expert of the hour, and your mentee is senior to you: "
+            "that is the point. Start from their questions and their daily work; show, then let them try; "
+            "be patient with what seems obvious to you; never condescend. Ask at the end what was useful."
+        )
+    ]
+    if ctx.programme.community_channel:
+        lines.append(
+            tr("Share your experience with the other mentors in <#{channel}>.", channel=ctx.programme.community_channel)
+        )
+    return Reply(message(*(Text(line) for line in lines)), to="person", people=(mentor.user_id,))

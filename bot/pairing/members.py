@@ -1,0 +1,259 @@
+"""A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit"."""
+
+from collections.abc import Sequence
+
+from bot.context import Ctx
+from bot.i18n import Tr, translator
+from bot.pairing.reasons import pair_reasons
+from bot.people import tr_for
+from bot.replies import say
+from bot.topics import topic_label
+from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
+from storage import queries
+from storage.models import Enrollment, Pair, Person
+
+OBJECTIVES = 3
+OBJECTIVE_LENGTH = 200
+
+
+def introduction(ctx: Ctx, pair: Pair) -> Message:
+    """What both read in their conversation: who the other is, why, the charter, the first session."""
+    tr = tr_for_pair(ctx)
+    mentor, mentee = _members(ctx, pair)
+    answers = {p.id: e.answers for p, e in (mentor, mentee)}
+    committed = ", ".join(f"<@{p.user_id}>" for p, _ in (mentor, mentee) if p.id in pair.committed)
+    reasons = pair_reasons(tr, pair.components, answers[pair.mentor_id], answers[pair.mentee_id])
+    blocks: list[Block] = [
+        Header(tr("Your reverse-mentoring pair")),
+        Text(
+            tr(
+                "<@{mentor}> (mentor) and <@{mentee}> (mentee), welcome to *{programme}*! You will meet about one "
+                "hour a month.",
+                mentor=mentor[0].user_id,
+                mentee=mentee[0].user_id,
+                programme=ctx.programme.name,
+            )
+        ),
+        Fields(
+            tuple(
+                item
+                for person, enrollment in (mentor, mentee)
+                for item in (
+                    (
+                        tr("{name} hopes", name=person.display_name or person.user_id),
+                        str(enrollment.answers.get("hope", "")),
+                    ),
+                    (tr("{name}'s topics", name=person.display_name or person.user_id), _topics(ctx, enrollment)),
+                )
+            )
+        ),
+        Text(tr("*Why you two:* {reasons}", reasons=" · ".join(reasons) or "—")),
+        Text(
+            tr(
+                "*Our charter.* What we say stays between us. We are on time, or we warn. We are kind and curious; "
+                "nobody is condescending, in either direction. Each of us commits by pressing the button."
+            )
+        ),
+        Text(tr("Committed: {names}", names=committed) if committed else tr("Nobody has committed yet.")),
+        Buttons((Button(tr("I commit"), "pair.commit", str(pair.id), style="primary"),)),
+        Text(
+            tr(
+                "*Your first session:* agree on one to three objectives together, then write them down here; "
+                "you will both see them."
+            )
+        ),
+    ]
+    if pair.objectives:
+        blocks.append(
+            Text(tr("*Our objectives*") + "\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1)))
+        )
+    blocks.append(
+        Buttons(
+            (
+                Button(tr("Set our objectives"), "pair.objectives", str(pair.id)),
+                Button(tr("Book our first hour"), "pair.book", str(pair.id)),
+                Button(tr("Not a good fit"), "pair.rematch", str(pair.id)),
+            )
+        )
+    )
+    return message(*blocks)
+
+
+def commit(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    assert ctx.person.id is not None
+    if ctx.person.id not in pair.committed:
+        pair.committed = [*pair.committed, ctx.person.id]
+    return Outcome(replace=introduction(ctx, pair))
+
+
+def objectives_form(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    tr = ctx.tr
+    fields = [
+        TextInput(
+            f"objective{i}",
+            tr("Objective {n}", n=i),
+            initial=(pair.objectives[i - 1] if i <= len(pair.objectives) else ""),
+        )
+        for i in range(1, OBJECTIVES + 1)
+    ]
+    return Outcome(
+        form=Form(
+            f"objectives.{pair.id}",
+            tr("Our objectives"),
+            (Text(tr("One to three objectives you agreed on together.")), *fields),
+            submit=tr("Save"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) -> Outcome:
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    written = [" ".join((values.get(f"objective{i}") or "").split()) for i in range(1, OBJECTIVES + 1)]
+    too_long = {
+        f"objective{i}": ctx.tr("At most {n} characters.", n=OBJECTIVE_LENGTH)
+        for i, text in enumerate(written, start=1)
+        if len(text) > OBJECTIVE_LENGTH
+    }
+    if too_long:
+        return Outcome(form_errors=too_long)
+    if not any(written):
+        return Outcome(form_errors={"objective1": ctx.tr("Write at least one objective.")})
+    pair.objectives = [text for text in written if text]
+    tr = tr_for_pair(ctx)
+    lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
+    shared = message(Text(tr("<@{user}> wrote down your objectives:", user=ctx.person.user_id) + "\n" + lines))
+    return Outcome([_to_pair(ctx, pair, shared)])
+
+
+def book(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    return say(
+        ctx.tr(
+            "Booking from here is coming soon. Until then, agree on a date together and send each other an invitation."
+        )
+    )
+
+
+def not_a_fit(ctx: Ctx, pair_id: int) -> Outcome:
+    """Asked privately: only the person who pressed sees this."""
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    return say(
+        ctx.tr(
+            "If this pairing does not work for you, it can end here. Your partner will only learn that "
+            "the pairing ended, and you will both be matched again with someone else. End it?"
+        ),
+        Buttons(
+            (
+                Button(ctx.tr("Yes, end our pairing"), "pair.rematch.confirm", str(pair.id), style="danger"),
+                Button(ctx.tr("No, keep it"), "pair.rematch.cancel", str(pair.id)),
+            )
+        ),
+    )
+
+
+def not_a_fit_confirmed(ctx: Ctx, pair_id: int) -> Outcome:
+    pair = _own_pair(ctx, pair_id)
+    if isinstance(pair, Outcome):
+        return pair
+    outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
+    outcome.replies += end_pair(ctx, pair, "not_a_good_fit", told=ctx.person.id)
+    return outcome
+
+
+def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Reply]:
+    """End a pair: both return to the pool (the pair is never proposed again); the other member and the
+    coordinators are told, privately."""
+    pair.status, pair.ended_reason, pair.ended_at = "ended", why, ctx.now
+    replies = []
+    members = _members(ctx, pair)
+    for person, enrollment in members:
+        others = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id or 0, "active", "at_risk")
+        if not [p for p in others if p.id != pair.id] and enrollment.status == "matched":
+            enrollment.status, enrollment.updated_at = "ready", ctx.now
+        if person.id != told:
+            tr = tr_for(person, ctx.programme)
+            replies.append(
+                Reply(
+                    message(
+                        Text(
+                            tr(
+                                "Your pairing in *{programme}* has ended. You are back on the list "
+                                "for the next matching.",
+                                programme=ctx.programme.name,
+                            )
+                        )
+                    ),
+                    to="person",
+                    people=(person.user_id,),
+                )
+            )
+    (mentor, _), (mentee, _) = members
+    for coordinator in queries.coordinators(ctx.session, ctx.workspace_id):
+        tr = tr_for(coordinator, ctx.programme)
+        text = (
+            tr(
+                "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good fit. Both are "
+                "back in the pool.",
+                mentor=mentor.user_id,
+                mentee=mentee.user_id,
+            )
+            if why == "not_a_good_fit"
+            else tr(
+                "The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool.",
+                mentor=mentor.user_id,
+                mentee=mentee.user_id,
+            )
+        )
+        replies.append(Reply(message(Text(text)), to="person", people=(coordinator.user_id,)))
+    return replies
+
+
+def tr_for_pair(ctx: Ctx) -> Tr:
+    """A pair's conversation is in the programme's language: its two members may read different ones."""
+    return translator(ctx.programme.locale)
+
+
+def _to_pair(ctx: Ctx, pair: Pair, shown: Message) -> Reply:
+    if pair.conversation_id:
+        return Reply(shown, to="channel", channel=pair.conversation_id)
+    (mentor, _), (mentee, _) = _members(ctx, pair)
+    return Reply(shown, to="group", people=(mentor.user_id, mentee.user_id), key=f"pair:{pair.id}")
+
+
+def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:
+    """The caller's own active pair, or the answer to give someone else."""
+    pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
+    if pair is None or pair.status not in ("active", "at_risk"):
+        return say(ctx.tr("This pairing has ended."))
+    if ctx.person.id not in (pair.mentor_id, pair.mentee_id):
+        return say(ctx.tr("These buttons are for the two members of this pair."))
+    return pair
+
+
+def _members(ctx: Ctx, pair: Pair) -> Sequence[tuple[Person, Enrollment]]:
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [pair.mentor_id, pair.mentee_id])
+    found = []
+    for person_id in (pair.mentor_id, pair.mentee_id):
+        person = people[person_id]
+        enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, pair.programme_id, person_id)
+        assert enrollment is not None
+        found.append((person, enrollment))
+    return found
+
+
+def _topics(ctx: Ctx, enrollment: Enrollment) -> str:
+    tr = tr_for_pair(ctx)
+    return ", ".join(topic_label(t, tr) for t in enrollment.answers.get("topics", [])) or "—"

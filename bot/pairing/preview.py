@@ -1,0 +1,219 @@
+"""`/mentoring match`: a new proposal, shown page by page with totals, reasons and the unmatched, or as CSV."""
+
+import csv
+import io
+from collections.abc import Sequence
+
+from bot.context import Ctx
+from bot.matching.match import match
+from bot.pairing.pool import gather, rules_of
+from bot.pairing.reasons import pair_reasons, unmatched_reason
+from bot.replies import say
+from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Reply, Text, message
+from storage import queries
+from storage.models import Enrollment, MatchRun, Pair
+
+PAGE = 10
+UNMATCHED_SHOWN = 10
+
+
+def run(ctx: Ctx) -> Outcome:
+    """Match the pool again; pinned pairs stay, the other proposed pairs are replaced."""
+    assert ctx.programme.id is not None
+    pool = gather(ctx)
+    proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded)
+    queries.drop_proposals(ctx.session, ctx.workspace_id, ctx.programme.id)
+    for found in proposal.pairs:
+        ctx.session.add(
+            Pair(
+                workspace_id=ctx.workspace_id,
+                programme_id=ctx.programme.id,
+                mentor_id=_id(pool.people[found.mentor_id].id),
+                mentee_id=_id(pool.people[found.mentee_id].id),
+                score=found.score,
+                components=dict(found.components),
+                created_at=ctx.now,
+            )
+        )
+    ctx.session.add(
+        MatchRun(
+            workspace_id=ctx.workspace_id,
+            programme_id=ctx.programme.id,
+            pool_size=len(pool.volunteers),
+            unmatched=[[u.volunteer_id, u.reason] for u in proposal.unmatched],
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+    return Outcome([Reply(show(ctx, 1))])
+
+
+def page(ctx: Ctx, number: int) -> Outcome:
+    return Outcome(replace=show(ctx, number))
+
+
+def proposed(ctx: Ctx) -> Sequence[Pair]:
+    assert ctx.programme.id is not None
+    pairs = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, "proposed")
+    return sorted(pairs, key=lambda p: (not p.pinned, -p.score, p.id or 0))
+
+
+def show(ctx: Ctx, number: int) -> Message:
+    """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next."""
+    tr = ctx.tr
+    assert ctx.programme.id is not None
+    pairs = proposed(ctx)
+    alone = unmatched(ctx, pairs)
+    answers = _answers(ctx)
+    pages = max(1, -(-len(pairs) // PAGE))
+    number = min(max(number, 1), pages)
+    people = len(alone) + len({p.mentee_id for p in pairs}) + len({p.mentor_id for p in pairs})
+    blocks: list[Block] = [
+        Header(tr("Matching preview · {programme}", programme=ctx.programme.name)),
+        Fields(
+            (
+                (tr("Pairs"), str(len(pairs))),
+                (tr("Matched"), f"{100 * (people - len(alone)) // max(people, 1)} %"),
+                (tr("Mean score"), str(sum(p.score for p in pairs) // max(len(pairs), 1))),
+                (tr("Topic coverage"), f"{_coverage(pairs, answers)} %"),
+            )
+        ),
+    ]
+    if alone:
+        lines = [f"• <@{user}> — {unmatched_reason(tr, why)}" for user, why in alone[:UNMATCHED_SHOWN]]
+        more = len(alone) - UNMATCHED_SHOWN
+        if more > 0:
+            lines.append(tr("…and {n} more in the CSV file.", n=more))
+        blocks.append(Text(tr("*Unmatched ({n})*", n=len(alone)) + "\n" + "\n".join(lines)))
+    start = (number - 1) * PAGE
+    users = _users(ctx, pairs[start : start + PAGE])
+    for rank, pair in enumerate(pairs[start : start + PAGE], start=start + 1):
+        reasons = pair_reasons(tr, pair.components, answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {}))
+        pin = " · " + tr("pinned") if pair.pinned else ""
+        blocks.append(
+            Text(
+                f"*{rank}.* <@{users[pair.mentor_id]}> → <@{users[pair.mentee_id]}> · "
+                f"*{pair.score}*{pin}\n" + " · ".join(reasons)
+            )
+        )
+        blocks.append(
+            Buttons(
+                (
+                    Button(tr("Unpin") if pair.pinned else tr("Pin"), "match.pin", str(pair.id)),
+                    Button(tr("Forbid"), "match.forbid", str(pair.id), style="danger"),
+                )
+            )
+        )
+    if not pairs:
+        blocks.append(Text(tr("No pair can be made yet. The reasons above say what is missing.")))
+    navigation = [Button(tr("Previous"), "match.page", str(number - 1))] if number > 1 else []
+    navigation += [Button(tr("Next"), "match.page", str(number + 1))] if number < pages else []
+    blocks.append(
+        Text(
+            tr(
+                "Page {page} of {pages}. Adjust with `match swap @a @b`, `pair @mentor @mentee`, `unpair @person`.",
+                page=number,
+                pages=pages,
+            )
+        )
+    )
+    blocks.append(
+        Buttons(
+            (
+                *navigation,
+                Button(tr("Run again"), "match.run"),
+                Button(tr("Download CSV"), "match.csv"),
+                Button(tr("Confirm these pairs"), "match.confirm", style="primary"),
+            )
+        )
+    )
+    return message(*blocks)
+
+
+def csv_file(ctx: Ctx) -> Outcome:
+    """The whole proposal as a CSV file, for hundreds of pairs."""
+    pairs = proposed(ctx)
+    answers = _answers(ctx)
+    users = _users(ctx, pairs)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "mentor",
+            "mentee",
+            "score",
+            "pinned",
+            "topics",
+            "times",
+            "style",
+            "departments",
+            "reasons",
+            "unmatched",
+            "reason",
+        ]
+    )
+    for pair in pairs:
+        reasons = pair_reasons(
+            ctx.tr, pair.components, answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {})
+        )
+        c = pair.components
+        writer.writerow(
+            [
+                users[pair.mentor_id],
+                users[pair.mentee_id],
+                pair.score,
+                pair.pinned,
+                c.get("topics", 0),
+                c.get("times", 0),
+                c.get("style", 0),
+                c.get("departments", 0),
+                "; ".join(reasons),
+                "",
+                "",
+            ]
+        )
+    for user, why in unmatched(ctx, pairs):
+        writer.writerow(["", "", "", "", "", "", "", "", "", user, unmatched_reason(ctx.tr, why)])
+    name = f"matching-{ctx.now:%Y-%m-%d}.csv"
+    outcome = say(ctx.tr("The whole proposal is in the file {name}.", name=name))
+    outcome.files.append(File(name, ctx.tr("Matching proposal"), out.getvalue()))
+    return outcome
+
+
+def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
+    """The last run's unmatched, less those a coordinator has paired since."""
+    assert ctx.programme.id is not None
+    run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme.id)
+    if run is None:
+        return []
+    paired = set(_users(ctx, pairs).values())
+    return [entry for entry in run.unmatched if entry[0] not in paired]
+
+
+def _answers(ctx: Ctx) -> dict[int, dict[str, object]]:
+    assert ctx.programme.id is not None
+    enrollments: Sequence[Enrollment] = queries.enrollments_of_programme(
+        ctx.session, ctx.workspace_id, ctx.programme.id
+    )
+    return {e.person_id: e.answers for e in enrollments}
+
+
+def _users(ctx: Ctx, pairs: Sequence[Pair]) -> dict[int, str]:
+    ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
+    return {i: person.user_id for i, person in queries.people_by_id(ctx.session, ctx.workspace_id, ids).items()}
+
+
+def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, object]]) -> int:
+    """Share of mentees whose most wanted topic their mentor offers."""
+    covered = 0
+    for pair in pairs:
+        mentee, mentor = answers.get(pair.mentee_id, {}), answers.get(pair.mentor_id, {})
+        levels = mentee.get("levels") or {}
+        wanted = max(levels, key=lambda t: levels[t]) if isinstance(levels, dict) and levels else None
+        covered += wanted is not None and wanted in (mentor.get("topics") or [])  # type: ignore[operator]
+    return 100 * covered // max(len(pairs), 1)
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value

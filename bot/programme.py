@@ -1,0 +1,214 @@
+"""The programme's settings: `program`, `program new NAME`, `program set KEY VALUE`."""
+
+from datetime import date
+
+from bot.context import Ctx
+from bot.i18n import LOCALES
+from bot.matching.candidates import COMPONENTS
+from bot.matching.model import POINTS, Weights
+from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_time
+from bot.replies import say, usage
+from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
+from bot.ui import Fields, Header, Outcome
+from storage.models import Programme
+
+SETTABLE = (
+    "name",
+    "topics",
+    "start",
+    "end",
+    "quiet-hours",
+    "language",
+    "community",
+    "mode",
+    "min-score",
+    "min-gap",
+    "weights",
+)
+PROGRAM_USAGE = "program | program new NAME | program set KEY VALUE"
+MAX_TOPICS = 30
+
+
+def program(ctx: Ctx, args: list[str]) -> Outcome:
+    if not args:
+        return show_programme(ctx)
+    sub = fold(args[0])
+    if sub == "new":
+        return new_programme(ctx, " ".join(args[1:]))
+    if sub == "set":
+        if len(args) < 3:
+            return usage(ctx, "program set KEY VALUE", ctx.tr("Keys: {keys}.", keys=", ".join(SETTABLE)))
+        return set_programme(ctx, fold(args[1]), " ".join(args[2:]))
+    return usage(ctx, PROGRAM_USAGE)
+
+
+def show_programme(ctx: Ctx) -> Outcome:
+    p, tr = ctx.programme, ctx.tr
+    return say(
+        Header(p.name),
+        Fields(
+            (
+                (tr("Topics"), "\n".join(topic_label(t, tr) for t in p.topics)),
+                (tr("Dates"), f"{_day(ctx, p.start_date)} → {_day(ctx, p.end_date)}"),
+                (tr("Quiet hours"), f"{p.quiet_start}–{p.quiet_end}"),
+                (tr("Language"), p.locale),
+                (tr("Community channel"), f"<#{p.community_channel}>" if p.community_channel else tr("not set")),
+                (
+                    tr("Matching"),
+                    tr(
+                        "{mode}, minimum score {score}, career gap {gap}",
+                        mode=p.match_mode,
+                        score=p.min_score,
+                        gap=p.min_gap,
+                    ),
+                ),
+                (tr("Weights"), " ".join(f"{k}={v:.2f}" for k, v in _weights(p).items())),
+            )
+        ),
+        tr(
+            "Change a setting with `/mentoring program set KEY VALUE`; keys: {keys}.",
+            keys=", ".join(SETTABLE),
+        ),
+    )
+
+
+def new_programme(ctx: Ctx, name: str) -> Outcome:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 120:
+        return usage(ctx, "program new NAME", ctx.tr("Give the programme a name of 2 to 120 characters."))
+    programme = Programme(
+        workspace_id=ctx.workspace_id,
+        name=name,
+        topics=list(DEFAULT_TOPICS),
+        locale=ctx.programme.locale,
+        created_at=ctx.now,
+    )
+    ctx.session.add(programme)
+    ctx.session.flush()
+    ctx.programme = programme
+    return say(
+        ctx.tr(
+            "Programme *{name}* created; it is now the current programme. Set its dates with "
+            "`/mentoring program set start DATE` and `end DATE`.",
+            name=name,
+        )
+    )
+
+
+def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
+    p, tr = ctx.programme, ctx.tr
+    line = "program set KEY VALUE"
+    if key == "name":
+        name = " ".join(value.split())
+        if not 2 <= len(name) <= 120:
+            return usage(ctx, line, tr("Give the programme a name of 2 to 120 characters."))
+        p.name = name
+    elif key == "topics":
+        topics = read_topics(value)
+        if not topics:
+            return usage(ctx, line, tr("List 1 to {n} topics separated by commas.", n=MAX_TOPICS))
+        p.topics = topics
+    elif key in ("start", "end"):
+        day = parse_date(value, ctx.now.date())
+        if day is None:
+            return usage(ctx, line, tr("I could not read “{date}” as a date; try 2027-01-15.", date=value[:40]))
+        start, end = (day, p.end_date) if key == "start" else (p.start_date, day)
+        if start and end and end <= start:
+            return usage(ctx, line, tr("The end must come after the start."))
+        p.start_date, p.end_date = start, end
+    elif key == "quiet-hours":
+        parts = value.replace("–", "-").split("-")
+        times = [parse_time(part) for part in parts] if len(parts) == 2 else []
+        if len(times) != 2 or None in times or times[0] == times[1]:
+            return usage(ctx, line, tr("Quiet hours go from one time to another, for example 18:00-09:00."))
+        p.quiet_start, p.quiet_end = (f"{t:%H:%M}" for t in times if t)
+    elif key == "language":
+        if fold(value) not in LOCALES:
+            return usage(ctx, line, tr("The language is en or fr."))
+        p.locale = fold(value)
+    elif key in MATCHING:
+        why = MATCHING[key](ctx, value)
+        if why:
+            return usage(ctx, line, why)
+    else:
+        return usage(ctx, line, tr("Unknown key “{key}”. Keys: {keys}.", key=key[:30], keys=", ".join(SETTABLE)))
+    return show_programme(ctx)
+
+
+def _community(ctx: Ctx, value: str) -> str | None:
+    channel = parse_channel(value) if fold(value) not in ("none", "aucun", "-") else ""
+    if channel is None:
+        return ctx.tr("Name the mentors' channel as #channel, or `none`.")
+    ctx.programme.community_channel = channel or None
+    return None
+
+
+def _mode(ctx: Ctx, value: str) -> str | None:
+    if fold(value) not in ("most-pairs", "best-pairs"):
+        return ctx.tr("The mode is most-pairs (as many pairs as possible) or best-pairs (only good pairs).")
+    ctx.programme.match_mode = fold(value)
+    return None
+
+
+def _min_score(ctx: Ctx, value: str) -> str | None:
+    if not value.isdecimal() or not 0 <= int(value) <= POINTS:
+        return ctx.tr("The minimum score is a whole number from 0 to {top}.", top=POINTS)
+    ctx.programme.min_score = int(value)
+    return None
+
+
+def _min_gap(ctx: Ctx, value: str) -> str | None:
+    if not value.isdecimal() or not 0 <= int(value) <= 4:
+        return ctx.tr("The career gap is a whole number of stages from 0 to 4.")
+    ctx.programme.min_gap = int(value)
+    return None
+
+
+def _set_weights(ctx: Ctx, value: str) -> str | None:
+    """`topics=0.6 times=0.2 style=0.1 departments=0.1`; components not named keep their weight."""
+    weights = _weights(ctx.programme)
+    for part in value.replace(",", " ").split():
+        name, _, number = part.partition("=")
+        try:
+            weight = float(number)
+        except ValueError:
+            weight = -1.0
+        if name not in weights or not 0 <= weight <= 10:
+            return ctx.tr("Weights look like topics=0.6 times=0.2 style=0.1 departments=0.1 (each from 0 to 10).")
+        weights[name] = weight
+    if sum(weights.values()) <= 0:
+        return ctx.tr("At least one weight must be above zero.")
+    ctx.programme.match_weights = weights
+    return None
+
+
+def _weights(programme: Programme) -> dict[str, float]:
+    defaults = Weights()
+    return {name: float(programme.match_weights.get(name, getattr(defaults, name))) for name in COMPONENTS}
+
+
+MATCHING = {
+    "community": _community,
+    "mode": _mode,
+    "min-score": _min_score,
+    "min-gap": _min_gap,
+    "weights": _set_weights,
+}
+
+
+def read_topics(text: str) -> list[str] | None:
+    """Catalogue keys for the topics it knows ('AI', 'RSE'), the words as written for the others."""
+    options = [(key, topic_names(key)) for key in DEFAULT_TOPICS]
+    topics: list[str] = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        known = parse_choice(part, options) if not part.strip().isdecimal() else None
+        topic = known or " ".join(part.split())[:60]
+        if topic not in topics:
+            topics.append(topic)
+    return topics if 1 <= len(topics) <= MAX_TOPICS else None
+
+
+def _day(ctx: Ctx, day: date | None) -> str:
+    return day.isoformat() if day else ctx.tr("not set")

@@ -1,0 +1,166 @@
+"""Matching in chat, against the core: preview, adjustments, confirmation, the pair's own conversation."""
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.service import Passerelle
+from bot.ui import Reply
+from storage.models import Enrollment, Forbidden, Pair, Person
+from tests.bot.dialog import Dialog, flat
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import Clock
+
+COORD = "UCOORD01"
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Passerelle:
+    return Passerelle(engine, coordinators=frozenset({COORD}))
+
+
+@pytest.fixture
+def coordinator(bot: Passerelle, clock: Clock) -> Dialog:
+    return Dialog(bot, clock.now, user=COORD)
+
+
+def volunteers(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTOR2", clock.now, MENTOR, topics=["dei"], levels={"dei": 3}, department="Finance")
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    a_volunteer(bot, "UMENTEE2", clock.now, MENTEE, topics=["dei"], levels={"dei": 2})
+    a_volunteer(bot, "UMENTEE3", clock.now, MENTEE, languages=["de"])
+
+
+def pairs(bot: Passerelle, *statuses: str) -> list[Pair]:
+    with Session(bot.engine) as session:
+        return [p for p in session.exec(select(Pair)).all() if p.status in statuses]
+
+
+def test_the_preview_shows_pairs_with_reasons_unmatched_with_reasons_and_totals(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    volunteers(bot, clock)
+    shown = coordinator.command("match")
+    assert "Matching preview" in shown and "Pairs: 2" in shown and "Topic coverage: 100 %" in shown
+    assert "<@UMENTOR1> → <@UMENTEE1>" in shown and "Topics: AI assistants" in shown
+    assert "<@UMENTEE3> — no candidate speaks a language in common" in shown
+    assert len(pairs(bot, "proposed")) == 2 and pairs(bot, "active") == []  # nothing announced yet
+
+
+def test_a_volunteer_cannot_match(bot: Passerelle, clock: Clock) -> None:
+    assert "for the programme's coordinators" in Dialog(bot, clock.now, user="UMENTEE1").command("match")
+
+
+def test_pin_forbid_and_run_again(bot: Passerelle, clock: Clock, coordinator: Dialog) -> None:
+    volunteers(bot, clock)
+    coordinator.command("match")
+    first = next(p for p in pairs(bot, "proposed") if p.score == max(q.score for q in pairs(bot, "proposed")))
+    pinned = bot.pressed(coordinator.actor, "match.pin", [str(first.id)], clock.now)
+    assert pinned.replace is not None and "pinned" in flat(pinned.replace)
+    other = next(p for p in pairs(bot, "proposed") if not p.pinned)
+    bot.pressed(coordinator.actor, "match.forbid", [str(other.id)], clock.now)
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Forbidden)).all()) == 1
+    left = pairs(bot, "proposed")
+    assert [p.id for p in left] == [first.id]  # the forbidden pair is gone and not proposed again
+    coordinator.command("match")
+    assert [p.id for p in pairs(bot, "proposed")] == [first.id]
+
+
+def test_pairing_by_hand_checks_the_hard_rules_and_overrides_a_low_score(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    volunteers(bot, clock)
+    coordinator.command("match")
+    refused = coordinator.command("pair <@UMENTOR1> <@UMENTEE3>")
+    assert "cannot be paired: no candidate speaks a language in common" in refused
+    assert "first must be a mentor" in coordinator.command("pair <@UMENTEE1> <@UMENTOR1>")
+    assert "not a volunteer ready" in coordinator.command("pair <@UNOBODY1> <@UMENTEE1>")
+    coordinator.command("pair <@UMENTOR1> <@UMENTEE2>")  # no topic in common: a soft preference
+    found = {(p.mentor_id, p.mentee_id, p.pinned) for p in pairs(bot, "proposed")}
+    assert len(found) == 1 and next(iter(found))[2]  # UMENTOR1 had room for one: the old pair gave way
+
+
+def test_swap_exchanges_partners_when_the_rules_allow(bot: Passerelle, clock: Clock, coordinator: Dialog) -> None:
+    volunteers(bot, clock)
+    coordinator.command("match")
+    before = {p.mentee_id: p.mentor_id for p in pairs(bot, "proposed")}
+    coordinator.command("match swap <@UMENTEE1> <@UMENTEE2>")
+    after = {p.mentee_id: p.mentor_id for p in pairs(bot, "proposed")}
+    assert after != before and set(after.values()) == set(before.values())
+    assert "Mention two people" in coordinator.command("match swap <@UMENTEE1>")
+
+
+def test_confirm_makes_pairs_introduces_them_and_tells_the_unmatched(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    volunteers(bot, clock)
+    assert "There is no proposal" in coordinator.command("match confirm")
+    coordinator.command("match")
+    outcome = bot.command(coordinator.actor, "match confirm", clock.now)
+    assert "2 pairs confirmed" in flat(outcome.replies[0].message)
+    groups = [r for r in outcome.replies if r.to == "group"]
+    assert len(groups) == 2 and all(len(r.people) == 2 and r.key for r in groups)
+    assert "Our charter" in flat(groups[0].message) and "Why you two" in flat(groups[0].message)
+    people = [r for r in outcome.replies if r.to == "person"]
+    assert any("A few words for mentors" in flat(r.message) for r in people)
+    alone = [r for r in people if r.people == ("UMENTEE3",)]
+    assert "no candidate speaks a language in common" in flat(alone[0].message)
+    assert len(pairs(bot, "active")) == 2
+    with Session(bot.engine) as session:
+        statuses = sorted(e.status for e in session.exec(select(Enrollment)).all())
+    assert statuses == ["matched"] * 4 + ["ready"]
+
+
+def user_ids(bot: Passerelle) -> dict[int | None, str]:
+    with Session(bot.engine) as session:
+        return {p.id: p.user_id for p in session.exec(select(Person)).all()}
+
+
+def confirmed(bot: Passerelle, clock: Clock, coordinator: Dialog) -> list[Reply]:
+    volunteers(bot, clock)
+    coordinator.command("match")
+    return bot.command(coordinator.actor, "match confirm", clock.now).replies
+
+
+def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock: Clock, coordinator: Dialog) -> None:
+    confirmed(bot, clock, coordinator)
+    pair = pairs(bot, "active")[0]
+    users = user_ids(bot)
+    mentor = Dialog(bot, clock.now, user=users[pair.mentor_id])
+    bot.opened(mentor.actor, f"pair:{pair.id}", "G0PAIR01", clock.now)
+    committed = bot.pressed(mentor.actor, "pair.commit", [str(pair.id)], clock.now)
+    assert committed.replace is not None and f"Committed: <@{users[pair.mentor_id]}>" in flat(committed.replace)
+    stranger = Dialog(bot, clock.now, user="UMENTEE3")
+    assert "for the two members" in flat(
+        bot.pressed(stranger.actor, "pair.commit", [str(pair.id)], clock.now).replies[0].message
+    )
+    form = bot.pressed(mentor.actor, "pair.objectives", [str(pair.id)], clock.now).form
+    assert form is not None and form.action == f"objectives.{pair.id}"
+    empty = bot.submitted(mentor.actor, form.action, {"objective1": None}, clock.now)
+    assert "objective1" in empty.form_errors
+    saved = bot.submitted(mentor.actor, form.action, {"objective1": "Use Copilot daily", "objective2": " "}, clock.now)
+    assert saved.replies[0].to == "channel" and saved.replies[0].channel == "G0PAIR01"
+    assert "1. Use Copilot daily" in flat(saved.replies[0].message)
+    assert next(p for p in pairs(bot, "active") if p.id == pair.id).objectives == ["Use Copilot daily"]
+
+
+def test_not_a_good_fit_ends_the_pair_privately_and_returns_both_to_the_pool(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    confirmed(bot, clock, coordinator)
+    pair = pairs(bot, "active")[0]
+    users = user_ids(bot)
+    mentee = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    asked = bot.pressed(mentee.actor, "pair.rematch", [str(pair.id)], clock.now)
+    assert asked.replies[0].to == "caller" and "End it?" in flat(asked.replies[0].message)
+    done = bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
+    told = {r.people[0]: flat(r.message) for r in done.replies if r.to == "person"}
+    assert "has ended" in told[users[pair.mentor_id]] and "not a good fit" not in told[users[pair.mentor_id]]
+    assert "not a good fit" in told[COORD]
+    ended = next(p for p in pairs(bot, "ended") if p.id == pair.id)
+    assert ended.ended_reason == "not_a_good_fit"
+    coordinator.command("match")
+    again = {(p.mentor_id, p.mentee_id) for p in pairs(bot, "proposed")}
+    assert (pair.mentor_id, pair.mentee_id) not in again  # never paired again

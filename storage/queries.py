@@ -102,9 +102,7 @@ def get_conversation(session: Session, workspace_id: int, person_id: int) -> Con
 def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
     """Delete a person and everything that is theirs: answers, pairs, a coordinator's forbids, mentions in runs."""
     for table in (Conversation, Enrollment):
-        session.execute(
-            delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id)
-        )
+        session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
     for paired in (Pair, Forbidden):
         session.execute(
             delete(paired).where(

@@ -51,4 +51,12 @@ def test_the_manifest_subscribes_to_what_the_app_listens_to_and_no_more() -> Non
     assert [c["command"] for c in found["features"]["slash_commands"]] == [COMMAND]
     assert found["settings"]["interactivity"]["is_enabled"] is True
     assert found["features"]["app_home"]["home_tab_enabled"] is True
-    assert sorted(found["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "im:history", "users:read"]
+    assert sorted(found["oauth_config"]["scopes"]["bot"]) == [
+        "chat:write",
+        "commands",
+        "files:write",
+        "im:history",
+        "im:write",
+        "mpim:write",
+        "users:read",
+    ]

@@ -8,7 +8,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ui import Message, Outcome, Reply
+from bot.ui import File, Message, Outcome, Reply
 from handlers.slack.blocks import build_blocks, build_home, build_modal
 
 logger = logging.getLogger(__name__)
@@ -26,15 +26,24 @@ class Origin:
     trigger_id: str | None = None
 
 
+Opened = Callable[[str, str], Awaitable[None]]  # (a reply's key, the conversation opened for it)
+
+
 async def deliver(
-    client: AsyncWebClient, origin: Origin, outcome: Outcome, home: Callable[[], Awaitable[Message]]
+    client: AsyncWebClient,
+    origin: Origin,
+    outcome: Outcome,
+    home: Callable[[], Awaitable[Message]],
+    opened: Opened | None = None,
 ) -> None:
     if outcome.form and origin.trigger_id:
         await client.views_open(trigger_id=origin.trigger_id, view=build_modal(outcome.form))
     if outcome.replace is not None:
         await _replace(client, origin, outcome.replace)
     for reply in outcome.replies:
-        await _send(client, origin, reply)
+        await _send(client, origin, reply, opened)
+    for document in outcome.files:
+        await _upload(client, origin.user_id, document)
     if outcome.refresh_home:
         await publish_home(client, origin.user_id, await home())
 
@@ -43,7 +52,18 @@ async def publish_home(client: AsyncWebClient, user_id: str, msg: Message) -> No
     await client.views_publish(user_id=user_id, view=build_home(msg))
 
 
-async def _send(client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
+async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, opened: Opened | None = None) -> None:
+    if reply.to == "person" and reply.people:
+        await _post(client, reply.people[0], reply.message)
+        return
+    if reply.to == "group" and reply.people:
+        # A group DM with the people and the bot; opening one is rate-limited, so the core keeps its id.
+        answer = await client.conversations_open(users=",".join(reply.people))
+        channel = str((answer.get("channel") or {}).get("id", ""))
+        await _post(client, channel, reply.message)
+        if opened is not None and reply.key:
+            await opened(reply.key, channel)
+        return
     if reply.to == "channel" and reply.channel:
         try:
             await _post(client, reply.channel, reply.message)
@@ -76,3 +96,12 @@ async def _replace(client: AsyncWebClient, origin: Origin, msg: Message) -> None
 
 async def _post(client: AsyncWebClient, channel: str, msg: Message) -> None:
     await client.chat_postMessage(channel=channel, text=msg.summary, blocks=build_blocks(msg))
+
+
+async def _upload(client: AsyncWebClient, user_id: str, document: File) -> None:
+    """A file in the person's direct chat with the bot."""
+    answer = await client.conversations_open(users=user_id)
+    channel = str((answer.get("channel") or {}).get("id", ""))
+    await client.files_upload_v2(
+        channel=channel, filename=document.name, title=document.title, content=document.content
+    )

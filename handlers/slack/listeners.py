@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.actor import Actor
 from bot.i18n import translator
 from bot.ui import Message
-from handlers.slack.deliver import Origin, deliver, publish_home
+from handlers.slack.deliver import Opened, Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.translate import is_person_message, to_action, to_form_values
 
@@ -27,7 +27,7 @@ async def handle_command(
     async with _turn(context):
         deps, actor = await _who(context, client)
         outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
-        await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor))
+        await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor), _opened(deps, actor))
 
 
 async def handle_message(
@@ -72,7 +72,7 @@ async def handle_action(
             respond=respond if body.get("response_url") else None,
             trigger_id=body.get("trigger_id"),
         )
-        await deliver(client, origin, outcome, _home(deps, actor))
+        await deliver(client, origin, outcome, _home(deps, actor), _opened(deps, actor))
 
 
 async def handle_view_submission(
@@ -92,7 +92,7 @@ async def handle_view_submission(
         await ack(response_action="errors", errors=outcome.form_errors)
         return
     await ack()
-    await deliver(client, Origin(actor.user_id), outcome, _home(deps, actor))
+    await deliver(client, Origin(actor.user_id), outcome, _home(deps, actor), _opened(deps, actor))
 
 
 async def handle_error(
@@ -131,3 +131,12 @@ def _home(deps: Deps, actor: Actor) -> Callable[[], Awaitable[Message]]:
         return await asyncio.to_thread(deps.bot.home, actor, deps.clock())
 
     return build
+
+
+def _opened(deps: Deps, actor: Actor) -> Opened:
+    """Tell the core which conversation was opened for a reply, so it is not opened again."""
+
+    async def tell(key: str, conversation_id: str) -> None:
+        await asyncio.to_thread(deps.bot.opened, actor, key, conversation_id, deps.clock())
+
+    return tell

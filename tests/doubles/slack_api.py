@@ -9,11 +9,15 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.doubles.schemas import block_problems, view_problems, web_api_problems
+from tests.doubles.schemas import ADDED_BY_BOLT, block_problems, view_problems, web_api_problems
 
 BOT_USER = "UPASSBOT"
 # Methods newer than the 2020 OpenAPI spec, with the arguments Slack documents for them.
-NEWER_THAN_SPEC: dict[str, set[str]] = {"apps.connections.open": set()}
+NEWER_THAN_SPEC: dict[str, set[str]] = {
+    "apps.connections.open": set(),
+    "files.getUploadURLExternal": {"filename", "length", "alt_txt", "snippet_type"},
+    "files.completeUploadExternal": {"files", "channel_id", "channels", "initial_comment", "thread_ts"},
+}
 
 
 @dataclass
@@ -65,6 +69,7 @@ class FakeSlack:
     port: int = 0
     # Socket Mode: what the app acknowledged, and the open connection to push envelopes into.
     socket_acks: list[str] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id → the bytes uploaded
     _socket: web.WebSocketResponse | None = None
 
     @property
@@ -79,6 +84,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_get("/link", self._link)
+        app.router.add_post("/upload/{file}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,7 +132,8 @@ class FakeSlack:
         call = Call(method, args, dict(request.headers))
         self.calls.append(call)
         if method in NEWER_THAN_SPEC:
-            self.problems += [f"{method}: unknown argument {a}" for a in args if a not in NEWER_THAN_SPEC[method]]
+            known = NEWER_THAN_SPEC[method] | ADDED_BY_BOLT
+            self.problems += [f"{method}: unknown argument {a}" for a in args if a not in known]
         else:
             self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
         if "blocks" in args:
@@ -147,6 +154,10 @@ class FakeSlack:
         self.calls.append(Call("response_url", body, dict(request.headers)))
         self.problems += [f"response_url: {p}" for p in block_problems(body.get("blocks") or [])]
         return web.json_response({"ok": True})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file"]] = await request.read()
+        return web.Response(text="OK - " + str(len(self.uploads[request.match_info["file"]])))
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         """The Socket Mode connection: hello, then the envelopes a test pushes; the app acknowledges each."""
@@ -204,7 +215,16 @@ class FakeSlack:
         if method in ("views.publish", "views.open"):
             return {"ok": True, "view": {"id": "VPASSE01", **args["view"]}}
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": _dm(str(args.get("users", "")).split(",")[0])}}
+            users = [u for u in str(args.get("users", "")).split(",") if u]
+            if len(users) > 1:  # a group DM of these people and the bot
+                return {"ok": True, "channel": {"id": "G" + "".join(u[1:4] for u in sorted(users)).upper()}}
+            return {"ok": True, "channel": {"id": _dm(users[0] if users else "")}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1:08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files", [])
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             if user is None:

@@ -1,0 +1,111 @@
+"""Matching over HTTP: volunteers onboarded, the coordinator's preview and adjustments, the confirmation and
+announcement in group DMs, the charter, objectives and "not a good fit"."""
+
+import csv
+import io
+
+from sqlmodel import Session, select
+
+from storage.models import Pair, Person
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import COORDINATOR, SlackWorld
+from tests.handlers.slack.test_commands import onboard
+
+ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
+
+
+async def preview(slack: SlackWorld) -> str:
+    await slack.send.command(COORDINATOR, "match")
+    return (await slack.fake.next("response_url")).text
+
+
+async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    await onboard(slack, MARC)  # a mentee (typed answers): AI assistants and social networks
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)  # a mentor who offers them
+    a_volunteer(slack.bot, JEAN, slack.clock(), MENTEE, languages=["de"])  # nobody speaks German
+    shown = await preview(slack)
+    assert "Matching preview" in shown and f"<@{ANA}> → <@{MARC}>" in shown
+    assert f"<@{JEAN}> — no candidate speaks a language in common" in shown
+    assert fake.of("conversations.open") == []  # nothing is announced before confirmation
+
+    preview_call = fake.of("response_url")[-1]
+    await send.press(COORDINATOR, preview_call, "Pin")
+    assert "pinned" in (await fake.next("response_url")).text
+
+    await send.command(COORDINATOR, "match csv")
+    assert "The whole proposal is in the file" in (await fake.next("response_url")).text
+    await fake.next("files.completeUploadExternal")
+    rows = list(csv.DictReader(io.StringIO(next(iter(fake.uploads.values())).decode())))
+    assert [(r["mentor"], r["mentee"]) for r in rows if r["mentor"]] == [(ANA, MARC)]
+    assert [r["unmatched"] for r in rows if r["unmatched"]] == [JEAN]
+
+    await send.command(COORDINATOR, "match confirm")
+    assert "1 pairs confirmed" in (await fake.next("response_url")).text
+    opened = await fake.next("conversations.open")
+    assert sorted(opened.args["users"].split(",")) == sorted([ANA, MARC])
+    intro = await fake.next("chat.postMessage")
+    assert intro.args["channel"].startswith("G") and "Our charter" in intro.text
+    guide = await fake.next("chat.postMessage")
+    assert guide.args["channel"] == ANA and "A few words for mentors" in guide.text
+    alone = await fake.next("chat.postMessage")
+    assert alone.args["channel"] == JEAN and "no candidate speaks a language in common" in alone.text
+    await fake.settle()
+    with Session(slack.bot.engine) as session:
+        pair = session.exec(select(Pair)).one()
+    assert (pair.status, pair.conversation_id) == ("active", intro.args["channel"])
+
+    await send.press(MARC, intro, "I commit")
+    committed = await fake.next("chat.update")
+    assert committed.args["channel"] == pair.conversation_id and f"Committed: <@{MARC}>" in committed.text
+
+    await send.press(ANA, intro, "Set our objectives")
+    form = (await fake.next("views.open")).args["view"]
+    values = {
+        "objective1": {"objective1": {"type": "plain_text_input", "value": "Use Copilot every day"}},
+        "objective2": {"objective2": {"type": "plain_text_input", "value": "Post on LinkedIn once"}},
+        "objective3": {"objective3": {"type": "plain_text_input", "value": None}},
+    }
+    assert (await send.submit(ANA, form, values)).status == 200
+    shared = await fake.next("chat.postMessage")
+    assert shared.args["channel"] == pair.conversation_id
+    assert "1. Use Copilot every day" in shared.text and "2. Post on LinkedIn once" in shared.text
+
+    await send.press(MARC, intro, "Book our first hour")
+    assert "coming soon" in (await fake.next("response_url")).text
+
+
+async def test_not_a_good_fit_is_private_and_the_coordinator_is_told(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+    await preview(slack)
+    await send.command(COORDINATOR, "match confirm")
+    await fake.next("response_url")
+    intro = await fake.next("chat.postMessage")
+    await fake.settle()
+    await send.press(MARC, intro, "Not a good fit")
+    question = await fake.next("response_url")
+    assert question.args["response_type"] == "ephemeral" and "End it?" in question.text
+    await send.press(MARC, question, "Yes, end our pairing")
+    assert "your pairing has ended" in (await fake.next("response_url")).text
+    told = {c.args["channel"]: c.text for c in [await fake.next("chat.postMessage") for _ in range(2)]}
+    assert "has ended" in told[ANA] and "not a good fit" not in told[ANA]
+    assert "not a good fit" in told[COORDINATOR]
+    await send.command(COORDINATOR, "match")
+    again = (await fake.next("response_url")).text
+    assert "Pairs*\n0" in again and "no compatible partner this time" in again  # never proposed again
+
+
+async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: SlackWorld) -> None:
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+    a_volunteer(slack.bot, JEAN, slack.clock(), MENTEE)
+    shown = await preview(slack)
+    assert "Matching preview" in shown
+    await slack.send.command(ANA, "match")
+    assert "for the programme's coordinators" in (await slack.fake.next("response_url")).text
+    await slack.send.press(ANA, slack.fake.of("response_url")[0], "Confirm these pairs")
+    assert "for the programme's coordinators" in (await slack.fake.next("response_url")).text
+    with Session(slack.bot.engine) as session:
+        assert session.exec(select(Pair)).one().status == "proposed"
+        assert session.exec(select(Person).where(Person.user_id == ANA)).one() is not None

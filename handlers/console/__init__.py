@@ -3,10 +3,11 @@
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.actor import Actor
 from bot.service import Passerelle
-from bot.ui import DateInput, Form, Outcome, TextInput
+from bot.ui import DateInput, Form, Outcome, Reply, TextInput
 from handlers.console.render import Shown, render
 
 HELP = """Console commands:
@@ -89,14 +90,7 @@ class Console:
         if outcome.replace:
             parts.append(render(outcome.replace, self.names, None))
         for reply in outcome.replies:
-            if reply.to == "channel":
-                # The console has no channels: show the post, then what its author is told.
-                channel = self.names.get(reply.channel or "", reply.channel)
-                parts.append(f"(in #{channel}) " + render(reply.message, self.names, None))
-                if reply.posted:
-                    parts.append(render(reply.posted, self.names, self.shown))
-            else:
-                parts.append(render(reply.message, self.names, self.shown))
+            parts.append(self._reply(reply))
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
         if outcome.form:
@@ -106,7 +100,25 @@ class Console:
         if outcome.form_errors and self.form is None:
             # The form stays open on a platform; here it is asked again.
             parts.append("\n".join(outcome.form_errors.values()))
+        for document in outcome.files:
+            path = Path(document.name)
+            path.write_text(document.content, encoding="utf-8")
+            parts.append(f"(file saved: {path.resolve()})")
         return "\n\n".join(p for p in parts if p)
+
+    def _reply(self, reply: Reply) -> str:
+        """The console has no channels: others' messages are shown with who they go to; only yours get keys."""
+        if reply.to == "caller" or reply.to == "dm":
+            return render(reply.message, self.names, self.shown)
+        if reply.to == "channel":
+            channel = self.names.get(reply.channel or "", reply.channel)
+            posted = "\n\n" + render(reply.posted, self.names, self.shown) if reply.posted else ""
+            return f"(in #{channel}) " + render(reply.message, self.names, None) + posted
+        if reply.to == "group" and reply.key:
+            self.bot.opened(self.actor, reply.key, f"group-{reply.key}", self.clock())
+        keys = self.shown if self.user in reply.people else None
+        who = " and ".join("@" + self.names.get(p, p) for p in reply.people)
+        return f"(to {who}) " + render(reply.message, self.names, keys)
 
 
 def run_console(bot: Passerelle, coordinators: frozenset[str]) -> None:

@@ -3,7 +3,7 @@
 from sqlalchemy import Engine
 
 from bot.service import Passerelle
-from handlers.console import Console
+from handlers.console import Console, console_id
 from tests.bot.dialog import MENTEE_ANSWERS
 from tests.conftest import Clock
 
@@ -49,3 +49,49 @@ def test_the_pause_form_is_asked_field_by_field_and_a_bad_date_is_refused(sqlite
     console.say("/home")
     console.say("b")
     assert "on pause until 2027-03-01" in console.say("2027-03-01")
+
+
+def test_a_coordinator_matches_and_confirms_in_the_console(
+    sqlite_engine: Engine, clock: Clock, tmp_path: object, monkeypatch: object
+) -> None:
+    from tests.bot.volunteers import MENTEE, MENTOR
+
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    console.say("/home")  # the console's workspace exists
+    for name, answers in (("ana", MENTOR), ("jean", MENTEE)):
+        a_volunteer_console(bot, console_id(name), clock, answers)
+        console.names[console_id(name)] = name
+    assert "*1.* @ana → @jean" in console.say("/mentoring match")
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    assert "(file saved:" in console.say("/mentoring match csv")
+    confirmed = console.say("/mentoring match confirm")
+    assert "(to @ana and @jean)" in confirmed and "Our charter" in confirmed
+    assert "[I commit]" in confirmed  # claire sees the pair's buttons, without keys to press them
+
+
+def a_volunteer_console(bot: Passerelle, user: str, clock: Clock, answers: dict[str, object]) -> None:
+    from sqlmodel import Session, select
+
+    from storage.models import Enrollment, Person, Programme
+
+    with Session(bot.engine) as session:
+        programme = session.exec(select(Programme)).one()
+        person = Person(
+            workspace_id=programme.workspace_id, user_id=user, display_name=user[1:].lower(), created_at=clock.now
+        )
+        session.add(person)
+        session.flush()
+        session.add(
+            Enrollment(
+                workspace_id=programme.workspace_id,
+                programme_id=programme.id or 0,
+                person_id=person.id or 0,
+                role=str(answers["role"]),
+                status="ready",
+                answers=answers,
+                consented_at=clock.now,
+                updated_at=clock.now,
+            )
+        )
+        session.commit()

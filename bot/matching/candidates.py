@@ -18,8 +18,10 @@ COMPONENTS = ("topics", "times", "style", "departments")
 # past pairs, which are never named to anyone.
 STAGES = ("language", "gap", "format", "confidential", "topics", "min_score")
 CELLS_PER_BLOCK = 4_000_000  # mentee rows × mentor columns scored at once (about 100 MB of arrays)
+JITTER = 4096  # room below each point for the tie-break of the selection key
 
 Ints = npt.NDArray[np.int64]
+Edges = tuple[Ints, Ints, Ints, npt.NDArray[np.float32]]  # mentee rows, mentor columns, points, components
 
 
 @dataclass
@@ -35,42 +37,78 @@ class Graph:
 def build(mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]]) -> Graph:
     """Score every allowed pair, keep the best candidates of everyone, count partners at every rule."""
     m, n, keep = len(mentors), len(mentees), rules.candidates
-    weights = rules.weights.normalised()
-    block = max(1, CELLS_PER_BLOCK // max(m, 1))
-    kept: list[tuple[Ints, Ints, Ints, npt.NDArray[np.float32]]] = []
+    kept: list[Edges] = []
     mentee_counts = np.zeros((n, len(STAGES)), dtype=np.int64)
     mentor_counts = np.zeros((m, len(STAGES)), dtype=np.int64)
-    # Each mentor's best candidates so far: mentee rows, points and components, `keep` rows deep.
+    # Each mentor's best candidates so far: mentee rows, selection keys and components, `keep` rows deep.
     best_rows = np.zeros((0, m), dtype=np.int64)
-    best_points = np.zeros((0, m), dtype=np.int64)
+    best_keys = np.zeros((0, m), dtype=np.int64)
     best_comps = np.zeros((0, m, len(COMPONENTS)), dtype=np.float32)
-    for start in range(0, n, block):
-        rows = np.arange(start, min(start + block, n))
-        stages = _stages(mentors, mentees, rows, rules, forbidden)
-        comps = _components(mentors, mentees, rows)
-        points = np.rint(sum(weights[c] * comps[c] for c in COMPONENTS) * POINTS).astype(np.int64)
-        stages.append(stages[-1] & (comps["topics"] > 0))
-        floor = rules.min_score if rules.mode == "best-pairs" else 0
-        stages.append(stages[3] & (points >= floor))
+    for rows in _blocks(np.arange(n), m):
+        stages, comps, points = _scored(mentors, mentees, rows, rules, forbidden)
         for s, mask in enumerate(stages):
             mentee_counts[rows, s] = mask.sum(axis=1)
             mentor_counts[:, s] += mask.sum(axis=0)
-        key = np.where(stages[-1], points, -1)
+        key = _selection_key(stages[-1], points, rows)
         r, c = _top_per_row(key, keep)
-        kept.append((rows[r], c, key[r, c], np.stack([comps[name][r, c] for name in COMPONENTS], axis=1)))
+        kept.append((rows[r], c, points[r, c], np.stack([comps[name][r, c] for name in COMPONENTS], axis=1)))
         top = _top_per_column(key, keep)
-        stacked = np.stack([comps[name] for name in COMPONENTS], axis=2)
+        picked = np.stack([np.take_along_axis(comps[name], top, axis=0) for name in COMPONENTS], axis=2)
         best_rows = np.vstack([best_rows, rows[top]])
-        best_points = np.vstack([best_points, np.take_along_axis(key, top, axis=0)])
-        best_comps = np.concatenate([best_comps, np.take_along_axis(stacked, top[:, :, None], axis=0)])
+        best_keys = np.vstack([best_keys, np.take_along_axis(key, top, axis=0)])
+        best_comps = np.concatenate([best_comps, picked])
         if len(best_rows) > keep:
-            order = _top_per_column(best_points, keep)
+            order = _top_per_column(best_keys, keep)
             best_rows = np.take_along_axis(best_rows, order, axis=0)
-            best_points = np.take_along_axis(best_points, order, axis=0)
+            best_keys = np.take_along_axis(best_keys, order, axis=0)
             best_comps = np.take_along_axis(best_comps, order[:, :, None], axis=0)
-    good = best_points >= 0
-    mentor_side = (best_rows[good], np.nonzero(good)[1], best_points[good], best_comps[good])
+    good = best_keys >= 0
+    mentor_side = (best_rows[good], np.nonzero(good)[1], best_keys[good] // JITTER, best_comps[good])
     return _union([*kept, mentor_side], mentee_counts, mentor_counts)
+
+
+def widen(
+    graph: Graph, mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]], rows: Ints
+) -> Graph:
+    """The graph with every allowed pair of these mentee rows added (for mentees a first solve left alone)."""
+    added: list[Edges] = []
+    for block in _blocks(rows, len(mentors)):
+        stages, comps, points = _scored(mentors, mentees, block, rules, forbidden)
+        r, c = np.nonzero(stages[-1])
+        added.append((block[r], c, points[r, c], np.stack([comps[name][r, c] for name in COMPONENTS], axis=1)))
+    current = (graph.mentee, graph.mentor, graph.points, graph.components)
+    return _union([current, *added], graph.mentee_counts, graph.mentor_counts)
+
+
+def _blocks(rows: Ints, columns: int) -> list[Ints]:
+    size = max(1, CELLS_PER_BLOCK // max(columns, 1))
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def _scored(
+    mentors: Side, mentees: Side, rows: Ints, rules: Rules, forbidden: dict[int, list[int]]
+) -> tuple[list[npt.NDArray[np.bool_]], dict[str, npt.NDArray[np.float32]], Ints]:
+    """For a block of mentees × every mentor: the masks of STAGES, the components, the points."""
+    weights = rules.weights.normalised()
+    stages = _stages(mentors, mentees, rows, rules, forbidden)
+    comps = _components(mentors, mentees, rows)
+    points = np.rint(sum(weights[c] * comps[c] for c in COMPONENTS) * POINTS).astype(np.int64)
+    stages.append(stages[-1] & (comps["topics"] > 0))
+    floor = rules.min_score if rules.mode == "best-pairs" else 0
+    stages.append(stages[3] & (points >= floor))
+    return stages, comps, points
+
+
+def _selection_key(allowed: npt.NDArray[np.bool_], points: Ints, rows: Ints) -> Ints:
+    """Points first, then a fixed pseudo-random tie-break, so that among equal candidates each person keeps
+    different ones: everyone keeping the same few would leave most people without a candidate."""
+    jitter = _TIE_ROWS[rows % _TIE_ROWS.size, None] ^ _TIE_COLUMNS[None, np.arange(points.shape[1]) % _TIE_ROWS.size]
+    return np.where(allowed, points * JITTER + jitter, -1)
+
+
+# Fixed, so that the same input always gives the same graph.
+_TIE_ROWS = np.random.default_rng(20261126).integers(0, JITTER, size=65536, dtype=np.int64)
+_TIE_COLUMNS = np.random.default_rng(19).integers(0, JITTER, size=65536, dtype=np.int64)
 
 
 def _stages(
@@ -94,25 +132,22 @@ def _stages(
 
 
 def _components(mentors: Side, mentees: Side, rows: Ints) -> dict[str, npt.NDArray[np.float32]]:
-    """Each score component in [0, 1] for every pair of the block."""
+    """Each score component in [0, 1] for every pair of the block, in float32 throughout."""
+    half = np.float32(0.5)
     wanted = mentees.topics[rows]
     # The mentee's priorities (1–3) times the mentor's levels (1–3), over the best that could be.
-    reach = np.maximum(wanted.sum(axis=1, keepdims=True) * 3, 1)
+    reach = np.maximum(wanted.sum(axis=1, keepdims=True) * np.float32(3), np.float32(1))
     topics = (wanted @ mentors.topics.T) / reach
     slots_a, slots_b = mentees.slots[rows].sum(axis=1), mentors.slots.sum(axis=1)
     shared = mentees.slots[rows] @ mentors.slots.T
     smaller = np.minimum(slots_a[:, None], slots_b[None, :])
     # Someone who gave no preferred time fits anyone's, halfway.
-    times = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.5)
-    style = (mentees.style[rows] @ mentors.style.T) / 2
+    times = np.where(smaller > 0, shared / np.maximum(smaller, np.float32(1)), half)
+    style = (mentees.style[rows] @ mentors.style.T) * half
     da, db = mentees.department[rows, None], mentors.department[None, :]
-    departments = np.where((da < 0) | (db < 0), 0.5, (da != db).astype(np.float32))
-    return {
-        "topics": topics.astype(np.float32),
-        "times": times.astype(np.float32),
-        "style": style.astype(np.float32),
-        "departments": departments.astype(np.float32),
-    }
+    departments = np.where((da < 0) | (db < 0), half, (da != db).astype(np.float32))
+    found = {"topics": topics, "times": times, "style": style, "departments": departments}
+    return {name: value.astype(np.float32, copy=False) for name, value in found.items()}
 
 
 def _top_per_row(key: Ints, keep: int) -> tuple[Ints, Ints]:

@@ -5,12 +5,13 @@ from datetime import datetime
 
 import numpy as np
 
-from bot.matching.candidates import COMPONENTS, STAGES, Graph, build
-from bot.matching.encode import encode
+from bot.matching.candidates import COMPONENTS, STAGES, Graph, Ints, build, widen
+from bot.matching.encode import Side, encode
 from bot.matching.exclusions import forbidden_pairs
 from bot.matching.model import POINTS, Pair, Proposal, Rules, Unmatched, Volunteer
 from bot.matching.solve import solve
 
+WIDENINGS = 3  # rounds of adding every allowed pair of the mentees left alone
 # The reason for the first rule that leaves nobody, in STAGES order.
 STAGE_REASONS = {
     "language": "no_shared_language",
@@ -29,9 +30,25 @@ def match(
     mentors = sorted((v for v in volunteers if v.role == "mentor"), key=lambda v: v.id)
     mentees = sorted((v for v in volunteers if v.role == "mentee"), key=lambda v: v.id)
     mentor_side, mentee_side = encode(mentors, mentees, now)
-    graph = build(mentor_side, mentee_side, rules, forbidden_pairs(mentors, mentees, excluded))
-    chosen = solve(graph, mentor_side.capacity, len(mentees), rules.mode)
+    graph, chosen = assign(mentor_side, mentee_side, rules, forbidden_pairs(mentors, mentees, excluded))
     return proposal(graph, chosen, mentors, mentees, rules)
+
+
+def assign(mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]]) -> tuple[Graph, Ints]:
+    """Solve on the sparse graph; mentees it leaves alone although they have partners get every allowed pair
+    added, and it is solved again, until nobody more can be matched that way."""
+    graph = build(mentors, mentees, rules, forbidden)
+    chosen = solve(graph, mentors.capacity, len(mentees), rules.mode)
+    for _ in range(WIDENINGS):
+        matched = np.zeros(len(mentees), dtype=bool)
+        matched[graph.mentee[chosen]] = True
+        lonely = np.nonzero(~matched & (graph.mentee_counts[:, -1] > 0))[0]
+        wider = widen(graph, mentors, mentees, rules, forbidden, lonely) if lonely.size else graph
+        if wider.mentor.size == graph.mentor.size:
+            break
+        graph = wider
+        chosen = solve(graph, mentors.capacity, len(mentees), rules.mode)
+    return graph, chosen
 
 
 def proposal(

@@ -69,3 +69,21 @@ def a_volunteer(bot: Passerelle, user: str, now: datetime, base: dict[str, Any],
             )
         )
         session.commit()
+
+
+def many_volunteers(bot: Passerelle, now: datetime, pairs: int) -> None:
+    """`pairs` mentors and as many mentees, in one transaction."""
+    bot.home(Actor("slack", "T0PASSE", "USEED000"), now)
+    with Session(bot.engine) as session:
+        programme = session.exec(select(Programme)).first()
+        assert programme is not None and programme.id is not None
+        for n in range(pairs):
+            for role, base in (("M", MENTOR), ("E", MENTEE)):
+                person = Person(workspace_id=programme.workspace_id, user_id=f"U{role}{n:06d}", created_at=now)
+                session.add(person)
+                session.flush()
+                assert person.id is not None
+                session.add(Enrollment(workspace_id=programme.workspace_id, programme_id=programme.id,
+                                       person_id=person.id, role=base["role"], status="ready", answers=dict(base),
+                                       consented_at=now, updated_at=now))
+        session.commit()

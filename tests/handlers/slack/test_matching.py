@@ -109,3 +109,17 @@ async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: Sl
     with Session(slack.bot.engine) as session:
         assert session.exec(select(Pair)).one().status == "proposed"
         assert session.exec(select(Person).where(Person.user_id == ANA)).one() is not None
+
+
+async def test_hundreds_of_pairs_stay_within_slacks_limits_page_by_page(slack: SlackWorld) -> None:
+    from tests.bot.volunteers import many_volunteers
+
+    many_volunteers(slack.bot, slack.clock(), 250)
+    await slack.send.command(COORDINATOR, "match")
+    first = await slack.fake.next("response_url")
+    assert "*Pairs*\n250" in first.text and "Page 1 of 25" in first.text
+    assert len(first.blocks) <= 50  # Slack's limit for a message; the fake checks every block too
+    await slack.send.press(COORDINATOR, first, "Next")
+    second = await slack.fake.next("response_url")
+    assert second.args.get("replace_original") is True and "Page 2 of 25" in second.text
+    assert "*11.*" in second.text

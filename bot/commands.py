@@ -4,7 +4,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import coordinator, programme, volunteer
+from bot import coordinator, not_with, programme, volunteer
 from bot.context import Ctx
 from bot.i18n import Tr
 from bot.pairing import commands as pairing
@@ -33,6 +33,12 @@ COMMANDS: dict[str, Command] = {
         Command("export-my-data", "export-my-data", N_("get a copy of your data"), volunteer.export),
         Command("delete-my-data", "delete-my-data", N_("erase all your data"), volunteer.delete),
         Command("language", "language en|fr", N_("choose your language"), volunteer.language),
+        Command(
+            "not-with",
+            not_with.USAGE,
+            N_("people you would rather not be paired with (only you see it)"),
+            not_with.not_with,
+        ),
         Command(
             "program",
             "program | program new NAME | program set KEY VALUE",

@@ -19,6 +19,7 @@ from storage.models import Conversation, Enrollment
 BACK = {"back", "retour", "precedent", "previous"}
 RESTART = {"restart", "recommencer", "start over", "reset"}
 STOP = {"stop", "arreter", "arret", "cancel", "annuler", "quit", "quitter"}
+KEPT = ("not_with",)
 CONFIRM = {"confirm", "confirmer", "valider", "c'est bon", "done"}
 EDIT = {"edit", "modifier", "change", "changer"}
 
@@ -213,7 +214,9 @@ def _confirm(ctx: Ctx, conversation: Conversation) -> Outcome:
         # Erased meanwhile: consent went with it, so ask again from the start.
         ctx.session.delete(conversation)
         return start(ctx)
-    enrollment.answers = answers(conversation.draft)
+    # What the person said outside the questions (their confidential not-with list) stays.
+    kept = {k: v for k, v in enrollment.answers.items() if k in KEPT}
+    enrollment.answers = answers(conversation.draft) | kept
     enrollment.role = enrollment.answers["role"]
     if enrollment.status in ("onboarding", "left"):
         enrollment.status = "ready"

@@ -78,4 +78,5 @@ def to_volunteer(person: Person, enrollment: Enrollment) -> Volunteer:
         topics={t: int(levels.get(t, 1)) for t in answers.get("topics", [])},
         style=frozenset(a for a in (answers.get("style_plan"), answers.get("style_learning")) if a),
         capacity=int(answers.get("capacity", 1)),
+        not_with=frozenset(answers.get("not_with", [])),
     )

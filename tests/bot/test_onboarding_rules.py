@@ -167,3 +167,17 @@ def test_editing_a_confirmed_profile_goes_from_one_changed_answer_back_to_the_su
     assert "Your profile is updated" in dialog.say("confirm")
     [enrollment] = stored(dialog)
     assert enrollment.answers["site"] == "Bordeaux" and "_reviewed" not in enrollment.answers
+
+
+def test_the_not_with_list_survives_editing_the_profile(dialog: Dialog) -> None:
+    finish(dialog, MENTEE_ANSWERS)
+    dialog.say("confirm")
+    dialog.command("not-with <@UMARC001>")
+    dialog.command("profile")
+    dialog.press("Edit my profile")
+    dialog.say("edit")
+    dialog.say("site")
+    dialog.say("Nantes")
+    dialog.say("confirm")
+    [enrollment] = stored(dialog)
+    assert enrollment.answers["not_with"] == ["UMARC001"] and enrollment.answers["site"] == "Nantes"

@@ -164,3 +164,19 @@ def test_not_a_good_fit_ends_the_pair_privately_and_returns_both_to_the_pool(
     coordinator.command("match")
     again = {(p.mentor_id, p.mentee_id) for p in pairs(bot, "proposed")}
     assert (pair.mentor_id, pair.mentee_id) not in again  # never paired again
+
+
+def test_a_confidential_not_with_list_is_never_paired_and_never_shown(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    mentee = Dialog(bot, clock.now, user="UMENTEE1")
+    assert "Nobody else sees this" in mentee.command("not-with <@UMENTOR1>")
+    assert "never be paired with: <@UMENTOR1>" in mentee.command("not-with")
+    shown = coordinator.command("match")
+    assert "Pairs: 0" in shown and "no compatible partner this time" in shown and "not-with" not in shown
+    assert "refus" not in shown.lower()
+    assert "off your list" in mentee.command("not-with remove <@UMENTOR1>")
+    assert "Pairs: 1" in coordinator.command("match")
+    assert "That is you" in mentee.command("not-with <@UMENTEE1>")

@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.matching.volunteer_file import COLUMNS  # noqa: E402  (after the path is set)
+
 TOPICS = [
     "digital_tools",
     "ai_assistants",
@@ -35,23 +37,6 @@ TOPICS = [
 OFFER = [10, 14, 12, 6, 8, 6, 5, 3, 6]
 DEMAND = [12, 18, 14, 6, 9, 5, 4, 2, 5]
 ZONES = ["Europe/Paris"] * 14 + ["Europe/London"] * 2 + ["America/New_York"] * 2 + ["Asia/Singapore", "Asia/Kolkata"]
-COLUMNS = [
-    "id",
-    "name",
-    "role",
-    "career_stage",
-    "department",
-    "site",
-    "manager_id",
-    "languages",
-    "format",
-    "timezone",
-    "windows",
-    "topics",
-    "style",
-    "capacity",
-    "not_with",
-]
 
 
 def write_programme(path: Path, size: int, seed: int) -> None:

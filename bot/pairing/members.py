@@ -1,6 +1,6 @@
 """A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit"."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.context import Ctx
 from bot.i18n import Tr, translator
@@ -14,6 +14,16 @@ from storage.models import Enrollment, Pair, Person
 
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
+
+
+def members_only(rule: Callable[[Ctx, Pair], Outcome]) -> Callable[[Ctx, int], Outcome]:
+    """A button of a pair's conversation: only its two members, and only while the pair lasts."""
+
+    def pressed(ctx: Ctx, pair_id: int) -> Outcome:
+        pair = _own_pair(ctx, pair_id)
+        return pair if isinstance(pair, Outcome) else rule(ctx, pair)
+
+    return pressed
 
 
 def introduction(ctx: Ctx, pair: Pair) -> Message:
@@ -79,20 +89,16 @@ def introduction(ctx: Ctx, pair: Pair) -> Message:
     return message(*blocks)
 
 
-def commit(ctx: Ctx, pair_id: int) -> Outcome:
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
+@members_only
+def commit(ctx: Ctx, pair: Pair) -> Outcome:
     assert ctx.person.id is not None
     if ctx.person.id not in pair.committed:
         pair.committed = [*pair.committed, ctx.person.id]
     return Outcome(replace=introduction(ctx, pair))
 
 
-def objectives_form(ctx: Ctx, pair_id: int) -> Outcome:
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
+@members_only
+def objectives_form(ctx: Ctx, pair: Pair) -> Outcome:
     tr = ctx.tr
     fields = [
         TextInput(
@@ -134,10 +140,8 @@ def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) 
     return Outcome([_to_pair(ctx, pair, shared)])
 
 
-def book(ctx: Ctx, pair_id: int) -> Outcome:
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
+@members_only
+def book(ctx: Ctx, pair: Pair) -> Outcome:
     return say(
         ctx.tr(
             "Booking from here is coming soon. Until then, agree on a date together and send each other an invitation."
@@ -145,11 +149,9 @@ def book(ctx: Ctx, pair_id: int) -> Outcome:
     )
 
 
-def not_a_fit(ctx: Ctx, pair_id: int) -> Outcome:
+@members_only
+def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     """Asked privately: only the person who pressed sees this."""
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
     return say(
         ctx.tr(
             "If this pairing does not work for you, it can end here. Your partner will only learn that "
@@ -164,10 +166,8 @@ def not_a_fit(ctx: Ctx, pair_id: int) -> Outcome:
     )
 
 
-def not_a_fit_confirmed(ctx: Ctx, pair_id: int) -> Outcome:
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
+@members_only
+def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
     outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
     outcome.replies += end_pair(ctx, pair, "not_a_good_fit", told=ctx.person.id)
     return outcome

@@ -83,7 +83,16 @@ def many_volunteers(bot: Passerelle, now: datetime, pairs: int) -> None:
                 session.add(person)
                 session.flush()
                 assert person.id is not None
-                session.add(Enrollment(workspace_id=programme.workspace_id, programme_id=programme.id,
-                                       person_id=person.id, role=base["role"], status="ready", answers=dict(base),
-                                       consented_at=now, updated_at=now))
+                session.add(
+                    Enrollment(
+                        workspace_id=programme.workspace_id,
+                        programme_id=programme.id,
+                        person_id=person.id,
+                        role=base["role"],
+                        status="ready",
+                        answers=dict(base),
+                        consented_at=now,
+                        updated_at=now,
+                    )
+                )
         session.commit()

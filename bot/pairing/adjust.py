@@ -62,7 +62,9 @@ def swap(ctx: Ctx, args: list[str]) -> Outcome:
     if None in people or None in found or found[0] is found[1]:
         return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
     a, b = found[0], found[1]
-    assert a is not None and b is not None and people[0] is not None
+    assert a is not None and b is not None and people[0] is not None and people[1] is not None
+    if (people[0].id == a.mentor_id) != (people[1].id == b.mentor_id):
+        return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
     if people[0].id == a.mentor_id:
         new = [(a.mentor_id, b.mentee_id), (b.mentor_id, a.mentee_id)]
     else:

@@ -90,6 +90,7 @@ def test_swap_exchanges_partners_when_the_rules_allow(bot: Passerelle, clock: Cl
     after = {p.mentee_id: p.mentor_id for p in pairs(bot, "proposed")}
     assert after != before and set(after.values()) == set(before.values())
     assert "Mention two people" in coordinator.command("match swap <@UMENTEE1>")
+    assert "Mention two people" in coordinator.command("match swap <@UMENTEE1> <@UMENTOR1>")
 
 
 def test_confirm_makes_pairs_introduces_them_and_tells_the_unmatched(

@@ -88,7 +88,7 @@ class Console:
         self.shown = Shown()
         parts = []
         if outcome.replace:
-            parts.append(render(outcome.replace, self.names, None))
+            parts.append(render(outcome.replace, self.names, self.shown))
         for reply in outcome.replies:
             parts.append(self._reply(reply))
         if home:

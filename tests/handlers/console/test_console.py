@@ -95,3 +95,16 @@ def a_volunteer_console(bot: Passerelle, user: str, clock: Clock, answers: dict[
             )
         )
         session.commit()
+
+
+def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, clock: Clock) -> None:
+    from tests.bot.volunteers import MENTEE, MENTOR
+
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    console.say("/home")
+    for name, answers in (("ana", MENTOR), ("jean", MENTEE)):
+        a_volunteer_console(bot, console_id(name), clock, answers)
+    console.say("/mentoring match")
+    assert "[a] Unpin" in console.say("a")  # Pin rewrote the preview; its buttons still work
+    assert "1 pairs confirmed" in console.say("e")

@@ -62,6 +62,10 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
     def total(role: str | None = None, *statuses: str) -> int:
         return sum(n for (r, s), n in counts.items() if (role is None or r == role) and s in statuses)
 
+    def pairs(status: str) -> int:
+        assert ctx.programme.id is not None
+        return len(queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, status))
+
     active = ("ready", "matched")
     return [
         Header(tr("Enrolment")),
@@ -75,4 +79,12 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
             )
         ),
         Text(tr("Topics and details: `/mentoring volunteers`.")),
+        Header(tr("Pairs")),
+        Fields(
+            (
+                (tr("Active"), str(pairs("active"))),
+                (tr("At risk"), str(pairs("at_risk"))),
+                (tr("Proposed, awaiting confirmation"), str(pairs("proposed"))),
+            )
+        ),
     ]

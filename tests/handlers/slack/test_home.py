@@ -28,6 +28,7 @@ async def test_a_coordinator_sees_the_enrolment_figures(slack: SlackWorld) -> No
     await slack.send.home_opened(COORDINATOR)
     home = await slack.fake.next("views.publish")
     assert "Enrolment" in home.text and "*Mentees ready*\n1" in home.text
+    assert "*Proposed, awaiting confirmation*\n0" in home.text
 
 
 async def test_a_volunteer_pauses_from_home_with_a_form_that_refuses_a_past_date(slack: SlackWorld) -> None:

@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from bot.context import Ctx
 from bot.matching.match import match
@@ -190,7 +191,7 @@ def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
     return [entry for entry in run.unmatched if entry[0] not in paired]
 
 
-def _answers(ctx: Ctx) -> dict[int, dict[str, object]]:
+def _answers(ctx: Ctx) -> dict[int, dict[str, Any]]:
     assert ctx.programme.id is not None
     enrollments: Sequence[Enrollment] = queries.enrollments_of_programme(
         ctx.session, ctx.workspace_id, ctx.programme.id
@@ -203,14 +204,13 @@ def _users(ctx: Ctx, pairs: Sequence[Pair]) -> dict[int, str]:
     return {i: person.user_id for i, person in queries.people_by_id(ctx.session, ctx.workspace_id, ids).items()}
 
 
-def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, object]]) -> int:
+def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, Any]]) -> int:
     """Share of mentees whose most wanted topic their mentor offers."""
     covered = 0
     for pair in pairs:
-        mentee, mentor = answers.get(pair.mentee_id, {}), answers.get(pair.mentor_id, {})
-        levels = mentee.get("levels") or {}
-        wanted = max(levels, key=lambda t: levels[t]) if isinstance(levels, dict) and levels else None
-        covered += wanted is not None and wanted in (mentor.get("topics") or [])  # type: ignore[operator]
+        wanted: dict[str, int] = answers.get(pair.mentee_id, {}).get("levels", {})
+        offered: list[str] = answers.get(pair.mentor_id, {}).get("topics", [])
+        covered += bool(wanted) and max(wanted, key=lambda t: wanted[t]) in offered
     return 100 * covered // max(len(pairs), 1)
 
 

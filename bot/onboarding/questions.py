@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from babel import Locale
+
 from bot.context import Ctx
 from bot.i18n import Tr
 from bot.parse import (
@@ -45,8 +47,6 @@ LANGUAGES = ("en", "fr", "es", "de", "it", "pt", "nl", "ar")
 
 
 def _languages(ctx: Ctx, draft: dict[str, Any]) -> Options:
-    from babel import Locale
-
     names = Locale(ctx.tr.locale).languages
     chosen = [code for code in draft.get("languages", []) if code not in LANGUAGES]
     return [(code, names.get(code, code).capitalize(), (code,)) for code in (*LANGUAGES, *chosen)]

@@ -32,7 +32,9 @@ def build_app(
         base_url=api_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            # Opening a group DM per pair is Tier 3 (about 50 a minute): announcing hundreds of pairs waits
+            # out Slack's Retry-After more than twice.
+            AsyncRateLimitErrorRetryHandler(max_retry_count=20),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )

@@ -41,6 +41,13 @@ async def deliver(
     if outcome.replace is not None:
         await _replace(client, origin, outcome.replace)
     for reply in outcome.replies:
+        if reply.to in ("person", "group"):
+            # One person's closed account must not keep the others from hearing: log it and go on.
+            try:
+                await _send(client, origin, reply, opened)
+            except SlackApiError as error:
+                logger.warning("a message to %s could not be delivered: %s", reply.to, error.response.get("error"))
+            continue
         await _send(client, origin, reply, opened)
     for document in outcome.files:
         await _upload(client, origin.user_id, document)

@@ -123,3 +123,22 @@ async def test_hundreds_of_pairs_stay_within_slacks_limits_page_by_page(slack: S
     second = await slack.fake.next("response_url")
     assert second.args.get("replace_original") is True and "Page 2 of 25" in second.text
     assert "*11.*" in second.text
+
+
+async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_hearing(slack: SlackWorld) -> None:
+    from tests.doubles.slack_api import Fault
+
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+    a_volunteer(slack.bot, "UMENTOR2", slack.clock(), MENTOR, topics=["dei"], levels={"dei": 3})
+    a_volunteer(slack.bot, JEAN, slack.clock(), MENTEE, topics=["dei"], levels={"dei": 3})
+    await preview(slack)
+    slack.fake.fail("conversations.open", Fault(error="user_disabled"))
+    slack.fake.fail("conversations.open", Fault(status=429, retry_after=0))
+    await slack.send.command(COORDINATOR, "match confirm")
+    assert "2 pairs confirmed" in (await slack.fake.next("response_url")).text
+    posted = [await slack.fake.next("chat.postMessage") for _ in range(3)]  # waits out the rate limit
+    await slack.fake.quiet()
+    introduced = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"].startswith("G")]
+    assert len(introduced) == 1  # the first pair could not be reached; the second was, after the rate limit
+    assert sum("A few words for mentors" in c.text for c in posted) == 2

@@ -171,9 +171,7 @@ def _top_per_column(key: Keys, keep: int) -> Ints:
     return np.argpartition(-key, keep - 1, axis=0)[:keep]
 
 
-def _union(
-    parts: list[tuple[Ints, Ints, Ints, npt.NDArray[np.float32]]], mentee_counts: Ints, mentor_counts: Ints
-) -> Graph:
+def _union(parts: list[Edges], mentee_counts: Ints, mentor_counts: Ints) -> Graph:
     rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
     points = np.concatenate([p[2] for p in parts]).astype(np.int64)

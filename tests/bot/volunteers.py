@@ -42,57 +42,50 @@ MENTEE = {
     "style_plan": "free",
     "style_learning": "hands_on",
 }
+SLACK = ("slack", "T0PASSE")
 
 
-def a_volunteer(bot: Passerelle, user: str, now: datetime, base: dict[str, Any], **answers: Any) -> None:
-    bot.home(Actor("slack", "T0PASSE", user), now)  # the workspace and its programme exist
+def a_volunteer(
+    bot: Passerelle, user: str, now: datetime, base: dict[str, Any], workspace: tuple[str, str] = SLACK, **answers: Any
+) -> None:
     with Session(bot.engine) as session:
-        programme = session.exec(select(Programme)).first()
-        assert programme is not None and programme.id is not None
-        person = session.exec(select(Person).where(Person.user_id == user)).first() or Person(
-            workspace_id=programme.workspace_id, user_id=user, display_name=user.title(), created_at=now
-        )
-        session.add(person)
-        session.flush()
-        assert person.id is not None
-        full = base | answers
-        session.add(
-            Enrollment(
-                workspace_id=programme.workspace_id,
-                programme_id=programme.id,
-                person_id=person.id,
-                role=full["role"],
-                status="ready",
-                answers=full,
-                consented_at=now,
-                updated_at=now,
-            )
-        )
+        _enroll(session, _programme(bot, session, workspace, now), user, base | answers, now)
         session.commit()
 
 
 def many_volunteers(bot: Passerelle, now: datetime, pairs: int) -> None:
     """`pairs` mentors and as many mentees, in one transaction."""
-    bot.home(Actor("slack", "T0PASSE", "USEED000"), now)
     with Session(bot.engine) as session:
-        programme = session.exec(select(Programme)).first()
-        assert programme is not None and programme.id is not None
+        programme = _programme(bot, session, SLACK, now)
         for n in range(pairs):
-            for role, base in (("M", MENTOR), ("E", MENTEE)):
-                person = Person(workspace_id=programme.workspace_id, user_id=f"U{role}{n:06d}", created_at=now)
-                session.add(person)
-                session.flush()
-                assert person.id is not None
-                session.add(
-                    Enrollment(
-                        workspace_id=programme.workspace_id,
-                        programme_id=programme.id,
-                        person_id=person.id,
-                        role=base["role"],
-                        status="ready",
-                        answers=dict(base),
-                        consented_at=now,
-                        updated_at=now,
-                    )
-                )
+            _enroll(session, programme, f"UM{n:06d}", MENTOR, now)
+            _enroll(session, programme, f"UE{n:06d}", MENTEE, now)
         session.commit()
+
+
+def _programme(bot: Passerelle, session: Session, workspace: tuple[str, str], now: datetime) -> Programme:
+    bot.home(Actor(*workspace, "USEED000"), now)  # the workspace and its programme exist
+    programme = session.exec(select(Programme).order_by(Programme.id.desc())).first()  # type: ignore[union-attr]
+    assert programme is not None
+    return programme
+
+
+def _enroll(session: Session, programme: Programme, user: str, answers: dict[str, Any], now: datetime) -> None:
+    person = session.exec(select(Person).where(Person.user_id == user)).first() or Person(
+        workspace_id=programme.workspace_id, user_id=user, display_name=user[1:].title(), created_at=now
+    )
+    session.add(person)
+    session.flush()
+    assert person.id is not None and programme.id is not None
+    session.add(
+        Enrollment(
+            workspace_id=programme.workspace_id,
+            programme_id=programme.id,
+            person_id=person.id,
+            role=answers["role"],
+            status="ready",
+            answers=dict(answers),
+            consented_at=now,
+            updated_at=now,
+        )
+    )

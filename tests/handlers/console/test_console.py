@@ -54,13 +54,13 @@ def test_the_pause_form_is_asked_field_by_field_and_a_bad_date_is_refused(sqlite
 def test_a_coordinator_matches_and_confirms_in_the_console(
     sqlite_engine: Engine, clock: Clock, tmp_path: object, monkeypatch: object
 ) -> None:
-    from tests.bot.volunteers import MENTEE, MENTOR
+    from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 
     bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
     console = Console(bot, "claire", clock)
     console.say("/home")  # the console's workspace exists
     for name, answers in (("ana", MENTOR), ("jean", MENTEE)):
-        a_volunteer_console(bot, console_id(name), clock, answers)
+        a_volunteer(bot, console_id(name), clock.now, answers, workspace=("console", "local"))
         console.names[console_id(name)] = name
     assert "*1.* @ana → @jean" in console.say("/mentoring match")
     monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
@@ -70,41 +70,13 @@ def test_a_coordinator_matches_and_confirms_in_the_console(
     assert "[I commit]" in confirmed  # claire sees the pair's buttons, without keys to press them
 
 
-def a_volunteer_console(bot: Passerelle, user: str, clock: Clock, answers: dict[str, object]) -> None:
-    from sqlmodel import Session, select
-
-    from storage.models import Enrollment, Person, Programme
-
-    with Session(bot.engine) as session:
-        programme = session.exec(select(Programme)).one()
-        person = Person(
-            workspace_id=programme.workspace_id, user_id=user, display_name=user[1:].lower(), created_at=clock.now
-        )
-        session.add(person)
-        session.flush()
-        session.add(
-            Enrollment(
-                workspace_id=programme.workspace_id,
-                programme_id=programme.id or 0,
-                person_id=person.id or 0,
-                role=str(answers["role"]),
-                status="ready",
-                answers=answers,
-                consented_at=clock.now,
-                updated_at=clock.now,
-            )
-        )
-        session.commit()
-
-
 def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, clock: Clock) -> None:
-    from tests.bot.volunteers import MENTEE, MENTOR
+    from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 
     bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
     console = Console(bot, "claire", clock)
-    console.say("/home")
     for name, answers in (("ana", MENTOR), ("jean", MENTEE)):
-        a_volunteer_console(bot, console_id(name), clock, answers)
+        a_volunteer(bot, console_id(name), clock.now, answers, workspace=("console", "local"))
     console.say("/mentoring match")
     assert "[a] Unpin" in console.say("a")  # Pin rewrote the preview; its buttons still work
     assert "1 pairs confirmed" in console.say("e")

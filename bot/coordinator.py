@@ -62,7 +62,7 @@ def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
     }
     topic_lines = "\n".join(
         tr(
-            "{topic}: {mentors} mentors, {mentees} mentees",
+            "{topic}: mentors {mentors}, mentees {mentees}",
             topic=topic_label(t, tr),
             mentors=offered[t],
             mentees=wanted[t],

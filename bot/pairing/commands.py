@@ -46,4 +46,4 @@ def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     ]
     if len(found) > LISTED:
         lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))
-    return say(Text(ctx.tr("*{n} pairs*", n=len(found)) + "\n" + "\n".join(lines)))
+    return say(Text(ctx.tr("*Pairs: {n}*", n=len(found)) + "\n" + "\n".join(lines)))

@@ -44,14 +44,15 @@ def confirm(ctx: Ctx) -> Outcome:
                 why=unmatched_reason(tr, why),
             )
             announcements.append(Reply(message(Text(text)), to="person", people=(user,)))
-    summary = say(
-        ctx.tr(
-            "{pairs} pairs confirmed; I am introducing them now. {unmatched} volunteers without a "
-            "partner are told why and stay on the list.",
-            pairs=len(pairs),
-            unmatched=len(unmatched),
-        )
+    confirmed = ctx.tr.plural(
+        "{n} pair confirmed; I am introducing it now.", "{n} pairs confirmed; I am introducing them now.", len(pairs)
     )
+    alone = ctx.tr.plural(
+        "{n} volunteer without a partner is told why and stays on the list.",
+        "{n} volunteers without a partner are told why and stay on the list.",
+        len(unmatched),
+    )
+    summary = say(f"{confirmed} {alone}" if unmatched else confirmed)
     summary.replies += announcements
     return summary
 

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import CATALOGS, normalize_locale, translator
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"tr": None, "N_": None}
+KEYWORDS = {"tr": None, "N_": None, "plural": (1, 2)}
 
 
 def texts_in_code() -> set[str]:
@@ -19,12 +19,24 @@ def texts_in_code() -> set[str]:
     for folder in ("bot", "handlers"):
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS, comment_tags=()):
             found.add(message if isinstance(message, str) else message[0])
+            if not isinstance(message, str):
+                PLURALS[message[0]] = message[1]
     return found
 
 
+PLURALS: dict[str, str] = {}  # singular → plural, for texts that depend on a number
+
+
 def french() -> dict[str, str]:
+    """Each English singular → its French translation (all forms joined, for plurals)."""
     with (CATALOGS / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return {m.id: m.string for m in read_po(po) if m.id}
+        return {
+            (m.id if isinstance(m.id, str) else m.id[0]): (
+                m.string if isinstance(m.string, str) else " | ".join(m.string) if all(m.string) else ""
+            )
+            for m in read_po(po)
+            if m.id
+        }
 
 
 def placeholders(text: str) -> set[str]:

@@ -79,4 +79,4 @@ def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, 
         a_volunteer(bot, console_id(name), clock.now, answers, workspace=("console", "local"))
     console.say("/mentoring match")
     assert "[a] Unpin" in console.say("a")  # Pin rewrote the preview; its buttons still work
-    assert "1 pairs confirmed" in console.say("e")
+    assert "1 pair confirmed" in console.say("e")

@@ -98,7 +98,7 @@ async def test_volunteers_counts_by_role_status_and_topic(slack: SlackWorld) -> 
     await slack.fake.next("chat.postMessage")
     answer = await command(slack, COORDINATOR, "volunteers")
     assert "*Mentees*\n1" in answer and "*Ready*\n1" in answer and "*Onboarding*\n1" in answer
-    assert "AI assistants (Copilot, ChatGPT…): 0 mentors, 1 mentees" in answer
+    assert "AI assistants (Copilot, ChatGPT…): mentors 0, mentees 1" in answer
 
 
 async def test_coordinators_are_named_and_removed_but_the_founders_stay(slack: SlackWorld) -> None:

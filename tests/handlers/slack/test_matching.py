@@ -41,7 +41,7 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     assert [r["unmatched"] for r in rows if r["unmatched"]] == [JEAN]
 
     await send.command(COORDINATOR, "match confirm")
-    assert "1 pairs confirmed" in (await fake.next("response_url")).text
+    assert "1 pair confirmed" in (await fake.next("response_url")).text
     opened = await fake.next("conversations.open")
     assert sorted(opened.args["users"].split(",")) == sorted([ANA, MARC])
     intro = await fake.next("chat.postMessage")

@@ -8,9 +8,10 @@ from bot.context import Ctx
 from bot.i18n import LOCALES, translator
 from bot.onboarding import flow
 from bot.onboarding.summary import summary_fields
+from bot.pairing.members import end_pair
 from bot.parse import fold, parse_date
 from bot.replies import say, usage
-from bot.ui import Button, Buttons, DateInput, Form, Outcome, Text
+from bot.ui import Button, Buttons, DateInput, Form, Outcome, Reply, Text
 from storage import queries
 from storage.models import Enrollment
 
@@ -122,8 +123,9 @@ def leave(ctx: Ctx, args: list[str]) -> Outcome:
     if enrollment.status == "onboarding":
         ctx.session.delete(enrollment)
         return say(ctx.tr("You have left. Nothing you answered was kept."), refresh_home=True)
+    told = _end_pairs(ctx)
     enrollment.status, enrollment.paused_until, enrollment.updated_at = "left", None, ctx.now
-    return say(
+    outcome = say(
         ctx.tr(
             "You have left *{programme}*. Thank you for taking part! Your profile is kept in case you come "
             "back; erase it whenever you like.",
@@ -132,6 +134,8 @@ def leave(ctx: Ctx, args: list[str]) -> Outcome:
         Buttons((Button(ctx.tr("Erase my data"), "data.delete", style="danger"),)),
         refresh_home=True,
     )
+    outcome.replies += told
+    return outcome
 
 
 def export(ctx: Ctx, args: list[str]) -> Outcome:
@@ -189,8 +193,18 @@ def delete(ctx: Ctx, args: list[str]) -> Outcome:
 
 def confirm_delete(ctx: Ctx) -> Outcome:
     assert ctx.person.id is not None
+    told = _end_pairs(ctx)
     queries.erase_person(ctx.session, ctx.workspace_id, ctx.person.id)
-    return say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)
+    outcome = say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)
+    outcome.replies += told
+    return outcome
+
+
+def _end_pairs(ctx: Ctx) -> list[Reply]:
+    """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told."""
+    assert ctx.person.id is not None
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person.id, "active", "at_risk")
+    return [reply for pair in pairs for reply in end_pair(ctx, pair, "left", told=ctx.person.id)]
 
 
 def language(ctx: Ctx, args: list[str]) -> Outcome:

@@ -7,7 +7,7 @@ from bot.i18n import Tr, translator
 from bot.pairing.reasons import pair_reasons
 from bot.people import tr_for
 from bot.replies import say
-from bot.topics import topic_label
+from bot.topics import N_, topic_label
 from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
 from storage import queries
 from storage.models import Enrollment, Pair, Person
@@ -203,20 +203,16 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
     (mentor, _), (mentee, _) = members
     for coordinator in queries.coordinators(ctx.session, ctx.workspace_id):
         tr = tr_for(coordinator, ctx.programme)
-        text = (
-            tr(
-                "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good fit. Both are "
-                "back in the pool.",
-                mentor=mentor.user_id,
-                mentee=mentee.user_id,
-            )
-            if why == "not_a_good_fit"
-            else tr(
-                "The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool.",
-                mentor=mentor.user_id,
-                mentee=mentee.user_id,
-            )
-        )
+        names = {"mentor": mentor.user_id, "mentee": mentee.user_id}
+        texts = {
+            "not_a_good_fit": N_(
+                "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good "
+                "fit. Both are back in the pool."
+            ),
+            "left": N_("The pair <@{mentor}> – <@{mentee}> has ended: one of them left the programme."),
+            "unpaired": N_("The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool."),
+        }
+        text = tr(texts.get(why, texts["unpaired"]), **names)
         replies.append(Reply(message(Text(text)), to="person", people=(coordinator.user_id,)))
     return replies
 

@@ -181,3 +181,23 @@ def test_a_confidential_not_with_list_is_never_paired_and_never_shown(
     assert "off your list" in mentee.command("not-with remove <@UMENTOR1>")
     assert "Pairs: 1" in coordinator.command("match")
     assert "That is you" in mentee.command("not-with <@UMENTEE1>")
+
+
+@pytest.mark.parametrize("how", ["leave", "erase"])
+def test_leaving_or_erasing_ends_the_pair_and_the_partner_returns_to_the_pool(
+    bot: Passerelle, clock: Clock, coordinator: Dialog, how: str
+) -> None:
+    confirmed(bot, clock, coordinator)
+    pair = pairs(bot, "active")[0]
+    users = user_ids(bot)
+    leaver = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    if how == "leave":
+        outcome = bot.command(leaver.actor, "leave", clock.now)
+    else:
+        outcome = bot.pressed(leaver.actor, "data.delete.confirm", [""], clock.now)
+    told = {r.people[0]: flat(r.message) for r in outcome.replies if r.to == "person"}
+    assert "has ended" in told[users[pair.mentor_id]]
+    assert "one of them left the programme" in told[COORD]
+    with Session(bot.engine) as session:
+        mentor = session.exec(select(Enrollment).where(Enrollment.person_id == pair.mentor_id)).one()
+    assert mentor.status == "ready"

@@ -1,15 +1,17 @@
 """What the core answered, sent to Slack: replies where they belong, the answered question rewritten, Home, forms."""
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actor import Actor
 from bot.ui import File, Message, Outcome, Reply
 from handlers.slack.blocks import build_blocks, build_home, build_modal
+from handlers.slack.deps import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -26,16 +28,8 @@ class Origin:
     trigger_id: str | None = None
 
 
-Opened = Callable[[str, str], Awaitable[None]]  # (a reply's key, the conversation opened for it)
-
-
-async def deliver(
-    client: AsyncWebClient,
-    origin: Origin,
-    outcome: Outcome,
-    home: Callable[[], Awaitable[Message]],
-    opened: Opened | None = None,
-) -> None:
+async def deliver(client: AsyncWebClient, origin: Origin, outcome: Outcome, deps: Deps, actor: Actor) -> None:
+    """Send what the core answered; the Home tab is rebuilt and conversations reported back only when needed."""
     if outcome.form and origin.trigger_id:
         await client.views_open(trigger_id=origin.trigger_id, view=build_modal(outcome.form))
     if outcome.replace is not None:
@@ -44,22 +38,23 @@ async def deliver(
         if reply.to in ("person", "group"):
             # One person's closed account must not keep the others from hearing: log it and go on.
             try:
-                await _send(client, origin, reply, opened)
+                await _send(client, origin, reply, deps, actor)
             except SlackApiError as error:
                 logger.warning("a message to %s could not be delivered: %s", reply.to, error.response.get("error"))
             continue
-        await _send(client, origin, reply, opened)
+        await _send(client, origin, reply, deps, actor)
     for document in outcome.files:
         await _upload(client, origin.user_id, document)
     if outcome.refresh_home:
-        await publish_home(client, origin.user_id, await home())
+        home = await asyncio.to_thread(deps.bot.home, actor, deps.clock())
+        await publish_home(client, origin.user_id, home)
 
 
 async def publish_home(client: AsyncWebClient, user_id: str, msg: Message) -> None:
     await client.views_publish(user_id=user_id, view=build_home(msg))
 
 
-async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, opened: Opened | None = None) -> None:
+async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, deps: Deps, actor: Actor) -> None:
     if reply.to == "person" and reply.people:
         await _post(client, reply.people[0], reply.message)
         return
@@ -68,8 +63,8 @@ async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, opened: Op
         answer = await client.conversations_open(users=",".join(reply.people))
         channel = str((answer.get("channel") or {}).get("id", ""))
         await _post(client, channel, reply.message)
-        if opened is not None and reply.key:
-            await opened(reply.key, channel)
+        if reply.key:
+            await asyncio.to_thread(deps.bot.opened, actor, reply.key, channel, deps.clock())
         return
     if reply.to == "channel" and reply.channel:
         try:
@@ -77,10 +72,10 @@ async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, opened: Op
         except SlackApiError as error:
             logger.warning("posting to a channel failed: %s", error.response.get("error"))
             if reply.failed:
-                await _send(client, origin, Reply(reply.failed))
+                await _send(client, origin, Reply(reply.failed), deps, actor)
             return
         if reply.posted:
-            await _send(client, origin, Reply(reply.posted))
+            await _send(client, origin, Reply(reply.posted), deps, actor)
         return
     if reply.to == "caller" and origin.channel and origin.channel.startswith("D") and not origin.ephemeral:
         await _post(client, origin.channel, reply.message)

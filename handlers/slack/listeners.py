@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -12,8 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
 from bot.i18n import translator
-from bot.ui import Message
-from handlers.slack.deliver import Opened, Origin, deliver, publish_home
+from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.translate import is_person_message, to_action, to_form_values
 
@@ -27,7 +25,7 @@ async def handle_command(
     async with _turn(context):
         deps, actor = await _who(context, client)
         outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
-        await deliver(client, Origin(actor.user_id, respond=respond), outcome, _home(deps, actor), _opened(deps, actor))
+        await deliver(client, Origin(actor.user_id, respond=respond), outcome, deps, actor)
 
 
 async def handle_message(
@@ -39,7 +37,7 @@ async def handle_message(
         deps, actor = await _who(context, client)
         text = event.get("text") or ""
         outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
-        await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, _home(deps, actor))
+        await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, deps, actor)
 
 
 async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -47,7 +45,7 @@ async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContex
         return
     async with _turn(context):
         deps, actor = await _who(context, client)
-        await publish_home(client, actor.user_id, await _home(deps, actor)())
+        await publish_home(client, actor.user_id, await asyncio.to_thread(deps.bot.home, actor, deps.clock()))
 
 
 async def handle_action(
@@ -72,7 +70,7 @@ async def handle_action(
             respond=respond if body.get("response_url") else None,
             trigger_id=body.get("trigger_id"),
         )
-        await deliver(client, origin, outcome, _home(deps, actor), _opened(deps, actor))
+        await deliver(client, origin, outcome, deps, actor)
 
 
 async def handle_view_submission(
@@ -92,7 +90,7 @@ async def handle_view_submission(
         await ack(response_action="errors", errors=outcome.form_errors)
         return
     await ack()
-    await deliver(client, Origin(actor.user_id), outcome, _home(deps, actor), _opened(deps, actor))
+    await deliver(client, Origin(actor.user_id), outcome, deps, actor)
 
 
 async def handle_error(
@@ -122,21 +120,3 @@ async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps,
     workspace = context.team_id or context.enterprise_id or ""
     user_id = context.user_id or ""
     return deps, await deps.profiles.actor(client, workspace, user_id)
-
-
-def _home(deps: Deps, actor: Actor) -> Callable[[], Awaitable[Message]]:
-    """The actor's Home tab, built only if the outcome asks for it."""
-
-    async def build() -> Message:
-        return await asyncio.to_thread(deps.bot.home, actor, deps.clock())
-
-    return build
-
-
-def _opened(deps: Deps, actor: Actor) -> Opened:
-    """Tell the core which conversation was opened for a reply, so it is not opened again."""
-
-    async def tell(key: str, conversation_id: str) -> None:
-        await asyncio.to_thread(deps.bot.opened, actor, key, conversation_id, deps.clock())
-
-    return tell

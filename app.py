@@ -123,6 +123,10 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.not_yet_used:
+        logger.warning(
+            "%s set, but this version serves only Slack with one bot token: not used", ", ".join(settings.not_yet_used)
+        )
     if on_slack:
         bot = build_bot(settings)
         with contextlib.suppress(KeyboardInterrupt):

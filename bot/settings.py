@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Named in DESIGN.md for what comes next (installing in many workspaces, Teams); read so that the server can
+    # say they are not used yet rather than ignore them in silence.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_type: str | None = None
+    microsoft_app_tenant_id: str | None = None
     passerelle_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
     passerelle_tick_seconds: float = Field(default=60, gt=0)
     passerelle_locale: str = "en"
@@ -29,6 +37,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part for part in value.replace(",", " ").split() if part)
         return value
+
+    @property
+    def not_yet_used(self) -> list[str]:
+        names = {
+            "SLACK_CLIENT_ID": self.slack_client_id,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret,
+            "MICROSOFT_APP_ID": self.microsoft_app_id,
+            "MICROSOFT_APP_PASSWORD": self.microsoft_app_password,
+            "MICROSOFT_APP_TYPE": self.microsoft_app_type,
+            "MICROSOFT_APP_TENANT_ID": self.microsoft_app_tenant_id,
+        }
+        return [name for name, value in names.items() if value]
 
     @property
     def slack_over_http(self) -> bool:

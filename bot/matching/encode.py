@@ -41,14 +41,17 @@ class Side:
 
 
 def encode(mentors: Sequence[Volunteer], mentees: Sequence[Volunteer], now: datetime) -> tuple[Side, Side]:
+    """The mentors' and the mentees' arrays; time windows are placed in UTC as on the day of `now`."""
     everyone = [*mentors, *mentees]
     languages = _index(code for v in everyone for code in v.languages)
     topics = _index(key for v in everyone for key in v.topics)
     sites = _index(_key(v.site) for v in everyone if v.site.strip())
     departments = _index(_key(v.department) for v in everyone if v.department.strip())
     day = now.date().isoformat()
-    return tuple(  # type: ignore[return-value]
-        _side(side, languages, topics, sites, departments, day) for side in (mentors, mentees)
+    # Both sides share the same columns (languages, topics, sites, departments), so they compare.
+    return (
+        _side(mentors, languages, topics, sites, departments, day),
+        _side(mentees, languages, topics, sites, departments, day),
     )
 
 

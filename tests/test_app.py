@@ -6,10 +6,13 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
 
+from app import build_bot, serve
+from bot.settings import Settings
 from tests.conftest import PEOPLE, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
@@ -93,11 +96,6 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
 
 
 async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path) -> None:
-    from urllib.parse import parse_qsl
-
-    from app import build_bot, serve
-    from bot.settings import Settings
-
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
     settings = Settings(

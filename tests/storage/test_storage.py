@@ -3,14 +3,17 @@
 import threading
 from datetime import UTC, date, datetime
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, select
 
 from bot.actor import Actor
 from bot.service import Passerelle
 from storage import queries
+from storage.db import MIGRATIONS, make_engine, migrate
 from storage.models import Conversation, Enrollment, Person, Programme, Workspace
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -147,12 +150,6 @@ def test_simultaneous_first_contacts_make_one_workspace_and_one_programme(engine
 
 
 def test_upgrading_keeps_existing_programmes_and_gives_them_the_new_defaults(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
-
-    from storage.db import MIGRATIONS, make_engine, migrate
-
     engine = make_engine(database_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

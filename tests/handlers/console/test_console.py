@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 from bot.service import Passerelle
 from handlers.console import Console, console_id
 from tests.bot.dialog import MENTEE_ANSWERS
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
 
@@ -54,8 +55,6 @@ def test_the_pause_form_is_asked_field_by_field_and_a_bad_date_is_refused(sqlite
 def test_a_coordinator_matches_and_confirms_in_the_console(
     sqlite_engine: Engine, clock: Clock, tmp_path: object, monkeypatch: object
 ) -> None:
-    from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
-
     bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
     console = Console(bot, "claire", clock)
     console.say("/home")  # the console's workspace exists
@@ -71,8 +70,6 @@ def test_a_coordinator_matches_and_confirms_in_the_console(
 
 
 def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, clock: Clock) -> None:
-    from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
-
     bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
     console = Console(bot, "claire", clock)
     for name, answers in (("ana", MENTOR), ("jean", MENTEE)):

@@ -7,8 +7,9 @@ import io
 from sqlmodel import Session, select
 
 from storage.models import Pair, Person
-from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, many_volunteers
 from tests.conftest import COORDINATOR, SlackWorld
+from tests.doubles.slack_api import Fault
 from tests.handlers.slack.test_commands import onboard
 
 ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
@@ -112,8 +113,6 @@ async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: Sl
 
 
 async def test_hundreds_of_pairs_stay_within_slacks_limits_page_by_page(slack: SlackWorld) -> None:
-    from tests.bot.volunteers import many_volunteers
-
     many_volunteers(slack.bot, slack.clock(), 250)
     await slack.send.command(COORDINATOR, "match")
     first = await slack.fake.next("response_url")
@@ -126,8 +125,6 @@ async def test_hundreds_of_pairs_stay_within_slacks_limits_page_by_page(slack: S
 
 
 async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_hearing(slack: SlackWorld) -> None:
-    from tests.doubles.slack_api import Fault
-
     a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
     a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
     a_volunteer(slack.bot, "UMENTOR2", slack.clock(), MENTOR, topics=["dei"], levels={"dei": 3})

@@ -2,8 +2,10 @@
 
 from sqlmodel import Session, select
 
+from bot.service import Passerelle
 from storage.models import Conversation, Enrollment, Person
-from tests.conftest import SlackWorld
+from tests.bot.dialog import MENTEE_ANSWERS
+from tests.conftest import SlackWorld, serve_slack
 
 ANA, JEAN = "UANA0001", "UJEAN001"
 
@@ -137,8 +139,6 @@ FRENCH_ANSWERS = [
 async def test_a_mentee_onboards_in_french_by_typing_and_survives_a_restart_of_the_process(
     slack: SlackWorld,
 ) -> None:
-    from tests.conftest import serve_slack
-
     send, fake = slack.send, slack.fake
     await send.message(JEAN, "Bonjour")
     assert "Avant de commencer" in (await fake.next("chat.postMessage")).text
@@ -149,8 +149,6 @@ async def test_a_mentee_onboards_in_french_by_typing_and_survives_a_restart_of_t
         if index == 7:
             # The process dies mid-conversation; a new one on the same database carries on.
             await slack.runner.cleanup()
-            from bot.service import Passerelle
-
             bot = Passerelle(slack.bot.engine, coordinators=slack.bot.founders, locale="en")
             slack.runner, send.app_url = await serve_slack(bot, slack.clock, fake)
         await send.message(JEAN, answer)
@@ -174,8 +172,6 @@ async def test_a_mentee_onboards_in_french_by_typing_and_survives_a_restart_of_t
 
 
 async def test_back_and_the_edit_menu_work_with_slacks_buttons_and_menus(slack: SlackWorld) -> None:
-    from tests.bot.dialog import MENTEE_ANSWERS
-
     send, fake = slack.send, slack.fake
     await send.message(ANA, "hello")
     await fake.next("chat.postMessage")

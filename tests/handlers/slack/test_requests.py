@@ -3,10 +3,12 @@
 import json
 import time
 
+import aiohttp
 from sqlmodel import Session, select
 
 from storage.models import Delivery, Person
 from tests.conftest import SlackWorld
+from tests.doubles.slack_api import Call
 
 ANA = "UANA0001"
 
@@ -91,14 +93,10 @@ async def test_a_button_from_an_old_message_gets_a_clear_answer(slack: SlackWorl
             }
         ]
     }
-    from tests.doubles.slack_api import Call
-
     await slack.send.press(ANA, Call("chat.postMessage", legacy, {}), "Old")
     assert "That button no longer works" in (await slack.fake.next("chat.postMessage")).text
 
 
 async def test_the_health_check_answers(slack: SlackWorld) -> None:
-    import aiohttp
-
     async with aiohttp.ClientSession() as session, session.get(f"{slack.send.app_url}/healthz") as response:
         assert response.status == 200 and json.loads(await response.text()) == {"status": "ok"}

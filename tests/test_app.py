@@ -5,14 +5,18 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
+from sqlmodel import Session, select
 
-from app import build_bot, serve
+from app import build_bot, build_scheduler, serve
 from bot.settings import Settings
+from storage.models import Enrollment
+from tests.bot.volunteers import MENTEE, a_volunteer
 from tests.conftest import PEOPLE, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
@@ -121,3 +125,28 @@ async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path
         await server
         await fake.stop()
     assert fake.problems == []
+
+
+async def test_the_scheduler_ticks_and_ends_a_pause_whose_date_has_come(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite:///{tmp_path}/passerelle.db", passerelle_tick_seconds=0.05
+    )
+    bot = build_bot(settings)
+    now = datetime.now(UTC)
+    a_volunteer(bot, "UANA0001", now, MENTEE)
+    with Session(bot.engine) as session:
+        enrollment = session.exec(select(Enrollment)).one()
+        enrollment.status, enrollment.paused_until = "paused", (now - timedelta(days=1)).date()
+        session.commit()
+    scheduler = build_scheduler(settings, bot)
+    scheduler.start()
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            with Session(bot.engine) as session:
+                if session.exec(select(Enrollment)).one().status == "ready":
+                    break
+        else:
+            pytest.fail("the tick never ended the pause")
+    finally:
+        scheduler.shutdown(wait=False)

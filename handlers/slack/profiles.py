@@ -11,6 +11,7 @@ from bot.actor import Actor
 
 logger = logging.getLogger(__name__)
 KEPT_SECONDS = 3600
+MAX_KEPT = 20_000
 
 
 @dataclass
@@ -23,6 +24,10 @@ class Profiles:
         if known and time.monotonic() - known[0] < KEPT_SECONDS:
             return known[1]
         actor = await self._look_up(client, workspace, user_id)
+        if len(self.kept) >= MAX_KEPT:
+            # Forget the stale ones first: memory stays bounded however many people write.
+            fresh = time.monotonic() - KEPT_SECONDS
+            self.kept = {k: v for k, v in self.kept.items() if v[0] > fresh} if len(self.kept) < 2 * MAX_KEPT else {}
         self.kept[key] = (time.monotonic(), actor)
         return actor
 

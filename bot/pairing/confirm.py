@@ -39,7 +39,7 @@ def confirm(ctx: Ctx) -> Outcome:
             tr = tr_for(person, ctx.programme)
             text = tr(
                 "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
-                "the list, and I will write to you as soon as someone suitable joins.",
+                "the list for the next matching; thank you for your patience.",
                 programme=ctx.programme.name,
                 why=unmatched_reason(tr, why),
             )

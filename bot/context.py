@@ -23,5 +23,19 @@ class Ctx:
 
     @property
     def workspace_id(self) -> int:
-        assert self.workspace.id is not None
-        return self.workspace.id
+        return known(self.workspace.id)
+
+    @property
+    def programme_id(self) -> int:
+        return known(self.programme.id)
+
+    @property
+    def person_id(self) -> int:
+        """The acting person's id; only the Home tab ever sees a person not saved yet, and it does not ask."""
+        return known(self.person.id)
+
+
+def known(row_id: int | None) -> int:
+    """The id of a row that has been saved (flushed), which is always the case where it is asked for."""
+    assert row_id is not None
+    return row_id

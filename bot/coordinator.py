@@ -44,8 +44,7 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
 
 def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
     tr = ctx.tr
-    assert ctx.programme.id is not None
-    enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id)
+    enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
     by_role = Counter(e.role or "undecided" for e in enrollments if e.status != "left")
     by_status = Counter(e.status for e in enrollments)
     wanted, offered = Counter[str](), Counter[str]()
@@ -100,7 +99,7 @@ def coordinators(ctx: Ctx, args: list[str]) -> Outcome:
                 user=who,
             )
         )
-    if person.id == ctx.person.id and len(queries.coordinators(ctx.session, ctx.workspace_id)) <= 1:
+    if person.id == ctx.person_id and len(queries.coordinators(ctx.session, ctx.workspace_id)) <= 1:
         return say(ctx.tr("You are the last coordinator; name another one before you step down."))
     person.is_coordinator = False
     return say(ctx.tr("<@{user}> is no longer a coordinator.", user=who), refresh_home=True)

@@ -15,8 +15,7 @@ KEY = "not_with"  # in the enrollment's answers; kept when the profile is edited
 
 
 def not_with(ctx: Ctx, args: list[str]) -> Outcome:
-    assert ctx.programme.id is not None and ctx.person.id is not None
-    enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, ctx.person.id)
+    enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
     if enrollment is None or enrollment.status == "left":
         return say(
             ctx.tr("Join the programme first (`join`); then you can name people you would rather not be paired with.")

@@ -186,6 +186,5 @@ class Passerelle:
 
 
 def _enrolled(ctx: Ctx) -> bool:
-    assert ctx.programme.id is not None and ctx.person.id is not None
-    enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, ctx.person.id)
+    enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
     return enrollment is not None and enrollment.status != "left"

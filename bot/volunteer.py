@@ -192,9 +192,8 @@ def delete(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def confirm_delete(ctx: Ctx) -> Outcome:
-    assert ctx.person.id is not None
     told = _end_pairs(ctx)
-    queries.erase_person(ctx.session, ctx.workspace_id, ctx.person.id)
+    queries.erase_person(ctx.session, ctx.workspace_id, ctx.person_id)
     outcome = say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)
     outcome.replies += told
     return outcome
@@ -202,9 +201,8 @@ def confirm_delete(ctx: Ctx) -> Outcome:
 
 def _end_pairs(ctx: Ctx) -> list[Reply]:
     """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told."""
-    assert ctx.person.id is not None
-    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person.id, "active", "at_risk")
-    return [reply for pair in pairs for reply in end_pair(ctx, pair, "left", told=ctx.person.id)]
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, "active", "at_risk")
+    return [reply for pair in pairs for reply in end_pair(ctx, pair, "left", told=ctx.person_id)]
 
 
 def language(ctx: Ctx, args: list[str]) -> Outcome:
@@ -232,8 +230,7 @@ def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
 
 
 def _enrollment(ctx: Ctx) -> Enrollment | None:
-    assert ctx.programme.id is not None and ctx.person.id is not None
-    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, ctx.person.id)
+    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
 
 
 def _not_taking_part(ctx: Ctx, enrollment: Enrollment | None) -> Outcome:

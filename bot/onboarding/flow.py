@@ -133,8 +133,8 @@ def _consent(ctx: Ctx, conversation: Conversation, agreed: bool) -> Outcome:
         return outcome
     enrollment = _enrollment(ctx) or Enrollment(
         workspace_id=ctx.workspace_id,
-        programme_id=_id(ctx.programme.id),
-        person_id=_id(ctx.person.id),
+        programme_id=ctx.programme_id,
+        person_id=ctx.person_id,
         status="onboarding",
         answers={},
         consented_at=ctx.now,
@@ -238,8 +238,8 @@ def _confirm(ctx: Ctx, conversation: Conversation) -> Outcome:
 def _open(ctx: Ctx, step: str, draft: dict[str, Any], editing: bool) -> Conversation:
     conversation = Conversation(
         workspace_id=ctx.workspace_id,
-        person_id=_id(ctx.person.id),
-        programme_id=_id(ctx.programme.id),
+        person_id=ctx.person_id,
+        programme_id=ctx.programme_id,
         step=step,
         draft=draft,
         history=[],
@@ -251,13 +251,8 @@ def _open(ctx: Ctx, step: str, draft: dict[str, Any], editing: bool) -> Conversa
 
 
 def _conversation(ctx: Ctx) -> Conversation | None:
-    return queries.get_conversation(ctx.session, ctx.workspace_id, _id(ctx.person.id))
+    return queries.get_conversation(ctx.session, ctx.workspace_id, ctx.person_id)
 
 
 def _enrollment(ctx: Ctx) -> Enrollment | None:
-    return queries.get_enrollment(ctx.session, ctx.workspace_id, _id(ctx.programme.id), _id(ctx.person.id))
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value
+    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)

@@ -3,7 +3,7 @@ a coordinator may override a soft preference (a low score), never consent or a c
 
 from dataclasses import replace
 
-from bot.context import Ctx
+from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing import preview
 from bot.pairing.members import end_pair
@@ -31,11 +31,10 @@ def forbid(ctx: Ctx, pair_id: int) -> Outcome:
     pair = _proposed(ctx, pair_id)
     if pair is None:
         return _gone(ctx)
-    assert ctx.programme.id is not None
     ctx.session.add(
         Forbidden(
             workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme.id,
+            programme_id=ctx.programme_id,
             mentor_id=pair.mentor_id,
             mentee_id=pair.mentee_id,
             created_at=ctx.now,
@@ -113,13 +112,12 @@ def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
         )
     for old in replaced:
         ctx.session.delete(old)
-    assert ctx.programme.id is not None
     ctx.session.add(
         Pair(
             workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme.id,
-            mentor_id=_id(pool.people[mentor_user].id),
-            mentee_id=_id(pool.people[mentee_user].id),
+            programme_id=ctx.programme_id,
+            mentor_id=known(pool.people[mentor_user].id),
+            mentee_id=known(pool.people[mentee_user].id),
             score=result[0],
             components=result[1],
             pinned=True,
@@ -182,15 +180,10 @@ def _room(ctx: Ctx, pool: Pool, mentor_user: str, ignore: tuple[Pair, ...] = ())
 
 def _proposed(ctx: Ctx, pair_id: int) -> Pair | None:
     pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
-    if pair is None or pair.status != "proposed" or pair.programme_id != ctx.programme.id:
+    if pair is None or pair.status != "proposed" or pair.programme_id != ctx.programme_id:
         return None
     return pair
 
 
 def _gone(ctx: Ctx) -> Outcome:
     return say(ctx.tr("That pair is no longer in the proposal. Type `match` to see the current one."))
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value

@@ -34,8 +34,7 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
 
 def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     """The programme's pairs, the newest first."""
-    assert ctx.programme.id is not None
-    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, "active", "at_risk")
+    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "active", "at_risk")
     if not found:
         return say(ctx.tr("No pair yet. `match` prepares a proposal."))
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])

@@ -13,7 +13,6 @@ from storage.models import Person
 
 
 def confirm(ctx: Ctx) -> Outcome:
-    assert ctx.programme.id is not None
     pairs = list(preview.proposed(ctx))
     if not pairs:
         return say(ctx.tr("There is no proposal to confirm. Type `match` to prepare one."))
@@ -24,7 +23,7 @@ def confirm(ctx: Ctx) -> Outcome:
     for pair in pairs:
         pair.status, pair.confirmed_at, pair.pinned = "active", ctx.now, False
         for person_id in (pair.mentor_id, pair.mentee_id):
-            enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme.id, person_id)
+            enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, person_id)
             if enrollment is not None:
                 enrollment.status, enrollment.updated_at = "matched", ctx.now
         mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]

@@ -91,9 +91,8 @@ def introduction(ctx: Ctx, pair: Pair) -> Message:
 
 @members_only
 def commit(ctx: Ctx, pair: Pair) -> Outcome:
-    assert ctx.person.id is not None
-    if ctx.person.id not in pair.committed:
-        pair.committed = [*pair.committed, ctx.person.id]
+    if ctx.person_id not in pair.committed:
+        pair.committed = [*pair.committed, ctx.person_id]
     return Outcome(replace=introduction(ctx, pair))
 
 
@@ -169,7 +168,7 @@ def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
 @members_only
 def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
     outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
-    outcome.replies += end_pair(ctx, pair, "not_a_good_fit", told=ctx.person.id)
+    outcome.replies += end_pair(ctx, pair, "not_a_good_fit", told=ctx.person_id)
     return outcome
 
 
@@ -234,7 +233,7 @@ def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:
     pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
     if pair is None or pair.status not in ("active", "at_risk"):
         return say(ctx.tr("This pairing has ended."))
-    if ctx.person.id not in (pair.mentor_id, pair.mentee_id):
+    if ctx.person_id not in (pair.mentor_id, pair.mentee_id):
         return say(ctx.tr("These buttons are for the two members of this pair."))
     return pair
 

@@ -29,13 +29,12 @@ def rules_of(ctx: Ctx) -> Rules:
 
 def gather(ctx: Ctx) -> Pool:
     """Ready volunteers, and matched mentors with room left; pinned pairs take their places first."""
-    assert ctx.programme.id is not None
     pool = Pool()
-    enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id)
+    enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [e.person_id for e in enrollments])
-    held = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, *TAKING_PART)
+    held = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *TAKING_PART)
     pool.pinned = [
-        p for p in queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, "proposed") if p.pinned
+        p for p in queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "proposed") if p.pinned
     ]
     taken: dict[int, int] = {}
     for pair in [*held, *pool.pinned]:
@@ -53,7 +52,7 @@ def gather(ctx: Ctx) -> Pool:
     for mentor, mentee in queries.past_pairs(ctx.session, ctx.workspace_id):
         if mentor in by_id and mentee in by_id:
             pool.excluded.add(frozenset({by_id[mentor], by_id[mentee]}))
-    for forbid in queries.forbidden_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id):
+    for forbid in queries.forbidden_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id):
         if forbid.mentor_id in by_id and forbid.mentee_id in by_id:
             pool.excluded.add(frozenset({by_id[forbid.mentor_id], by_id[forbid.mentee_id]}))
     return pool

@@ -5,7 +5,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from bot.context import Ctx
+from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing.pool import gather, rules_of
 from bot.pairing.reasons import pair_reasons, unmatched_reason
@@ -20,17 +20,16 @@ UNMATCHED_SHOWN = 10
 
 def run(ctx: Ctx) -> Outcome:
     """Match the pool again; pinned pairs stay, the other proposed pairs are replaced."""
-    assert ctx.programme.id is not None
     pool = gather(ctx)
     proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded)
-    queries.drop_proposals(ctx.session, ctx.workspace_id, ctx.programme.id)
+    queries.drop_proposals(ctx.session, ctx.workspace_id, ctx.programme_id)
     for found in proposal.pairs:
         ctx.session.add(
             Pair(
                 workspace_id=ctx.workspace_id,
-                programme_id=ctx.programme.id,
-                mentor_id=_id(pool.people[found.mentor_id].id),
-                mentee_id=_id(pool.people[found.mentee_id].id),
+                programme_id=ctx.programme_id,
+                mentor_id=known(pool.people[found.mentor_id].id),
+                mentee_id=known(pool.people[found.mentee_id].id),
                 score=found.score,
                 components=dict(found.components),
                 created_at=ctx.now,
@@ -39,7 +38,7 @@ def run(ctx: Ctx) -> Outcome:
     ctx.session.add(
         MatchRun(
             workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme.id,
+            programme_id=ctx.programme_id,
             pool_size=len(pool.volunteers),
             unmatched=[[u.volunteer_id, u.reason] for u in proposal.unmatched],
             created_at=ctx.now,
@@ -54,15 +53,13 @@ def page(ctx: Ctx, number: int) -> Outcome:
 
 
 def proposed(ctx: Ctx) -> Sequence[Pair]:
-    assert ctx.programme.id is not None
-    pairs = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, "proposed")
+    pairs = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "proposed")
     return sorted(pairs, key=lambda p: (not p.pinned, -p.score, p.id or 0))
 
 
 def show(ctx: Ctx, number: int) -> Message:
     """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next."""
     tr = ctx.tr
-    assert ctx.programme.id is not None
     pairs = proposed(ctx)
     alone = unmatched(ctx, pairs)
     answers = _answers(ctx)
@@ -183,8 +180,7 @@ def csv_file(ctx: Ctx) -> Outcome:
 
 def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
     """The last run's unmatched, less those a coordinator has paired since."""
-    assert ctx.programme.id is not None
-    run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme.id)
+    run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     if run is None:
         return []
     paired = set(_users(ctx, pairs).values())
@@ -192,9 +188,8 @@ def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
 
 
 def _answers(ctx: Ctx) -> dict[int, dict[str, Any]]:
-    assert ctx.programme.id is not None
     enrollments: Sequence[Enrollment] = queries.enrollments_of_programme(
-        ctx.session, ctx.workspace_id, ctx.programme.id
+        ctx.session, ctx.workspace_id, ctx.programme_id
     )
     return {e.person_id: e.answers for e in enrollments}
 
@@ -212,8 +207,3 @@ def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, Any]]) -> int:
         offered: list[str] = answers.get(pair.mentor_id, {}).get("topics", [])
         covered += bool(wanted) and max(wanted, key=lambda t: wanted[t]) in offered
     return 100 * covered // max(len(pairs), 1)
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value

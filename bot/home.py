@@ -62,9 +62,7 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
     def total(role: str | None = None, *statuses: str) -> int:
         return sum(n for (r, s), n in counts.items() if (role is None or r == role) and s in statuses)
 
-    def pairs(status: str) -> int:
-        assert ctx.programme.id is not None
-        return len(queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme.id, status))
+    pairs = queries.count_pairs(ctx.session, ctx.workspace_id, ctx.programme.id).get
 
     active = ("ready", "matched")
     return [
@@ -82,9 +80,9 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
         Header(tr("Pairs")),
         Fields(
             (
-                (tr("Active"), str(pairs("active"))),
-                (tr("At risk"), str(pairs("at_risk"))),
-                (tr("Proposed, awaiting confirmation"), str(pairs("proposed"))),
+                (tr("Active"), str(pairs("active", 0))),
+                (tr("At risk"), str(pairs("at_risk", 0))),
+                (tr("Proposed, awaiting confirmation"), str(pairs("proposed", 0))),
             )
         ),
     ]

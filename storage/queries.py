@@ -151,6 +151,23 @@ def people_by_id(session: Session, workspace_id: int, ids: Sequence[int]) -> dic
     return {p.id: p for p in found if p.id is not None}
 
 
+def people_by_user_id(session: Session, workspace_id: int, user_ids: Sequence[str]) -> dict[str, Person]:
+    found = session.exec(
+        select(Person).where(Person.workspace_id == workspace_id, col(Person.user_id).in_(user_ids))
+    ).all()
+    return {p.user_id: p for p in found}
+
+
+def count_pairs(session: Session, workspace_id: int, programme_id: int) -> dict[str, int]:
+    """A programme's pairs counted by status."""
+    rows = session.exec(
+        select(Pair.status, func.count())
+        .where(Pair.workspace_id == workspace_id, Pair.programme_id == programme_id)
+        .group_by(Pair.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
 def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *statuses: str) -> Sequence[Pair]:
     return session.exec(
         select(Pair)

@@ -19,23 +19,29 @@ def confirm(ctx: Ctx) -> Outcome:
     unmatched = preview.unmatched(ctx, pairs)
     ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
     people = queries.people_by_id(ctx.session, ctx.workspace_id, ids)
+    enrollments = {
+        e.person_id: e for e in queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+    }
     announcements: list[Reply] = []
     for pair in pairs:
         pair.status, pair.confirmed_at, pair.pinned = "active", ctx.now, False
-        for person_id in (pair.mentor_id, pair.mentee_id):
-            enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, person_id)
-            if enrollment is not None:
-                enrollment.status, enrollment.updated_at = "matched", ctx.now
-        mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
+        members = [(people[i], enrollments[i]) for i in (pair.mentor_id, pair.mentee_id)]
+        for _, enrollment in members:
+            enrollment.status, enrollment.updated_at = "matched", ctx.now
         announcements.append(
-            Reply(introduction(ctx, pair), to="group", people=(mentor.user_id, mentee.user_id), key=f"pair:{pair.id}")
+            Reply(
+                introduction(ctx, pair, members),
+                to="group",
+                people=tuple(person.user_id for person, _ in members),
+                key=f"pair:{pair.id}",
+            )
         )
     for mentor_id in dict.fromkeys(p.mentor_id for p in pairs):
         announcements.append(_mentor_guide(ctx, people[mentor_id]))
+    alone = queries.people_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in unmatched])
     for user, why in unmatched:
-        person = queries.get_person(ctx.session, ctx.workspace_id, user)
-        if person is not None:
-            tr = tr_for(person, ctx.programme)
+        if user in alone:
+            tr = tr_for(alone[user], ctx.programme)
             text = tr(
                 "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
                 "the list for the next matching; thank you for your patience.",
@@ -46,12 +52,12 @@ def confirm(ctx: Ctx) -> Outcome:
     confirmed = ctx.tr.plural(
         "{n} pair confirmed; I am introducing it now.", "{n} pairs confirmed; I am introducing them now.", len(pairs)
     )
-    alone = ctx.tr.plural(
+    told = ctx.tr.plural(
         "{n} volunteer without a partner is told why and stays on the list.",
         "{n} volunteers without a partner are told why and stay on the list.",
         len(unmatched),
     )
-    summary = say(f"{confirmed} {alone}" if unmatched else confirmed)
+    summary = say(f"{confirmed} {told}" if unmatched else confirmed)
     summary.replies += announcements
     return summary
 

@@ -26,10 +26,15 @@ def members_only(rule: Callable[[Ctx, Pair], Outcome]) -> Callable[[Ctx, int], O
     return pressed
 
 
-def introduction(ctx: Ctx, pair: Pair) -> Message:
-    """What both read in their conversation: who the other is, why, the charter, the first session."""
+Member = tuple[Person, Enrollment]
+
+
+def introduction(ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None) -> Message:
+    """What both read in their conversation: who the other is, why, the charter, the first session.
+
+    `members` (mentor, mentee) may be given when many pairs are introduced at once, to load them in one go."""
     tr = tr_for_pair(ctx)
-    mentor, mentee = _members(ctx, pair)
+    mentor, mentee = members or _members(ctx, pair)
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
     committed = ", ".join(f"<@{p.user_id}>" for p, _ in (mentor, mentee) if p.id in pair.committed)
     reasons = pair_reasons(tr, pair.components, answers[pair.mentor_id], answers[pair.mentee_id])
@@ -238,7 +243,7 @@ def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:
     return pair
 
 
-def _members(ctx: Ctx, pair: Pair) -> Sequence[tuple[Person, Enrollment]]:
+def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [pair.mentor_id, pair.mentee_id])
     found = []
     for person_id in (pair.mentor_id, pair.mentee_id):

@@ -17,9 +17,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.service import Passerelle
-from bot.settings import Settings
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import build_app
+from settings import Settings
 from storage.db import make_engine, migrate
 
 logger = logging.getLogger("passerelle")

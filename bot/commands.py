@@ -4,12 +4,15 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import coordinator, not_with, programme, volunteer
 from bot.context import Ctx
 from bot.i18n import Tr
 from bot.pairing import commands as pairing
+from bot.programme import announce, coordinators
+from bot.programme import settings as programme
+from bot.reports import enrolment
 from bot.topics import N_
 from bot.ui import Fields, Outcome, Reply, Text, message
+from bot.volunteers import data, not_with, pause, profile
 
 
 @dataclass(frozen=True)
@@ -25,14 +28,14 @@ COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
         Command("help", "help", N_("what you can do"), lambda ctx, args: help_reply(ctx)),
-        Command("join", "join", N_("join the programme as a mentor or mentee"), volunteer.join),
-        Command("profile", "profile", N_("see and edit your profile"), volunteer.profile),
-        Command("pause", "pause [until DATE]", N_("take a break, until a date if you like"), volunteer.pause),
-        Command("resume", "resume", N_("come back after a pause"), volunteer.resume),
-        Command("leave", "leave", N_("leave the programme"), volunteer.leave),
-        Command("export-my-data", "export-my-data", N_("get a copy of your data"), volunteer.export),
-        Command("delete-my-data", "delete-my-data", N_("erase all your data"), volunteer.delete),
-        Command("language", "language en|fr", N_("choose your language"), volunteer.language),
+        Command("join", "join", N_("join the programme as a mentor or mentee"), profile.join),
+        Command("profile", "profile", N_("see and edit your profile"), profile.profile),
+        Command("pause", "pause [until DATE]", N_("take a break, until a date if you like"), pause.pause),
+        Command("resume", "resume", N_("come back after a pause"), pause.resume),
+        Command("leave", "leave", N_("leave the programme"), profile.leave),
+        Command("export-my-data", "export-my-data", N_("get a copy of your data"), data.export),
+        Command("delete-my-data", "delete-my-data", N_("erase all your data"), data.delete),
+        Command("language", "language en|fr", N_("choose your language"), profile.language),
         Command(
             "not-with",
             not_with.USAGE,
@@ -47,10 +50,10 @@ COMMANDS: dict[str, Command] = {
             True,
         ),
         Command(
-            "announce", "announce #channel", N_("post the call for volunteers in a channel"), coordinator.announce, True
+            "announce", "announce #channel", N_("post the call for volunteers in a channel"), announce.announce, True
         ),
         Command(
-            "volunteers", "volunteers", N_("count volunteers by role, topic and status"), coordinator.volunteers, True
+            "volunteers", "volunteers", N_("count volunteers by role, topic and status"), enrolment.volunteers, True
         ),
         Command("match", pairing.MATCH_USAGE, N_("preview, adjust and confirm the pairs"), pairing.match, True),
         Command("pair", "pair @mentor @mentee", N_("pair two volunteers by hand"), pairing.pair, True),
@@ -60,7 +63,7 @@ COMMANDS: dict[str, Command] = {
             "coordinators",
             "coordinators add|remove @person",
             N_("name or remove coordinators"),
-            coordinator.coordinators,
+            coordinators.coordinators,
             True,
         ),
     )

@@ -2,7 +2,7 @@
 
 from bot.context import Ctx
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
-from bot.volunteer import status_name
+from bot.volunteers.profile import status_name
 from storage import queries
 
 

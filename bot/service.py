@@ -7,17 +7,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import commands, volunteer
+from bot import commands
 from bot.actor import Actor
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
-from bot.onboarding import flow
 from bot.pairing import adjust, confirm, members, preview
 from bot.people import tr_for
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
+from bot.volunteers import data, pause
+from bot.volunteers.onboarding import flow
 from storage import queries
 from storage.db import session as open_session
 from storage.models import Person, Programme, Workspace
@@ -27,9 +28,9 @@ DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is
 BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
     "join": flow.start,
     "profile.edit": flow.edit,
-    "pause.form": volunteer.pause_form,
-    "data.delete": lambda ctx: volunteer.delete(ctx, []),
-    "data.delete.confirm": volunteer.confirm_delete,
+    "pause.form": pause.pause_form,
+    "data.delete": lambda ctx: data.delete(ctx, []),
+    "data.delete.confirm": data.confirm_delete,
     "data.delete.cancel": lambda ctx: say(ctx.tr("Nothing was erased.")),
 }
 # Buttons of the matching preview (coordinators only) and of a pair's conversation; the value is a number.
@@ -87,7 +88,7 @@ class Passerelle:
         """A form sent back; `values` by field name, None for a field left empty."""
         with self._context(actor, now) as ctx:
             if action == "pause":
-                return volunteer.pause_submitted(ctx, values)
+                return pause.pause_submitted(ctx, values)
             kind, _, number = action.partition(".")
             if kind == "objectives" and number.isdecimal():
                 return members.objectives_submitted(ctx, int(number), values)

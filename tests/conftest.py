@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from app import build_slack, build_web
 from bot.service import Passerelle
-from bot.settings import Settings
+from settings import Settings
 from storage.db import make_engine, migrate
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app import build_bot, build_scheduler, serve
-from bot.settings import Settings
+from settings import Settings
 from storage.models import Enrollment
 from tests.bot.volunteers import MENTEE, a_volunteer
 from tests.conftest import PEOPLE, SIGNING_SECRET

@@ -3,9 +3,9 @@
 from typing import Any
 
 from bot.context import Ctx
-from bot.onboarding.questions import MENTEE_LEVELS, MENTOR_LEVELS, QUESTIONS
 from bot.topics import N_, topic_label
 from bot.ui import Fields
+from bot.volunteers.onboarding.questions import MENTEE_LEVELS, MENTOR_LEVELS, QUESTIONS
 
 LABELS = {
     "role": N_("Role"),

@@ -6,13 +6,13 @@ Its state lives in the Conversation row, so a restart of the process loses nothi
 from typing import Any
 
 from bot.context import Ctx
-from bot.onboarding.questions import hint, read_pressed, read_text
-from bot.onboarding.screens import answered_message, ask, editable
-from bot.onboarding.steps import answers, next_step, question, store
-from bot.onboarding.summary import describe, summary_fields
 from bot.parse import fold, parse_choice, parse_yes_no
 from bot.replies import say
 from bot.ui import Button, Buttons, Outcome
+from bot.volunteers.onboarding.questions import hint, read_pressed, read_text
+from bot.volunteers.onboarding.screens import answered_message, ask, editable
+from bot.volunteers.onboarding.steps import answers, next_step, question, store
+from bot.volunteers.onboarding.summary import describe, summary_fields
 from storage import queries
 from storage.models import Conversation, Enrollment
 

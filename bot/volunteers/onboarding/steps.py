@@ -7,7 +7,7 @@ then the summary again, so that editing one answer (or the levels of new topics)
 from typing import Any
 
 from bot.context import Ctx
-from bot.onboarding.questions import QUESTIONS, Question, level_question
+from bot.volunteers.onboarding.questions import QUESTIONS, Question, level_question
 
 QUESTION_ORDER = (
     "career_stage",

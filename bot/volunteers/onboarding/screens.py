@@ -3,9 +3,9 @@
 from typing import Any
 
 from bot.context import Ctx
-from bot.onboarding.steps import answered, question, steps
-from bot.onboarding.summary import LABELS, describe, summary_fields
 from bot.ui import Block, Button, Buttons, Choice, Message, Option, PersonChoice, Reply, Text, message
+from bot.volunteers.onboarding.steps import answered, question, steps
+from bot.volunteers.onboarding.summary import LABELS, describe, summary_fields
 from storage.models import Conversation
 
 BUTTONS_UP_TO = 5  # more options than this go in a menu

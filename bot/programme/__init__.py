@@ -1,0 +1,1 @@
+"""The programme: its settings, its coordinators, the call for volunteers."""

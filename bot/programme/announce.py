@@ -1,0 +1,39 @@
+"""`announce #channel`: the call for volunteers, posted in a channel with a *Join* button."""
+
+from bot.context import Ctx
+from bot.i18n import translator
+from bot.parse import parse_channel
+from bot.replies import usage
+from bot.topics import topic_label
+from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, message
+
+
+def announce(ctx: Ctx, args: list[str]) -> Outcome:
+    channel = parse_channel(args[0]) if len(args) == 1 else None
+    if channel is None:
+        return usage(ctx, "announce #channel", ctx.tr("Name one channel, as #channel."))
+    tr = translator(ctx.programme.locale)  # a channel post speaks the programme's language
+    topics = "\n".join(f"• {topic_label(t, tr)}" for t in ctx.programme.topics)
+    post = message(
+        Header(ctx.programme.name),
+        Text(
+            tr(
+                "*Join our reverse-mentoring programme!* Early-career colleagues share what they master with "
+                "senior managers, one hour a month. Mentors teach, mentees learn, both discover a new point of "
+                "view. It is voluntary, and you can pause or leave at any time."
+            )
+        ),
+        Text(tr("*Topics*\n{topics}", topics=topics)),
+        Buttons((Button(tr("Join"), "join", style="primary"),)),
+    )
+    posted = message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))
+    failed = message(
+        Text(
+            ctx.tr(
+                "I could not post in <#{channel}>. Invite me there first (`/invite @Passerelle` in the channel), "
+                "then try again.",
+                channel=channel,
+            )
+        )
+    )
+    return Outcome([Reply(post, to="channel", channel=channel, posted=posted, failed=failed)])

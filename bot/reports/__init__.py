@@ -1,0 +1,1 @@
+"""What coordinators read to steer the programme: figures and reports."""

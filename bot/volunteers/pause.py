@@ -1,0 +1,85 @@
+"""`pause [until DATE]`, the pause form of the Home tab, and `resume`."""
+
+from datetime import date
+
+from bot.context import Ctx
+from bot.parse import fold, parse_date
+from bot.replies import say, usage
+from bot.ui import DateInput, Form, Outcome, Text
+from bot.volunteers.profile import not_taking_part, own_enrollment, status_name
+
+UNTIL = {"until", "jusqu'au", "jusqu'a", "jusquau", "au", "till", "to"}
+
+
+def pause(ctx: Ctx, args: list[str]) -> Outcome:
+    """`pause` or `pause until DATE` (ISO, day first, or in words)."""
+    until: date | None = None
+    if args:
+        words = " ".join(args[1:] if fold(args[0]) in UNTIL else args)
+        until = parse_date(words, ctx.now.date())
+        if until is None:
+            why = ctx.tr("I could not read “{date}” as a date; try 2027-01-15 or 15/01/2027.", date=words[:40])
+            return usage(ctx, "pause [until DATE]", why)
+    return pause_until(ctx, until) or usage(ctx, "pause [until DATE]", _past(ctx))
+
+
+def pause_form(ctx: Ctx) -> Outcome:
+    tr = ctx.tr
+    return Outcome(
+        form=Form(
+            "pause",
+            tr("Take a break"),
+            (
+                Text(
+                    tr(
+                        "No messages about the programme while you are on pause. Pick a date to come back by "
+                        "yourself, or leave it empty and type `resume` later."
+                    )
+                ),
+                DateInput("until", tr("Back on")),
+            ),
+            submit=tr("Pause"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def pause_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
+    raw = values.get("until")
+    try:
+        until = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
+    return pause_until(ctx, until) or Outcome(form_errors={"until": _past(ctx)})
+
+
+def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
+    """Pause the caller's enrollment; None when the date has passed already."""
+    enrollment = own_enrollment(ctx)
+    if enrollment is None or enrollment.status in ("onboarding", "left"):
+        return not_taking_part(ctx, enrollment)
+    if until is not None and until <= ctx.now.date():
+        return None
+    enrollment.status, enrollment.paused_until, enrollment.updated_at = "paused", until, ctx.now
+    if until:
+        text = ctx.tr(
+            "You are on pause until {date}. I will not write to you about the programme until then.",
+            date=until.isoformat(),
+        )
+    else:
+        text = ctx.tr("You are on pause. Type `resume` when you want to come back.")
+    return say(text, refresh_home=True)
+
+
+def _past(ctx: Ctx) -> str:
+    return ctx.tr("That date has passed; give a date to come.")
+
+
+def resume(ctx: Ctx, args: list[str]) -> Outcome:
+    enrollment = own_enrollment(ctx)
+    if enrollment is None or enrollment.status in ("onboarding", "left"):
+        return not_taking_part(ctx, enrollment)
+    if enrollment.status != "paused":
+        return say(ctx.tr("You are not on pause: your status is *{status}*.", status=status_name(ctx, enrollment)))
+    enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, ctx.now
+    return say(ctx.tr("Welcome back! You are on the list for the next matching."), refresh_home=True)

@@ -16,9 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.outbox.parcel import Sender
+from bot.outbox.queue import Policy
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import build_app
+from handlers.slack.outbox import SlackOutbox, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
 
@@ -92,7 +96,20 @@ def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:
     return scheduler
 
 
-async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event) -> None:
+def build_worker(settings: Settings, bot: Passerelle) -> Worker:
+    """The outbox's delivery worker, with a sender for each configured platform; it wakes when the core queues."""
+    senders: dict[str, Sender] = {}
+    if settings.slack_bot_token:
+        client = worker_client(settings.slack_bot_token, settings.slack_api_url)
+        senders["slack"] = SlackOutbox(lambda _workspace: client)
+    policy = Policy(attempts=settings.passerelle_outbox_attempts)
+    worker = Worker(bot.engine, senders, now, policy)
+    bot.queued = worker.wake
+    return worker
+
+
+async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, deliver: bool = True) -> None:
+    """The HTTP server, Socket Mode, the tick and (unless the console delivers its own) the outbox worker."""
     slack = build_slack(settings, bot) if settings.slack_bot_token else None
     runner = web.AppRunner(build_web(slack if settings.slack_over_http else None))
     await runner.setup()
@@ -107,10 +124,13 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event) -> Non
         logger.info("connected to Slack in Socket Mode")
     scheduler = build_scheduler(settings, bot)
     scheduler.start()
+    worker = asyncio.create_task(build_worker(settings, bot).run(stop)) if deliver else None
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if worker is not None:
+            await asyncio.wait_for(worker, timeout=15)
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
@@ -141,7 +161,7 @@ def main() -> None:
 
     def beside_the_console() -> None:
         try:
-            loop.run_until_complete(serve(settings, bot, stop))
+            loop.run_until_complete(serve(settings, bot, stop, deliver=False))
         except OSError as error:  # the port is taken: the chat works without the health check
             logger.warning("no HTTP server on %s:%s (%s)", settings.host, settings.port, error.strerror)
 

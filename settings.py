@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     passerelle_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
     passerelle_tick_seconds: float = Field(default=60, gt=0)
     passerelle_locale: str = "en"
+    # After this many failed attempts a message is given up and the coordinators are told.
+    passerelle_outbox_attempts: int = Field(default=12, ge=1, le=100)
 
     @field_validator("passerelle_coordinators", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from bot.programme import announce, coordinators
 from bot.programme import settings as programme
 from bot.reports import enrolment
 from bot.topics import N_
-from bot.ui import Fields, Outcome, Reply, Text, message
+from bot.ui import Fields, Message, Outcome, Reply, Text, message
 from bot.volunteers import data, not_with, pause, profile
 
 
@@ -119,7 +119,7 @@ def unknown(ctx: Ctx, word: str) -> Outcome:
     names = [c.name for c in visible(ctx)] + [a for a, n in ALIASES.items() if lookup(n) in visible(ctx)]
     near = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.5)
     if not near:
-        help_blocks = help_reply(ctx).replies[0].message.blocks
+        help_blocks = help_message(ctx).blocks
         return Outcome([Reply(message(Text(ctx.tr("I don't know “{word}”.", word=word[:40])), *help_blocks))])
     command = lookup(near[0])
     assert command is not None
@@ -146,21 +146,18 @@ def visible(ctx: Ctx) -> list[Command]:
 
 
 def help_reply(ctx: Ctx) -> Outcome:
+    return Outcome([Reply(help_message(ctx))])
+
+
+def help_message(ctx: Ctx) -> Message:
     tr: Tr = ctx.tr
     lines = [(f"`{c.usage}`", tr(c.summary)) for c in visible(ctx)]
-    return Outcome(
-        [
-            Reply(
-                message(
-                    Text(
-                        tr(
-                            "*Passerelle* runs the reverse-mentoring programme *{programme}*. "
-                            "Type `/mentoring` followed by:",
-                            programme=ctx.programme.name,
-                        )
-                    ),
-                    Fields(tuple(lines)),
-                )
+    return message(
+        Text(
+            tr(
+                "*Passerelle* runs the reverse-mentoring programme *{programme}*. Type `/mentoring` followed by:",
+                programme=ctx.programme.name,
             )
-        ]
+        ),
+        Fields(tuple(lines)),
     )

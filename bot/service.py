@@ -12,8 +12,10 @@ from bot.actor import Actor
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
+from bot.outbox import queue as outbox
 from bot.pairing import adjust, confirm, members, preview
 from bot.people import tr_for
+from bot.recipients import ToCaller
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
@@ -36,7 +38,7 @@ BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
 # Buttons of the matching preview (coordinators only) and of a pair's conversation; the value is a number.
 MATCH_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
     "match.page": preview.page,
-    "match.run": lambda ctx, _: Outcome(replace=preview.run(ctx).replies[0].message),
+    "match.run": lambda ctx, _: Outcome(replace=preview.rerun(ctx)),
     "match.csv": lambda ctx, _: preview.csv_file(ctx),
     "match.confirm": lambda ctx, _: confirm.confirm(ctx),
     "match.pin": adjust.pin,
@@ -55,14 +57,23 @@ PAIR_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
 class Passerelle:
     """The platform-neutral bot. Channels turn their payloads into these calls and render what comes back."""
 
-    def __init__(self, engine: Engine, *, coordinators: frozenset[str] = frozenset(), locale: str = "en") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        coordinators: frozenset[str] = frozenset(),
+        locale: str = "en",
+        queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.engine = engine
         self.founders = coordinators
         self.locale = normalize_locale(locale) or "en"
+        self.queued = queued  # told when messages wait in the outbox (the worker wakes up)
 
     def said(self, actor: Actor, text: str, now: datetime, delivery_id: str | None = None) -> Outcome:
         """A message typed to the bot in a direct chat."""
-        with self._context(actor, now) as ctx:
+
+        def rule(ctx: Ctx) -> Outcome:
             if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
                 return Outcome()
             if flow.active(ctx):
@@ -74,19 +85,20 @@ class Passerelle:
                 return flow.start(ctx)
             return commands.help_reply(ctx)
 
+        return self._run(actor, now, rule)
+
     def command(self, actor: Actor, text: str, now: datetime) -> Outcome:
         """`/mentoring …`; the text after the command word."""
-        with self._context(actor, now) as ctx:
-            return commands.run(ctx, text)
+        return self._run(actor, now, lambda ctx: commands.run(ctx, text))
 
     def pressed(self, actor: Actor, action: str, values: list[str], now: datetime) -> Outcome:
         """A button, menu, checkbox or date picked in a message or the Home tab."""
-        with self._context(actor, now) as ctx:
-            return self._press(ctx, action, values)
+        return self._run(actor, now, lambda ctx: self._press(ctx, action, values))
 
     def submitted(self, actor: Actor, action: str, values: dict[str, str | None], now: datetime) -> Outcome:
         """A form sent back; `values` by field name, None for a field left empty."""
-        with self._context(actor, now) as ctx:
+
+        def rule(ctx: Ctx) -> Outcome:
             if action == "pause":
                 return pause.pause_submitted(ctx, values)
             kind, _, number = action.partition(".")
@@ -94,10 +106,7 @@ class Passerelle:
                 return members.objectives_submitted(ctx, int(number), values)
             return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
 
-    def opened(self, actor: Actor, key: str, conversation_id: str, now: datetime) -> None:
-        """A channel opened the conversation a reply with `key` asked for (a pair's group chat)."""
-        with self._context(actor, now) as ctx:
-            confirm.conversation_opened(ctx, key, conversation_id)
+        return self._run(actor, now, rule)
 
     def home(self, actor: Actor, now: datetime) -> Message:
         """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
@@ -156,6 +165,17 @@ class Passerelle:
                 founders=self.founders,
             )
             session.commit()
+
+    def _run(self, actor: Actor, now: datetime, rule: Callable[[Ctx], Outcome]) -> Outcome:
+        """One input: the rule, then what it sends on its own written to the outbox in the same transaction."""
+        with self._context(actor, now) as ctx:
+            outcome = rule(ctx)
+            others = [reply for reply in outcome.replies if not isinstance(reply.to, ToCaller)]
+            outbox.write(ctx.session, ctx.workspace_id, ctx.programme.locale, ctx.now, others)
+        if others:
+            self.queued()
+        outcome.replies = [reply for reply in outcome.replies if isinstance(reply.to, ToCaller)]
+        return outcome
 
     def _workspace(self, session: Session, actor: Actor, now: datetime) -> Workspace:
         """The actor's workspace; a new one gets its first programme in the same transaction."""

@@ -1,8 +1,12 @@
 """The neutral UI vocabulary the core speaks; each channel renders it (Block Kit, console text, …)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+from bot.i18n import Tr
+from bot.recipients import CALLER, Recipient, ToCaller
 
 
 @dataclass(frozen=True)
@@ -120,23 +124,26 @@ class File:
     content: str
 
 
+Compose = Callable[[Tr], Message]  # a message written in the language it is given
+
+
 @dataclass(frozen=True)
 class Reply:
-    """A message and where it goes.
+    """A message and who it is for.
 
-    `caller`: whoever acted, privately; `dm`: their direct chat; `channel`: a channel by id; `person`: the direct
-    chat of `people[0]`; `group`: one conversation with all `people` and the bot, opened if needed, reported back
-    to the core with `key` (a pair's conversation is stored that way).
+    To anyone but the caller it goes through the outbox under `key`, which is sent once whatever happens; it may
+    then be composed for each recipient, in their own language.
     """
 
-    message: Message
-    to: Literal["caller", "dm", "channel", "person", "group"] = "caller"
-    channel: str | None = None
-    people: tuple[str, ...] = ()
+    message: Message | Compose
+    to: Recipient = CALLER
     key: str | None = None
-    # For a channel post: what the caller is told once it is posted, or if it could not be.
-    posted: Message | None = None
-    failed: Message | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.to, ToCaller) and not self.key:
+            raise ValueError("a message the bot sends on its own needs an outbox key")
+        if isinstance(self.to, ToCaller) and not isinstance(self.message, Message):
+            raise ValueError("the caller's answer is written in their language already")
 
 
 @dataclass
@@ -151,3 +158,12 @@ class Outcome:
     # Per-field problems of a submitted form: the form stays open and shows them.
     form_errors: dict[str, str] = field(default_factory=dict)
     files: list[File] = field(default_factory=list)
+
+
+def answers(outcome: Outcome) -> list[tuple[Message, bool]]:
+    """What a channel shows the caller: each message, and whether it goes to their direct chat."""
+    shown = []
+    for reply in outcome.replies:
+        if isinstance(reply.to, ToCaller) and isinstance(reply.message, Message):
+            shown.append((reply.message, reply.to.direct))
+    return shown

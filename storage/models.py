@@ -1,6 +1,7 @@
 """Every table of Passerelle. Each row belongs to exactly one workspace."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -100,7 +101,6 @@ class Pair(SQLModel, table=True):
     pinned: bool = False  # kept by the coordinator when the matching runs again
     score: int = 0
     components: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    conversation_id: str | None = Field(default=None, max_length=64)  # where the pair talks with the bot
     committed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # person ids
     objectives: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ended_reason: str | None = Field(default=None, max_length=32)
@@ -142,3 +142,51 @@ class Delivery(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     delivery_id: str = Field(max_length=64)
     received_at: datetime = Field(index=True)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting for its time, or for its next attempt
+    SENDING = "sending"  # claimed by a worker until `lease_until`
+    SENT = "sent"
+    UNDELIVERABLE = "undeliverable"  # the platform refused it for good
+    DEAD = "dead"  # still failing after the last attempt
+
+
+class Outbox(SQLModel, table=True):
+    """A message the bot sends on its own, stored in the transaction that causes it; its key is sent once."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=120)
+    # Who it is for, as the core names them: {"kind": "person"|"pair", "id": …} or {"kind": "channel", "ref": …}.
+    recipient: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Messages to one conversation go out one after the other, in order.
+    conversation: str = Field(max_length=80, index=True)
+    message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
+    not_before: datetime = Field(index=True)
+    attempts: int = 0
+    lease_until: datetime | None = None
+    # An attempt may have reached the platform without an answer (a timeout, a worker killed): look before resending.
+    maybe_sent: bool = False
+    first_attempt_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=120)  # the last failure, as a neutral reason
+    receipt: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reported: bool = False  # coordinators told that it could not be delivered
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class Address(SQLModel, table=True):
+    """Where a person or a pair is reached on a platform: a Slack DM or group DM, a Teams conversation reference."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "owner", "owner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    owner: str = Field(max_length=8)  # "person" or "pair"
+    owner_id: int
+    ref: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime

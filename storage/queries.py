@@ -2,12 +2,28 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Conversation, Delivery, Enrollment, Forbidden, MatchRun, Pair, Person, Programme, Workspace
+from storage.models import (
+    Address,
+    Conversation,
+    Delivery,
+    Enrollment,
+    Forbidden,
+    MatchRun,
+    Outbox,
+    OutboxState,
+    Pair,
+    Person,
+    Programme,
+    Workspace,
+)
 
 
 def get_workspace(session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -100,7 +116,20 @@ def get_conversation(session: Session, workspace_id: int, person_id: int) -> Con
 
 
 def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
-    """Delete a person and everything that is theirs: answers, pairs, a coordinator's forbids, mentions in runs."""
+    """Delete a person and everything that is theirs: answers, pairs, forbids, messages to them, mentions in runs."""
+    # What was sent to them, or to their pairs, and where they were reached, goes too.
+    pair_ids = _pair_ids_of(session, workspace_id, person_id)
+    conversations = [f"person:{person_id}"] + [f"pair:{i}" for i in pair_ids]
+    session.execute(
+        delete(Outbox).where(col(Outbox.workspace_id) == workspace_id, col(Outbox.conversation).in_(conversations))
+    )
+    session.execute(
+        delete(Address).where(
+            col(Address.workspace_id) == workspace_id,
+            ((col(Address.owner) == "person") & (col(Address.owner_id) == person_id))
+            | ((col(Address.owner) == "pair") & col(Address.owner_id).in_(pair_ids)),
+        )
+    )
     for table in (Conversation, Enrollment):
         session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
     for paired in (Pair, Forbidden):
@@ -115,6 +144,15 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
         for run in session.exec(select(MatchRun).where(MatchRun.workspace_id == workspace_id)).all():
             run.unmatched = [entry for entry in run.unmatched if entry[0] != person.user_id]
     session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
+
+
+def _pair_ids_of(session: Session, workspace_id: int, person_id: int) -> list[int]:
+    rows = session.exec(
+        select(Pair.id).where(
+            Pair.workspace_id == workspace_id, (col(Pair.mentor_id) == person_id) | (col(Pair.mentee_id) == person_id)
+        )
+    ).all()
+    return [i for i in rows if i is not None]
 
 
 def claim_delivery(session: Session, workspace_id: int, delivery_id: str, now: datetime) -> bool:
@@ -219,3 +257,80 @@ def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchR
         .where(MatchRun.workspace_id == workspace_id, MatchRun.programme_id == programme_id)
         .order_by(col(MatchRun.id).desc())
     ).first()
+
+
+def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
+    """Insert outbox rows; a key already in the outbox is left as it is. Returns how many were new."""
+    if not rows:
+        return 0
+    values = [row.model_dump(exclude={"id"}) for row in rows]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Outbox).values(values).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claimable_outbox(session: Session, now: datetime, limit: int) -> Sequence[Outbox]:
+    """Rows waiting to be sent, oldest first, and rows whose worker's lease ran out; locked for this transaction.
+
+    Rows another worker holds are skipped (PostgreSQL); SQLite has one writer at a time anyway.
+    """
+    waiting = (col(Outbox.state) == OutboxState.PENDING) | (
+        (col(Outbox.state) == OutboxState.SENDING) & (col(Outbox.lease_until) < now)
+    )
+    query = select(Outbox).where(waiting).order_by(col(Outbox.id)).limit(limit)
+    return session.exec(query.with_for_update(skip_locked=True)).all()
+
+
+def busy_conversations(session: Session, conversations: Sequence[str], now: datetime, since: datetime) -> set[str]:
+    """Conversations with a message in flight, or one sent after `since`: the next one waits its turn."""
+    if not conversations:
+        return set()
+    rows = session.exec(
+        select(Outbox.conversation).where(
+            col(Outbox.conversation).in_(conversations),
+            ((col(Outbox.state) == OutboxState.SENDING) & (col(Outbox.lease_until) >= now))
+            | (col(Outbox.sent_at) > since),
+        )
+    ).all()
+    return set(rows)
+
+
+def get_outbox(session: Session, outbox_id: int) -> Outbox | None:
+    return session.get(Outbox, outbox_id, with_for_update=True)
+
+
+def unreported_failures(session: Session, limit: int = 200) -> Sequence[Outbox]:
+    return session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.state).in_((OutboxState.UNDELIVERABLE, OutboxState.DEAD)),
+            col(Outbox.reported).is_(False),
+        )
+        .order_by(col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def get_address(session: Session, workspace_id: int, owner: str, owner_id: int) -> Address | None:
+    return session.exec(
+        select(Address).where(
+            Address.workspace_id == workspace_id, Address.owner == owner, Address.owner_id == owner_id
+        )
+    ).first()
+
+
+def keep_address(
+    session: Session, workspace_id: int, owner: str, owner_id: int, ref: dict[str, Any], now: datetime
+) -> None:
+    """Remember where a person or a pair is reached; a newer reference replaces the old one."""
+    found = get_address(session, workspace_id, owner, owner_id)
+    if found is None:
+        added = Address(workspace_id=workspace_id, owner=owner, owner_id=owner_id, ref=ref, updated_at=now)
+        if _added(session, added):
+            return
+        found = get_address(session, workspace_id, owner, owner_id)
+    if found is not None and found.ref != ref:
+        found.ref, found.updated_at = ref, now

@@ -1,5 +1,6 @@
 """Shared fixtures: databases (SQLite, and PostgreSQL when reachable), a travelling clock, the Slack stack."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +14,10 @@ from hypothesis import settings
 from sqlalchemy import Engine
 
 from app import build_slack, build_web
+from bot.outbox.queue import Policy
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
+from handlers.slack.outbox import SlackOutbox, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
 from tests.doubles.slack_api import FakeSlack
@@ -120,6 +124,7 @@ class SlackWorld:
     bot: Passerelle
     clock: Clock
     runner: web.AppRunner
+    worker: Worker
 
 
 async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[web.AppRunner, str]:
@@ -137,15 +142,30 @@ async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[w
     return runner, f"http://127.0.0.1:{port}"
 
 
+def slack_worker(bot: Passerelle, clock: Clock, fake: FakeSlack, policy: Policy | None = None) -> Worker:
+    """The outbox worker as app.py builds it, talking to the Slack double, on the test's clock."""
+    client = worker_client("xoxb-test-token", fake.api_url)
+    worker = Worker(bot.engine, {"slack": SlackOutbox(lambda _team: client)}, clock, policy, idle=0.05)
+    bot.queued = worker.wake
+    return worker
+
+
 @pytest.fixture
 async def slack(sqlite_engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
     bot = Passerelle(sqlite_engine, coordinators=frozenset({COORDINATOR}), locale="en")
     runner, url = await serve_slack(bot, clock, fake)
-    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner)
+    # The test's clock stands still unless a test moves it: messages to one conversation are not spaced out here
+    # (tests/bot/test_outbox.py shows the spacing with a clock that moves).
+    worker = slack_worker(bot, clock, fake, Policy(spacing=timedelta(0)))
+    stop = asyncio.Event()
+    delivering = asyncio.create_task(worker.run(stop))
+    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)
     yield world
     await fake.quiet(0.2)
+    stop.set()
+    await delivering
     await world.runner.cleanup()
     await fake.stop()
     assert fake.problems == [], "calls that break Slack's spec or Block Kit"

@@ -52,11 +52,14 @@ def test_the_manifest_subscribes_to_what_the_app_listens_to_and_no_more() -> Non
     assert found["settings"]["interactivity"]["is_enabled"] is True
     assert found["features"]["app_home"]["home_tab_enabled"] is True
     assert sorted(found["oauth_config"]["scopes"]["bot"]) == [
+        "channels:history",
         "chat:write",
         "commands",
         "files:write",
+        "groups:history",
         "im:history",
         "im:write",
+        "mpim:history",
         "mpim:write",
         "users:read",
     ]

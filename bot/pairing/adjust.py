@@ -42,8 +42,7 @@ def forbid(ctx: Ctx, pair_id: int) -> Outcome:
     )
     ctx.session.delete(pair)
     ctx.session.flush()
-    ran = preview.run(ctx)
-    return Outcome(replace=ran.replies[0].message)
+    return Outcome(replace=preview.rerun(ctx))
 
 
 def swap(ctx: Ctx, args: list[str]) -> Outcome:

@@ -1,11 +1,12 @@
 """A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit"."""
 
+import hashlib
 from collections.abc import Callable, Sequence
 
-from bot.context import Ctx
+from bot.context import Ctx, known
 from bot.i18n import Tr, translator
 from bot.pairing.reasons import pair_reasons
-from bot.people import tr_for
+from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
 from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
@@ -141,7 +142,9 @@ def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) 
     tr = tr_for_pair(ctx)
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
     shared = message(Text(tr("<@{user}> wrote down your objectives:", user=ctx.person.user_id) + "\n" + lines))
-    return Outcome([_to_pair(ctx, pair, shared)])
+    # The same objectives written twice (two presses of Save) are shared once.
+    digest = hashlib.sha256("\n".join(pair.objectives).encode()).hexdigest()[:16]
+    return Outcome([Reply(shared, to=ToPair(known(pair.id)), key=f"objectives:pair:{pair.id}:{digest}")])
 
 
 @members_only
@@ -188,10 +191,9 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
         if not [p for p in others if p.id != pair.id] and enrollment.status == "matched":
             enrollment.status, enrollment.updated_at = "ready", ctx.now
         if person.id != told:
-            tr = tr_for(person, ctx.programme)
             replies.append(
                 Reply(
-                    message(
+                    lambda tr: message(
                         Text(
                             tr(
                                 "Your pairing in *{programme}* has ended. You are back on the list "
@@ -200,37 +202,33 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
                             )
                         )
                     ),
-                    to="person",
-                    people=(person.user_id,),
+                    to=ToPerson(known(person.id)),
+                    key=f"ended:pair:{pair.id}:person:{person.id}",
                 )
             )
     (mentor, _), (mentee, _) = members
-    for coordinator in queries.coordinators(ctx.session, ctx.workspace_id):
-        tr = tr_for(coordinator, ctx.programme)
-        names = {"mentor": mentor.user_id, "mentee": mentee.user_id}
-        texts = {
-            "not_a_good_fit": N_(
-                "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good "
-                "fit. Both are back in the pool."
-            ),
-            "left": N_("The pair <@{mentor}> – <@{mentee}> has ended: one of them left the programme."),
-            "unpaired": N_("The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool."),
-        }
-        text = tr(texts.get(why, texts["unpaired"]), **names)
-        replies.append(Reply(message(Text(text)), to="person", people=(coordinator.user_id,)))
+    texts = {
+        "not_a_good_fit": N_(
+            "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good "
+            "fit. Both are back in the pool."
+        ),
+        "left": N_("The pair <@{mentor}> – <@{mentee}> has ended: one of them left the programme."),
+        "unpaired": N_("The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool."),
+    }
+    text = texts.get(why, texts["unpaired"])
+    replies.append(
+        Reply(
+            lambda tr: message(Text(tr(text, mentor=mentor.user_id, mentee=mentee.user_id))),
+            to=ToCoordinators(),
+            key=f"ended:pair:{pair.id}:coordinators",
+        )
+    )
     return replies
 
 
 def tr_for_pair(ctx: Ctx) -> Tr:
     """A pair's conversation is in the programme's language: its two members may read different ones."""
     return translator(ctx.programme.locale)
-
-
-def _to_pair(ctx: Ctx, pair: Pair, shown: Message) -> Reply:
-    if pair.conversation_id:
-        return Reply(shown, to="channel", channel=pair.conversation_id)
-    (mentor, _), (mentee, _) = _members(ctx, pair)
-    return Reply(shown, to="group", people=(mentor.user_id, mentee.user_id), key=f"pair:{pair.id}")
 
 
 def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:

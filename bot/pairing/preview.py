@@ -20,6 +20,11 @@ UNMATCHED_SHOWN = 10
 
 def run(ctx: Ctx) -> Outcome:
     """Match the pool again; pinned pairs stay, the other proposed pairs are replaced."""
+    return Outcome([Reply(rerun(ctx))])
+
+
+def rerun(ctx: Ctx) -> Message:
+    """A new proposal, shown from its first page."""
     pool = gather(ctx)
     proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded)
     queries.drop_proposals(ctx.session, ctx.workspace_id, ctx.programme_id)
@@ -45,7 +50,7 @@ def run(ctx: Ctx) -> Outcome:
         )
     )
     ctx.session.flush()
-    return Outcome([Reply(show(ctx, 1))])
+    return show(ctx, 1)
 
 
 def page(ctx: Ctx, number: int) -> Outcome:

@@ -3,6 +3,7 @@
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.parse import parse_channel
+from bot.recipients import ToChannel
 from bot.replies import usage
 from bot.topics import topic_label
 from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, message
@@ -26,14 +27,9 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
         Text(tr("*Topics*\n{topics}", topics=topics)),
         Buttons((Button(tr("Join"), "join", style="primary"),)),
     )
-    posted = message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))
-    failed = message(
-        Text(
-            ctx.tr(
-                "I could not post in <#{channel}>. Invite me there first (`/invite @Passerelle` in the channel), "
-                "then try again.",
-                channel=channel,
-            )
-        )
+    key = f"announce:programme:{ctx.programme_id}:channel:{channel}:{ctx.now:%Y-%m-%dT%H:%M}"
+    queued = ctx.tr(
+        "The call for volunteers is on its way to <#{channel}>. If I cannot post there, I will tell you why.",
+        channel=channel,
     )
-    return Outcome([Reply(post, to="channel", channel=channel, posted=posted, failed=failed)])
+    return Outcome([Reply(message(Text(queued))), Reply(post, to=ToChannel(channel), key=key)])

@@ -1,13 +1,16 @@
 """The local console channel: talk to the bot in a terminal, as a volunteer or as a coordinator."""
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.actor import Actor
+from bot.outbox.parcel import Parcel, Sent
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
-from bot.ui import DateInput, Form, Outcome, Reply, TextInput
+from bot.ui import DateInput, Form, Outcome, TextInput, answers
 from handlers.console.render import Shown, render
 
 HELP = """Console commands:
@@ -32,6 +35,8 @@ class Console:
 
     def __init__(self, bot: Passerelle, user: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.bot, self.clock = bot, clock
+        self.outbox = ConsoleOutbox()
+        self.worker = Worker(bot.engine, {"console": self.outbox}, clock)
         self.names: dict[str, str] = {}
         self.shown = Shown()
         self.user = self._id(user)
@@ -89,8 +94,8 @@ class Console:
         parts = []
         if outcome.replace:
             parts.append(render(outcome.replace, self.names, self.shown))
-        for reply in outcome.replies:
-            parts.append(self._reply(reply))
+        parts += [render(shown, self.names, self.shown) for shown, _ in answers(outcome)]
+        parts += self._delivered()
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
         if outcome.form:
@@ -106,19 +111,35 @@ class Console:
             parts.append(f"(file saved: {path.resolve()})")
         return "\n\n".join(p for p in parts if p)
 
-    def _reply(self, reply: Reply) -> str:
-        """The console has no channels: others' messages are shown with who they go to; only yours get keys."""
-        if reply.to == "caller" or reply.to == "dm":
-            return render(reply.message, self.names, self.shown)
-        if reply.to == "channel":
-            channel = self.names.get(reply.channel or "", reply.channel)
-            posted = "\n\n" + render(reply.posted, self.names, self.shown) if reply.posted else ""
-            return f"(in #{channel}) " + render(reply.message, self.names, None) + posted
-        if reply.to == "group" and reply.key:
-            self.bot.opened(self.actor, reply.key, f"group-{reply.key}", self.clock())
-        keys = self.shown if self.user in reply.people else None
-        who = " and ".join("@" + self.names.get(p, p) for p in reply.people)
-        return f"(to {who}) " + render(reply.message, self.names, keys)
+    def _delivered(self) -> list[str]:
+        """What the bot sent on its own meanwhile, through the outbox, shown with who it goes to."""
+        asyncio.run(self.worker.drain())
+        shown = []
+        for parcel in self.outbox.take():
+            if parcel.channel:
+                channel = self.names.get(parcel.channel, parcel.channel)
+                shown.append(f"(in #{channel}) " + render(parcel.message, self.names, None))
+                continue
+            # Only your own messages get keys: pressing someone else's buttons would act as you.
+            keys = self.shown if self.user in parcel.people else None
+            who = " and ".join("@" + self.names.get(p, p) for p in parcel.people)
+            shown.append(f"(to {who}) " + render(parcel.message, self.names, keys))
+        return shown
+
+
+class ConsoleOutbox:
+    """The console's sender: what the outbox delivers is kept until the console shows it."""
+
+    def __init__(self) -> None:
+        self.delivered: list[Parcel] = []
+
+    async def send(self, parcel: Parcel) -> Sent:
+        self.delivered.append(parcel)
+        return Sent({"shown": True})
+
+    def take(self) -> list[Parcel]:
+        taken, self.delivered = self.delivered, []
+        return taken
 
 
 def run_console(bot: Passerelle, coordinators: frozenset[str]) -> None:

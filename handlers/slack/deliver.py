@@ -1,19 +1,15 @@
 """What the core answered, sent to Slack: replies where they belong, the answered question rewritten, Home, forms."""
 
 import asyncio
-import logging
 from dataclasses import dataclass
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
-from bot.ui import File, Message, Outcome, Reply
+from bot.ui import File, Message, Outcome, answers
 from handlers.slack.blocks import build_blocks, build_home, build_modal
 from handlers.slack.deps import Deps
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,20 +25,13 @@ class Origin:
 
 
 async def deliver(client: AsyncWebClient, origin: Origin, outcome: Outcome, deps: Deps, actor: Actor) -> None:
-    """Send what the core answered; the Home tab is rebuilt and conversations reported back only when needed."""
+    """Show the caller what the core answered; what it sends to others leaves through the outbox."""
     if outcome.form and origin.trigger_id:
         await client.views_open(trigger_id=origin.trigger_id, view=build_modal(outcome.form))
     if outcome.replace is not None:
         await _replace(client, origin, outcome.replace)
-    for reply in outcome.replies:
-        if reply.to in ("person", "group"):
-            # One person's closed account must not keep the others from hearing: log it and go on.
-            try:
-                await _send(client, origin, reply, deps, actor)
-            except SlackApiError as error:
-                logger.warning("a message to %s could not be delivered: %s", reply.to, error.response.get("error"))
-            continue
-        await _send(client, origin, reply, deps, actor)
+    for shown, direct in answers(outcome):
+        await _answer(client, origin, shown, direct)
     for document in outcome.files:
         await _upload(client, origin.user_id, document)
     if outcome.refresh_home:
@@ -54,38 +43,16 @@ async def publish_home(client: AsyncWebClient, user_id: str, msg: Message) -> No
     await client.views_publish(user_id=user_id, view=build_home(msg))
 
 
-async def _send(client: AsyncWebClient, origin: Origin, reply: Reply, deps: Deps, actor: Actor) -> None:
-    if reply.to == "person" and reply.people:
-        await _post(client, reply.people[0], reply.message)
-        return
-    if reply.to == "group" and reply.people:
-        # A group DM with the people and the bot; opening one is rate-limited, so the core keeps its id.
-        answer = await client.conversations_open(users=",".join(reply.people))
-        channel = str((answer.get("channel") or {}).get("id", ""))
-        await _post(client, channel, reply.message)
-        if reply.key:
-            await asyncio.to_thread(deps.bot.opened, actor, reply.key, channel, deps.clock())
-        return
-    if reply.to == "channel" and reply.channel:
-        try:
-            await _post(client, reply.channel, reply.message)
-        except SlackApiError as error:
-            logger.warning("posting to a channel failed: %s", error.response.get("error"))
-            if reply.failed:
-                await _send(client, origin, Reply(reply.failed), deps, actor)
-            return
-        if reply.posted:
-            await _send(client, origin, Reply(reply.posted), deps, actor)
-        return
-    if reply.to == "caller" and origin.channel and origin.channel.startswith("D") and not origin.ephemeral:
-        await _post(client, origin.channel, reply.message)
-    elif reply.to == "caller" and origin.respond is not None:
-        blocks = build_blocks(reply.message)
-        await origin.respond(
-            text=reply.message.summary, blocks=blocks, response_type="ephemeral", replace_original=False
-        )
+async def _answer(client: AsyncWebClient, origin: Origin, msg: Message, direct: bool) -> None:
+    """In the DM the input came from, else privately where it came from (response_url), else in the DM."""
+    in_dm = origin.channel is not None and origin.channel.startswith("D") and not origin.ephemeral
+    if in_dm and origin.channel and not direct:
+        await _post(client, origin.channel, msg)
+    elif not direct and origin.respond is not None:
+        blocks = build_blocks(msg)
+        await origin.respond(text=msg.summary, blocks=blocks, response_type="ephemeral", replace_original=False)
     else:
-        await _post(client, origin.user_id, reply.message)
+        await _post(client, origin.user_id, msg)
 
 
 async def _replace(client: AsyncWebClient, origin: Origin, msg: Message) -> None:

@@ -3,9 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import Session, col, select
+
 from bot.actor import Actor
+from bot.outbox.codec import decode
 from bot.service import Passerelle
 from bot.ui import Button, Buttons, Choice, Fields, Header, Message, Outcome, Text
+from storage.models import Outbox, Pair, Person
 
 
 def flat(msg: Message) -> str:
@@ -20,6 +24,42 @@ def flat(msg: Message) -> str:
         elif isinstance(block, Choice):
             parts += [f"({o.label})" for o in block.options]
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An outbox row as a test reads it: its key, the user ids it reaches (or `#channel`), its text."""
+
+    key: str
+    to: tuple[str, ...]
+    text: str
+    message: Message
+
+
+def queued(bot: Passerelle, after: int = 0) -> list[Queued]:
+    """What the bot has queued to send on its own, oldest first (rows after id `after`)."""
+    with Session(bot.engine) as session:
+        rows = session.exec(select(Outbox).where(col(Outbox.id) > after).order_by(col(Outbox.id))).all()
+        users = {p.id: p.user_id for p in session.exec(select(Person)).all()}
+        members = {p.id: (users[p.mentor_id], users[p.mentee_id]) for p in session.exec(select(Pair)).all()}
+        found = []
+        for row in rows:
+            kind, owner = row.recipient["kind"], row.recipient.get("id")
+            to = (
+                (users[owner],)
+                if kind == "person"
+                else members[owner]
+                if kind == "pair"
+                else ("#" + row.recipient["ref"],)
+            )
+            shown = decode(row.message)
+            found.append(Queued(row.key, to, flat(shown), shown))
+        return found
+
+
+def last_id(bot: Passerelle) -> int:
+    with Session(bot.engine) as session:
+        return max(session.exec(select(Outbox.id)).all(), default=None) or 0
 
 
 def buttons(outcome: Outcome) -> dict[str, Button]:

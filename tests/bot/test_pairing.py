@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.recipients import ToCaller
 from bot.service import Passerelle
 from bot.ui import Reply
 from storage.models import Enrollment, Forbidden, Pair, Person
-from tests.bot.dialog import Dialog, flat
+from tests.bot.dialog import Dialog, flat, last_id, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -101,13 +102,14 @@ def test_confirm_makes_pairs_introduces_them_and_tells_the_unmatched(
     coordinator.command("match")
     outcome = bot.command(coordinator.actor, "match confirm", clock.now)
     assert "2 pairs confirmed" in flat(outcome.replies[0].message)
-    groups = [r for r in outcome.replies if r.to == "group"]
-    assert len(groups) == 2 and all(len(r.people) == 2 and r.key for r in groups)
-    assert "Our charter" in flat(groups[0].message) and "Why you two" in flat(groups[0].message)
-    people = [r for r in outcome.replies if r.to == "person"]
-    assert any("A few words for mentors" in flat(r.message) for r in people)
-    alone = [r for r in people if r.people == ("UMENTEE3",)]
-    assert "no candidate speaks a language in common" in flat(alone[0].message)
+    assert "introductions are on their way" in flat(outcome.replies[0].message)
+    sent = queued(bot)
+    groups = [q for q in sent if q.key.startswith("intro:pair:")]
+    assert len(groups) == 2 and all(len(q.to) == 2 for q in groups)
+    assert "Our charter" in groups[0].text and "Why you two" in groups[0].text
+    assert any("A few words for mentors" in q.text for q in sent if len(q.to) == 1)
+    alone = [q for q in sent if q.to == ("UMENTEE3",)]
+    assert len(alone) == 1 and "no candidate speaks a language in common" in alone[0].text
     assert len(pairs(bot, "active")) == 2
     with Session(bot.engine) as session:
         statuses = sorted(e.status for e in session.exec(select(Enrollment)).all())
@@ -125,12 +127,16 @@ def confirmed(bot: Passerelle, clock: Clock, coordinator: Dialog) -> list[Reply]
     return bot.command(coordinator.actor, "match confirm", clock.now).replies
 
 
+def told(bot: Passerelle, after: int) -> dict[str, str]:
+    """What each person was sent on their own since outbox row `after`."""
+    return {q.to[0]: q.text for q in queued(bot, after) if len(q.to) == 1}
+
+
 def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock: Clock, coordinator: Dialog) -> None:
     confirmed(bot, clock, coordinator)
     pair = pairs(bot, "active")[0]
     users = user_ids(bot)
     mentor = Dialog(bot, clock.now, user=users[pair.mentor_id])
-    bot.opened(mentor.actor, f"pair:{pair.id}", "G0PAIR01", clock.now)
     committed = bot.pressed(mentor.actor, "pair.commit", [str(pair.id)], clock.now)
     assert committed.replace is not None and f"Committed: <@{users[pair.mentor_id]}>" in flat(committed.replace)
     stranger = Dialog(bot, clock.now, user="UMENTEE3")
@@ -141,9 +147,11 @@ def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock
     assert form is not None and form.action == f"objectives.{pair.id}"
     empty = bot.submitted(mentor.actor, form.action, {"objective1": None}, clock.now)
     assert "objective1" in empty.form_errors
-    saved = bot.submitted(mentor.actor, form.action, {"objective1": "Use Copilot daily", "objective2": " "}, clock.now)
-    assert saved.replies[0].to == "channel" and saved.replies[0].channel == "G0PAIR01"
-    assert "1. Use Copilot daily" in flat(saved.replies[0].message)
+    before = last_id(bot)
+    bot.submitted(mentor.actor, form.action, {"objective1": "Use Copilot daily", "objective2": " "}, clock.now)
+    shared = queued(bot, before)
+    assert [q.to for q in shared] == [(users[pair.mentor_id], users[pair.mentee_id])]
+    assert "1. Use Copilot daily" in shared[0].text
     assert next(p for p in pairs(bot, "active") if p.id == pair.id).objectives == ["Use Copilot daily"]
 
 
@@ -155,11 +163,12 @@ def test_not_a_good_fit_ends_the_pair_privately_and_returns_both_to_the_pool(
     users = user_ids(bot)
     mentee = Dialog(bot, clock.now, user=users[pair.mentee_id])
     asked = bot.pressed(mentee.actor, "pair.rematch", [str(pair.id)], clock.now)
-    assert asked.replies[0].to == "caller" and "End it?" in flat(asked.replies[0].message)
-    done = bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
-    told = {r.people[0]: flat(r.message) for r in done.replies if r.to == "person"}
-    assert "has ended" in told[users[pair.mentor_id]] and "not a good fit" not in told[users[pair.mentor_id]]
-    assert "not a good fit" in told[COORD]
+    assert asked.replies[0].to == ToCaller() and "End it?" in flat(asked.replies[0].message)
+    before = last_id(bot)
+    bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
+    sent = told(bot, before)
+    assert "has ended" in sent[users[pair.mentor_id]] and "not a good fit" not in sent[users[pair.mentor_id]]
+    assert "not a good fit" in sent[COORD] and users[pair.mentee_id] not in sent
     ended = next(p for p in pairs(bot, "ended") if p.id == pair.id)
     assert ended.ended_reason == "not_a_good_fit"
     coordinator.command("match")
@@ -191,13 +200,14 @@ def test_leaving_or_erasing_ends_the_pair_and_the_partner_returns_to_the_pool(
     pair = pairs(bot, "active")[0]
     users = user_ids(bot)
     leaver = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    before = last_id(bot)
     if how == "leave":
-        outcome = bot.command(leaver.actor, "leave", clock.now)
+        bot.command(leaver.actor, "leave", clock.now)
     else:
-        outcome = bot.pressed(leaver.actor, "data.delete.confirm", [""], clock.now)
-    told = {r.people[0]: flat(r.message) for r in outcome.replies if r.to == "person"}
-    assert "has ended" in told[users[pair.mentor_id]]
-    assert "one of them left the programme" in told[COORD]
+        bot.pressed(leaver.actor, "data.delete.confirm", [""], clock.now)
+    sent = told(bot, before)
+    assert "has ended" in sent[users[pair.mentor_id]]
+    assert "one of them left the programme" in sent[COORD]
     with Session(bot.engine) as session:
         mentor = session.exec(select(Enrollment).where(Enrollment.person_id == pair.mentor_id)).one()
     assert mentor.status == "ready"

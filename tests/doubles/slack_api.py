@@ -49,11 +49,21 @@ def _texts(node: Any) -> list[str]:
     return []
 
 
+# Arguments Slack added to methods after the 2020 spec (message metadata, 2022).
+NEWER_ARGUMENTS: dict[str, set[str]] = {
+    "chat.postMessage": {"metadata"},
+    "conversations.history": {"include_all_metadata"},
+}
+
+
 @dataclass
 class Fault:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    delay: float = 0  # seconds before answering: longer than the client's timeout is a hang
+    # The call takes effect before the fault: Slack posted the message, then the answer was lost.
+    accepted: bool = False
 
 
 @dataclass
@@ -71,6 +81,8 @@ class FakeSlack:
     socket_acks: list[str] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → the bytes uploaded
     _socket: web.WebSocketResponse | None = None
+    # What was posted in each conversation, oldest first, as conversations.history returns it.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -114,6 +126,22 @@ class FakeSlack:
         made = [c.method for c in self.calls[self._seen :]]
         raise AssertionError(f"no {method} call within {timeout}s; calls since: {made}")
 
+    async def posted(self, contains: str, channel: str | None = None, timeout: float = 10) -> Call:
+        """The first message posted whose text has `contains` (in `channel`, if given), whenever it came.
+
+        A user id as `channel` means their DM, reached by their id or by the DM's own id.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for call in self.of("chat.postMessage"):
+                where = call.args.get("channel")
+                if contains in call.text and (channel is None or _dm(channel) == _dm(str(where))):
+                    return call
+            await asyncio.sleep(0.01)
+        texts = [c.text[:60] for c in self.of("chat.postMessage")]
+        raise AssertionError(f"nothing posted with {contains!r} within {timeout}s; posted: {texts}")
+
     async def quiet(self, seconds: float = 0.3) -> None:
         """Wait until no call has come for `seconds`: the bot has finished with what it was given."""
         count = -1
@@ -135,7 +163,10 @@ class FakeSlack:
             known = NEWER_THAN_SPEC[method] | ADDED_BY_BOLT
             self.problems += [f"{method}: unknown argument {a}" for a in args if a not in known]
         else:
-            self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
+            newer = {name: value for name, value in args.items() if name in NEWER_ARGUMENTS.get(method, set())}
+            older = {name: value for name, value in args.items() if name not in newer}
+            self.problems += web_api_problems(method, older, request.headers.get("Authorization"))
+            self.problems += [f"{method}: {p}" for p in _metadata_problems(args.get("metadata"))]
         if "blocks" in args:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
         if "view" in args:
@@ -143,6 +174,12 @@ class FakeSlack:
         queued = self.faults.get(method)
         if queued:
             fault = queued.pop(0)
+            if fault.accepted:
+                self._answer(method, args)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status == 200 and fault.error is None:
+                return web.json_response(self._answer(method, args))
             if fault.status != 200:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=fault.status, headers=headers)
@@ -202,12 +239,17 @@ class FakeSlack:
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
             channel = _dm(args["channel"])
-            return {
-                "ok": True,
-                "channel": channel,
-                "ts": self._next_ts(),
-                "message": {"type": "message", "text": args.get("text", ""), "user": BOT_USER},
-            }
+            posted = {"type": "message", "text": args.get("text", ""), "user": BOT_USER, "ts": self._next_ts()}
+            metadata = json.loads(args["metadata"]) if isinstance(args.get("metadata"), str) else args.get("metadata")
+            if metadata:
+                posted["metadata"] = metadata
+            self.history.setdefault(channel, []).append(posted)
+            return {"ok": True, "channel": channel, "ts": posted["ts"], "message": posted}
+        if method == "conversations.history":
+            found = list(reversed(self.history.get(str(args.get("channel")), [])))[: int(args.get("limit") or 100)]
+            if str(args.get("include_all_metadata")).lower() not in ("1", "true"):
+                found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+            return {"ok": True, "messages": found, "has_more": False}
         if method == "chat.update":
             return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
         if method == "chat.postEphemeral":
@@ -246,6 +288,18 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"1764000000.{next(self._ts):06d}"
+
+
+def _metadata_problems(metadata: Any) -> list[str]:
+    """Message metadata as Slack documents it: an event type and a payload object."""
+    if metadata is None:
+        return []
+    value = json.loads(metadata) if isinstance(metadata, str) else metadata
+    if not isinstance(value, dict) or not isinstance(value.get("event_type"), str):
+        return ["metadata needs an event_type"]
+    if not isinstance(value.get("event_payload"), dict):
+        return ["metadata needs an event_payload object"]
+    return []
 
 
 def _dm(channel: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.parse import fold, parse_choice, parse_yes_no
+from bot.recipients import DIRECT
 from bot.replies import say
 from bot.ui import Button, Buttons, Outcome
 from bot.volunteers.onboarding.questions import hint, read_pressed, read_text
@@ -35,7 +36,7 @@ def start(ctx: Ctx) -> Outcome:
             ctx.tr("You are already enrolled in *{programme}*.", programme=ctx.programme.name),
             *summary_fields(ctx, enrollment.answers),
             Buttons((Button(ctx.tr("Edit my profile"), "profile.edit"),)),
-            to="dm",
+            to=DIRECT,
         )
     return Outcome([ask(ctx, _open(ctx, "consent", {}, editing=False))])
 
@@ -82,7 +83,7 @@ def on_press(ctx: Ctx, action: str, values: list[str]) -> Outcome:
     """A button, menu or checkbox of an onboarding message; `action` is `onb.<step>[.<what>]`."""
     conversation = _conversation(ctx)
     if conversation is None:
-        return say(ctx.tr("This conversation has ended. Type *join* to start again."), to="dm")
+        return say(ctx.tr("This conversation has ended. Type *join* to start again."), to=DIRECT)
     _, step, what = [*action.split("."), ""][:3]
     if action == "onb.back":
         return _back(ctx, conversation)
@@ -122,13 +123,13 @@ def stop(ctx: Ctx) -> Outcome:
         text = ctx.tr("Stopped. Your profile is unchanged.")
     else:
         text = ctx.tr("Stopped. Write to me whenever you want to join.")
-    return say(text, to="dm", refresh_home=True)
+    return say(text, to=DIRECT, refresh_home=True)
 
 
 def _consent(ctx: Ctx, conversation: Conversation, agreed: bool) -> Outcome:
     if not agreed:
         ctx.session.delete(conversation)
-        outcome = say(ctx.tr("No problem: nothing was stored. If you change your mind, type *join*."), to="dm")
+        outcome = say(ctx.tr("No problem: nothing was stored. If you change your mind, type *join*."), to=DIRECT)
         outcome.replace = answered_message(ctx, conversation, ctx.tr("No thanks"))
         return outcome
     enrollment = _enrollment(ctx) or Enrollment(
@@ -230,7 +231,7 @@ def _confirm(ctx: Ctx, conversation: Conversation) -> Outcome:
             "I will write to you when you have a partner.",
             programme=ctx.programme.name,
         )
-    outcome = say(text, to="dm", refresh_home=True)
+    outcome = say(text, to=DIRECT, refresh_home=True)
     outcome.replace = answered_message(ctx, conversation, ctx.tr("Confirmed"))
     return outcome
 

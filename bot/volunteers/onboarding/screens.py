@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.context import Ctx
+from bot.recipients import DIRECT
 from bot.ui import Block, Button, Buttons, Choice, Message, Option, PersonChoice, Reply, Text, message
 from bot.volunteers.onboarding.steps import answered, question, steps
 from bot.volunteers.onboarding.summary import LABELS, describe, summary_fields
@@ -14,7 +15,7 @@ BUTTONS_UP_TO = 5  # more options than this go in a menu
 def ask(ctx: Ctx, conversation: Conversation, before: str = "") -> Reply:
     """The current step as a message in the person's DM, after a line such as a hint."""
     blocks: list[Block] = [Text(before)] if before else []
-    return Reply(message(*blocks, *_blocks(ctx, conversation)), to="dm")
+    return Reply(message(*blocks, *_blocks(ctx, conversation)), to=DIRECT)
 
 
 def answered_message(ctx: Ctx, conversation: Conversation, answer: str, step: str | None = None) -> Message:

@@ -76,9 +76,9 @@ async def test_a_coordinator_configures_the_programme_and_bad_values_change_noth
 
 async def test_the_call_for_volunteers_is_posted_and_its_join_button_starts_onboarding(slack: SlackWorld) -> None:
     confirmation = await command(slack, COORDINATOR, "announce <#C0NEWS01|news>")
-    post = slack.fake.of("chat.postMessage")[-1]
-    assert post.args["channel"] == "C0NEWS01" and "Join our reverse-mentoring programme" in post.text
-    assert "Posted the call for volunteers in <#C0NEWS01>" in confirmation
+    assert "The call for volunteers is on its way to <#C0NEWS01>" in confirmation
+    post = await slack.fake.posted("Join our reverse-mentoring programme", channel="C0NEWS01")
+    await slack.fake.settle()
     await slack.send.press(MARC, post, "Join")
     consent = await slack.fake.next("chat.postMessage")
     assert consent.args["channel"] == MARC and "what I keep and who sees it" in consent.text
@@ -86,8 +86,9 @@ async def test_the_call_for_volunteers_is_posted_and_its_join_button_starts_onbo
 
 async def test_announcing_where_the_bot_is_not_invited_says_how_to_fix_it(slack: SlackWorld) -> None:
     slack.fake.fail("chat.postMessage", Fault(error="not_in_channel"))
-    answer = await command(slack, COORDINATOR, "announce <#C0PRIVATE|secret>")
-    assert "I could not post in <#C0PRIVATE>" in answer and "/invite @Passerelle" in answer
+    await command(slack, COORDINATOR, "announce <#C0PRIVATE|secret>")
+    told = await slack.fake.posted("I could not deliver 1 message", channel=COORDINATOR)
+    assert "<#C0PRIVATE>" in told.text and "invite me there, then try again" in told.text
 
 
 async def test_volunteers_counts_by_role_status_and_topic(slack: SlackWorld) -> None:

@@ -1,0 +1,82 @@
+"""Messages that could not be delivered, told once to the coordinators: who could not be reached, and why."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.i18n import Tr
+from bot.outbox import queue
+from bot.recipients import ToCoordinators
+from bot.topics import N_
+from bot.ui import Compose, Message, Reply, Text, message
+from storage import queries
+from storage.db import session as open_session
+from storage.models import Outbox, OutboxState, Person
+
+KEY = "undeliverable"
+LISTED = 20
+REASONS = {
+    "inactive": N_("their account is deactivated"),
+    "unknown_person": N_("they are no longer in the workspace"),
+    "no_channel": N_("the channel no longer exists"),
+    "not_member": N_("I am not a member of the channel; invite me there, then try again"),
+    "archived": N_("the channel is archived"),
+    "refused": N_("the platform refused the message"),
+}
+
+
+def report(engine: Engine, now: datetime) -> int:
+    """Write one notice per coordinator for the failures not told yet; returns how many failures were told."""
+    with open_session(engine) as session:
+        failed = queries.unreported_failures(session)
+        by_workspace: dict[int, list[Outbox]] = defaultdict(list)
+        for row in failed:
+            row.reported = True
+            # A notice about failures that cannot be delivered either is not reported again: that would never end.
+            if not row.key.startswith(KEY + ":"):
+                by_workspace[row.workspace_id].append(row)
+        for workspace_id, rows in by_workspace.items():
+            lines = [_line(session, row) for row in rows]
+            key = f"{KEY}:{rows[0].id}-{rows[-1].id}"
+            locale = _locale(session, workspace_id)
+            notice = Reply(_compose(lines), to=ToCoordinators(), key=key)
+            queue.write(session, workspace_id, locale, now, [notice])
+        session.commit()
+        return sum(len(rows) for rows in by_workspace.values())
+
+
+def _compose(lines: list[tuple[str, str, int]]) -> Compose:
+    def compose(tr: Tr) -> Message:
+        shown = [_describe(tr, who, why, attempts) for who, why, attempts in lines[:LISTED]]
+        if len(lines) > LISTED:
+            shown.append(tr("…and {n} more.", n=len(lines) - LISTED))
+        head = tr.plural("I could not deliver {n} message:", "I could not deliver {n} messages:", len(lines))
+        return message(Text(head + "\n" + "\n".join(shown)))
+
+    return compose
+
+
+def _describe(tr: Tr, who: str, why: str, attempts: int) -> str:
+    reason = tr(REASONS[why]) if why in REASONS else tr("still failing after {n} attempts", n=attempts)
+    return f"• {who}: {reason}"
+
+
+def _line(session: Session, row: Outbox) -> tuple[str, str, int]:
+    """Who the row was for, as a coordinator reads it, and the reason (a dead row's reason is its attempts)."""
+    kind, owner_id = row.recipient.get("kind"), int(row.recipient.get("id", 0) or 0)
+    why = str(row.error) if row.state == OutboxState.UNDELIVERABLE else "dead"
+    if kind == "channel":
+        return f"<#{row.recipient.get('ref')}>", why, row.attempts
+    if kind == "pair":
+        pair = queries.get_pair(session, row.workspace_id, owner_id)
+        people = queries.people_by_id(session, row.workspace_id, [pair.mentor_id, pair.mentee_id]) if pair else {}
+        return " – ".join(f"<@{p.user_id}>" for p in people.values()) or "—", why, row.attempts
+    person = session.get(Person, owner_id)
+    return (f"<@{person.user_id}>" if person else "—"), why, row.attempts
+
+
+def _locale(session: Session, workspace_id: int) -> str:
+    programme = queries.current_programme(session, workspace_id)
+    return programme.locale if programme else "en"

@@ -1,0 +1,181 @@
+"""The outbox's rows: written with their cause, claimed by a worker under a lease, settled once sent or refused."""
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.i18n import Tr, normalize_locale, translator
+from bot.outbox.codec import decode, encode
+from bot.outbox.parcel import Parcel, Retry, Sent
+from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
+from bot.ui import Message, Reply
+from storage import queries
+from storage.db import session as open_session
+from storage.models import Outbox, OutboxState, Person, Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the worker tries: the lease of a claim, retries and their backoff, the pace per conversation."""
+
+    lease: timedelta = timedelta(seconds=60)
+    attempts: int = 12
+    first_wait: float = 2.0
+    longest_wait: float = 1800.0
+    # Slack takes about one message per second in a conversation; other channels are not faster.
+    spacing: timedelta = timedelta(seconds=1)
+
+
+def write(session: Session, workspace_id: int, locale: str, now: datetime, replies: Sequence[Reply]) -> int:
+    """Store every reply for someone other than the caller as an outbox row; a key already there is a no-op."""
+    rows = [row for reply in replies for row in _rows(session, workspace_id, locale, now, reply)]
+    return queries.add_outbox(session, rows)
+
+
+def _rows(session: Session, workspace_id: int, locale: str, now: datetime, reply: Reply) -> list[Outbox]:
+    assert reply.key is not None
+
+    def row(recipient: dict[str, object], conversation: str, tr: Tr, key: str = reply.key or "") -> Outbox:
+        composed = reply.message if isinstance(reply.message, Message) else reply.message(tr)
+        return Outbox(
+            workspace_id=workspace_id,
+            key=key,
+            recipient=recipient,
+            conversation=conversation,
+            message=encode(composed),
+            not_before=now,
+            created_at=now,
+        )
+
+    to = reply.to
+    if isinstance(to, ToPerson):
+        person = session.get(Person, to.person_id)
+        tr = _tr(person, locale)
+        return [row({"kind": "person", "id": to.person_id}, f"person:{to.person_id}", tr)]
+    if isinstance(to, ToCoordinators):
+        return [
+            row({"kind": "person", "id": c.id}, f"person:{c.id}", _tr(c, locale), key=f"{reply.key}:to:{c.id}")
+            for c in queries.coordinators(session, workspace_id)
+        ]
+    if isinstance(to, ToPair):
+        # A pair's conversation speaks the programme's language: its two members may read different ones.
+        return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale))]
+    if isinstance(to, ToChannel):
+        return [row({"kind": "channel", "ref": to.channel}, f"channel:{to.channel}", translator(locale))]
+    assert isinstance(to, ToCaller)
+    return []
+
+
+def _tr(person: Person | None, locale: str) -> Tr:
+    if person is None:
+        return translator(locale)
+    return translator(person.chosen_locale or normalize_locale(person.platform_locale) or locale)
+
+
+def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
+    """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
+    with open_session(engine) as session:
+        candidates = queries.claimable_outbox(session, now, limit=max(50, 5 * limit))
+        busy = queries.busy_conversations(
+            session, list({r.conversation for r in candidates}), now, since=now - policy.spacing
+        )
+        parcels: list[Parcel] = []
+        for row in candidates:
+            if len(parcels) >= limit:
+                break
+            # Messages to one conversation keep their order: the oldest waiting one goes first, or none.
+            if row.conversation in busy:
+                continue
+            busy.add(row.conversation)
+            if row.not_before > now:
+                continue
+            parcel = _parcel(session, row)
+            if parcel is None:
+                row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
+                continue
+            row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
+            row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
+            row.first_attempt_at = row.first_attempt_at or now
+            parcels.append(_with_flag(parcel, row.maybe_sent))
+        session.commit()
+        return parcels
+
+
+def _with_flag(parcel: Parcel, maybe_sent: bool) -> Parcel:
+    return replace(parcel, maybe_sent=maybe_sent)
+
+
+def _parcel(session: Session, row: Outbox) -> Parcel | None:
+    """Who the row is for, as its channel needs to know them; None when they are gone."""
+    workspace = session.get(Workspace, row.workspace_id)
+    assert workspace is not None and row.id is not None
+    kind = row.recipient.get("kind")
+    base = Parcel(row.id, row.key, workspace.platform, workspace.external_id, decode(row.message))
+    if kind == "channel":
+        return replace(base, channel=str(row.recipient.get("ref")))
+    owner_id = int(row.recipient.get("id", 0))
+    if kind == "person":
+        person = session.get(Person, owner_id)
+        if person is None or person.workspace_id != row.workspace_id:
+            return None
+        people: tuple[str, ...] = (person.user_id,)
+    else:
+        pair = queries.get_pair(session, row.workspace_id, owner_id)
+        if pair is None:
+            return None
+        found = queries.people_by_id(session, row.workspace_id, [pair.mentor_id, pair.mentee_id])
+        if len(found) < 2:
+            return None
+        people = (found[pair.mentor_id].user_id, found[pair.mentee_id].user_id)
+    address = queries.get_address(session, row.workspace_id, str(kind), owner_id)
+    return replace(base, people=people, address=address.ref if address else None)
+
+
+def sent(engine: Engine, parcel: Parcel, result: Sent, now: datetime) -> None:
+    with open_session(engine) as session:
+        row = queries.get_outbox(session, parcel.id)
+        if row is None:
+            return
+        row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
+            OutboxState.SENT,
+            now,
+            result.receipt,
+            None,
+            None,
+        )
+        kind = row.recipient.get("kind")
+        if result.address and kind in ("person", "pair"):
+            queries.keep_address(session, row.workspace_id, str(kind), int(row.recipient["id"]), result.address, now)
+        session.commit()
+
+
+def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy: Policy) -> None:
+    """Try again later, never sooner than the platform asked; after the last attempt the row is dead."""
+    with open_session(engine) as session:
+        row = queries.get_outbox(session, parcel.id)
+        if row is None:
+            return
+        row.maybe_sent = row.maybe_sent or failure.maybe_sent
+        row.error, row.lease_until = failure.why[:120], None
+        if row.attempts >= policy.attempts:
+            row.state = OutboxState.DEAD
+        else:
+            backoff = min(policy.longest_wait, policy.first_wait * 2 ** (row.attempts - 1))
+            wait = max(failure.after or 0.0, backoff * random.uniform(0.5, 1.5), policy.spacing.total_seconds())
+            row.state, row.not_before = OutboxState.PENDING, now + timedelta(seconds=wait)
+        session.commit()
+
+
+def undeliverable(engine: Engine, parcel: Parcel, reason: str, now: datetime) -> None:
+    with open_session(engine) as session:
+        row = queries.get_outbox(session, parcel.id)
+        if row is not None:
+            row.state, row.error, row.lease_until = OutboxState.UNDELIVERABLE, reason, None
+            session.commit()

@@ -1,0 +1,84 @@
+"""The delivery worker: claims due rows, sends each through its channel, settles it. Several may run at once."""
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from bot.outbox import failures, queue
+from bot.outbox.parcel import Parcel, Retry, Sender, Undeliverable
+from bot.outbox.queue import Policy
+
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        policy: Policy | None = None,
+        concurrency: int = 4,
+        idle: float = 1.0,
+    ) -> None:
+        self.engine, self.senders, self.clock, self.policy = engine, senders, clock, policy or Policy()
+        self.concurrency, self.idle = concurrency, idle
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._woken: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll. Safe from any thread."""
+        if self._loop is not None and self._woken is not None:
+            self._loop.call_soon_threadsafe(self._woken.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        while not stop.is_set():
+            try:
+                busy = await self.round()
+            except Exception:  # the database or a sender failed: log it once and look again later
+                logger.exception("an outbox round failed")
+                busy = 0
+            if busy:
+                continue
+            self._woken.clear()
+            waits = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def round(self) -> int:
+        """One claim and its deliveries; returns how many rows were claimed."""
+        parcels = await asyncio.to_thread(queue.claim, self.engine, self.clock(), self.concurrency, self.policy)
+        await asyncio.gather(*(self._deliver(parcel) for parcel in parcels))
+        await asyncio.to_thread(failures.report, self.engine, self.clock())
+        return len(parcels)
+
+    async def drain(self, rounds: int = 1000) -> None:
+        """Deliver until nothing more is due now (the console, and tests)."""
+        for _ in range(rounds):
+            if not await self.round():
+                return
+
+    async def _deliver(self, parcel: Parcel) -> None:
+        sender = self.senders.get(parcel.platform)
+        try:
+            if sender is None:
+                raise Retry(f"no sender for {parcel.platform}")
+            result = await sender.send(parcel)
+        except Retry as failure:
+            logger.info("outbox %s: will try again (%s)", parcel.id, failure.why)
+            await asyncio.to_thread(queue.retry, self.engine, parcel, failure, self.clock(), self.policy)
+        except Undeliverable as refusal:
+            logger.warning("outbox %s: undeliverable (%s %s)", parcel.id, refusal.reason, refusal.detail)
+            await asyncio.to_thread(queue.undeliverable, self.engine, parcel, refusal.reason, self.clock())
+        except Exception:
+            # Whatever it was, the platform may have taken the message: look before sending it again.
+            logger.exception("outbox %s: sending failed", parcel.id)
+            unknown = Retry("unexpected error", maybe_sent=True)
+            await asyncio.to_thread(queue.retry, self.engine, parcel, unknown, self.clock(), self.policy)
+        else:
+            await asyncio.to_thread(queue.sent, self.engine, parcel, result, self.clock())

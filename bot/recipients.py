@@ -1,0 +1,39 @@
+"""Who a reply is for: the person who just acted, or someone the bot writes to on its own (through the outbox)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ToCaller:
+    """The answer to the person who acted; `direct` puts it in their direct chat rather than in place."""
+
+    direct: bool = False
+
+
+@dataclass(frozen=True)
+class ToPerson:
+    person_id: int
+
+
+@dataclass(frozen=True)
+class ToPair:
+    """The pair's own conversation with the bot, wherever its channel keeps one."""
+
+    pair_id: int
+
+
+@dataclass(frozen=True)
+class ToCoordinators:
+    """Every coordinator of the workspace, each privately and in their own language."""
+
+
+@dataclass(frozen=True)
+class ToChannel:
+    """A channel a coordinator named, by the reference their channel gave."""
+
+    channel: str
+
+
+Recipient = ToCaller | ToPerson | ToPair | ToCoordinators | ToChannel
+CALLER = ToCaller()
+DIRECT = ToCaller(direct=True)

@@ -1,0 +1,95 @@
+"""The outbox's way out on Slack: a DM, a pair's group DM or a channel post, each carrying its key in metadata."""
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
+from handlers.slack.blocks import build_blocks
+
+METADATA = "passerelle_outbox"
+# How far back to look for a message that may have been posted: a conversation's latest messages.
+HISTORY = 50
+TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+PERMANENT: dict[str, Reason] = {
+    "account_inactive": "inactive",
+    "user_disabled": "inactive",
+    "user_not_found": "unknown_person",
+    "users_not_found": "unknown_person",
+    "channel_not_found": "no_channel",
+    "not_in_channel": "not_member",
+    "is_archived": "archived",
+}
+
+
+def worker_client(token: str, api_url: str) -> AsyncWebClient:
+    """No retries of its own: the outbox retries, honours Retry-After, and looks before it sends again."""
+    return AsyncWebClient(token=token, base_url=api_url, timeout=10, retry_handlers=[])
+
+
+class SlackOutbox:
+    def __init__(self, client_for: Callable[[str], AsyncWebClient]) -> None:
+        self.client_for = client_for  # the client of a workspace, by its team id
+
+    async def send(self, parcel: Parcel) -> Sent:
+        client = self.client_for(parcel.workspace)
+        posting = False
+        try:
+            channel, address = await self._conversation(client, parcel)
+            if parcel.maybe_sent and channel:
+                found = await self._find(client, channel, parcel.key)
+                if found:
+                    return Sent({"channel": channel, "ts": found}, address)
+            posting = True
+            answer = await client.chat_postMessage(
+                channel=channel or parcel.people[0],
+                text=parcel.message.summary,
+                blocks=build_blocks(parcel.message),
+                metadata={"event_type": METADATA, "event_payload": {"key": parcel.key}},
+            )
+        except SlackApiError as error:
+            raise _failure(error) from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            # The request may have reached Slack: the next attempt looks for the key first.
+            raise Retry(type(error).__name__, maybe_sent=posting) from None
+        posted = str(answer.get("channel") or channel)
+        if address is None and parcel.people:
+            address = {"channel": posted}
+        return Sent({"channel": posted, "ts": str(answer.get("ts", ""))}, address)
+
+    async def _conversation(self, client: AsyncWebClient, parcel: Parcel) -> tuple[str | None, dict[str, Any] | None]:
+        """Where to post: a channel, the conversation kept from last time, or one opened now.
+
+        A person's DM is reached by posting to their user id, without opening it first (opening is rate-limited);
+        it is opened only to look for a message that may already be there.
+        """
+        if parcel.channel:
+            return parcel.channel, None
+        if parcel.address and parcel.address.get("channel"):
+            return str(parcel.address["channel"]), parcel.address
+        if len(parcel.people) == 1 and not parcel.maybe_sent:
+            return None, None
+        opened = await client.conversations_open(users=",".join(parcel.people))
+        channel = str((opened.get("channel") or {}).get("id", ""))
+        return channel, {"channel": channel}
+
+    async def _find(self, client: AsyncWebClient, channel: str, key: str) -> str | None:
+        history = await client.conversations_history(channel=channel, limit=HISTORY, include_all_metadata=True)
+        for found in history.get("messages") or []:
+            metadata = found.get("metadata") or {}
+            if metadata.get("event_type") == METADATA and (metadata.get("event_payload") or {}).get("key") == key:
+                return str(found.get("ts"))
+        return None
+
+
+def _failure(error: SlackApiError) -> Retry | Undeliverable:
+    response = error.response
+    code = str(response.get("error") or "")
+    wait = next((str(v) for k, v in (response.headers or {}).items() if k.lower() == "retry-after"), "")
+    after = float(wait) if wait.isdecimal() else None
+    if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT:
+        return Retry(code or f"HTTP {response.status_code}", after=after)
+    return Undeliverable(PERMANENT.get(code, "refused"), detail=code)

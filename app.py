@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -99,10 +99,13 @@ def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:
 def build_worker(settings: Settings, bot: Passerelle) -> Worker:
     """The outbox's delivery worker, with a sender for each configured platform; it wakes when the core queues."""
     senders: dict[str, Sender] = {}
+    lease = timedelta(seconds=settings.passerelle_outbox_lease)
     if settings.slack_bot_token:
-        client = worker_client(settings.slack_bot_token, settings.slack_api_url)
+        # A send makes at most three calls (open, look, post); all of them end well within the lease.
+        timeout = max(1.0, min(10.0, lease.total_seconds() / 4))
+        client = worker_client(settings.slack_bot_token, settings.slack_api_url, timeout)
         senders["slack"] = SlackOutbox(lambda _workspace: client)
-    policy = Policy(attempts=settings.passerelle_outbox_attempts)
+    policy = Policy(attempts=settings.passerelle_outbox_attempts, lease=lease)
     worker = Worker(bot.engine, senders, now, policy)
     bot.queued = worker.wake
     return worker

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     passerelle_locale: str = "en"
     # After this many failed attempts a message is given up and the coordinators are told.
     passerelle_outbox_attempts: int = Field(default=12, ge=1, le=100)
+    # How long a worker holds a message it is sending; past that, another worker takes it (its worker died).
+    passerelle_outbox_lease: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("passerelle_coordinators", mode="before")
     @classmethod

@@ -175,6 +175,7 @@ class Outbox(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=120)  # the last failure, as a neutral reason
     receipt: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reported: bool = False  # coordinators told that it could not be delivered
+    failed_at: datetime | None = None  # when it was given up
     created_at: datetime
     sent_at: datetime | None = None
 

@@ -267,8 +267,7 @@ def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(Outbox).values(values).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-    result = session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(session.execute(statement.returning(col(Outbox.id))).all())
 
 
 def claimable_outbox(session: Session, now: datetime, limit: int) -> Sequence[Outbox]:
@@ -301,12 +300,13 @@ def get_outbox(session: Session, outbox_id: int) -> Outbox | None:
     return session.get(Outbox, outbox_id, with_for_update=True)
 
 
-def unreported_failures(session: Session, limit: int = 200) -> Sequence[Outbox]:
+def unreported_failures(session: Session, failed_before: datetime, limit: int = 200) -> Sequence[Outbox]:
     return session.exec(
         select(Outbox)
         .where(
             col(Outbox.state).in_((OutboxState.UNDELIVERABLE, OutboxState.DEAD)),
             col(Outbox.reported).is_(False),
+            col(Outbox.failed_at) <= failed_before,
         )
         .order_by(col(Outbox.id))
         .limit(limit)

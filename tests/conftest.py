@@ -4,6 +4,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -142,30 +143,41 @@ async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[w
     return runner, f"http://127.0.0.1:{port}"
 
 
-def slack_worker(bot: Passerelle, clock: Clock, fake: FakeSlack, policy: Policy | None = None) -> Worker:
+def slack_worker(
+    bot: Passerelle, clock: Clock, fake: FakeSlack, policy: Policy | None = None, timeout: float = 10
+) -> Worker:
     """The outbox worker as app.py builds it, talking to the Slack double, on the test's clock."""
-    client = worker_client("xoxb-test-token", fake.api_url)
+    client = worker_client("xoxb-test-token", fake.api_url, timeout)
     worker = Worker(bot.engine, {"slack": SlackOutbox(lambda _team: client)}, clock, policy, idle=0.05)
     bot.queued = worker.wake
     return worker
 
 
-@pytest.fixture
-async def slack(sqlite_engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
+@asynccontextmanager
+async def slack_world(engine: Engine, clock: Clock, timeout: float = 10) -> AsyncIterator[SlackWorld]:
+    """The whole Slack stack on `engine`; on leaving, every call Slack received must have kept its spec."""
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
-    bot = Passerelle(sqlite_engine, coordinators=frozenset({COORDINATOR}), locale="en")
+    bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}), locale="en")
     runner, url = await serve_slack(bot, clock, fake)
     # The test's clock stands still unless a test moves it: messages to one conversation are not spaced out here
     # (tests/bot/test_outbox.py shows the spacing with a clock that moves).
-    worker = slack_worker(bot, clock, fake, Policy(spacing=timedelta(0)))
+    worker = slack_worker(bot, clock, fake, Policy(spacing=timedelta(0)), timeout)
     stop = asyncio.Event()
     delivering = asyncio.create_task(worker.run(stop))
     world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)
-    yield world
-    await fake.quiet(0.2)
-    stop.set()
-    await delivering
-    await world.runner.cleanup()
-    await fake.stop()
+    try:
+        yield world
+        await fake.quiet(0.2)
+    finally:
+        stop.set()
+        await delivering
+        await world.runner.cleanup()
+        await fake.stop()
     assert fake.problems == [], "calls that break Slack's spec or Block Kit"
+
+
+@pytest.fixture
+async def slack(sqlite_engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
+    async with slack_world(sqlite_engine, clock) as world:
+        yield world

@@ -1,7 +1,7 @@
 """Messages that could not be delivered, told once to the coordinators: who could not be reached, and why."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,6 +17,8 @@ from storage.models import Outbox, OutboxState, Person
 
 KEY = "undeliverable"
 LISTED = 20
+# Failures of one burst (a confirmation, an announcement) are told together, in one notice.
+GATHERED = timedelta(minutes=1)
 REASONS = {
     "inactive": N_("their account is deactivated"),
     "unknown_person": N_("they are no longer in the workspace"),
@@ -30,7 +32,7 @@ REASONS = {
 def report(engine: Engine, now: datetime) -> int:
     """Write one notice per coordinator for the failures not told yet; returns how many failures were told."""
     with open_session(engine) as session:
-        failed = queries.unreported_failures(session)
+        failed = queries.unreported_failures(session, failed_before=now - GATHERED)
         by_workspace: dict[int, list[Outbox]] = defaultdict(list)
         for row in failed:
             row.reported = True

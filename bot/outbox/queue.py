@@ -165,7 +165,7 @@ def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy:
         row.maybe_sent = row.maybe_sent or failure.maybe_sent
         row.error, row.lease_until = failure.why[:120], None
         if row.attempts >= policy.attempts:
-            row.state = OutboxState.DEAD
+            row.state, row.failed_at = OutboxState.DEAD, now
         else:
             backoff = min(policy.longest_wait, policy.first_wait * 2 ** (row.attempts - 1))
             wait = max(failure.after or 0.0, backoff * random.uniform(0.5, 1.5), policy.spacing.total_seconds())
@@ -177,5 +177,5 @@ def undeliverable(engine: Engine, parcel: Parcel, reason: str, now: datetime) ->
     with open_session(engine) as session:
         row = queries.get_outbox(session, parcel.id)
         if row is not None:
-            row.state, row.error, row.lease_until = OutboxState.UNDELIVERABLE, reason, None
+            row.state, row.error, row.lease_until, row.failed_at = OutboxState.UNDELIVERABLE, reason, None, now
             session.commit()

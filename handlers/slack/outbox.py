@@ -25,9 +25,9 @@ PERMANENT: dict[str, Reason] = {
 }
 
 
-def worker_client(token: str, api_url: str) -> AsyncWebClient:
+def worker_client(token: str, api_url: str, timeout: float = 10) -> AsyncWebClient:
     """No retries of its own: the outbox retries, honours Retry-After, and looks before it sends again."""
-    return AsyncWebClient(token=token, base_url=api_url, timeout=10, retry_handlers=[])
+    return AsyncWebClient(token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[])
 
 
 class SlackOutbox:

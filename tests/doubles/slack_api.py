@@ -1,6 +1,7 @@
 """A local Slack Web API: answers the methods the bot calls, records each call, and checks it against Slack's spec."""
 
 import asyncio
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ class Fault:
     delay: float = 0  # seconds before answering: longer than the client's timeout is a hang
     # The call takes effect before the fault: Slack posted the message, then the answer was lost.
     accepted: bool = False
+    only: str | None = None  # only for calls to this channel or user (`channel` or `users` argument)
+
+    def applies(self, args: dict[str, Any]) -> bool:
+        return self.only is None or self.only in (str(args.get("channel", "")), *str(args.get("users", "")).split(","))
 
 
 @dataclass
@@ -171,9 +176,10 @@ class FakeSlack:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
         if "view" in args:
             self.problems += [f"{method}: {p}" for p in view_problems(args["view"])]
-        queued = self.faults.get(method)
-        if queued:
-            fault = queued.pop(0)
+        queued = self.faults.get(method, [])
+        fault = next((f for f in queued if f.applies(args)), None)
+        if fault is not None:
+            queued.remove(fault)
             if fault.accepted:
                 self._answer(method, args)
             if fault.delay:
@@ -259,7 +265,8 @@ class FakeSlack:
         if method == "conversations.open":
             users = [u for u in str(args.get("users", "")).split(",") if u]
             if len(users) > 1:  # a group DM of these people and the bot
-                return {"ok": True, "channel": {"id": "G" + "".join(u[1:4] for u in sorted(users)).upper()}}
+                digest = hashlib.sha256(",".join(sorted(users)).encode()).hexdigest()[:10]
+                return {"ok": True, "channel": {"id": "G" + digest.upper()}}
             return {"ok": True, "channel": {"id": _dm(users[0] if users else "")}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self.uploads) + 1:08d}"

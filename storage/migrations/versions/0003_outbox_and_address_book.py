@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=120), nullable=True),
         sa.Column("receipt", sa.JSON(), nullable=False),
         sa.Column("reported", sa.Boolean(), nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

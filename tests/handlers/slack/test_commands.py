@@ -87,6 +87,8 @@ async def test_the_call_for_volunteers_is_posted_and_its_join_button_starts_onbo
 async def test_announcing_where_the_bot_is_not_invited_says_how_to_fix_it(slack: SlackWorld) -> None:
     slack.fake.fail("chat.postMessage", Fault(error="not_in_channel"))
     await command(slack, COORDINATOR, "announce <#C0PRIVATE|secret>")
+    await slack.fake.quiet()
+    slack.clock.travel(minutes=2)  # failures are gathered for a minute, then told together
     told = await slack.fake.posted("I could not deliver 1 message", channel=COORDINATOR)
     assert "<#C0PRIVATE>" in told.text and "invite me there, then try again" in told.text
 

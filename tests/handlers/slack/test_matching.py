@@ -133,11 +133,13 @@ async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_heari
     slack.fake.fail("conversations.open", Fault(status=429, retry_after=30))
     await slack.send.command(COORDINATOR, "match confirm")
     assert "2 pairs confirmed" in (await slack.fake.next("response_url")).text
-    told = await slack.fake.posted("I could not deliver 1 message", channel=COORDINATOR)
-    assert "their account is deactivated" in told.text
     await slack.fake.quiet()
     assert [c for c in slack.fake.of("chat.postMessage") if c.args["channel"].startswith("G")] == []
     slack.clock.travel(seconds=31)  # the rate limit is waited out, never sooner than Slack asked
+    await slack.fake.quiet()
+    slack.clock.travel(minutes=1)  # failures are gathered for a minute, then told together
+    told = await slack.fake.posted("I could not deliver 1 message", channel=COORDINATOR)
+    assert "their account is deactivated" in told.text
     introduced = await slack.fake.posted("Our charter")
     await slack.fake.quiet()
     assert [c for c in slack.fake.of("chat.postMessage") if c.args["channel"].startswith("G")] == [introduced]

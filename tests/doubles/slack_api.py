@@ -86,6 +86,7 @@ class FakeSlack:
     socket_acks: list[str] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → the bytes uploaded
     _socket: web.WebSocketResponse | None = None
+    slow: dict[str, float] = field(default_factory=dict)  # seconds every call of a method takes
     # What was posted in each conversation, oldest first, as conversations.history returns it.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -176,16 +177,17 @@ class FakeSlack:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
         if "view" in args:
             self.problems += [f"{method}: {p}" for p in view_problems(args["view"])]
+        if method in self.slow:
+            await asyncio.sleep(self.slow[method])
         queued = self.faults.get(method, [])
         fault = next((f for f in queued if f.applies(args)), None)
         if fault is not None:
             queued.remove(fault)
-            if fault.accepted:
-                self._answer(method, args)
+            answer = self._answer(method, args) if fault.accepted else None
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 200 and fault.error is None:
-                return web.json_response(self._answer(method, args))
+                return web.json_response(answer or self._answer(method, args))
             if fault.status != 200:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=fault.status, headers=headers)

@@ -1,0 +1,156 @@
+"""The outbox with real `python app.py` processes: one killed with kill -9 mid-way, two sharing one database."""
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.service import Passerelle
+from storage.db import make_engine, migrate
+from tests.bot.volunteers import many_volunteers
+from tests.conftest import COORDINATOR, PEOPLE, SIGNING_SECRET
+from tests.doubles.slack_api import FakeSlack, Fault
+from tests.doubles.slack_sender import SlackSender
+from tests.test_app import ROOT, clean_env, free_port
+
+LEASE = 4  # seconds: a killed worker's messages are taken again this soon
+
+
+@asynccontextmanager
+async def app_process(database_url: str, fake: FakeSlack, folder: Path) -> AsyncIterator[tuple[str, int]]:
+    """A real `python app.py` serving Slack over HTTP against the double; yields its URL and process id."""
+    port = free_port()
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PORT=str(port),
+        DATABASE_URL=database_url,
+        PASSERELLE_COORDINATORS=COORDINATOR,
+        PASSERELLE_OUTBOX_LEASE=str(LEASE),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "app.py"), cwd=folder, env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await _healthy(url)
+        yield url, process.pid
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def _healthy(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+    pytest.fail(f"{url} never answered /healthz")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    double = FakeSlack(users=dict(PEOPLE))
+    await double.start()
+    yield double
+    await double.stop()
+    assert double.problems == []
+
+
+def seeded(database_url: str, pairs: int) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    many_volunteers(Passerelle(engine), datetime.now(UTC), pairs)
+    engine.dispose()
+
+
+def introductions(fake: FakeSlack) -> Counter[str]:
+    return Counter(
+        channel
+        for channel, posted in fake.history.items()
+        for message in posted
+        if "Your reverse-mentoring pair" in message.get("text", "")
+    )
+
+
+async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"{what} within {seconds} s")
+        await asyncio.sleep(0.05)
+
+
+async def confirmed(url: str, fake: FakeSlack, *more: str) -> None:
+    """`match` then `match confirm` (sent to every URL given at the same moment)."""
+    await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")
+    await fake.next("response_url", timeout=60)
+    await asyncio.gather(
+        *(SlackSender(u, SIGNING_SECRET, fake).command(COORDINATOR, "match confirm") for u in (url, *more))
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/passerelle.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_once(
+    shared_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    pairs = 20
+    seeded(shared_url, pairs)
+    fake.slow["conversations.open"] = 0.15  # so that the kill falls in the middle of the introductions
+    async with app_process(shared_url, fake, tmp_path) as (url, pid):
+        await confirmed(url, fake)
+        await until(lambda: len(introductions(fake)) >= 5, 60, "five introductions were not posted")
+        # Slack takes the next message, and the process dies before it hears back.
+        fake.fail("chat.postMessage", Fault(accepted=True, delay=3))
+        await until(lambda: not fake.faults["chat.postMessage"], 30, "no message was posted after the fault")
+        os.kill(pid, signal.SIGKILL)
+    before = len(introductions(fake))
+    assert 5 <= before < pairs
+    async with app_process(shared_url, fake, tmp_path):
+        await until(lambda: len(introductions(fake)) == pairs, 120, "not every pair was introduced")
+        await fake.quiet(LEASE / 2)
+    assert set(introductions(fake).values()) == {1}
+    assert fake.of("conversations.history"), "the message Slack had taken was looked for, not sent again"
+    guides = Counter(c.args["channel"] for c in fake.of("chat.postMessage") if "A few words for mentors" in c.text)
+    assert len(guides) == pairs and set(guides.values()) == {1}
+
+
+@pytest.mark.postgres
+async def test_two_processes_on_one_database_deliver_one_outbox_without_duplicates_or_gaps(
+    postgres_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    pairs = 30
+    seeded(postgres_url, pairs)
+    fake.slow["conversations.open"] = 0.2
+    fake.slow["chat.postMessage"] = 0.05
+    async with app_process(postgres_url, fake, tmp_path) as (a, _), app_process(postgres_url, fake, tmp_path) as (b, _):
+        await confirmed(a, fake, b)  # both instances are asked to confirm at the same moment
+        await until(lambda: len(introductions(fake)) == pairs, 120, "not every pair was introduced")
+        await fake.quiet(1.5)
+    assert set(introductions(fake).values()) == {1}
+    guides = Counter(c.args["channel"] for c in fake.of("chat.postMessage") if "A few words for mentors" in c.text)
+    assert len(guides) == pairs and set(guides.values()) == {1}
+

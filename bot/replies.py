@@ -12,5 +12,5 @@ def say(*blocks: Block | str, to: Literal["caller", "dm"] = "caller", refresh_ho
 
 
 def usage(ctx: Ctx, line: str, why: str = "") -> Outcome:
-    text = ctx.tr("Usage: `/mentoring {usage}`", usage=line)
+    text = ctx.tr("Usage: `{usage}`", usage=ctx.command(line))
     return say(f"{why}\n{text}" if why else text)

@@ -7,7 +7,7 @@ from bot.pairing.members import introduction
 from bot.pairing.reasons import unmatched_reason
 from bot.people import tr_for
 from bot.replies import say
-from bot.ui import Outcome, Reply, Text, message
+from bot.ui import Outcome, Reply, Text, channel_ref, message
 from storage import queries
 from storage.models import Person
 
@@ -82,6 +82,9 @@ def _mentor_guide(ctx: Ctx, mentor: Person) -> Reply:
     ]
     if ctx.programme.community_channel:
         lines.append(
-            tr("Share your experience with the other mentors in <#{channel}>.", channel=ctx.programme.community_channel)
+            tr(
+                "Share your experience with the other mentors in {channel}.",
+                channel=channel_ref(ctx.programme.community_channel),
+            )
         )
     return Reply(message(*(Text(line) for line in lines)), to="person", people=(mentor.user_id,))

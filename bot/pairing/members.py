@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from bot.context import Ctx
 from bot.i18n import Tr, translator
 from bot.pairing.reasons import pair_reasons
-from bot.people import tr_for
+from bot.people import named, tr_for
 from bot.replies import say
 from bot.topics import N_, topic_label
 from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
@@ -36,16 +36,16 @@ def introduction(ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None) 
     tr = tr_for_pair(ctx)
     mentor, mentee = members or _members(ctx, pair)
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
-    committed = ", ".join(f"<@{p.user_id}>" for p, _ in (mentor, mentee) if p.id in pair.committed)
+    committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in pair.committed)
     reasons = pair_reasons(tr, pair.components, answers[pair.mentor_id], answers[pair.mentee_id])
     blocks: list[Block] = [
         Header(tr("Your reverse-mentoring pair")),
         Text(
             tr(
-                "<@{mentor}> (mentor) and <@{mentee}> (mentee), welcome to *{programme}*! You will meet about one "
+                "{mentor} (mentor) and {mentee} (mentee), welcome to *{programme}*! You will meet about one "
                 "hour a month.",
-                mentor=mentor[0].user_id,
-                mentee=mentee[0].user_id,
+                mentor=named(mentor[0]),
+                mentee=named(mentee[0]),
                 programme=ctx.programme.name,
             )
         ),
@@ -140,7 +140,7 @@ def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) 
     pair.objectives = [text for text in written if text]
     tr = tr_for_pair(ctx)
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
-    shared = message(Text(tr("<@{user}> wrote down your objectives:", user=ctx.person.user_id) + "\n" + lines))
+    shared = message(Text(tr("{user} wrote down your objectives:", user=named(ctx.person)) + "\n" + lines))
     return Outcome([_to_pair(ctx, pair, shared)])
 
 
@@ -207,14 +207,14 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
     (mentor, _), (mentee, _) = members
     for coordinator in queries.coordinators(ctx.session, ctx.workspace_id):
         tr = tr_for(coordinator, ctx.programme)
-        names = {"mentor": mentor.user_id, "mentee": mentee.user_id}
+        names = {"mentor": named(mentor), "mentee": named(mentee)}
         texts = {
             "not_a_good_fit": N_(
-                "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good "
+                "The pair {mentor} – {mentee} has ended: one of them said it is not a good "
                 "fit. Both are back in the pool."
             ),
-            "left": N_("The pair <@{mentor}> – <@{mentee}> has ended: one of them left the programme."),
-            "unpaired": N_("The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool."),
+            "left": N_("The pair {mentor} – {mentee} has ended: one of them left the programme."),
+            "unpaired": N_("The pair {mentor} – {mentee} has ended. Both are back in the pool."),
         }
         text = tr(texts.get(why, texts["unpaired"]), **names)
         replies.append(Reply(message(Text(text)), to="person", people=(coordinator.user_id,)))

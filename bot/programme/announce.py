@@ -5,7 +5,7 @@ from bot.i18n import translator
 from bot.parse import parse_channel
 from bot.replies import usage
 from bot.topics import topic_label
-from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, message
+from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, channel_ref, message
 
 
 def announce(ctx: Ctx, args: list[str]) -> Outcome:
@@ -26,13 +26,13 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
         Text(tr("*Topics*\n{topics}", topics=topics)),
         Buttons((Button(tr("Join"), "join", style="primary"),)),
     )
-    posted = message(Text(ctx.tr("Posted the call for volunteers in <#{channel}>.", channel=channel)))
+    posted = message(Text(ctx.tr("Posted the call for volunteers in {channel}.", channel=channel_ref(channel))))
     failed = message(
         Text(
             ctx.tr(
-                "I could not post in <#{channel}>. Invite me there first (`/invite @Passerelle` in the channel), "
+                "I could not post in {channel}. Invite me there first (`/invite @Passerelle` in the channel), "
                 "then try again.",
-                channel=channel,
+                channel=channel_ref(channel),
             )
         )
     )

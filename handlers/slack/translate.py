@@ -44,8 +44,9 @@ def is_person_message(event: dict[str, Any]) -> bool:
 
 # Everything Slack writes between < and >: people, channels, links, special mentions (`<!here>`), dates.
 SLACK_TOKEN = re.compile(r"<([^<>]*)>")
-# Ids typed by hand rather than picked in Slack's autocomplete: `@U123ABC`, `#C123ABC`.
-TYPED_ID = re.compile(r"(?<!\S)(?:@([UW][A-Z0-9]{5,})|#([CG][A-Z0-9]{5,}))(?!\S)")
+# Ids typed by hand rather than picked in Slack's autocomplete: `@U123ABC`, `#C123ABC`. Slack's ids hold a
+# digit; requiring one keeps "@UNICEF" a word.
+TYPED_ID = re.compile(r"(?<!\S)(?:@([UW](?=[A-Z]*[0-9])[A-Z0-9]{5,})|#([CG](?=[A-Z]*[0-9])[A-Z0-9]{5,}))(?!\S)")
 
 
 def to_neutral_text(text: str) -> str:

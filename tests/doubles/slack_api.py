@@ -138,6 +138,7 @@ class FakeSlack:
             self.problems += web_api_problems(method, args, request.headers.get("Authorization"))
         if "blocks" in args:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
+            self.problems += [f"{method}: {p}" for p in _message_problems(args["blocks"])]
         if "view" in args:
             self.problems += [f"{method}: {p}" for p in view_problems(args["view"])]
         queued = self.faults.get(method)
@@ -153,6 +154,7 @@ class FakeSlack:
         body = await request.json()
         self.calls.append(Call("response_url", body, dict(request.headers)))
         self.problems += [f"response_url: {p}" for p in block_problems(body.get("blocks") or [])]
+        self.problems += [f"response_url: {p}" for p in _message_problems(body.get("blocks") or [])]
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -246,6 +248,11 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"1764000000.{next(self._ts):06d}"
+
+
+def _message_problems(blocks: list[dict[str, Any]]) -> list[str]:
+    """Slack refuses a message of more than 50 blocks (`invalid_blocks`); slack_sdk's models do not check it."""
+    return [f"{len(blocks)} blocks in one message, over Slack's 50"] if len(blocks) > 50 else []
 
 
 def _dm(channel: str) -> str:

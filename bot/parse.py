@@ -78,7 +78,7 @@ MAX_INPUT = 2000
 
 def fold(text: str) -> str:
     """Lower case, accents and extra spaces removed: 'Français ' → 'francais'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_INPUT])
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     plain = plain.replace("’", "'").lower()
     return " ".join(re.sub(r"[!?.…]+$", "", plain.strip()).split())

@@ -20,7 +20,7 @@ A form asks its fields one by one: type a value, `-` to leave one empty, or `can
 
 
 CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
-PREFIX = "/mentoring "  # a line that starts with it is a command, even in the middle of the questions
+COMMAND = "/mentoring"  # a line that starts with it is a command, even in the middle of the questions
 
 
 def console_id(name: str, kind: str = "U") -> str:
@@ -54,8 +54,8 @@ class Console:
         if line == "/home":
             return self._show(Outcome(), home=True)
         text = self._to_neutral(line)
-        if line.startswith(PREFIX.strip()):
-            return self._show(self.bot.command(self.actor, text.removeprefix(PREFIX.strip()).strip(), self.clock()))
+        if line.startswith(COMMAND):
+            return self._show(self.bot.command(self.actor, text.removeprefix(COMMAND).strip(), self.clock()))
         if line in self.shown.buttons:
             button = self.shown.buttons[line]
             return self._show(self.bot.pressed(self.actor, button.action, [button.value], self.clock()))
@@ -78,7 +78,7 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=PREFIX)
+        return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=COMMAND + " ")
 
     def _to_neutral(self, line: str) -> str:
         """`@ana` and `#news` as the core's markup, with the console's ids; typed brackets stay plain."""

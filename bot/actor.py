@@ -11,3 +11,5 @@ class Actor:
     name: str = ""
     locale: str | None = None
     timezone: str | None = None
+    # How commands are typed on this channel: "/mentoring " on Slack, nothing where people type the bare words.
+    command_prefix: str = ""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.context import Ctx
 from bot.i18n import Tr
 from bot.pairing import commands as pairing
+from bot.parse import words as split_words
 from bot.programme import announce, coordinators
 from bot.programme import settings as programme
 from bot.reports import enrolment
@@ -89,8 +90,8 @@ def lookup(word: str) -> Command | None:
 
 
 def run(ctx: Ctx, text: str) -> Outcome:
-    """Run one command line, as typed after `/mentoring` or to the bot."""
-    words = text.split()
+    """Run one command line, as typed after the channel's command prefix or to the bot."""
+    words = split_words(text)
     if not words:
         return help_reply(ctx)
     command = lookup(words[0])
@@ -129,10 +130,10 @@ def unknown(ctx: Ctx, word: str) -> Outcome:
                 message(
                     Text(
                         ctx.tr(
-                            "I don't know “{word}”. Did you mean `{command}`?\nUsage: `/mentoring {usage}`",
+                            "I don't know “{word}”. Did you mean `{command}`?\nUsage: `{usage}`",
                             word=word[:40],
                             command=command.name,
-                            usage=command.usage,
+                            usage=ctx.command(command.usage),
                         )
                     )
                 )
@@ -155,7 +156,14 @@ def help_message(ctx: Ctx) -> Message:
     return message(
         Text(
             tr(
-                "*Passerelle* runs the reverse-mentoring programme *{programme}*. Type `/mentoring` followed by:",
+                "*Passerelle* runs the reverse-mentoring programme *{programme}*. Type `{command}` followed by:",
+                programme=ctx.programme.name,
+                command=ctx.command(""),
+            )
+            if ctx.command("")
+            # Where commands are typed bare (Teams, the console) there is nothing to type first.
+            else tr(
+                "*Passerelle* runs the reverse-mentoring programme *{programme}*. Type one of these:",
                 programme=ctx.programme.name,
             )
         ),

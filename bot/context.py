@@ -20,6 +20,11 @@ class Ctx:
     is_coordinator: bool
     # The coordinators named by PASSERELLE_COORDINATORS, who cannot be removed by a command.
     founders: frozenset[str] = frozenset()
+    command_prefix: str = ""  # the acting channel's, from the Actor
+
+    def command(self, words: str) -> str:
+        """A command as the caller types it on their channel: "/mentoring program set start DATE" on Slack."""
+        return (self.command_prefix + words).strip()
 
     @property
     def workspace_id(self) -> int:

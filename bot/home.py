@@ -76,7 +76,7 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
                 (tr("Left"), str(total(None, "left"))),
             )
         ),
-        Text(tr("Topics and details: `/mentoring volunteers`.")),
+        Text(tr("Topics and details: `{command}`.", command=ctx.command("volunteers"))),
         Header(tr("Pairs")),
         Fields(
             (

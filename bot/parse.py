@@ -12,6 +12,8 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 
+from bot.ui import MARKUP
+
 YES = {
     "yes",
     "y",
@@ -270,16 +272,25 @@ def parse_time(text: str) -> time | None:
 
 
 def parse_mention(text: str) -> str | None:
-    """A platform user id from '<@U123>', '<@U123|ana>', '@U123' or 'U123'."""
-    match = re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>|@?([A-Z][A-Z0-9]{5,})", text.strip())
-    if not match:
-        return None
-    return match.group(1) or match.group(2)
+    """The user id of the one person mentioned (`⟦@id|name⟧`, written by the channel the text came from)."""
+    return _reference("@", text)
 
 
 def parse_channel(text: str) -> str | None:
-    """A channel id from '<#C123|general>', '<#C123>' or 'C123'."""
-    match = re.fullmatch(r"<#([A-Z0-9]+)(?:\|[^>]*)?>|([CG][A-Z0-9]{5,})", text.strip())
-    if not match:
-        return None
-    return match.group(1) or match.group(2)
+    """The id of the one channel named (`⟦#id|name⟧`)."""
+    return _reference("#", text)
+
+
+def parse_id(text: str) -> str | None:
+    """An id a channel gave as is (a person picked in a menu): one token, no markup; its shape is the channel's."""
+    return text if re.fullmatch(r"[^\s⟦⟧|]{1,100}", text) else None
+
+
+def words(text: str) -> list[str]:
+    """The words of a command line; a mention stays one word even when the name in it has spaces."""
+    return re.findall(r"(?:⟦[^⟦⟧]*⟧|⟦|[^\s⟦])+", text)
+
+
+def _reference(kind: str, text: str) -> str | None:
+    match = MARKUP.fullmatch(text.strip())
+    return match.group(2) if match and match.group(1) == kind else None

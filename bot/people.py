@@ -1,9 +1,26 @@
-"""Who people are to the core: the language each one reads."""
+"""Who people are to the core: the language each one reads, and how a text names them."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
 
 from bot.i18n import Tr, normalize_locale, translator
+from bot.ui import mention
+from storage import queries
 from storage.models import Person, Programme
 
 
 def tr_for(person: Person, programme: Programme) -> Tr:
     """Their chosen language, else their platform's, else the programme's."""
     return translator(person.chosen_locale or normalize_locale(person.platform_locale) or programme.locale)
+
+
+def named(person: Person) -> str:
+    """The person in a text, with their name for channels that cannot show a mention."""
+    return mention(person.user_id, person.display_name)
+
+
+def named_by_user_id(session: Session, workspace_id: int, user_ids: Sequence[str]) -> list[str]:
+    """Each user id in a text, with the name of those the bot knows, in the order given."""
+    people = queries.people_by_user_id(session, workspace_id, user_ids)
+    return [named(people[u]) if u in people else mention(u) for u in user_ids]

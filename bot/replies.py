@@ -11,5 +11,5 @@ def say(*blocks: Block | str, to: ToCaller = CALLER, refresh_home: bool = False)
 
 
 def usage(ctx: Ctx, line: str, why: str = "") -> Outcome:
-    text = ctx.tr("Usage: `/mentoring {usage}`", usage=line)
+    text = ctx.tr("Usage: `{usage}`", usage=ctx.command(line))
     return say(f"{why}\n{text}" if why else text)

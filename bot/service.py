@@ -163,6 +163,7 @@ class Passerelle:
                 now=now,
                 is_coordinator=person.is_coordinator,
                 founders=self.founders,
+                command_prefix=actor.command_prefix,
             )
             session.commit()
 

@@ -1,5 +1,6 @@
 """The neutral UI vocabulary the core speaks; each channel renders it (Block Kit, console text, …)."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -7,6 +8,25 @@ from typing import Literal
 
 from bot.i18n import Tr
 from bot.recipients import CALLER, Recipient, ToCaller
+
+# The core's own markup for a person or a channel inside a text; each channel renders it its own way.
+# The brackets are characters nobody types in a chat, so a text never holds one by accident.
+MARKUP = re.compile(r"⟦([@#])([^⟦⟧|]+)(?:\|([^⟦⟧]*))?⟧")
+
+
+def mention(user_id: str, name: str = "") -> str:
+    """A person in a text: `⟦@id|name⟧`; the id is opaque, the name what a channel without mentions shows."""
+    return _ref("@", user_id, name)
+
+
+def channel_ref(channel_id: str, name: str = "") -> str:
+    """A channel in a text: `⟦#id|name⟧`."""
+    return _ref("#", channel_id, name)
+
+
+def _ref(kind: str, ref_id: str, name: str) -> str:
+    name = " ".join(re.sub(r"[|⟦⟧]", "", name).split())
+    return f"⟦{kind}{ref_id}|{name}⟧" if name else f"⟦{kind}{ref_id}⟧"
 
 
 @dataclass(frozen=True)

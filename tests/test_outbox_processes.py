@@ -153,4 +153,3 @@ async def test_two_processes_on_one_database_deliver_one_outbox_without_duplicat
     assert set(introductions(fake).values()) == {1}
     guides = Counter(c.args["channel"] for c in fake.of("chat.postMessage") if "A few words for mentors" in c.text)
     assert len(guides) == pairs and set(guides.values()) == {1}
-

@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from bot.i18n import Tr
 from bot.outbox import queue
+from bot.people import named
 from bot.recipients import ToCoordinators
 from bot.topics import N_
-from bot.ui import Compose, Message, Reply, Text, message
+from bot.ui import Compose, Message, Reply, Text, channel_ref, message
 from storage import queries
 from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person
@@ -70,13 +71,13 @@ def _line(session: Session, row: Outbox) -> tuple[str, str, int]:
     kind, owner_id = row.recipient.get("kind"), int(row.recipient.get("id", 0) or 0)
     why = str(row.error) if row.state == OutboxState.UNDELIVERABLE else "dead"
     if kind == "channel":
-        return f"<#{row.recipient.get('ref')}>", why, row.attempts
+        return channel_ref(str(row.recipient.get("ref"))), why, row.attempts
     if kind == "pair":
         pair = queries.get_pair(session, row.workspace_id, owner_id)
         people = queries.people_by_id(session, row.workspace_id, [pair.mentor_id, pair.mentee_id]) if pair else {}
-        return " – ".join(f"<@{p.user_id}>" for p in people.values()) or "—", why, row.attempts
+        return " – ".join(named(p) for p in people.values()) or "—", why, row.attempts
     person = session.get(Person, owner_id)
-    return (f"<@{person.user_id}>" if person else "—"), why, row.attempts
+    return (named(person) if person else "—"), why, row.attempts
 
 
 def _locale(session: Session, workspace_id: int) -> str:

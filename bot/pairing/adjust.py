@@ -10,8 +10,9 @@ from bot.pairing.members import end_pair
 from bot.pairing.pool import Pool, gather, rules_of, to_volunteer
 from bot.pairing.reasons import unmatched_reason
 from bot.parse import parse_mention
+from bot.people import named
 from bot.replies import say, usage
-from bot.ui import Outcome, Reply
+from bot.ui import Outcome, Reply, mention
 from storage import queries
 from storage.models import Forbidden, Pair
 
@@ -90,7 +91,7 @@ def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
         enrollment = pool.enrollments.get(user)
         if enrollment is None or enrollment.status not in ("ready", "matched"):
             # Consent: only volunteers who finished joining, and have not paused or left, are paired.
-            return say(ctx.tr("<@{user}> is not a volunteer ready to be paired.", user=user))
+            return say(ctx.tr("{user} is not a volunteer ready to be paired.", user=_named(pool, user)))
     mentor_id, mentee_id = pool.people[mentor_user].id, pool.people[mentee_user].id
     proposed = preview.proposed(ctx)
     replaced = [p for p in proposed if p.mentee_id == mentee_id]
@@ -103,9 +104,9 @@ def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
     if isinstance(result, str):
         return say(
             ctx.tr(
-                "<@{mentor}> and <@{mentee}> cannot be paired: {why}.",
-                mentor=mentor_user,
-                mentee=mentee_user,
+                "{mentor} and {mentee} cannot be paired: {why}.",
+                mentor=_named(pool, mentor_user),
+                mentee=_named(pool, mentee_user),
                 why=result,
             )
         )
@@ -135,7 +136,7 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
         return usage(ctx, "unpair @person", ctx.tr("Mention one person who is in a pair."))
     pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, "proposed", "active", "at_risk")
     if not pairs:
-        return say(ctx.tr("<@{user}> is not in a pair.", user=user))
+        return say(ctx.tr("{user} is not in a pair.", user=named(person)))
     notes: list[Reply] = []
     for pair in pairs:
         if pair.status == "proposed":
@@ -143,7 +144,7 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
         else:
             notes += end_pair(ctx, pair, "unpaired")
     ctx.session.flush()
-    outcome = say(ctx.tr("<@{user}> is no longer paired; the people concerned are back in the pool.", user=user))
+    outcome = say(ctx.tr("{user} is no longer paired; the people concerned are back in the pool.", user=named(person)))
     outcome.replies += notes
     return outcome
 
@@ -186,3 +187,9 @@ def _proposed(ctx: Ctx, pair_id: int) -> Pair | None:
 
 def _gone(ctx: Ctx) -> Outcome:
     return say(ctx.tr("That pair is no longer in the proposal. Type `match` to see the current one."))
+
+
+def _named(pool: Pool, user: str) -> str:
+    """A person of the pool in a text, with their name if the bot knows them."""
+    person = pool.people.get(user)
+    return named(person) if person else mention(user)

@@ -3,6 +3,7 @@
 from bot.context import Ctx
 from bot.pairing import adjust, confirm, preview
 from bot.parse import fold
+from bot.people import named
 from bot.replies import say, usage
 from bot.ui import Outcome, Text
 from storage import queries
@@ -40,8 +41,7 @@ def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])
     status = {"active": ctx.tr("active"), "at_risk": ctx.tr("at risk")}
     lines = [
-        f"• <@{people[p.mentor_id].user_id}> → <@{people[p.mentee_id].user_id}> · {status[p.status]}"
-        for p in found[:LISTED]
+        f"• {named(people[p.mentor_id])} → {named(people[p.mentee_id])} · {status[p.status]}" for p in found[:LISTED]
     ]
     if len(found) > LISTED:
         lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))

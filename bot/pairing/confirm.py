@@ -10,7 +10,7 @@ from bot.pairing.members import introduction
 from bot.pairing.reasons import unmatched_reason
 from bot.recipients import ToPair, ToPerson
 from bot.replies import say
-from bot.ui import Message, Outcome, Reply, Text, message
+from bot.ui import Message, Outcome, Reply, Text, channel_ref, message
 from storage import queries
 
 
@@ -84,8 +84,8 @@ def _mentor_guide(ctx: Ctx) -> Callable[[Tr], Message]:
         if ctx.programme.community_channel:
             lines.append(
                 tr(
-                    "Share your experience with the other mentors in <#{channel}>.",
-                    channel=ctx.programme.community_channel,
+                    "Share your experience with the other mentors in {channel}.",
+                    channel=channel_ref(ctx.programme.community_channel),
                 )
             )
         return message(*(Text(line) for line in lines))

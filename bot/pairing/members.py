@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from bot.context import Ctx, known
 from bot.i18n import Tr, translator
 from bot.pairing.reasons import pair_reasons
+from bot.people import named
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
@@ -37,16 +38,16 @@ def introduction(ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None) 
     tr = tr_for_pair(ctx)
     mentor, mentee = members or _members(ctx, pair)
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
-    committed = ", ".join(f"<@{p.user_id}>" for p, _ in (mentor, mentee) if p.id in pair.committed)
+    committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in pair.committed)
     reasons = pair_reasons(tr, pair.components, answers[pair.mentor_id], answers[pair.mentee_id])
     blocks: list[Block] = [
         Header(tr("Your reverse-mentoring pair")),
         Text(
             tr(
-                "<@{mentor}> (mentor) and <@{mentee}> (mentee), welcome to *{programme}*! You will meet about one "
+                "{mentor} (mentor) and {mentee} (mentee), welcome to *{programme}*! You will meet about one "
                 "hour a month.",
-                mentor=mentor[0].user_id,
-                mentee=mentee[0].user_id,
+                mentor=named(mentor[0]),
+                mentee=named(mentee[0]),
                 programme=ctx.programme.name,
             )
         ),
@@ -141,7 +142,7 @@ def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) 
     pair.objectives = [text for text in written if text]
     tr = tr_for_pair(ctx)
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
-    shared = message(Text(tr("<@{user}> wrote down your objectives:", user=ctx.person.user_id) + "\n" + lines))
+    shared = message(Text(tr("{user} wrote down your objectives:", user=named(ctx.person)) + "\n" + lines))
     # The same objectives written twice (two presses of Save) are shared once.
     digest = hashlib.sha256("\n".join(pair.objectives).encode()).hexdigest()[:16]
     return Outcome([Reply(shared, to=ToPair(known(pair.id)), key=f"objectives:pair:{pair.id}:{digest}")])
@@ -209,16 +210,16 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
     (mentor, _), (mentee, _) = members
     texts = {
         "not_a_good_fit": N_(
-            "The pair <@{mentor}> – <@{mentee}> has ended: one of them said it is not a good "
-            "fit. Both are back in the pool."
+            "The pair {mentor} – {mentee} has ended: one of them said it is not a good fit. Both are back in the pool."
         ),
-        "left": N_("The pair <@{mentor}> – <@{mentee}> has ended: one of them left the programme."),
-        "unpaired": N_("The pair <@{mentor}> – <@{mentee}> has ended. Both are back in the pool."),
+        "left": N_("The pair {mentor} – {mentee} has ended: one of them left the programme."),
+        "unpaired": N_("The pair {mentor} – {mentee} has ended. Both are back in the pool."),
     }
     text = texts.get(why, texts["unpaired"])
+    names = {"mentor": named(mentor), "mentee": named(mentee)}
     replies.append(
         Reply(
-            lambda tr: message(Text(tr(text, mentor=mentor.user_id, mentee=mentee.user_id))),
+            lambda tr: message(Text(tr(text, **names))),
             to=ToCoordinators(),
             key=f"ended:pair:{pair.id}:coordinators",
         )

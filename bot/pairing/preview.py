@@ -1,4 +1,4 @@
-"""`/mentoring match`: a new proposal, shown page by page with totals, reasons and the unmatched, or as CSV."""
+"""`match`: a new proposal, shown page by page with totals, reasons and the unmatched, or as CSV."""
 
 import csv
 import io
@@ -9,6 +9,7 @@ from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing.pool import gather, rules_of
 from bot.pairing.reasons import pair_reasons, unmatched_reason
+from bot.people import named, named_by_user_id
 from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Reply, Text, message
 from storage import queries
@@ -83,19 +84,22 @@ def show(ctx: Ctx, number: int) -> Message:
         ),
     ]
     if alone:
-        lines = [f"• <@{user}> — {unmatched_reason(tr, why)}" for user, why in alone[:UNMATCHED_SHOWN]]
+        shown = alone[:UNMATCHED_SHOWN]
+        names = named_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in shown])
+        lines = [f"• {name} — {unmatched_reason(tr, why)}" for name, (_, why) in zip(names, shown, strict=True)]
         more = len(alone) - UNMATCHED_SHOWN
         if more > 0:
             lines.append(tr("…and {n} more in the CSV file.", n=more))
         blocks.append(Text(tr("*Unmatched ({n})*", n=len(alone)) + "\n" + "\n".join(lines)))
     start = (number - 1) * PAGE
-    users = _users(ctx, pairs[start : start + PAGE])
+    page_ids = [i for p in pairs[start : start + PAGE] for i in (p.mentor_id, p.mentee_id)]
+    members = queries.people_by_id(ctx.session, ctx.workspace_id, page_ids)
     for rank, pair in enumerate(pairs[start : start + PAGE], start=start + 1):
         reasons = pair_reasons(tr, pair.components, answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {}))
         pin = " · " + tr("pinned") if pair.pinned else ""
         blocks.append(
             Text(
-                f"*{rank}.* <@{users[pair.mentor_id]}> → <@{users[pair.mentee_id]}> · "
+                f"*{rank}.* {named(members[pair.mentor_id])} → {named(members[pair.mentee_id])} · "
                 f"*{pair.score}*{pin}\n" + " · ".join(reasons)
             )
         )

@@ -6,7 +6,7 @@ from bot.parse import parse_channel
 from bot.recipients import ToChannel
 from bot.replies import usage
 from bot.topics import topic_label
-from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, message
+from bot.ui import Button, Buttons, Header, Outcome, Reply, Text, channel_ref, message
 
 
 def announce(ctx: Ctx, args: list[str]) -> Outcome:
@@ -29,7 +29,7 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
     )
     key = f"announce:programme:{ctx.programme_id}:channel:{channel}:{ctx.now:%Y-%m-%dT%H:%M}"
     queued = ctx.tr(
-        "The call for volunteers is on its way to <#{channel}>. If I cannot post there, I will tell you why.",
-        channel=channel,
+        "The call for volunteers is on its way to {channel}. If I cannot post there, I will tell you why.",
+        channel=channel_ref(channel),
     )
     return Outcome([Reply(message(Text(queued))), Reply(post, to=ToChannel(channel), key=key)])

@@ -9,7 +9,7 @@ from bot.matching.model import POINTS, Weights
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_time
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
-from bot.ui import Fields, Header, Outcome
+from bot.ui import Fields, Header, Outcome, channel_ref
 from storage.models import Programme
 
 SETTABLE = (
@@ -44,6 +44,7 @@ def program(ctx: Ctx, args: list[str]) -> Outcome:
 
 def show_programme(ctx: Ctx) -> Outcome:
     p, tr = ctx.programme, ctx.tr
+    setting = tr("program set KEY VALUE")  # KEY VALUE are words to translate, in a command to type
     return say(
         Header(p.name),
         Fields(
@@ -52,7 +53,7 @@ def show_programme(ctx: Ctx) -> Outcome:
                 (tr("Dates"), f"{_day(ctx, p.start_date)} → {_day(ctx, p.end_date)}"),
                 (tr("Quiet hours"), f"{p.quiet_start}–{p.quiet_end}"),
                 (tr("Language"), p.locale),
-                (tr("Community channel"), f"<#{p.community_channel}>" if p.community_channel else tr("not set")),
+                (tr("Community channel"), channel_ref(p.community_channel) if p.community_channel else tr("not set")),
                 (
                     tr("Matching"),
                     tr(
@@ -66,7 +67,8 @@ def show_programme(ctx: Ctx) -> Outcome:
             )
         ),
         tr(
-            "Change a setting with `/mentoring program set KEY VALUE`; keys: {keys}.",
+            "Change a setting with `{command}`; keys: {keys}.",
+            command=ctx.command(setting),
             keys=", ".join(SETTABLE),
         ),
     )
@@ -88,9 +90,10 @@ def new_programme(ctx: Ctx, name: str) -> Outcome:
     ctx.programme = programme
     return say(
         ctx.tr(
-            "Programme *{name}* created; it is now the current programme. Set its dates with "
-            "`/mentoring program set start DATE` and `end DATE`.",
+            "Programme *{name}* created; it is now the current programme. Set its dates with `{start}` and `{end}`.",
             name=name,
+            start=ctx.command("program set start DATE"),
+            end=ctx.command("program set end DATE"),
         )
     )
 

@@ -9,14 +9,12 @@ from bot.ui import Button, Buttons, Outcome
 from bot.volunteers.profile import end_pairs
 from storage import queries
 
-CHUNK = 2800  # under Slack's 3,000 characters per text block
-
 
 def export(ctx: Ctx, args: list[str]) -> Outcome:
     """Everything stored about the caller, as JSON, to them only."""
     document = json.dumps(personal_data(ctx), ensure_ascii=False, indent=1, default=str)
-    chunks = [document[i : i + CHUNK] for i in range(0, len(document), CHUNK)]
-    return say(ctx.tr("Here is everything Passerelle stores about you:"), *(f"```{c}```" for c in chunks))
+    # One text however long: each channel splits it to its own limits.
+    return say(ctx.tr("Here is everything Passerelle stores about you:"), f"```{document}```")
 
 
 def personal_data(ctx: Ctx) -> dict[str, Any]:

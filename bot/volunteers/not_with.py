@@ -6,6 +6,7 @@ the absence of a partner without naming it.
 
 from bot.context import Ctx
 from bot.parse import fold, parse_mention
+from bot.people import named_by_user_id
 from bot.replies import say, usage
 from bot.ui import Outcome
 from storage import queries
@@ -24,7 +25,7 @@ def not_with(ctx: Ctx, args: list[str]) -> Outcome:
     removing = bool(args) and fold(args[0]) in ("remove", "retirer", "enlever")
     who = parse_mention(args[-1]) if len(args) == (2 if removing else 1) else None
     if not args:
-        names = ", ".join(f"<@{user}>" for user in listed)
+        names = ", ".join(named_by_user_id(ctx.session, ctx.workspace_id, listed))
         return say(
             ctx.tr("Only you see this list. You will never be paired with: {names}.", names=names)
             if listed
@@ -34,14 +35,13 @@ def not_with(ctx: Ctx, args: list[str]) -> Outcome:
         return usage(ctx, USAGE, ctx.tr("Mention the person with @."))
     if who == ctx.person.user_id:
         return usage(ctx, USAGE, ctx.tr("That is you."))
+    [named] = named_by_user_id(ctx.session, ctx.workspace_id, [who])
     if removing:
         listed = [user for user in listed if user != who]
-        text = ctx.tr("<@{user}> is off your list.", user=who)
+        text = ctx.tr("{user} is off your list.", user=named)
     else:
         listed = [*dict.fromkeys([*listed, who])]
-        text = ctx.tr(
-            "Noted, confidentially: you will never be paired with <@{user}>. Nobody else sees this.", user=who
-        )
+        text = ctx.tr("Noted, confidentially: you will never be paired with {user}. Nobody else sees this.", user=named)
     enrollment.answers = {**enrollment.answers, KEY: listed}
     enrollment.updated_at = ctx.now
     return say(text)

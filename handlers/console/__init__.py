@@ -10,7 +10,7 @@ from bot.actor import Actor
 from bot.outbox.parcel import Parcel, Sent
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
-from bot.ui import DateInput, Form, Outcome, TextInput, answers
+from bot.ui import DateInput, Form, Outcome, TextInput, answers, channel_ref, mention
 from handlers.console.render import Shown, render
 
 HELP = """Console commands:
@@ -23,10 +23,11 @@ A form asks its fields one by one: type a value, `-` to leave one empty, or `can
 
 
 CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
+COMMAND = "/mentoring"  # a line that starts with it is a command, even in the middle of the questions
 
 
 def console_id(name: str, kind: str = "U") -> str:
-    """Console ids look like Slack's (`U…` for people, `C…` for channels) so the core reads them alike."""
+    """A kind letter and the name (`UANA`, `CNEWS`), so PASSERELLE_COORDINATORS can name console people too."""
     return kind + name.upper()
 
 
@@ -57,10 +58,9 @@ class Console:
             return self._fill(line)
         if line == "/home":
             return self._show(Outcome(), home=True)
-        text = re.sub(r"@([A-Za-z][A-Za-z0-9]*)", lambda m: f"<@{self._id(m.group(1))}>", line)
-        text = re.sub(r"(?<![<\w])#([A-Za-z][A-Za-z0-9]*)", lambda m: f"<#{self._id(m.group(1), 'C')}>", text)
-        if line.startswith("/mentoring"):
-            return self._show(self.bot.command(self.actor, text.removeprefix("/mentoring").strip(), self.clock()))
+        text = self._to_neutral(line)
+        if line.startswith(COMMAND):
+            return self._show(self.bot.command(self.actor, text.removeprefix(COMMAND).strip(), self.clock()))
         if line in self.shown.buttons:
             button = self.shown.buttons[line]
             return self._show(self.bot.pressed(self.actor, button.action, [button.value], self.clock()))
@@ -83,7 +83,15 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor("console", "local", self.user, name=self.names[self.user])
+        return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=COMMAND + " ")
+
+    def _to_neutral(self, line: str) -> str:
+        """`@ana` and `#news` as the core's markup, with the console's ids; typed brackets stay plain."""
+        text = line.replace("⟦", "[").replace("⟧", "]")
+        text = re.sub(r"(?<!\w)@([A-Za-z][A-Za-z0-9]*)", lambda m: mention(self._id(m.group(1)), m.group(1)), text)
+        return re.sub(
+            r"(?<![\w⟦])#([A-Za-z][A-Za-z0-9]*)", lambda m: channel_ref(self._id(m.group(1), "C"), m.group(1)), text
+        )
 
     def _id(self, name: str, kind: str = "U") -> str:
         self.names[console_id(name, kind)] = name

@@ -1,10 +1,22 @@
 """The neutral UI as plain text for a terminal: buttons get letters, options get numbers."""
 
-import re
 import string
 from dataclasses import dataclass, field
 
-from bot.ui import Button, Buttons, Choice, DateInput, Fields, Form, Header, Message, PersonChoice, Text, TextInput
+from bot.ui import (
+    MARKUP,
+    Button,
+    Buttons,
+    Choice,
+    DateInput,
+    Fields,
+    Form,
+    Header,
+    Message,
+    PersonChoice,
+    Text,
+    TextInput,
+)
 
 
 @dataclass
@@ -36,7 +48,8 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None) -> s
         elif isinstance(block, DateInput):
             lines.append(f"{block.label}: type a date (YYYY-MM-DD)")
     text = "\n".join(lines)
-    return re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: m.group(1) + names.get(m.group(2), m.group(2)), text)
+    # A person or channel as `@name`: the name the console gave it, else the one in the text, else its id.
+    return MARKUP.sub(lambda m: m.group(1) + (names.get(m.group(2)) or m.group(3) or m.group(2)), text)
 
 
 def _button(button: Button, shown: Shown | None) -> str:

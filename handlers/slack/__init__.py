@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.service import Passerelle
 from handlers.slack import listeners
 from handlers.slack.deps import Deps
+from handlers.slack.profiles import COMMAND
 
 
 def build_app(
@@ -53,7 +54,6 @@ def build_app(
     return app
 
 
-COMMAND = "/mentoring"
 # Event subscriptions, named as in the manifest (`message.im` is the `message` event in a DM).
 EVENTS = {"app_home_opened": listeners.handle_app_home_opened, "message.im": listeners.handle_message}
 

@@ -17,12 +17,30 @@ from bot.ui import (
     Text,
     TextInput,
 )
+from handlers.slack.mrkdwn import SECTION_TEXT, cut, split_text, to_mrkdwn, to_plain
 
-SECTION_TEXT = 3000
 FIELD_TEXT = 2000
 FIELDS_PER_SECTION = 10
 OPTION_TEXT = 75
 CHECKBOXES_MAX = 10
+BLOCKS_PER_MESSAGE = 50
+SUMMARY_TEXT = 300  # the notification text: a glance, not the message
+
+
+def build_messages(msg: Message) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The message as one or more Slack messages of at most 50 blocks, each with its notification text."""
+    blocks = build_blocks(msg)
+    chunks = [blocks[i : i + BLOCKS_PER_MESSAGE] for i in range(0, len(blocks), BLOCKS_PER_MESSAGE)] or [[]]
+    return [(build_summary(chunk), chunk) for chunk in chunks]
+
+
+def build_summary(blocks: list[dict[str, Any]]) -> str:
+    """The first words the blocks say, as mrkdwn, for notifications and screen readers."""
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "") if block["type"] in ("header", "section") else ""
+        if text.strip():
+            return cut(to_mrkdwn(text) if block["type"] == "header" else text, SUMMARY_TEXT)
+    return ""
 
 
 def build_blocks(msg: Message | Form, in_modal: bool = False) -> list[dict[str, Any]]:
@@ -51,9 +69,9 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
     if isinstance(block, Header):
         return [{"type": "header", "text": _plain(block.text, 150)}]
     if isinstance(block, Text):
-        return [_section(block.text[i : i + SECTION_TEXT]) for i in range(0, len(block.text), SECTION_TEXT)]
+        return [_section(piece) for piece in split_text(to_mrkdwn(block.text))]
     if isinstance(block, Fields):
-        items = [_mrkdwn(f"*{label}*\n{value}", FIELD_TEXT) for label, value in block.items]
+        items = [_mrkdwn(to_mrkdwn(f"*{label}*\n{value}"), FIELD_TEXT) for label, value in block.items]
         return [
             {"type": "section", "fields": items[i : i + FIELDS_PER_SECTION]}
             for i in range(0, len(items), FIELDS_PER_SECTION)
@@ -68,13 +86,13 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
             "action_id": block.action,
             "placeholder": _plain(block.placeholder, 150),
         }
-        return [{**_section(block.label or " "), "accessory": element}]
+        return [{**_section(to_mrkdwn(block.label) or " "), "accessory": element}]
     if isinstance(block, TextInput):
         element = {"type": "plain_text_input", "action_id": block.action, "multiline": block.multiline}
         if block.placeholder:
             element["placeholder"] = _plain(block.placeholder, 150)
         if block.initial:
-            element["initial_value"] = block.initial[:3000]
+            element["initial_value"] = to_plain(block.initial)[:3000]
         return [_input(block.action, block.label, element, in_modal)]
     if isinstance(block, DateInput):
         element = {"type": "datepicker", "action_id": block.action}
@@ -126,17 +144,14 @@ def _option(option: Option) -> dict[str, Any]:
     return {"text": _plain(option.label, OPTION_TEXT), "value": option.value[:150]}
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _mrkdwn(text, SECTION_TEXT)}
+def _section(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": _mrkdwn(mrkdwn, SECTION_TEXT)}
 
 
-def _mrkdwn(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": _cut(text or " ", limit)}
+def _mrkdwn(mrkdwn: str, limit: int) -> dict[str, Any]:
+    """Text already rendered by to_mrkdwn, cut to the limit if it must be."""
+    return {"type": "mrkdwn", "text": cut(mrkdwn or " ", limit)}
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _cut(text or " ", limit), "emoji": True}
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": cut(to_plain(text) or " ", limit), "emoji": True}

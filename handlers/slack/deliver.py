@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
 from bot.ui import File, Message, Outcome, answers
-from handlers.slack.blocks import build_blocks, build_home, build_modal
+from handlers.slack.blocks import build_home, build_messages, build_modal
 from handlers.slack.deps import Deps
 
 
@@ -49,22 +49,29 @@ async def _answer(client: AsyncWebClient, origin: Origin, msg: Message, direct: 
     if in_dm and origin.channel and not direct:
         await _post(client, origin.channel, msg)
     elif not direct and origin.respond is not None:
-        blocks = build_blocks(msg)
-        await origin.respond(text=msg.summary, blocks=blocks, response_type="ephemeral", replace_original=False)
+        for text, blocks in build_messages(msg):
+            await origin.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
     else:
         await _post(client, origin.user_id, msg)
 
 
 async def _replace(client: AsyncWebClient, origin: Origin, msg: Message) -> None:
-    blocks = build_blocks(msg)
+    # A message over Slack's 50 blocks: the first part replaces the original, the rest follows it.
+    (text, blocks), *rest = build_messages(msg)
     if origin.ephemeral and origin.respond is not None:
-        await origin.respond(text=msg.summary, blocks=blocks, replace_original=True)
+        await origin.respond(text=text, blocks=blocks, replace_original=True)
+        for text, blocks in rest:
+            await origin.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
     elif origin.channel and origin.message_ts:
-        await client.chat_update(channel=origin.channel, ts=origin.message_ts, text=msg.summary, blocks=blocks)
+        await client.chat_update(channel=origin.channel, ts=origin.message_ts, text=text, blocks=blocks)
+        for text, blocks in rest:
+            await client.chat_postMessage(channel=origin.channel, text=text, blocks=blocks)
 
 
 async def _post(client: AsyncWebClient, channel: str, msg: Message) -> None:
-    await client.chat_postMessage(channel=channel, text=msg.summary, blocks=build_blocks(msg))
+    """The message, in as many Slack messages as its length needs, in order."""
+    for text, blocks in build_messages(msg):
+        await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
 
 async def _upload(client: AsyncWebClient, user_id: str, document: File) -> None:

@@ -13,7 +13,8 @@ from bot.actor import Actor
 from bot.i18n import translator
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
-from handlers.slack.translate import is_person_message, to_action, to_form_values
+from handlers.slack.mrkdwn import to_plain
+from handlers.slack.translate import is_person_message, to_action, to_form_values, to_neutral_text
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ async def handle_command(
     await ack()
     async with _turn(context):
         deps, actor = await _who(context, client)
-        outcome = await asyncio.to_thread(deps.bot.command, actor, command.get("text") or "", deps.clock())
+        text = to_neutral_text(command.get("text") or "")
+        outcome = await asyncio.to_thread(deps.bot.command, actor, text, deps.clock())
         await deliver(client, Origin(actor.user_id, respond=respond), outcome, deps, actor)
 
 
@@ -35,7 +37,7 @@ async def handle_message(
         return
     async with _turn(context):
         deps, actor = await _who(context, client)
-        text = event.get("text") or ""
+        text = to_neutral_text(event.get("text") or "")
         outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
         await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, deps, actor)
 
@@ -87,7 +89,8 @@ async def handle_view_submission(
         raise
     if outcome.form_errors:
         # The answer to a submission is the only way to show errors inside the form.
-        await ack(response_action="errors", errors=outcome.form_errors)
+        errors = {field: to_plain(text) for field, text in outcome.form_errors.items()}
+        await ack(response_action="errors", errors=errors)
         return
     await ack()
     await deliver(client, Origin(actor.user_id), outcome, deps, actor)

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
-from handlers.slack.blocks import build_blocks
+from handlers.slack.blocks import build_messages
 
 METADATA = "passerelle_outbox"
 # How far back to look for a message that may have been posted: a conversation's latest messages.
@@ -36,29 +36,37 @@ class SlackOutbox:
 
     async def send(self, parcel: Parcel) -> Sent:
         client = self.client_for(parcel.workspace)
-        posting = False
+        # A message longer than Slack takes goes out in parts, each with its own key (`key`, `key#2`, …).
+        parts = [
+            (parcel.key if n == 0 else f"{parcel.key}#{n + 1}", part)
+            for n, part in enumerate(build_messages(parcel.message))
+        ]
+        posting, receipts = False, list[str]()
         try:
             channel, address = await self._conversation(client, parcel)
-            if parcel.maybe_sent and channel:
-                found = await self._find(client, channel, parcel.key)
-                if found:
-                    return Sent({"channel": channel, "ts": found}, address)
-            posting = True
-            answer = await client.chat_postMessage(
-                channel=channel or parcel.people[0],
-                text=parcel.message.summary,
-                blocks=build_blocks(parcel.message),
-                metadata={"event_type": METADATA, "event_payload": {"key": parcel.key}},
-            )
+            found = await self._find(client, channel, parcel.key) if parcel.maybe_sent and channel else {}
+            for key, (text, blocks) in parts:
+                if key in found:
+                    receipts.append(found[key])
+                    continue
+                posting = True
+                answer = await client.chat_postMessage(
+                    channel=channel or parcel.people[0],
+                    text=text,
+                    blocks=blocks,
+                    metadata={"event_type": METADATA, "event_payload": {"key": key}},
+                )
+                posting = False
+                channel = str(answer.get("channel") or channel)
+                receipts.append(str(answer.get("ts", "")))
         except SlackApiError as error:
-            raise _failure(error) from None
+            raise _failure(error, maybe_sent=bool(receipts)) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             # The request may have reached Slack: the next attempt looks for the key first.
-            raise Retry(type(error).__name__, maybe_sent=posting) from None
-        posted = str(answer.get("channel") or channel)
-        if address is None and parcel.people:
-            address = {"channel": posted}
-        return Sent({"channel": posted, "ts": str(answer.get("ts", ""))}, address)
+            raise Retry(type(error).__name__, maybe_sent=posting or bool(receipts)) from None
+        if address is None and parcel.people and channel:
+            address = {"channel": channel}
+        return Sent({"channel": channel, "ts": receipts[0], "parts": receipts}, address)
 
     async def _conversation(self, client: AsyncWebClient, parcel: Parcel) -> tuple[str | None, dict[str, Any] | None]:
         """Where to post: a channel, the conversation kept from last time, or one opened now.
@@ -76,20 +84,23 @@ class SlackOutbox:
         channel = str((opened.get("channel") or {}).get("id", ""))
         return channel, {"channel": channel}
 
-    async def _find(self, client: AsyncWebClient, channel: str, key: str) -> str | None:
+    async def _find(self, client: AsyncWebClient, channel: str, key: str) -> dict[str, str]:
+        """The parts of this message already in the conversation, by key, with their timestamps."""
         history = await client.conversations_history(channel=channel, limit=HISTORY, include_all_metadata=True)
-        for found in history.get("messages") or []:
-            metadata = found.get("metadata") or {}
-            if metadata.get("event_type") == METADATA and (metadata.get("event_payload") or {}).get("key") == key:
-                return str(found.get("ts"))
-        return None
+        found = {}
+        for posted in history.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            posted_key = str((metadata.get("event_payload") or {}).get("key", ""))
+            if metadata.get("event_type") == METADATA and posted_key.split("#")[0] == key:
+                found[posted_key] = str(posted.get("ts"))
+        return found
 
 
-def _failure(error: SlackApiError) -> Retry | Undeliverable:
+def _failure(error: SlackApiError, maybe_sent: bool) -> Retry | Undeliverable:
     response = error.response
     code = str(response.get("error") or "")
     wait = next((str(v) for k, v in (response.headers or {}).items() if k.lower() == "retry-after"), "")
     after = float(wait) if wait.isdecimal() else None
     if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT:
-        return Retry(code or f"HTTP {response.status_code}", after=after)
+        return Retry(code or f"HTTP {response.status_code}", after=after, maybe_sent=maybe_sent)
     return Undeliverable(PERMANENT.get(code, "refused"), detail=code)

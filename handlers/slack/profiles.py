@@ -11,6 +11,7 @@ from bot.actor import Actor
 
 logger = logging.getLogger(__name__)
 KEPT_SECONDS = 3600
+COMMAND = "/mentoring"  # the slash command of the manifest
 MAX_KEPT = 20_000
 
 
@@ -37,8 +38,16 @@ class Profiles:
         except SlackApiError as error:
             # The bot still answers; it just doesn't know the name or language yet.
             logger.warning("users.info failed: %s", error.response.get("error"))
-            return Actor("slack", workspace, user_id)
+            return Actor("slack", workspace, user_id, command_prefix=COMMAND + " ")
         user = answer.get("user") or {}
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name") or ""
-        return Actor("slack", workspace, user_id, name=name, locale=user.get("locale"), timezone=user.get("tz"))
+        return Actor(
+            "slack",
+            workspace,
+            user_id,
+            name=name,
+            locale=user.get("locale"),
+            timezone=user.get("tz"),
+            command_prefix=COMMAND + " ",
+        )

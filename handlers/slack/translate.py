@@ -1,6 +1,9 @@
 """Slack payloads turned into the core's neutral inputs."""
 
+import re
 from typing import Any
+
+from bot.ui import channel_ref, mention
 
 
 def to_action(action: dict[str, Any]) -> tuple[str, list[str]]:
@@ -37,3 +40,42 @@ def is_person_message(event: dict[str, Any]) -> bool:
     return (
         event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id") and "user" in event
     )
+
+
+# Everything Slack writes between < and >: people, channels, links, special mentions (`<!here>`), dates.
+SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+# Ids typed by hand rather than picked in Slack's autocomplete: `@U123ABC`, `#C123ABC`. Slack's ids hold a
+# digit; requiring one keeps "@UNICEF" a word.
+TYPED_ID = re.compile(r"(?<!\S)(?:@([UW](?=[A-Z]*[0-9])[A-Z0-9]{5,})|#([CG](?=[A-Z]*[0-9])[A-Z0-9]{5,}))(?!\S)")
+
+
+def to_neutral_text(text: str) -> str:
+    """Slack's text (slash-command arguments, DM messages) in the core's markup, unescaped.
+
+    `<@U123|ana>` → `⟦@U123|ana⟧`, `<#C123|general>` → `⟦#C123|general⟧`; a link or `<!here>` becomes the
+    words it shows, so the bot never pings a channel by repeating what someone typed.
+    """
+    # The core's brackets typed by a person must not become markup: only the channel writes it.
+    text = text.replace("⟦", "[").replace("⟧", "]")
+    parts = SLACK_TOKEN.split(text)
+    # re.split with a group alternates: text, token, text, token, …
+    return "".join(_token(part) if i % 2 else _typed_ids(_unescape(part)) for i, part in enumerate(parts))
+
+
+def _token(inside: str) -> str:
+    target, _, label = inside.partition("|")
+    label = _unescape(label)
+    if target[:1] in ("@", "#") and re.fullmatch(r"[A-Z0-9]+", target[1:]):
+        return mention(target[1:], label) if target[0] == "@" else channel_ref(target[1:], label)
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^")[0]
+    return label or _unescape(target)
+
+
+def _typed_ids(text: str) -> str:
+    return TYPED_ID.sub(lambda m: mention(m.group(1)) if m.group(1) else channel_ref(m.group(2)), text)
+
+
+def _unescape(text: str) -> str:
+    """Slack escapes these three in every text it sends; `&amp;` last, so `&amp;lt;` stays `&lt;`."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

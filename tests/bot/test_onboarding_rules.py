@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
+from bot.ui import mention
 from storage.models import Conversation, Enrollment
 from tests.bot.dialog import MENTEE_ANSWERS, Dialog
 from tests.conftest import Clock
@@ -172,7 +173,7 @@ def test_editing_a_confirmed_profile_goes_from_one_changed_answer_back_to_the_su
 def test_the_not_with_list_survives_editing_the_profile(dialog: Dialog) -> None:
     finish(dialog, MENTEE_ANSWERS)
     dialog.say("confirm")
-    dialog.command("not-with <@UMARC001>")
+    dialog.command(f"not-with {mention('UMARC001')}")
     dialog.command("profile")
     dialog.press("Edit my profile")
     dialog.say("edit")

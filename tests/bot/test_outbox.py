@@ -17,7 +17,21 @@ from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
 from bot.recipients import ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.service import Passerelle
-from bot.ui import Button, Buttons, Choice, DateInput, Fields, Header, Message, Option, Reply, Text, TextInput, message
+from bot.ui import (
+    Button,
+    Buttons,
+    Choice,
+    DateInput,
+    Fields,
+    Header,
+    Message,
+    Option,
+    Reply,
+    Text,
+    TextInput,
+    mention,
+    message,
+)
 from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person
 from tests.bot.dialog import Dialog, queued
@@ -102,7 +116,7 @@ def test_a_message_to_the_coordinators_reaches_each_one_in_their_own_language(
     bot: Passerelle, clock: Clock, people: dict[str, int]
 ) -> None:
     Dialog(bot, clock.now, user="UJEAN001", locale="fr-FR").command("help")
-    Dialog(bot, clock.now, user=COORD).command("coordinators add <@UJEAN001>")
+    Dialog(bot, clock.now, user=COORD).command(f"coordinators add {mention('UJEAN001')}")
     notice = Reply(lambda tr: hello(tr("Nothing was erased.")), to=ToCoordinators(), key="notice")
     write(bot, clock, notice)
     by_user = {q.to[0]: q.text for q in queued(bot)}
@@ -191,7 +205,8 @@ def test_a_refused_message_is_undeliverable_and_the_coordinators_are_told_once(
     assert len(notices) == 1  # both failures in one notice, told once
     text = notices[0].message.blocks[0]
     assert isinstance(text, Text) and "I could not deliver 2 messages" in text.text
-    assert "<@UANA0001>: their account is deactivated" in text.text and "the channel no longer exists" in text.text
+    assert "⟦@UANA0001|Ana0001⟧: their account is deactivated" in text.text
+    assert "⟦#C0GONE⟧: the channel no longer exists" in text.text
 
 
 def test_after_the_last_attempt_a_row_is_dead_and_told(bot: Passerelle, clock: Clock, people: dict[str, int]) -> None:

@@ -6,10 +6,10 @@ from sqlmodel import Session, select
 
 from bot.recipients import ToCaller
 from bot.service import Passerelle
-from bot.ui import Reply
+from bot.ui import Reply, mention
 from storage.models import Enrollment, Forbidden, Pair, Person
 from tests.bot.dialog import Dialog, flat, last_id, queued
-from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, named
 from tests.conftest import Clock
 
 COORD = "UCOORD01"
@@ -44,8 +44,8 @@ def test_the_preview_shows_pairs_with_reasons_unmatched_with_reasons_and_totals(
     volunteers(bot, clock)
     shown = coordinator.command("match")
     assert "Matching preview" in shown and "Pairs: 2" in shown and "Topic coverage: 100 %" in shown
-    assert "<@UMENTOR1> → <@UMENTEE1>" in shown and "Topics: AI assistants" in shown
-    assert "<@UMENTEE3> — no candidate speaks a language in common" in shown
+    assert f"{named('UMENTOR1')} → {named('UMENTEE1')}" in shown and "Topics: AI assistants" in shown
+    assert f"{named('UMENTEE3')} — no candidate speaks a language in common" in shown
     assert len(pairs(bot, "proposed")) == 2 and pairs(bot, "active") == []  # nothing announced yet
 
 
@@ -74,11 +74,13 @@ def test_pairing_by_hand_checks_the_hard_rules_and_overrides_a_low_score(
 ) -> None:
     volunteers(bot, clock)
     coordinator.command("match")
-    refused = coordinator.command("pair <@UMENTOR1> <@UMENTEE3>")
-    assert "cannot be paired: no candidate speaks a language in common" in refused
-    assert "first must be a mentor" in coordinator.command("pair <@UMENTEE1> <@UMENTOR1>")
-    assert "not a volunteer ready" in coordinator.command("pair <@UNOBODY1> <@UMENTEE1>")
-    coordinator.command("pair <@UMENTOR1> <@UMENTEE2>")  # no topic in common: a soft preference
+    refused = coordinator.command(f"pair {mention('UMENTOR1')} {mention('UMENTEE3')}")
+    assert f"{named('UMENTOR1')} and {named('UMENTEE3')} cannot be paired: no candidate speaks a language" in refused
+    assert "first must be a mentor" in coordinator.command(f"pair {mention('UMENTEE1')} {mention('UMENTOR1')}")
+    nobody = coordinator.command(f"pair {mention('UNOBODY1', 'Nobody')} {mention('UMENTEE1')}")
+    assert f"{mention('UNOBODY1')} is not a volunteer ready" in nobody
+    # No topic in common: a soft preference. A name with spaces stays one word of the command.
+    coordinator.command(f"pair {mention('UMENTOR1', 'Ana Lopez')} {mention('UMENTEE2')}")
     found = {(p.mentor_id, p.mentee_id, p.pinned) for p in pairs(bot, "proposed")}
     assert len(found) == 1 and next(iter(found))[2]  # UMENTOR1 had room for one: the old pair gave way
 
@@ -87,11 +89,12 @@ def test_swap_exchanges_partners_when_the_rules_allow(bot: Passerelle, clock: Cl
     volunteers(bot, clock)
     coordinator.command("match")
     before = {p.mentee_id: p.mentor_id for p in pairs(bot, "proposed")}
-    coordinator.command("match swap <@UMENTEE1> <@UMENTEE2>")
+    coordinator.command(f"match swap {mention('UMENTEE1')} {mention('UMENTEE2')}")
     after = {p.mentee_id: p.mentor_id for p in pairs(bot, "proposed")}
     assert after != before and set(after.values()) == set(before.values())
-    assert "Mention two people" in coordinator.command("match swap <@UMENTEE1>")
-    assert "Mention two people" in coordinator.command("match swap <@UMENTEE1> <@UMENTOR1>")
+    assert "Mention two people" in coordinator.command(f"match swap {mention('UMENTEE1')}")
+    assert "Mention two people" in coordinator.command(f"match swap {mention('UMENTEE1')} {mention('UMENTOR1')}")
+    assert "Mention two people" in coordinator.command("match swap <@UMENTEE1> <@UMENTEE2>")  # Slack's, not ours
 
 
 def test_confirm_makes_pairs_introduces_them_and_tells_the_unmatched(
@@ -138,7 +141,8 @@ def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock
     users = user_ids(bot)
     mentor = Dialog(bot, clock.now, user=users[pair.mentor_id])
     committed = bot.pressed(mentor.actor, "pair.commit", [str(pair.id)], clock.now)
-    assert committed.replace is not None and f"Committed: <@{users[pair.mentor_id]}>" in flat(committed.replace)
+    assert committed.replace is not None
+    assert f"Committed: {mention(mentor.user, mentor.actor.name)}" in flat(committed.replace)
     stranger = Dialog(bot, clock.now, user="UMENTEE3")
     assert "for the two members" in flat(
         bot.pressed(stranger.actor, "pair.commit", [str(pair.id)], clock.now).replies[0].message
@@ -182,14 +186,14 @@ def test_a_confidential_not_with_list_is_never_paired_and_never_shown(
     a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
     a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
     mentee = Dialog(bot, clock.now, user="UMENTEE1")
-    assert "Nobody else sees this" in mentee.command("not-with <@UMENTOR1>")
-    assert "never be paired with: <@UMENTOR1>" in mentee.command("not-with")
+    assert "Nobody else sees this" in mentee.command(f"not-with {mention('UMENTOR1')}")
+    assert f"never be paired with: {named('UMENTOR1')}" in mentee.command("not-with")
     shown = coordinator.command("match")
     assert "Pairs: 0" in shown and "no compatible partner this time" in shown and "not-with" not in shown
     assert "refus" not in shown.lower()
-    assert "off your list" in mentee.command("not-with remove <@UMENTOR1>")
+    assert "off your list" in mentee.command(f"not-with remove {mention('UMENTOR1')}")
     assert "Pairs: 1" in coordinator.command("match")
-    assert "That is you" in mentee.command("not-with <@UMENTEE1>")
+    assert "That is you" in mentee.command(f"not-with {mention('UMENTEE1')}")
 
 
 @pytest.mark.parametrize("how", ["leave", "erase"])

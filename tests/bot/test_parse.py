@@ -19,7 +19,9 @@ from bot.parse import (
     parse_time,
     parse_timezone,
     parse_yes_no,
+    words,
 )
+from bot.ui import channel_ref, mention
 
 anything = st.text(max_size=300)
 TODAY = date(2026, 11, 26)
@@ -172,16 +174,36 @@ def test_times_round_trip(moment: time) -> None:
     assert parse_time(f"{moment:%H:%M}") == moment.replace(second=0, microsecond=0)
 
 
+# Ids are opaque to the core: any text without whitespace or the markup's own characters.
+ids = st.text(st.characters(blacklist_categories=("Z", "C"), blacklist_characters="⟦⟧|"), min_size=1, max_size=40)
+
+
 @given(anything)
 def test_mentions_and_channels_are_ids_or_none(text: str) -> None:
     for found in (parse_mention(text), parse_channel(text)):
-        assert found is None or ((found.isalnum() and found.isupper()) or found.isdigit() or found.isalnum())
+        assert found is None or (found and not set(found) & set("⟦⟧|"))
 
 
-@given(st.from_regex(r"U[A-Z0-9]{8}", fullmatch=True), st.text(alphabet="abc. ", max_size=10))
-def test_a_slack_mention_gives_its_user_id(user: str, name: str) -> None:
-    assert parse_mention(f"<@{user}|{name}>") == user
-    assert parse_mention(f"<@{user}>") == user
+@given(ids, st.text(max_size=30))
+def test_the_cores_mention_gives_its_id_whatever_the_id_and_the_name(user: str, name: str) -> None:
+    assert parse_mention(mention(user, name)) == user
+    assert parse_mention(f"  {mention(user)} ") == user
+    assert parse_channel(channel_ref(user, name)) == user
+    assert parse_mention(channel_ref(user)) is None and parse_channel(mention(user)) is None
+
+
+@given(ids, st.text(max_size=30), st.lists(st.text(alphabet="ab ", min_size=1), max_size=3))
+def test_a_mention_is_one_word_of_a_command_even_with_spaces_in_its_name(user: str, name: str, rest: list[str]) -> None:
+    line = " ".join(["pair", mention(user, name), *rest])
+    found = words(line)
+    assert found[:2] == ["pair", mention(user, name)] and found[2:] == " ".join(rest).split()
+
+
+def test_the_core_reads_no_platform_format() -> None:
+    for typed in ("<@U123ABC>", "<@U123ABC|ana>", "@U123ABC", "U123ABC"):
+        assert parse_mention(typed) is None
+    for typed in ("<#C123ABC|general>", "<#C123ABC>", "C123ABC"):
+        assert parse_channel(typed) is None
 
 
 @given(anything)

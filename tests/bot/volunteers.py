@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from bot.actor import Actor
 from bot.service import Passerelle
+from bot.ui import mention
 from storage.models import Enrollment, Person, Programme
 
 MENTOR = {
@@ -43,6 +44,11 @@ MENTEE = {
     "style_learning": "hands_on",
 }
 SLACK = ("slack", "T0PASSE")
+
+
+def named(user: str) -> str:
+    """How the core writes a volunteer put in by a_volunteer, who has not talked to the bot since."""
+    return mention(user, user[1:].title())
 
 
 def a_volunteer(

@@ -175,6 +175,7 @@ class FakeSlack:
             self.problems += [f"{method}: {p}" for p in _metadata_problems(args.get("metadata"))]
         if "blocks" in args:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
+            self.problems += [f"{method}: {p}" for p in _message_problems(args["blocks"])]
         if "view" in args:
             self.problems += [f"{method}: {p}" for p in view_problems(args["view"])]
         if method in self.slow:
@@ -187,6 +188,8 @@ class FakeSlack:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 200 and fault.error is None:
+                if fault.delay and answer is None:  # a hang: nothing was done, and the answer is a gateway timeout
+                    return web.json_response({"ok": False, "error": "request_timeout"}, status=504)
                 return web.json_response(answer or self._answer(method, args))
             if fault.status != 200:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -198,6 +201,7 @@ class FakeSlack:
         body = await request.json()
         self.calls.append(Call("response_url", body, dict(request.headers)))
         self.problems += [f"response_url: {p}" for p in block_problems(body.get("blocks") or [])]
+        self.problems += [f"response_url: {p}" for p in _message_problems(body.get("blocks") or [])]
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -309,6 +313,11 @@ def _metadata_problems(metadata: Any) -> list[str]:
     if not isinstance(value.get("event_payload"), dict):
         return ["metadata needs an event_payload object"]
     return []
+
+
+def _message_problems(blocks: list[dict[str, Any]]) -> list[str]:
+    """Slack refuses a message of more than 50 blocks (`invalid_blocks`); slack_sdk's models do not check it."""
+    return [f"{len(blocks)} blocks in one message, over Slack's 50"] if len(blocks) > 50 else []
 
 
 def _dm(channel: str) -> str:

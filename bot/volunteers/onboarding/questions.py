@@ -12,6 +12,7 @@ from bot.parse import (
     fold,
     parse_choice,
     parse_choices,
+    parse_id,
     parse_languages,
     parse_mention,
     parse_number,
@@ -237,7 +238,7 @@ def read_pressed(question: Question, ctx: Ctx, draft: dict[str, Any], values: li
     if question.kind == "one":
         return value if value in offered else None
     if question.kind == "person":
-        return value if value == "" or parse_mention(value) == value else None
+        return value if value == "" else parse_id(value)
     if question.kind == "timezone":
         return parse_timezone(value)
     return None

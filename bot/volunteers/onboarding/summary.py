@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.context import Ctx
+from bot.people import named_by_user_id
 from bot.topics import N_, topic_label
 from bot.ui import Fields
 from bot.volunteers.onboarding.questions import MENTEE_LEVELS, MENTOR_LEVELS, QUESTIONS
@@ -43,7 +44,7 @@ def describe(ctx: Ctx, key: str, answers: dict[str, Any]) -> str:
             for t in value
         )
     if key == "manager":
-        return f"<@{value}>"
+        return named_by_user_id(ctx.session, ctx.workspace_id, [str(value)])[0]
     question = QUESTIONS.get(key)
     if question and question.kind in ("one", "many"):
         labels = {v: label for v, label, _ in question.options(ctx, answers)}

@@ -77,3 +77,14 @@ def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, 
     console.say("/mentoring match")
     assert "[a] Unpin" in console.say("a")  # Pin rewrote the preview; its buttons still work
     assert "1 pair confirmed" in console.say("e")
+
+
+def test_console_commands_follow_mentoring_and_people_are_written_by_name(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"})), "claire", clock)
+    assert "Type `/mentoring` followed by" in console.say("/mentoring help")
+    assert "Usage: `/mentoring coordinators add|remove @person`" in console.say("/mentoring coordinators add ana")
+    assert "Coordinators: @claire" in console.say("/mentoring coordinators")
+    console.say("/mentoring program set community #mentors")
+    assert "Community channel: #mentors" in console.say("/mentoring program")
+    # Brackets typed by a person are not the core's markup: shown as typed, they name nobody.
+    assert "I don't know “[@UBOSS|boss]”" in console.say("/mentoring ⟦@UBOSS|boss⟧")

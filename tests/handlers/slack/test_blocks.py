@@ -17,9 +17,12 @@ from bot.ui import (
     PersonChoice,
     Text,
     TextInput,
+    channel_ref,
+    mention,
     message,
 )
-from handlers.slack.blocks import build_blocks, build_home, build_modal
+from handlers.slack.blocks import build_blocks, build_home, build_messages, build_modal
+from handlers.slack.mrkdwn import split_text, to_mrkdwn
 from tests.doubles.schemas import block_problems, view_problems
 
 options = tuple(Option(f"v{i}", f"Option {i}") for i in range(12))
@@ -81,3 +84,39 @@ def test_long_texts_and_many_fields_are_split_or_cut_to_slacks_limits(text: str,
         Choice("c", (Option("x" * 200, label),), label=label),
     )
     assert block_problems(build_blocks(msg)) == []
+
+
+def test_mentions_become_slacks_and_everything_else_is_escaped_first() -> None:
+    text = f"{mention('U0ANA001', 'Ana <3')} & {channel_ref('C0NEWS01', 'news')}: *<b>bold</b>* _it_"
+    assert to_mrkdwn(text) == "<@U0ANA001> &amp; <#C0NEWS01>: *&lt;b&gt;bold&lt;/b&gt;* _it_"
+    [header, button] = build_blocks(message(Header(text), Buttons((Button(text, "a"),))))
+    assert header["text"]["text"] == "@Ana <3 & #news: *<b>bold</b>* _it_"  # plain text shows no mention
+    assert button["elements"][0]["text"]["text"].startswith("@Ana <3")
+
+
+def test_a_code_block_cut_in_two_is_closed_and_opened_again() -> None:
+    lines = "\n".join(f"line {n} " + "x" * 60 for n in range(150))
+    pieces = split_text(f"Here:\n```{lines}```")
+    assert len(pieces) > 2 and all(len(p) <= 3000 for p in pieces)
+    assert all(p.count("```") == 2 for p in pieces[1:]) and pieces[0].count("```") == 2
+    assert all(p.startswith("```") for p in pieces[1:]) and all(p.endswith("\n```") for p in pieces[:-1])
+    # Without the fences the cut added, the pieces are the text again.
+    middle = "".join(p.removeprefix("```").removesuffix("```") for p in pieces[1:-1])
+    assert pieces[0].removesuffix("```") + middle + pieces[-1].removeprefix("```") == f"Here:\n```{lines}```"
+
+
+@given(st.text(alphabet="ab &<>\n`", max_size=9000))
+def test_long_texts_are_split_within_the_limit_without_cutting_an_escape(text: str) -> None:
+    pieces = split_text(to_mrkdwn(text))
+    assert all(len(p) <= 3000 for p in pieces)
+    for piece in pieces:
+        for start in [i for i, c in enumerate(piece) if c == "&"]:
+            assert piece[start:].startswith(("&amp;", "&lt;", "&gt;"))
+
+
+def test_more_than_fifty_blocks_make_several_messages_each_with_its_own_notification_text() -> None:
+    texts = [Text(f"Paragraph {n}") for n in range(120)]
+    messages = build_messages(message(Header("Long"), *texts))
+    assert [len(blocks) for _, blocks in messages] == [50, 50, 21]
+    assert [text for text, _ in messages] == ["Long", "Paragraph 49", "Paragraph 99"]
+    assert all(block_problems(blocks) == [] for _, blocks in messages)

@@ -98,6 +98,8 @@ async def test_two_confirmations_at_once_introduce_every_pair_once(world: SlackW
     await world.send.command(COORDINATOR, "match")
     await world.fake.next("response_url")
     await asyncio.gather(*(world.send.command(COORDINATOR, "match confirm") for _ in range(2)))
+    answers = [(await world.fake.next("response_url")).text for _ in range(2)]
+    assert any("10 pairs confirmed" in text for text in answers)
     await delivered(world)
     assert set(introductions(world.fake).values()) == {1} and len(introductions(world.fake)) == 10
     guides = [c for c in world.fake.of("chat.postMessage") if "A few words for mentors" in c.text]

@@ -67,6 +67,8 @@ def confirm(ctx: Ctx) -> Outcome:
     confirmed = ctx.tr.plural(
         "{n} pair confirmed; I am introducing it now.", "{n} pairs confirmed; I am introducing them now.", len(pairs)
     )
+    if not pairs:
+        confirmed = ctx.tr("No pair could be confirmed.")
     told = ctx.tr.plural(
         "{n} volunteer without a partner is told why and stays on the list.",
         "{n} volunteers without a partner are told why and stay on the list.",

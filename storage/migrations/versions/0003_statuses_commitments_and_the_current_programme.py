@@ -83,7 +83,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("paused_from", sa.String(length=16), nullable=True))
 
     with op.batch_alter_table("programme", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("is_current", sa.Boolean(), nullable=False, server_default=sa.false()))
+        # A plain "0" (false on both databases) lets SQLite add the column in place: an expression would make
+        # Alembic copy the table, which the foreign keys of the other tables refuse.
+        batch_op.add_column(sa.Column("is_current", sa.Boolean(), nullable=False, server_default="0"))
     # Until now the newest programme of a workspace was the current one: it stays so.
     op.execute(
         sa.text(
@@ -127,7 +129,9 @@ def _repair_duplicates(now: datetime) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("programme", schema=None) as batch_op:
+    # Other tables refer to the programme: SQLite (3.35 and later) drops the column in place instead of copying
+    # the table, which its foreign keys would refuse.
+    with op.batch_alter_table("programme", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("uq_programme_current", sqlite_where=sa.text("is_current"))
         batch_op.drop_column("is_current")
 

@@ -5,10 +5,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.context import Ctx
+from bot.pairing.pair import LIVE
 from bot.programme.lock import hold
 from bot.transitions import InvalidTransition, check
 from storage import queries
-from storage.models import Enrollment, PairStatus, Programme
+from storage.models import Enrollment, Programme
 from storage.models import EnrollmentStatus as Status
 
 TRANSITIONS: dict[Status | None, frozenset[Status]] = {
@@ -23,7 +24,6 @@ TRANSITIONS: dict[Status | None, frozenset[Status]] = {
 }
 PAIRABLE = (Status.READY, Status.MATCHED)
 ENROLLED = (Status.READY, Status.MATCHED, Status.PAUSED)  # confirmed and still there
-LIVE = (PairStatus.ACTIVE, PairStatus.AT_RISK)
 
 
 def enrol(session: Session, programme: Programme, person_id: int, now: datetime) -> Enrollment:

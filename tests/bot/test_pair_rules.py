@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
-from storage.models import Pair, Person
+from storage.models import Commitment, Pair, Person
 from tests.bot.dialog import Dialog, flat
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
@@ -122,3 +122,22 @@ def test_confirm_leaves_out_a_proposal_whose_member_paused_and_tells_the_other(
     assert [r.people for r in told] == [("UTOM0001",)]  # the paused one hears nothing
     assert "the partner proposed at first is no longer available" in flat(told[0].message)
     assert live_pairs(bot) == []
+
+
+def test_erasing_someone_who_committed_to_a_pair_erases_the_commitment_too(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    tom_and_sophie_paired(bot, clock, coordinator)
+    [pair] = [p for p in pairs_in(bot) if p.status == "active"]
+    sophie = Dialog(bot, clock.now, user="USOPHIE1")
+    committed = bot.pressed(sophie.actor, "pair.commit", [str(pair.id)], clock.now)
+    assert committed.replace is not None and "Committed: <@USOPHIE1>" in flat(committed.replace)
+    done = bot.pressed(sophie.actor, "data.delete.confirm", [""], clock.now)
+    assert "everything Passerelle stored about you is erased" in flat(done.replies[0].message)
+    with Session(bot.engine) as session:
+        assert session.exec(select(Commitment)).all() == [] and session.exec(select(Pair)).all() == []
+
+
+def pairs_in(bot: Passerelle) -> list[Pair]:
+    with Session(bot.engine) as session:
+        return list(session.exec(select(Pair)).all())

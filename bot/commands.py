@@ -45,8 +45,8 @@ COMMANDS: dict[str, Command] = {
         ),
         Command(
             "program",
-            "program | program new NAME | program set KEY VALUE",
-            N_("show, create or configure the programme"),
+            programme.PROGRAM_USAGE,
+            N_("show, create, list, switch or configure the programmes"),
             programme.program,
             True,
         ),

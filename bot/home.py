@@ -2,8 +2,10 @@
 
 from bot.context import Ctx
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
+from bot.volunteers.enrollment import PAIRABLE
 from bot.volunteers.profile import status_name
 from storage import queries
+from storage.models import EnrollmentStatus, PairStatus
 
 
 def build_home(ctx: Ctx) -> Message:
@@ -25,18 +27,18 @@ def build_home(ctx: Ctx) -> Message:
             ),
             Buttons((join,)),
         ]
-    elif enrollment.status == "onboarding":
+    elif enrollment.status == EnrollmentStatus.ONBOARDING:
         blocks += [
             Text(tr("You have started to join; a few questions are left.")),
             Buttons((Button(tr("Continue"), "join", style="primary"),)),
         ]
-    elif enrollment.status == "left":
+    elif enrollment.status == EnrollmentStatus.LEFT:
         blocks += [Text(tr("You have left the programme.")), Buttons((join,))]
     else:
         role = tr("Mentor") if enrollment.role == "mentor" else tr("Mentee")
         pause_or_resume = (
             Button(tr("Resume"), "cmd", "resume", style="primary")
-            if enrollment.status == "paused"
+            if enrollment.status == EnrollmentStatus.PAUSED
             else Button(tr("Pause"), "pause.form")
         )
         blocks += [
@@ -59,30 +61,29 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
     assert ctx.programme.id is not None
     counts = queries.count_enrollments(ctx.session, ctx.workspace_id, ctx.programme.id)
 
-    def total(role: str | None = None, *statuses: str) -> int:
+    def total(role: str | None = None, *statuses: EnrollmentStatus) -> int:
         return sum(n for (r, s), n in counts.items() if (role is None or r == role) and s in statuses)
 
     pairs = queries.count_pairs(ctx.session, ctx.workspace_id, ctx.programme.id).get
 
-    active = ("ready", "matched")
     return [
         Header(tr("Enrolment")),
         Fields(
             (
-                (tr("Mentors ready"), str(total("mentor", *active))),
-                (tr("Mentees ready"), str(total("mentee", *active))),
-                (tr("Onboarding"), str(total(None, "onboarding"))),
-                (tr("On pause"), str(total(None, "paused"))),
-                (tr("Left"), str(total(None, "left"))),
+                (tr("Mentors ready"), str(total("mentor", *PAIRABLE))),
+                (tr("Mentees ready"), str(total("mentee", *PAIRABLE))),
+                (tr("Onboarding"), str(total(None, EnrollmentStatus.ONBOARDING))),
+                (tr("On pause"), str(total(None, EnrollmentStatus.PAUSED))),
+                (tr("Left"), str(total(None, EnrollmentStatus.LEFT))),
             )
         ),
         Text(tr("Topics and details: `{command}`.", command=ctx.command("volunteers"))),
         Header(tr("Pairs")),
         Fields(
             (
-                (tr("Active"), str(pairs("active", 0))),
-                (tr("At risk"), str(pairs("at_risk", 0))),
-                (tr("Proposed, awaiting confirmation"), str(pairs("proposed", 0))),
+                (tr("Active"), str(pairs(PairStatus.ACTIVE, 0))),
+                (tr("At risk"), str(pairs(PairStatus.AT_RISK, 0))),
+                (tr("Proposed, awaiting confirmation"), str(pairs(PairStatus.PROPOSED, 0))),
             )
         ),
     ]

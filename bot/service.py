@@ -20,10 +20,11 @@ from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome
 from bot.volunteers import data, pause
+from bot.volunteers.enrollment import end_pauses
 from bot.volunteers.onboarding import flow
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Person, Programme, Workspace
+from storage.models import EnrollmentStatus, Person, Programme, Workspace
 
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
 # Buttons that are not onboarding answers (`onb.…`) nor commands (`cmd`, with the command as value).
@@ -34,6 +35,7 @@ BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
     "data.delete": lambda ctx: data.delete(ctx, []),
     "data.delete.confirm": data.confirm_delete,
     "data.delete.cancel": lambda ctx: say(ctx.tr("Nothing was erased.")),
+    "program.new.cancel": lambda ctx: say(ctx.tr("No new programme; *{name}* stays current.", name=ctx.programme.name)),
 }
 # Buttons of the matching preview (coordinators only) and of a pair's conversation; the value is a number.
 MATCH_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
@@ -116,7 +118,7 @@ class Passerelle:
     def tick(self, now: datetime) -> None:
         """Periodic work: pauses that reached their date end; old delivery ids are forgotten."""
         with open_session(self.engine) as session:
-            queries.end_pauses(session, now.date(), now)
+            end_pauses(session, now.date(), now)
             queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
             session.commit()
 
@@ -132,7 +134,7 @@ class Passerelle:
             return PAIR_BUTTONS[action](ctx, number)
         if action in BUTTONS:
             return BUTTONS[action](ctx)
-        if action == "cmd" and values and commands.lookup(values[0]):
+        if action == "cmd" and values and commands.lookup(values[0].partition(" ")[0]):
             return commands.run(ctx, values[0])
         return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
 
@@ -200,6 +202,7 @@ class Passerelle:
             name=name,
             topics=list(DEFAULT_TOPICS),
             locale=self.locale,
+            is_current=True,
             created_at=now,
         )
         session.add(programme)
@@ -209,4 +212,4 @@ class Passerelle:
 
 def _enrolled(ctx: Ctx) -> bool:
     enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
-    return enrollment is not None and enrollment.status != "left"
+    return enrollment is not None and enrollment.status != EnrollmentStatus.LEFT

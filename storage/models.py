@@ -4,8 +4,43 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class EnrollmentStatus(StrEnum):
+    """Where a person stands in a programme; bot/volunteers/enrollment.py makes every change."""
+
+    ONBOARDING = "onboarding"
+    READY = "ready"
+    MATCHED = "matched"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class PairStatus(StrEnum):
+    """Where a pair stands; bot/pairing/pair.py makes every change."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    AT_RISK = "at_risk"
+    ENDED = "ended"
+
+
+def _status_type(statuses: type[StrEnum]) -> Enum:
+    # The same VARCHAR(16) holding the same words as before, so no row changes: a native PostgreSQL ENUM would
+    # need an ALTER TYPE for every new status, and SQLite has none. Values, not member names, are stored, and an
+    # unknown word is refused before it reaches the database.
+    return Enum(
+        statuses,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+LIVE = f"status IN ('{PairStatus.ACTIVE}', '{PairStatus.AT_RISK}')"  # pairs that hold their members
 
 
 class Workspace(SQLModel, table=True):
@@ -36,11 +71,22 @@ class Person(SQLModel, table=True):
 
 
 class Programme(SQLModel, table=True):
-    """A reverse-mentoring programme; the newest one of a workspace is the current one."""
+    """A reverse-mentoring programme; commands act on the one current programme of its workspace."""
+
+    __table_args__ = (
+        Index(
+            "uq_programme_current",
+            "workspace_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=120)
+    is_current: bool = False
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     start_date: date | None = None
     end_date: date | None = None
@@ -66,9 +112,11 @@ class Enrollment(SQLModel, table=True):
     programme_id: int = Field(foreign_key="programme.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str | None = Field(default=None, max_length=8)
-    status: str = Field(default="onboarding", max_length=16)
+    status: EnrollmentStatus = Field(default=EnrollmentStatus.ONBOARDING, sa_type=_status_type(EnrollmentStatus))
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     paused_until: date | None = None
+    # What `resume` gives back (a matched person stays matched while her pair lasts).
+    paused_from: EnrollmentStatus | None = Field(default=None, sa_type=_status_type(EnrollmentStatus))
     consented_at: datetime
     updated_at: datetime
 
@@ -92,21 +140,52 @@ class Conversation(SQLModel, table=True):
 class Pair(SQLModel, table=True):
     """A mentor and a mentee of a programme: proposed by a matching, then active, at risk or ended."""
 
+    __table_args__ = (
+        # A mentee has at most one pair that holds her, and at most one proposed pair, per programme.
+        Index(
+            "uq_pair_live_mentee",
+            "programme_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text(LIVE),
+            postgresql_where=text(LIVE),
+        ),
+        Index(
+            "uq_pair_proposed_mentee",
+            "programme_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text(f"status = '{PairStatus.PROPOSED}'"),
+            postgresql_where=text(f"status = '{PairStatus.PROPOSED}'"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
     mentor_id: int = Field(foreign_key="person.id", index=True)
     mentee_id: int = Field(foreign_key="person.id", index=True)
-    status: str = Field(default="proposed", max_length=16)
+    status: PairStatus = Field(default=PairStatus.PROPOSED, sa_type=_status_type(PairStatus))
     pinned: bool = False  # kept by the coordinator when the matching runs again
     score: int = 0
     components: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    committed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # person ids
     objectives: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ended_reason: str | None = Field(default=None, max_length=32)
     created_at: datetime
     confirmed_at: datetime | None = None
     ended_at: datetime | None = None
+
+
+class Commitment(SQLModel, table=True):
+    """One member's commitment to their pair's charter: a row each, so two pressing at once both count."""
+
+    __table_args__ = (UniqueConstraint("pair_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    committed_at: datetime
 
 
 class MatchRun(SQLModel, table=True):

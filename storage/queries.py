@@ -12,14 +12,17 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
     Address,
+    Commitment,
     Conversation,
     Delivery,
     Enrollment,
+    EnrollmentStatus,
     Forbidden,
     MatchRun,
     Outbox,
     OutboxState,
     Pair,
+    PairStatus,
     Person,
     Programme,
     Workspace,
@@ -71,10 +74,21 @@ def coordinators(session: Session, workspace_id: int) -> Sequence[Person]:
 
 
 def current_programme(session: Session, workspace_id: int) -> Programme | None:
-    """The newest programme of the workspace is the one the commands act on."""
+    """The programme the commands act on."""
     return session.exec(
-        select(Programme).where(Programme.workspace_id == workspace_id).order_by(col(Programme.id).desc())
+        select(Programme).where(Programme.workspace_id == workspace_id, col(Programme.is_current))
     ).first()
+
+
+def lock_programme(session: Session, programme_id: int) -> Programme:
+    """The programme's row, locked until the commit (PostgreSQL; SQLite's writers are serialised already),
+    read afresh."""
+    return session.exec(
+        select(Programme)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def get_enrollment(session: Session, workspace_id: int, programme_id: int, person_id: int) -> Enrollment | None:
@@ -130,6 +144,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
             | ((col(Address.owner) == "pair") & col(Address.owner_id).in_(pair_ids)),
         )
     )
+    session.execute(delete(Commitment).where(col(Commitment.pair_id).in_(pair_ids)))
     for table in (Conversation, Enrollment):
         session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
     for paired in (Pair, Forbidden):
@@ -170,18 +185,15 @@ def programmes(session: Session, workspace_id: int) -> Sequence[Programme]:
     ).all()
 
 
-def end_pauses(session: Session, today: date, now: datetime) -> int:
-    """Enrollments paused until a date that has come are ready again; returns how many."""
-    due = session.exec(
+def pauses_due(session: Session, today: date) -> Sequence[Enrollment]:
+    """Paused enrollments, in every workspace, whose date to come back has come."""
+    return session.exec(
         select(Enrollment).where(
-            Enrollment.status == "paused",
+            Enrollment.status == EnrollmentStatus.PAUSED,
             col(Enrollment.paused_until).is_not(None),
             col(Enrollment.paused_until) <= today,
         )
     ).all()
-    for enrollment in due:
-        enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, now
-    return len(due)
 
 
 def people_by_id(session: Session, workspace_id: int, ids: Sequence[int]) -> dict[int, Person]:
@@ -196,17 +208,17 @@ def people_by_user_id(session: Session, workspace_id: int, user_ids: Sequence[st
     return {p.user_id: p for p in found}
 
 
-def count_pairs(session: Session, workspace_id: int, programme_id: int) -> dict[str, int]:
+def count_pairs(session: Session, workspace_id: int, programme_id: int) -> dict[PairStatus, int]:
     """A programme's pairs counted by status."""
     rows = session.exec(
         select(Pair.status, func.count())
         .where(Pair.workspace_id == workspace_id, Pair.programme_id == programme_id)
         .group_by(Pair.status)
     ).all()
-    return {status: count for status, count in rows}
+    return {PairStatus(status): count for status, count in rows}
 
 
-def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *statuses: str) -> Sequence[Pair]:
+def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *statuses: PairStatus) -> Sequence[Pair]:
     return session.exec(
         select(Pair)
         .where(Pair.workspace_id == workspace_id, Pair.programme_id == programme_id, col(Pair.status).in_(statuses))
@@ -214,7 +226,7 @@ def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *
     ).all()
 
 
-def pairs_of_person(session: Session, workspace_id: int, person_id: int, *statuses: str) -> Sequence[Pair]:
+def pairs_of_person(session: Session, workspace_id: int, person_id: int, *statuses: PairStatus) -> Sequence[Pair]:
     return session.exec(
         select(Pair).where(
             Pair.workspace_id == workspace_id,
@@ -228,10 +240,37 @@ def get_pair(session: Session, workspace_id: int, pair_id: int) -> Pair | None:
     return session.exec(select(Pair).where(Pair.workspace_id == workspace_id, Pair.id == pair_id)).first()
 
 
+def lock_pair(session: Session, workspace_id: int, pair_id: int) -> Pair | None:
+    """A pair's row, locked until the commit and read afresh, so that its two members act one after the other."""
+    return session.exec(
+        select(Pair)
+        .where(Pair.workspace_id == workspace_id, Pair.id == pair_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def add_commitment(session: Session, workspace_id: int, pair_id: int, person_id: int, now: datetime) -> bool:
+    """Record one member's commitment; False if it was recorded already."""
+    row = Commitment(workspace_id=workspace_id, pair_id=pair_id, person_id=person_id, committed_at=now)
+    return _added(session, row)
+
+
+def committed(session: Session, workspace_id: int, pair_id: int) -> set[int]:
+    """The person ids who committed to a pair's charter."""
+    return set(
+        session.exec(
+            select(Commitment.person_id).where(Commitment.workspace_id == workspace_id, Commitment.pair_id == pair_id)
+        ).all()
+    )
+
+
 def past_pairs(session: Session, workspace_id: int) -> Sequence[tuple[int, int]]:
     """Every pair ever confirmed in the workspace, as (mentor, mentee) person ids."""
     rows = session.exec(
-        select(Pair.mentor_id, Pair.mentee_id).where(Pair.workspace_id == workspace_id, Pair.status != "proposed")
+        select(Pair.mentor_id, Pair.mentee_id).where(
+            Pair.workspace_id == workspace_id, Pair.status != PairStatus.PROPOSED
+        )
     ).all()
     return [(a, b) for a, b in rows]
 
@@ -242,13 +281,8 @@ def forbidden_of_programme(session: Session, workspace_id: int, programme_id: in
     ).all()
 
 
-def drop_proposals(session: Session, workspace_id: int, programme_id: int, keep_pinned: bool = True) -> None:
-    query = delete(Pair).where(
-        col(Pair.workspace_id) == workspace_id, col(Pair.programme_id) == programme_id, col(Pair.status) == "proposed"
-    )
-    if keep_pinned:
-        query = query.where(col(Pair.pinned).is_(False))
-    session.execute(query)
+def delete_pairs(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> None:
+    session.execute(delete(Pair).where(col(Pair.workspace_id) == workspace_id, col(Pair.id).in_(pair_ids)))
 
 
 def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:

@@ -5,21 +5,26 @@ from dataclasses import replace
 
 from bot.context import Ctx, known
 from bot.matching.match import match
+from bot.pairing import pair as pair_status
 from bot.pairing import preview
 from bot.pairing.members import end_pair
+from bot.pairing.pair import EndReason
 from bot.pairing.pool import Pool, gather, rules_of, to_volunteer
 from bot.pairing.reasons import unmatched_reason
 from bot.parse import parse_mention
 from bot.people import named
+from bot.programme.lock import hold
 from bot.replies import say, usage
-from bot.ui import Outcome, Reply, mention
+from bot.ui import Outcome, Reply, Text, mention, message
+from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Forbidden, Pair
+from storage.models import Forbidden, Pair, PairStatus
 
 SWAP_USAGE = "match swap @person @person"
 
 
 def pin(ctx: Ctx, pair_id: int) -> Outcome:
+    hold(ctx)
     pair = _proposed(ctx, pair_id)
     if pair is None:
         return _gone(ctx)
@@ -29,6 +34,7 @@ def pin(ctx: Ctx, pair_id: int) -> Outcome:
 
 
 def forbid(ctx: Ctx, pair_id: int) -> Outcome:
+    hold(ctx)
     pair = _proposed(ctx, pair_id)
     if pair is None:
         return _gone(ctx)
@@ -41,8 +47,7 @@ def forbid(ctx: Ctx, pair_id: int) -> Outcome:
             created_at=ctx.now,
         )
     )
-    ctx.session.delete(pair)
-    ctx.session.flush()
+    pair_status.drop(ctx.session, [pair])
     return Outcome(replace=preview.rerun(ctx))
 
 
@@ -51,6 +56,7 @@ def swap(ctx: Ctx, args: list[str]) -> Outcome:
     users = [parse_mention(a) for a in args]
     if len(users) != 2 or None in users or users[0] == users[1]:
         return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
+    hold(ctx)
     pool = gather(ctx)
     people = [pool.people.get(u or "") for u in users]
     pairs = {p.id: p for p in preview.proposed(ctx)}
@@ -73,30 +79,42 @@ def swap(ctx: Ctx, args: list[str]) -> Outcome:
     refused = [c for c in checked if isinstance(c, str)]
     if refused:
         return say(ctx.tr("That swap breaks a rule: {why}.", why=refused[0]))
-    for pair, (mentor, mentee), result in zip((a, b), new, checked, strict=True):
+    for (mentor, mentee), result in zip(new, checked, strict=True):
         assert not isinstance(result, str)
-        pair.mentor_id, pair.mentee_id, pair.score, pair.components = mentor, mentee, result[0], result[1]
-        pair.pinned = True
+        # Each mentee keeps her row and the mentors move: a mentee is never in two proposals, even for a moment.
+        pair = a if mentee == a.mentee_id else b
+        pair.mentor_id, pair.score, pair.components, pair.pinned = mentor, result[0], result[1], True
     return Outcome([Reply(preview.show(ctx, 1))])
 
 
 def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
-    """`pair @mentor @mentee`: a pinned pair of the proposal, replacing their other proposed pairs."""
+    """`pair @mentor @mentee`: a pinned pair of the proposal. It replaces the mentee's proposed pair and, while the
+    mentor has no room, the mentor's lowest ones, and says which; a pinned pair or a pair that goes on is never
+    replaced: the coordinator is told which one, and how to undo it first."""
     users = [parse_mention(a) for a in args]
     if len(users) != 2 or None in users:
         return usage(ctx, "pair @mentor @mentee")
     mentor_user, mentee_user = users[0] or "", users[1] or ""
+    hold(ctx)
     pool = gather(ctx)
     for user in (mentor_user, mentee_user):
         enrollment = pool.enrollments.get(user)
-        if enrollment is None or enrollment.status not in ("ready", "matched"):
+        if enrollment is None or enrollment.status not in PAIRABLE:
             # Consent: only volunteers who finished joining, and have not paused or left, are paired.
             return say(ctx.tr("{user} is not a volunteer ready to be paired.", user=_named(pool, user)))
-    mentor_id, mentee_id = pool.people[mentor_user].id, pool.people[mentee_user].id
+    mentor_id, mentee_id = known(pool.people[mentor_user].id), known(pool.people[mentee_user].id)
+    refused = _taken(ctx, mentor_id, mentee_id)
+    if refused:
+        return refused
     proposed = preview.proposed(ctx)
     replaced = [p for p in proposed if p.mentee_id == mentee_id]
-    # The mentor's lowest proposed pairs give way while the mentor has no room.
-    for old in sorted((p for p in proposed if p.mentor_id == mentor_id and p not in replaced), key=lambda p: p.score):
+    if replaced and replaced[0].mentor_id == mentor_id:
+        replaced[0].pinned = True  # proposed already: pinning it is all there is to do
+        return Outcome([Reply(preview.show(ctx, 1))])
+    # The mentor's lowest proposed pairs give way while the mentor has no room; pinned ones never do.
+    for old in sorted(
+        (p for p in proposed if p.mentor_id == mentor_id and not p.pinned and p not in replaced), key=lambda p: p.score
+    ):
         if _room(ctx, pool, mentor_user, ignore=tuple(replaced)):
             break
         replaced.append(old)
@@ -110,22 +128,50 @@ def pair_by_hand(ctx: Ctx, args: list[str]) -> Outcome:
                 why=result,
             )
         )
-    for old in replaced:
-        ctx.session.delete(old)
-    ctx.session.add(
-        Pair(
-            workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme_id,
-            mentor_id=known(pool.people[mentor_user].id),
-            mentee_id=known(pool.people[mentee_user].id),
-            score=result[0],
-            components=result[1],
-            pinned=True,
-            created_at=ctx.now,
-        )
-    )
+    by_id = {p.id: p for p in pool.people.values()}
+    replaced_names = ", ".join(f"{named(by_id[p.mentor_id])} → {named(by_id[p.mentee_id])}" for p in replaced)
+    pair_status.drop(ctx.session, replaced)
+    preview.set_aside(ctx, [i for p in replaced for i in (p.mentor_id, p.mentee_id)], "partner_taken")
+    pair_status.propose(ctx.session, ctx.programme, mentor_id, mentee_id, result[0], result[1], ctx.now, pinned=True)
     ctx.session.flush()
-    return Outcome([Reply(preview.show(ctx, 1))])
+    shown = preview.show(ctx, 1)
+    if replaced:
+        note = ctx.tr(
+            "{mentor} → {mentee} is pinned. It replaces {pairs} in the proposal; the others of those pairs "
+            "are listed as unmatched.",
+            mentor=_named(pool, mentor_user),
+            mentee=_named(pool, mentee_user),
+            pairs=replaced_names,
+        )
+        shown = message(Text(note), *shown.blocks)
+    return Outcome([Reply(shown)])
+
+
+def _taken(ctx: Ctx, mentor_id: int, mentee_id: int) -> Outcome | None:
+    """Why the mentee cannot be paired again now: a pair of hers goes on, or a coordinator pinned another one."""
+    held = queries.pairs_of_person(ctx.session, ctx.workspace_id, mentee_id, *pair_status.HELD)
+    for pair in held:
+        if pair.programme_id != ctx.programme_id or pair.mentee_id != mentee_id:
+            continue
+        people = queries.people_by_id(ctx.session, ctx.workspace_id, [pair.mentor_id, pair.mentee_id])
+        names = {"mentor": named(people[pair.mentor_id]), "mentee": named(people[pair.mentee_id])}
+        if pair.status in pair_status.LIVE:
+            return say(
+                ctx.tr(
+                    "{mentee} is already paired: {mentor} → {mentee} goes on. End that pair first with "
+                    "`unpair @person`, then pair {mentee} again.",
+                    **names,
+                )
+            )
+        if pair.pinned and pair.mentor_id != mentor_id:
+            return say(
+                ctx.tr(
+                    "{mentee} is in the pinned pair {mentor} → {mentee} of the proposal, which I keep. Unpin "
+                    "it in the preview, or drop it with `unpair @person`, then pair {mentee} again.",
+                    **names,
+                )
+            )
+    return None
 
 
 def unpair(ctx: Ctx, args: list[str]) -> Outcome:
@@ -134,16 +180,17 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
     person = queries.get_person(ctx.session, ctx.workspace_id, user) if user else None
     if person is None or person.id is None:
         return usage(ctx, "unpair @person", ctx.tr("Mention one person who is in a pair."))
-    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, "proposed", "active", "at_risk")
+    hold(ctx)
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, *pair_status.HELD)
     if not pairs:
         return say(ctx.tr("{user} is not in a pair.", user=named(person)))
+    proposed = [p for p in pairs if p.status == PairStatus.PROPOSED]
     notes: list[Reply] = []
     for pair in pairs:
-        if pair.status == "proposed":
-            ctx.session.delete(pair)
-        else:
-            notes += end_pair(ctx, pair, "unpaired")
-    ctx.session.flush()
+        if pair.status in pair_status.LIVE:
+            notes += end_pair(ctx, pair, EndReason.UNPAIRED)
+    pair_status.drop(ctx.session, proposed)
+    preview.set_aside(ctx, [i for p in proposed for i in (p.mentor_id, p.mentee_id)], "unpaired")
     outcome = say(ctx.tr("{user} is no longer paired; the people concerned are back in the pool.", user=named(person)))
     outcome.replies += notes
     return outcome
@@ -171,16 +218,17 @@ def _check(
 
 def _room(ctx: Ctx, pool: Pool, mentor_user: str, ignore: tuple[Pair, ...] = ()) -> bool:
     person, enrollment = pool.people[mentor_user], pool.enrollments[mentor_user]
-    assert person.id is not None
-    held = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id, "proposed", "active", "at_risk")
+    held = queries.pairs_of_person(ctx.session, ctx.workspace_id, known(person.id), *pair_status.HELD)
     ignored = {p.id for p in ignore}
-    taken = sum(1 for p in held if p.mentor_id == person.id and p.id not in ignored)
+    taken = sum(
+        1 for p in held if p.mentor_id == person.id and p.programme_id == ctx.programme_id and p.id not in ignored
+    )
     return taken < int(enrollment.answers.get("capacity", 1))
 
 
 def _proposed(ctx: Ctx, pair_id: int) -> Pair | None:
     pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
-    if pair is None or pair.status != "proposed" or pair.programme_id != ctx.programme_id:
+    if pair is None or pair.status != PairStatus.PROPOSED or pair.programme_id != ctx.programme_id:
         return None
     return pair
 

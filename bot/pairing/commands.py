@@ -2,11 +2,13 @@
 
 from bot.context import Ctx
 from bot.pairing import adjust, confirm, preview
+from bot.pairing.pair import LIVE
 from bot.parse import fold
 from bot.people import named
 from bot.replies import say, usage
 from bot.ui import Outcome, Text
 from storage import queries
+from storage.models import PairStatus
 
 MATCH_USAGE = "match | match confirm | match swap @a @b | match csv"
 LISTED = 40
@@ -35,11 +37,11 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
 
 def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     """The programme's pairs, the newest first."""
-    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "active", "at_risk")
+    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *LIVE)
     if not found:
         return say(ctx.tr("No pair yet. `match` prepares a proposal."))
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])
-    status = {"active": ctx.tr("active"), "at_risk": ctx.tr("at risk")}
+    status = {PairStatus.ACTIVE: ctx.tr("active"), PairStatus.AT_RISK: ctx.tr("at risk")}
     lines = [
         f"• {named(people[p.mentor_id])} → {named(people[p.mentee_id])} · {status[p.status]}" for p in found[:LISTED]
     ]

@@ -1,43 +1,56 @@
 """`match confirm`: the proposal becomes pairs; each pair is introduced, mentors get their guide, and the
 unmatched are told kindly why, staying in the pool. Nothing is announced before this."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.context import Ctx, known
 from bot.i18n import Tr
+from bot.pairing import pair as pair_status
 from bot.pairing import preview
 from bot.pairing.members import introduction
 from bot.pairing.reasons import unmatched_reason
+from bot.programme.lock import hold
 from bot.recipients import ToPair, ToPerson
 from bot.replies import say
 from bot.ui import Message, Outcome, Reply, Text, channel_ref, message
+from bot.volunteers import enrollment as enrollment_status
 from storage import queries
+from storage.models import Enrollment, Pair
 
 
 def confirm(ctx: Ctx) -> Outcome:
-    pairs = list(preview.proposed(ctx))
-    if not pairs:
+    """Under the programme's lock: a second confirmation at the same moment finds nothing left to confirm."""
+    hold(ctx)
+    proposals = list(preview.proposed(ctx))
+    if not proposals:
         return say(ctx.tr("There is no proposal to confirm. Type `match` to prepare one."))
-    unmatched = preview.unmatched(ctx, pairs)
-    ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
-    people = queries.people_by_id(ctx.session, ctx.workspace_id, ids)
     enrollments = {
         e.person_id: e for e in queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
     }
+    pairs, stale = _confirmable(ctx, proposals, enrollments)
+    pair_status.drop(ctx.session, stale)
+    preview.set_aside(
+        ctx,
+        [i for p in stale for i in (p.mentor_id, p.mentee_id) if i in enrollments],
+        "partner_unavailable",
+    )
+    ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, ids)
     run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     run_id = run.id if run else 0
     announcements: list[Reply] = []
     for pair in pairs:
-        pair.status, pair.confirmed_at, pair.pinned = "active", ctx.now, False
+        pair_status.confirm(pair, ctx.now)
         members = [(people[i], enrollments[i]) for i in (pair.mentor_id, pair.mentee_id)]
         for _, enrollment in members:
-            enrollment.status, enrollment.updated_at = "matched", ctx.now
-        announcements.append(
-            Reply(introduction(ctx, pair, members), to=ToPair(known(pair.id)), key=f"intro:pair:{pair.id}")
-        )
+            enrollment_status.matched(enrollment, ctx.now)
+        intro = introduction(ctx, pair, members, who=())
+        announcements.append(Reply(intro, to=ToPair(known(pair.id)), key=f"intro:pair:{pair.id}"))
     for mentor_id in dict.fromkeys(p.mentor_id for p in pairs):
         guide = Reply(_mentor_guide(ctx), to=ToPerson(mentor_id), key=f"guide:person:{mentor_id}:run:{run_id}")
         announcements.append(guide)
+    # Only the really unmatched hear it: not a mentor with room left in a pair that goes on, nor the paused.
+    unmatched = preview.unmatched(ctx, [])
     alone = queries.people_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in unmatched])
     for user, why in unmatched:
         if user in alone:
@@ -49,14 +62,47 @@ def confirm(ctx: Ctx) -> Outcome:
         "{n} pairs confirmed; their introductions are on their way.",
         len(pairs),
     )
+    if not pairs:
+        confirmed = ctx.tr("No pair could be confirmed.")
     told = ctx.tr.plural(
         "{n} volunteer without a partner is told why and stays on the list.",
         "{n} volunteers without a partner are told why and stay on the list.",
         len(unmatched),
     )
-    summary = say(f"{confirmed} {told}" if unmatched else confirmed)
+    dropped = ctx.tr.plural(
+        "{n} proposed pair was left out: one of its members paused, left or was paired meanwhile.",
+        "{n} proposed pairs were left out: one of their members paused, left or was paired meanwhile.",
+        len(stale),
+    )
+    summary = say(" ".join([confirmed, *([told] if unmatched else []), *([dropped] if stale else [])]))
     summary.replies += announcements
     return summary
+
+
+def _confirmable(
+    ctx: Ctx, proposals: Sequence[Pair], enrollments: dict[int, Enrollment]
+) -> tuple[list[Pair], list[Pair]]:
+    """The proposals that still hold, and those that no longer do: a member paused, left or erased since the
+    preview, a mentee already in a pair, a mentor without room."""
+    live = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *pair_status.LIVE)
+    taken = {p.mentee_id for p in live}
+    places: dict[int, int] = {}
+    for pair in live:
+        places[pair.mentor_id] = places.get(pair.mentor_id, 0) + 1
+    kept: list[Pair] = []
+    stale: list[Pair] = []
+    for pair in proposals:
+        members = [enrollments.get(i) for i in (pair.mentor_id, pair.mentee_id)]
+        mentor = members[0]
+        ready = all(e is not None and e.status in enrollment_status.PAIRABLE for e in members)
+        room = mentor is not None and places.get(pair.mentor_id, 0) < int(mentor.answers.get("capacity", 1))
+        if ready and room and pair.mentee_id not in taken:
+            kept.append(pair)
+            taken.add(pair.mentee_id)
+            places[pair.mentor_id] = places.get(pair.mentor_id, 0) + 1
+        else:
+            stale.append(pair)
+    return kept, stale
 
 
 def _no_partner(ctx: Ctx, why: str) -> Callable[[Tr], Message]:

@@ -1,18 +1,21 @@
 """A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit"."""
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from bot.context import Ctx, known
 from bot.i18n import Tr, translator
+from bot.pairing import pair as pair_status
+from bot.pairing.pair import EndReason
 from bot.pairing.reasons import pair_reasons
 from bot.people import named
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
 from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
+from bot.volunteers import enrollment as enrollment_status
 from storage import queries
-from storage.models import Enrollment, Pair, Person
+from storage.models import Enrollment, Pair, Person, Programme
 
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
@@ -31,14 +34,18 @@ def members_only(rule: Callable[[Ctx, Pair], Outcome]) -> Callable[[Ctx, int], O
 Member = tuple[Person, Enrollment]
 
 
-def introduction(ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None) -> Message:
+def introduction(
+    ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None, who: Collection[int] | None = None
+) -> Message:
     """What both read in their conversation: who the other is, why, the charter, the first session.
 
-    `members` (mentor, mentee) may be given when many pairs are introduced at once, to load them in one go."""
+    `members` (mentor, mentee) and `who` has committed may be given when many pairs are introduced at once, to
+    load them in one go."""
     tr = tr_for_pair(ctx)
     mentor, mentee = members or _members(ctx, pair)
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
-    committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in pair.committed)
+    who = queries.committed(ctx.session, ctx.workspace_id, known(pair.id)) if who is None else who
+    committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in who)
     reasons = pair_reasons(tr, pair.components, answers[pair.mentor_id], answers[pair.mentee_id])
     blocks: list[Block] = [
         Header(tr("Your reverse-mentoring pair")),
@@ -98,8 +105,8 @@ def introduction(ctx: Ctx, pair: Pair, members: Sequence[Member] | None = None) 
 
 @members_only
 def commit(ctx: Ctx, pair: Pair) -> Outcome:
-    if ctx.person_id not in pair.committed:
-        pair.committed = [*pair.committed, ctx.person_id]
+    """A row per member, under the pair's lock: the second to press sees both names in the introduction."""
+    queries.add_commitment(ctx.session, ctx.workspace_id, known(pair.id), ctx.person_id, ctx.now)
     return Outcome(replace=introduction(ctx, pair))
 
 
@@ -177,20 +184,18 @@ def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
 @members_only
 def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
     outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
-    outcome.replies += end_pair(ctx, pair, "not_a_good_fit", told=ctx.person_id)
+    outcome.replies += end_pair(ctx, pair, EndReason.NOT_A_GOOD_FIT, told=ctx.person_id)
     return outcome
 
 
-def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Reply]:
+def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> list[Reply]:
     """End a pair: both return to the pool (the pair is never proposed again); the other member and the
     coordinators are told, privately."""
-    pair.status, pair.ended_reason, pair.ended_at = "ended", why, ctx.now
+    pair_status.end(pair, why, ctx.now)
     replies = []
     members = _members(ctx, pair)
     for person, enrollment in members:
-        others = queries.pairs_of_person(ctx.session, ctx.workspace_id, person.id or 0, "active", "at_risk")
-        if not [p for p in others if p.id != pair.id] and enrollment.status == "matched":
-            enrollment.status, enrollment.updated_at = "ready", ctx.now
+        enrollment_status.pair_ended(ctx.session, enrollment, pair.id, ctx.now)
         if person.id != told:
             replies.append(
                 Reply(
@@ -209,13 +214,13 @@ def end_pair(ctx: Ctx, pair: Pair, why: str, told: int | None = None) -> list[Re
             )
     (mentor, _), (mentee, _) = members
     texts = {
-        "not_a_good_fit": N_(
+        EndReason.NOT_A_GOOD_FIT: N_(
             "The pair {mentor} – {mentee} has ended: one of them said it is not a good fit. Both are back in the pool."
         ),
-        "left": N_("The pair {mentor} – {mentee} has ended: one of them left the programme."),
-        "unpaired": N_("The pair {mentor} – {mentee} has ended. Both are back in the pool."),
+        EndReason.LEFT: N_("The pair {mentor} – {mentee} has ended: one of them left the programme."),
+        EndReason.UNPAIRED: N_("The pair {mentor} – {mentee} has ended. Both are back in the pool."),
     }
-    text = texts.get(why, texts["unpaired"])
+    text = texts[why]
     names = {"mentor": named(mentor), "mentee": named(mentee)}
     replies.append(
         Reply(
@@ -233,12 +238,15 @@ def tr_for_pair(ctx: Ctx) -> Tr:
 
 
 def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:
-    """The caller's own active pair, or the answer to give someone else."""
-    pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
-    if pair is None or pair.status not in ("active", "at_risk"):
+    """The caller's own live pair, locked so that its two members act one after the other, or the answer to give
+    someone else. The pair's buttons act in the pair's programme, even once another one is current."""
+    pair = queries.lock_pair(ctx.session, ctx.workspace_id, pair_id)
+    if pair is None or pair.status not in pair_status.LIVE:
         return say(ctx.tr("This pairing has ended."))
     if ctx.person_id not in (pair.mentor_id, pair.mentee_id):
         return say(ctx.tr("These buttons are for the two members of this pair."))
+    if pair.programme_id != ctx.programme_id:
+        ctx.programme = ctx.session.get(Programme, pair.programme_id) or ctx.programme
     return pair
 
 

@@ -5,10 +5,10 @@ from typing import Any, cast
 
 from bot.context import Ctx
 from bot.matching.model import Format, Mode, Role, Rules, Volunteer, Weights
+from bot.pairing.pair import LIVE
+from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Enrollment, Pair, Person
-
-TAKING_PART = ("active", "at_risk")  # pairs that hold a mentor's place
+from storage.models import Enrollment, Pair, PairStatus, Person
 
 
 @dataclass
@@ -32,10 +32,9 @@ def gather(ctx: Ctx) -> Pool:
     pool = Pool()
     enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [e.person_id for e in enrollments])
-    held = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *TAKING_PART)
-    pool.pinned = [
-        p for p in queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "proposed") if p.pinned
-    ]
+    held = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *LIVE)
+    proposed = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, PairStatus.PROPOSED)
+    pool.pinned = [p for p in proposed if p.pinned]
     taken: dict[int, int] = {}
     for pair in [*held, *pool.pinned]:
         taken[pair.mentor_id] = taken.get(pair.mentor_id, 0) + 1
@@ -46,7 +45,7 @@ def gather(ctx: Ctx) -> Pool:
         pool.enrollments[person.user_id] = enrollment
         volunteer = to_volunteer(person, enrollment)
         room = (volunteer.capacity if volunteer.role == "mentor" else 1) - taken.get(enrollment.person_id, 0)
-        if enrollment.status in ("ready", "matched") and room > 0 and volunteer.role in ("mentor", "mentee"):
+        if enrollment.status in PAIRABLE and room > 0 and volunteer.role in ("mentor", "mentee"):
             pool.volunteers.append(Volunteer(**{**volunteer.__dict__, "capacity": room}))
     by_id = {p.id: p.user_id for p in pool.people.values()}
     for mentor, mentee in queries.past_pairs(ctx.session, ctx.workspace_id):

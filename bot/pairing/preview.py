@@ -7,13 +7,16 @@ from typing import Any
 
 from bot.context import Ctx, known
 from bot.matching.match import match
+from bot.pairing import pair as pair_status
 from bot.pairing.pool import gather, rules_of
 from bot.pairing.reasons import pair_reasons, unmatched_reason
 from bot.people import named, named_by_user_id
+from bot.programme.lock import hold
 from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Reply, Text, message
+from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Enrollment, MatchRun, Pair
+from storage.models import Enrollment, MatchRun, Pair, PairStatus
 
 PAGE = 10
 UNMATCHED_SHOWN = 10
@@ -26,20 +29,19 @@ def run(ctx: Ctx) -> Outcome:
 
 def rerun(ctx: Ctx) -> Message:
     """A new proposal, shown from its first page."""
+    hold(ctx)
     pool = gather(ctx)
     proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded)
-    queries.drop_proposals(ctx.session, ctx.workspace_id, ctx.programme_id)
+    pair_status.drop_proposals(ctx.session, ctx.programme)
     for found in proposal.pairs:
-        ctx.session.add(
-            Pair(
-                workspace_id=ctx.workspace_id,
-                programme_id=ctx.programme_id,
-                mentor_id=known(pool.people[found.mentor_id].id),
-                mentee_id=known(pool.people[found.mentee_id].id),
-                score=found.score,
-                components=dict(found.components),
-                created_at=ctx.now,
-            )
+        pair_status.propose(
+            ctx.session,
+            ctx.programme,
+            known(pool.people[found.mentor_id].id),
+            known(pool.people[found.mentee_id].id),
+            found.score,
+            dict(found.components),
+            ctx.now,
         )
     ctx.session.add(
         MatchRun(
@@ -59,7 +61,7 @@ def page(ctx: Ctx, number: int) -> Outcome:
 
 
 def proposed(ctx: Ctx) -> Sequence[Pair]:
-    pairs = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, "proposed")
+    pairs = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, PairStatus.PROPOSED)
     return sorted(pairs, key=lambda p: (not p.pinned, -p.score, p.id or 0))
 
 
@@ -67,17 +69,21 @@ def show(ctx: Ctx, number: int) -> Message:
     """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next."""
     tr = ctx.tr
     pairs = proposed(ctx)
+    live = _live(ctx)
     alone = unmatched(ctx, pairs)
     answers = _answers(ctx)
     pages = max(1, -(-len(pairs) // PAGE))
     number = min(max(number, 1), pages)
-    people = len(alone) + len({p.mentee_id for p in pairs}) + len({p.mentor_id for p in pairs})
+    # Everyone taking part counts: the proposal (pinned pairs too), the pairs that go on, and those left alone.
+    paired = len({i for p in [*pairs, *live] for i in (p.mentor_id, p.mentee_id)})
+    people = paired + len(alone)
     blocks: list[Block] = [
         Header(tr("Matching preview · {programme}", programme=ctx.programme.name)),
         Fields(
             (
                 (tr("Pairs"), str(len(pairs))),
-                (tr("Matched"), f"{100 * (people - len(alone)) // max(people, 1)} %"),
+                (tr("Pairs already active"), str(len(live))),
+                (tr("Matched"), f"{100 * paired // max(people, 1)} %"),
                 (tr("Mean score"), str(sum(p.score for p in pairs) // max(len(pairs), 1))),
                 (tr("Topic coverage"), f"{_coverage(pairs, answers)} %"),
             )
@@ -188,23 +194,48 @@ def csv_file(ctx: Ctx) -> Outcome:
 
 
 def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
-    """The last run's unmatched, less those a coordinator has paired since."""
+    """The last run's unmatched who really have nobody: not in `pairs` (the proposal), nor in a pair that goes on
+    (a mentor with room left), nor paused or gone since."""
     run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     if run is None:
         return []
-    paired = set(_users(ctx, pairs).values())
-    return [entry for entry in run.unmatched if entry[0] not in paired]
+    paired = set(_users(ctx, [*pairs, *_live(ctx)]).values())
+    people = queries.people_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in run.unmatched])
+    statuses = {e.person_id: e.status for e in _enrollments(ctx)}
+    return [
+        [user, why]
+        for user, why in run.unmatched
+        if user not in paired and user in people and statuses.get(known(people[user].id)) in PAIRABLE
+    ]
+
+
+def set_aside(ctx: Ctx, people: Sequence[int], why: str) -> None:
+    """People who lost their proposed partner after the matching ran stay in the figures, as unmatched."""
+    run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
+    if run is None or not people:
+        return
+    users = _users_of(ctx, people)
+    listed = {user for user, _ in run.unmatched}
+    run.unmatched = [*run.unmatched, *([users[i], why] for i in people if i in users and users[i] not in listed)]
 
 
 def _answers(ctx: Ctx) -> dict[int, dict[str, Any]]:
-    enrollments: Sequence[Enrollment] = queries.enrollments_of_programme(
-        ctx.session, ctx.workspace_id, ctx.programme_id
-    )
-    return {e.person_id: e.answers for e in enrollments}
+    return {e.person_id: e.answers for e in _enrollments(ctx)}
+
+
+def _enrollments(ctx: Ctx) -> Sequence[Enrollment]:
+    return queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+
+
+def _live(ctx: Ctx) -> Sequence[Pair]:
+    return queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *pair_status.LIVE)
 
 
 def _users(ctx: Ctx, pairs: Sequence[Pair]) -> dict[int, str]:
-    ids = [i for p in pairs for i in (p.mentor_id, p.mentee_id)]
+    return _users_of(ctx, [i for p in pairs for i in (p.mentor_id, p.mentee_id)])
+
+
+def _users_of(ctx: Ctx, ids: Sequence[int]) -> dict[int, str]:
     return {i: person.user_id for i, person in queries.people_by_id(ctx.session, ctx.workspace_id, ids).items()}
 
 

@@ -15,6 +15,10 @@ UNMATCHED = {
     "below_min_score": N_("no pair reached the programme's minimum score"),
     "all_taken": N_("every suitable partner was paired with someone who fitted them even better"),
     "no_one_in_other_role": N_("nobody has joined in the other role yet"),
+    # Set aside after the matching ran: a coordinator's adjustment, or a partner who paused or left since.
+    "partner_taken": N_("the partner proposed at first was paired with someone else"),
+    "unpaired": N_("the proposed pair was undone"),
+    "partner_unavailable": N_("the partner proposed at first is no longer available"),
 }
 COMPONENT_NAMES = {
     "topics": N_("Topics"),

@@ -7,6 +7,7 @@ from bot.i18n import LOCALES
 from bot.matching.candidates import COMPONENTS
 from bot.matching.model import POINTS, Weights
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_time
+from bot.programme import current
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
 from bot.ui import Fields, Header, Outcome, channel_ref
@@ -25,7 +26,7 @@ SETTABLE = (
     "min-gap",
     "weights",
 )
-PROGRAM_USAGE = "program | program new NAME | program set KEY VALUE"
+PROGRAM_USAGE = "program | program new NAME | program list | program use NAME | program set KEY VALUE"
 MAX_TOPICS = 30
 
 
@@ -33,8 +34,12 @@ def program(ctx: Ctx, args: list[str]) -> Outcome:
     if not args:
         return show_programme(ctx)
     sub = fold(args[0])
-    if sub == "new":
-        return new_programme(ctx, " ".join(args[1:]))
+    if sub in ("new", "nouveau"):
+        return current.new(ctx, args[1:])
+    if sub in ("list", "liste") and len(args) == 1:
+        return current.listing(ctx, [])
+    if sub in ("use", "utiliser"):
+        return current.use(ctx, args[1:])
     if sub == "set":
         if len(args) < 3:
             return usage(ctx, "program set KEY VALUE", ctx.tr("Keys: {keys}.", keys=", ".join(SETTABLE)))
@@ -71,30 +76,6 @@ def show_programme(ctx: Ctx) -> Outcome:
             command=ctx.command(setting),
             keys=", ".join(SETTABLE),
         ),
-    )
-
-
-def new_programme(ctx: Ctx, name: str) -> Outcome:
-    name = " ".join(name.split())
-    if not 2 <= len(name) <= 120:
-        return usage(ctx, "program new NAME", ctx.tr("Give the programme a name of 2 to 120 characters."))
-    programme = Programme(
-        workspace_id=ctx.workspace_id,
-        name=name,
-        topics=list(DEFAULT_TOPICS),
-        locale=ctx.programme.locale,
-        created_at=ctx.now,
-    )
-    ctx.session.add(programme)
-    ctx.session.flush()
-    ctx.programme = programme
-    return say(
-        ctx.tr(
-            "Programme *{name}* created; it is now the current programme. Set its dates with `{start}` and `{end}`.",
-            name=name,
-            start=ctx.command("program set start DATE"),
-            end=ctx.command("program set end DATE"),
-        )
     )
 
 

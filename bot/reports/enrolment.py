@@ -6,25 +6,27 @@ from bot.context import Ctx
 from bot.replies import say
 from bot.topics import topic_label
 from bot.ui import Fields, Header, Outcome, Text
+from bot.volunteers.enrollment import ENROLLED
 from storage import queries
+from storage.models import EnrollmentStatus
 
 
 def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
     tr = ctx.tr
     enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
-    by_role = Counter(e.role or "undecided" for e in enrollments if e.status != "left")
+    by_role = Counter(e.role or "undecided" for e in enrollments if e.status != EnrollmentStatus.LEFT)
     by_status = Counter(e.status for e in enrollments)
     wanted, offered = Counter[str](), Counter[str]()
     for e in enrollments:
-        if e.status in ("ready", "matched", "paused"):
+        if e.status in ENROLLED:
             (offered if e.role == "mentor" else wanted).update(e.answers.get("topics", []))
     role_names = {"mentor": tr("Mentors"), "mentee": tr("Mentees"), "undecided": tr("Role not chosen yet")}
     status_names = {
-        "onboarding": tr("Onboarding"),
-        "ready": tr("Ready"),
-        "matched": tr("Matched"),
-        "paused": tr("On pause"),
-        "left": tr("Left"),
+        EnrollmentStatus.ONBOARDING: tr("Onboarding"),
+        EnrollmentStatus.READY: tr("Ready"),
+        EnrollmentStatus.MATCHED: tr("Matched"),
+        EnrollmentStatus.PAUSED: tr("On pause"),
+        EnrollmentStatus.LEFT: tr("Left"),
     }
     topic_lines = "\n".join(
         tr(

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from bot.context import Ctx
+from bot.programme.lock import hold
 from bot.replies import say
 from bot.ui import Button, Buttons, Outcome
 from bot.volunteers.profile import end_pairs
@@ -64,6 +65,7 @@ def delete(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def confirm_delete(ctx: Ctx) -> Outcome:
+    hold(ctx)  # not halfway through a confirmation that pairs her
     told = end_pairs(ctx)
     queries.erase_person(ctx.session, ctx.workspace_id, ctx.person_id)
     outcome = say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)

@@ -10,6 +10,7 @@ from bot.people import named_by_user_id
 from bot.replies import say, usage
 from bot.ui import Outcome
 from storage import queries
+from storage.models import EnrollmentStatus
 
 USAGE = "not-with [@person | remove @person]"
 KEY = "not_with"  # in the enrollment's answers; kept when the profile is edited
@@ -17,7 +18,7 @@ KEY = "not_with"  # in the enrollment's answers; kept when the profile is edited
 
 def not_with(ctx: Ctx, args: list[str]) -> Outcome:
     enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
-    if enrollment is None or enrollment.status == "left":
+    if enrollment is None or enrollment.status == EnrollmentStatus.LEFT:
         return say(
             ctx.tr("Join the programme first (`join`); then you can name people you would rather not be paired with.")
         )

@@ -6,7 +6,10 @@ from bot.context import Ctx
 from bot.parse import fold, parse_date
 from bot.replies import say, usage
 from bot.ui import DateInput, Form, Outcome, Text
-from bot.volunteers.profile import not_taking_part, own_enrollment, status_name
+from bot.volunteers import enrollment as enrollment_status
+from bot.volunteers.enrollment import ENROLLED
+from bot.volunteers.profile import not_taking_part, status_name
+from storage.models import EnrollmentStatus
 
 UNTIL = {"until", "jusqu'au", "jusqu'a", "jusquau", "au", "till", "to"}
 
@@ -55,12 +58,13 @@ def pause_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
 
 def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
     """Pause the caller's enrollment; None when the date has passed already."""
-    enrollment = own_enrollment(ctx)
-    if enrollment is None or enrollment.status in ("onboarding", "left"):
+    # Locked: a pause must not cross a confirmation that pairs her.
+    enrollment = enrollment_status.own(ctx, lock=True)
+    if enrollment is None or enrollment.status not in ENROLLED:
         return not_taking_part(ctx, enrollment)
     if until is not None and until <= ctx.now.date():
         return None
-    enrollment.status, enrollment.paused_until, enrollment.updated_at = "paused", until, ctx.now
+    enrollment_status.pause(enrollment, until, ctx.now)
     if until:
         text = ctx.tr(
             "You are on pause until {date}. I will not write to you about the programme until then.",
@@ -76,10 +80,11 @@ def _past(ctx: Ctx) -> str:
 
 
 def resume(ctx: Ctx, args: list[str]) -> Outcome:
-    enrollment = own_enrollment(ctx)
-    if enrollment is None or enrollment.status in ("onboarding", "left"):
+    enrollment = enrollment_status.own(ctx)
+    if enrollment is None or enrollment.status not in ENROLLED:
         return not_taking_part(ctx, enrollment)
-    if enrollment.status != "paused":
+    if enrollment.status != EnrollmentStatus.PAUSED:
         return say(ctx.tr("You are not on pause: your status is *{status}*.", status=status_name(ctx, enrollment)))
-    enrollment.status, enrollment.paused_until, enrollment.updated_at = "ready", None, ctx.now
+    if enrollment_status.resume(ctx.session, enrollment, ctx.now) == EnrollmentStatus.MATCHED:
+        return say(ctx.tr("Welcome back! Your pairing goes on where you left it."), refresh_home=True)
     return say(ctx.tr("Welcome back! You are on the list for the next matching."), refresh_home=True)

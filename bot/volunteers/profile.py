@@ -3,13 +3,15 @@
 from bot.context import Ctx
 from bot.i18n import LOCALES, translator
 from bot.pairing.members import end_pair
+from bot.pairing.pair import LIVE, EndReason
 from bot.parse import fold
 from bot.replies import say, usage
 from bot.ui import Button, Buttons, Outcome, Reply
+from bot.volunteers import enrollment as enrollment_status
 from bot.volunteers.onboarding import flow
 from bot.volunteers.onboarding.summary import summary_fields
 from storage import queries
-from storage.models import Enrollment
+from storage.models import Enrollment, EnrollmentStatus
 
 
 def join(ctx: Ctx, args: list[str]) -> Outcome:
@@ -19,8 +21,8 @@ def join(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def profile(ctx: Ctx, args: list[str]) -> Outcome:
-    enrollment = own_enrollment(ctx)
-    if enrollment is None or enrollment.status == "onboarding":
+    enrollment = enrollment_status.own(ctx)
+    if enrollment is None or enrollment.status == EnrollmentStatus.ONBOARDING:
         return not_taking_part(ctx, enrollment)
     return say(
         ctx.tr(
@@ -34,16 +36,16 @@ def profile(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def leave(ctx: Ctx, args: list[str]) -> Outcome:
-    enrollment = own_enrollment(ctx)
-    if enrollment is None or enrollment.status == "left":
+    enrollment = enrollment_status.own(ctx, lock=True)  # not halfway through a confirmation that pairs her
+    if enrollment is None or enrollment.status == EnrollmentStatus.LEFT:
         return not_enrolled(ctx)
     if flow.active(ctx):
         flow.stop(ctx)
-    if enrollment.status == "onboarding":
-        ctx.session.delete(enrollment)
+    if enrollment.status == EnrollmentStatus.ONBOARDING:
+        enrollment_status.discard(ctx.session, enrollment)
         return say(ctx.tr("You have left. Nothing you answered was kept."), refresh_home=True)
     told = end_pairs(ctx)
-    enrollment.status, enrollment.paused_until, enrollment.updated_at = "left", None, ctx.now
+    enrollment_status.leave(enrollment, ctx.now)
     outcome = say(
         ctx.tr(
             "You have left *{programme}*. Thank you for taking part! Your profile is kept in case you come "
@@ -59,8 +61,8 @@ def leave(ctx: Ctx, args: list[str]) -> Outcome:
 
 def end_pairs(ctx: Ctx) -> list[Reply]:
     """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told."""
-    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, "active", "at_risk")
-    return [reply for pair in pairs for reply in end_pair(ctx, pair, "left", told=ctx.person_id)]
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
+    return [reply for pair in pairs for reply in end_pair(ctx, pair, EndReason.LEFT, told=ctx.person_id)]
 
 
 def language(ctx: Ctx, args: list[str]) -> Outcome:
@@ -75,25 +77,21 @@ def language(ctx: Ctx, args: list[str]) -> Outcome:
 
 def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
     names = {
-        "onboarding": ctx.tr("onboarding"),
-        "ready": ctx.tr("ready for matching"),
-        "matched": ctx.tr("matched"),
-        "paused": ctx.tr("on pause"),
-        "left": ctx.tr("left"),
+        EnrollmentStatus.ONBOARDING: ctx.tr("onboarding"),
+        EnrollmentStatus.READY: ctx.tr("ready for matching"),
+        EnrollmentStatus.MATCHED: ctx.tr("matched"),
+        EnrollmentStatus.PAUSED: ctx.tr("on pause"),
+        EnrollmentStatus.LEFT: ctx.tr("left"),
     }
-    name = names.get(enrollment.status, enrollment.status)
-    if enrollment.status == "paused" and enrollment.paused_until:
+    name = names[enrollment.status]
+    if enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until:
         name = ctx.tr("on pause until {date}", date=enrollment.paused_until.isoformat())
     return name
 
 
-def own_enrollment(ctx: Ctx) -> Enrollment | None:
-    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
-
-
 def not_taking_part(ctx: Ctx, enrollment: Enrollment | None) -> Outcome:
     """Why a volunteer's command does not apply: not enrolled, still joining, or gone."""
-    if enrollment is not None and enrollment.status == "onboarding":
+    if enrollment is not None and enrollment.status == EnrollmentStatus.ONBOARDING:
         return say(ctx.tr("You have started to join; a few questions are left. Type `join` to continue."))
     return not_enrolled(ctx)
 

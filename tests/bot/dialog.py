@@ -1,5 +1,6 @@
 """Talking to the core directly, as a channel would, with the replies flattened to text for assertions."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -8,8 +9,18 @@ from sqlmodel import Session, col, select
 from bot.actor import Actor
 from bot.outbox.codec import decode
 from bot.service import Passerelle
-from bot.ui import Button, Buttons, Choice, Fields, Header, Message, Outcome, Text
+from bot.ui import MARKUP, Button, Buttons, Choice, Fields, Header, Message, Outcome, Text, channel_ref, mention
 from storage.models import Outbox, Pair, Person
+
+
+def slackish(text: str) -> str:
+    """The core's markup as Slack shows it (`<@U1>`), for tests written in Slack's terms."""
+    return MARKUP.sub(lambda m: f"<{m[1]}{m[2]}>", text)
+
+
+def neutral(text: str) -> str:
+    """Slack's mentions typed in a test (`<@U1>`), as a channel hands them to the core."""
+    return re.sub(r"<([@#])([A-Z0-9]+)>", lambda m: (mention if m[1] == "@" else channel_ref)(m[2]), text)
 
 
 def flat(msg: Message) -> str:
@@ -76,6 +87,8 @@ class Dialog:
     locale: str | None = "en-GB"
     timezone: str | None = "Europe/Paris"
     last: Outcome = field(default_factory=Outcome)
+    # Written in Slack's terms: `<@U1>` typed goes in as the core's markup, and comes out as `<@U1>` again.
+    slack_style: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -83,14 +96,15 @@ class Dialog:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(flat(r.message) for r in self.last.replies)
+        shown = "\n\n".join(flat(r.message) for r in self.last.replies if isinstance(r.message, Message))
+        return slackish(shown) if self.slack_style else shown
 
     def say(self, text: str) -> str:
-        self.last = self.bot.said(self.actor, text, self.now)
+        self.last = self.bot.said(self.actor, neutral(text) if self.slack_style else text, self.now)
         return self.text
 
     def command(self, text: str) -> str:
-        self.last = self.bot.command(self.actor, text, self.now)
+        self.last = self.bot.command(self.actor, neutral(text) if self.slack_style else text, self.now)
         return self.text
 
     def press(self, label: str) -> str:

@@ -13,7 +13,8 @@ def test_a_channel_that_types_bare_words_is_shown_bare_words(engine: Engine, clo
     dialog = Dialog(Passerelle(engine, coordinators=frozenset({"UANA0001"})), clock.now)
     assert "Type one of these" in dialog.command("help")
     assert "Usage: `pause [until DATE]`" in dialog.command("pause until someday")
-    assert "`program set start DATE` and `program set end DATE`" in dialog.command("program new Pilote")
+    dialog.command("program new Pilote")
+    assert "`program set start DATE` and `program set end DATE`" in dialog.press("Create Pilote")
 
 
 def test_a_channel_with_a_command_prefix_is_shown_it(engine: Engine, clock: Clock) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.actor import Actor
 from bot.service import Passerelle
+from bot.volunteers.enrollment import end_pauses
 from storage import queries
 from storage.db import MIGRATIONS, make_engine, migrate
 from storage.models import Conversation, Enrollment, Person, Programme, Workspace
@@ -28,7 +29,10 @@ def add_people(session: Session) -> tuple[Programme, Programme, Person, Person]:
     one = queries.add_workspace(session, "slack", "T1", NOW)
     two = queries.add_workspace(session, "slack", "T2", NOW)
     assert one and two and one.id and two.id
-    programmes = [Programme(workspace_id=w.id, name=f"P{w.id}", topics=["dei"], created_at=NOW) for w in (one, two)]
+    programmes = [
+        Programme(workspace_id=w.id, name=f"P{w.id}", topics=["dei"], is_current=True, created_at=NOW)
+        for w in (one, two)
+    ]
     session.add_all(programmes)
     # The same user id in two workspaces is two different people.
     people = [queries.get_or_add_person(session, w.id, "USAME", NOW) for w in (one, two)]  # type: ignore[arg-type]
@@ -120,8 +124,8 @@ def test_pauses_end_on_their_date_and_not_before(engine: Engine) -> None:
         enrollment = enroll(session, p1, ana, {})
         enrollment.status, enrollment.paused_until = "paused", date(2026, 12, 1)
         session.commit()
-        assert queries.end_pauses(session, date(2026, 11, 30), NOW) == 0
-        assert queries.end_pauses(session, date(2026, 12, 1), NOW) == 1
+        assert end_pauses(session, date(2026, 11, 30), NOW) == 0
+        assert end_pauses(session, date(2026, 12, 1), NOW) == 1
         session.commit()
         assert session.exec(select(Enrollment)).one().status == "ready"
 

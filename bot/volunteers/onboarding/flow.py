@@ -7,15 +7,17 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.parse import fold, parse_choice, parse_yes_no
+from bot.programme.lock import hold
 from bot.recipients import DIRECT
 from bot.replies import say
 from bot.ui import Button, Buttons, Outcome
+from bot.volunteers import enrollment as enrollment_status
 from bot.volunteers.onboarding.questions import hint, read_pressed, read_text
 from bot.volunteers.onboarding.screens import answered_message, ask, editable
 from bot.volunteers.onboarding.steps import answers, next_step, question, store
 from bot.volunteers.onboarding.summary import describe, summary_fields
 from storage import queries
-from storage.models import Conversation, Enrollment
+from storage.models import Conversation, Enrollment, EnrollmentStatus, Programme
 
 BACK = {"back", "retour", "precedent", "previous"}
 RESTART = {"restart", "recommencer", "start over", "reset"}
@@ -23,6 +25,7 @@ STOP = {"stop", "arreter", "arret", "cancel", "annuler", "quit", "quitter"}
 KEPT = ("not_with",)
 CONFIRM = {"confirm", "confirmer", "valider", "c'est bon", "done"}
 EDIT = {"edit", "modifier", "change", "changer"}
+PAIRED_ON = ("role", "career_stage")  # what a pair rests on: fixed while a pair holds the person
 
 
 def start(ctx: Ctx) -> Outcome:
@@ -31,7 +34,7 @@ def start(ctx: Ctx) -> Outcome:
     if conversation:
         return Outcome([ask(ctx, conversation, ctx.tr("Let's pick up where we left off."))])
     enrollment = _enrollment(ctx)
-    if enrollment and enrollment.status not in ("onboarding", "left"):
+    if enrollment and enrollment.status in enrollment_status.ENROLLED:
         return say(
             ctx.tr("You are already enrolled in *{programme}*.", programme=ctx.programme.name),
             *summary_fields(ctx, enrollment.answers),
@@ -43,11 +46,12 @@ def start(ctx: Ctx) -> Outcome:
 
 def edit(ctx: Ctx) -> Outcome:
     """Reopen a confirmed profile at its summary, to change some answers and confirm again."""
-    enrollment = _enrollment(ctx)
-    if enrollment is None or enrollment.status in ("onboarding", "left"):
+    conversation = _conversation(ctx)
+    enrollment = _enrollment(ctx, conversation) if conversation else enrollment_status.own(ctx)
+    if enrollment is None or enrollment.status not in enrollment_status.ENROLLED:
         return start(ctx)
     draft = {**enrollment.answers, "consent": True, "_reviewed": True}
-    return Outcome([ask(ctx, _conversation(ctx) or _open(ctx, "summary", draft, editing=True))])
+    return Outcome([ask(ctx, conversation or _open(ctx, "summary", draft, editing=True))])
 
 
 def active(ctx: Ctx) -> bool:
@@ -113,11 +117,11 @@ def on_press(ctx: Ctx, action: str, values: list[str]) -> Outcome:
 def stop(ctx: Ctx) -> Outcome:
     """End the conversation; an unconfirmed enrollment goes with it, a confirmed profile stays as it was."""
     conversation = _conversation(ctx)
-    enrollment = _enrollment(ctx)
+    enrollment = _enrollment(ctx, conversation)
     if conversation:
         ctx.session.delete(conversation)
-    if enrollment and enrollment.status == "onboarding":
-        ctx.session.delete(enrollment)
+    if enrollment and enrollment.status == EnrollmentStatus.ONBOARDING:
+        enrollment_status.discard(ctx.session, enrollment)
         text = ctx.tr("Stopped. Nothing you answered was kept. Write to me whenever you want to join.")
     elif conversation and conversation.editing:
         text = ctx.tr("Stopped. Your profile is unchanged.")
@@ -132,17 +136,11 @@ def _consent(ctx: Ctx, conversation: Conversation, agreed: bool) -> Outcome:
         outcome = say(ctx.tr("No problem: nothing was stored. If you change your mind, type *join*."), to=DIRECT)
         outcome.replace = answered_message(ctx, conversation, ctx.tr("No thanks"))
         return outcome
-    enrollment = _enrollment(ctx) or Enrollment(
-        workspace_id=ctx.workspace_id,
-        programme_id=ctx.programme_id,
-        person_id=ctx.person_id,
-        status="onboarding",
-        answers={},
-        consented_at=ctx.now,
-        updated_at=ctx.now,
+    _in_programme(ctx, conversation)
+    enrollment = _enrollment(ctx, conversation) or enrollment_status.enrol(
+        ctx.session, ctx.programme, ctx.person_id, ctx.now
     )
     enrollment.consented_at = ctx.now
-    ctx.session.add(enrollment)
     return _advance(ctx, conversation, True, typed=False, shown=ctx.tr("I agree"))
 
 
@@ -201,6 +199,9 @@ def _edit_pick(ctx: Ctx, conversation: Conversation, text: str) -> Outcome:
     if chosen is None:
         conversation.step = "edit"
         return _again(ctx, conversation, ctx.tr("Which answer do you want to change? Pick it in the list."))
+    if chosen in PAIRED_ON and _paired(ctx, conversation):
+        conversation.step = "edit"
+        return _again(ctx, conversation, _paired_why(ctx))
     if chosen == "levels":
         conversation.draft = {**conversation.draft, "levels": {}}
         chosen = next_step(conversation.draft, "summary")
@@ -210,18 +211,23 @@ def _edit_pick(ctx: Ctx, conversation: Conversation, text: str) -> Outcome:
 
 
 def _confirm(ctx: Ctx, conversation: Conversation) -> Outcome:
-    enrollment = _enrollment(ctx)
+    if conversation.editing:
+        _in_programme(ctx, conversation)
+        hold(ctx)  # an edit must not cross a confirmation that pairs the person as she was
+    enrollment = _enrollment(ctx, conversation)
     if enrollment is None:
         # Erased meanwhile: consent went with it, so ask again from the start.
         ctx.session.delete(conversation)
         return start(ctx)
+    new = answers(conversation.draft)
+    if any(new.get(k) != enrollment.answers.get(k) for k in PAIRED_ON) and _paired(ctx, conversation):
+        ctx.session.delete(conversation)
+        return say(ctx.tr("Your profile is unchanged.") + " " + _paired_why(ctx), to=DIRECT, refresh_home=True)
     # What the person said outside the questions (their confidential not-with list) stays.
     kept = {k: v for k, v in enrollment.answers.items() if k in KEPT}
-    enrollment.answers = answers(conversation.draft) | kept
+    enrollment.answers = new | kept
     enrollment.role = enrollment.answers["role"]
-    if enrollment.status in ("onboarding", "left"):
-        enrollment.status = "ready"
-    enrollment.updated_at = ctx.now
+    enrollment_status.confirm_profile(enrollment, ctx.now)
     ctx.session.delete(conversation)
     if conversation.editing:
         text = ctx.tr("Your profile is updated.")
@@ -251,9 +257,29 @@ def _open(ctx: Ctx, step: str, draft: dict[str, Any], editing: bool) -> Conversa
     return conversation
 
 
+def _paired(ctx: Ctx, conversation: Conversation) -> bool:
+    enrollment = _enrollment(ctx, conversation)
+    return enrollment is not None and enrollment_status.holds_pair(ctx.session, enrollment)
+
+
+def _paired_why(ctx: Ctx) -> str:
+    return ctx.tr(
+        "You are in a pair, and it was made for your role and career stage: they cannot change while it goes on. "
+        "If they must, ask a coordinator to end your pair first (`unpair`); your other answers can change now."
+    )
+
+
+def _in_programme(ctx: Ctx, conversation: Conversation) -> None:
+    """An edit acts in the programme of the profile it opened (a pair may go on in a previous programme)."""
+    if conversation.programme_id != ctx.programme_id:
+        ctx.programme = ctx.session.get(Programme, conversation.programme_id) or ctx.programme
+
+
 def _conversation(ctx: Ctx) -> Conversation | None:
     return queries.get_conversation(ctx.session, ctx.workspace_id, ctx.person_id)
 
 
-def _enrollment(ctx: Ctx) -> Enrollment | None:
-    return queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
+def _enrollment(ctx: Ctx, conversation: Conversation | None = None) -> Enrollment | None:
+    """The enrollment the conversation is about: its programme's, else the current programme's."""
+    programme_id = conversation.programme_id if conversation else ctx.programme_id
+    return queries.get_enrollment(ctx.session, ctx.workspace_id, programme_id, ctx.person_id)

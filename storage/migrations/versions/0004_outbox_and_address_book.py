@@ -63,8 +63,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_state"), ["state"], unique=False)
 
     _move_pair_conversations_to_addresses()
-    with op.batch_alter_table("pair", schema=None) as batch_op:
-        batch_op.drop_column("conversation_id")
+    # Not a batch: copying `pair` would break the commitments' foreign keys; SQLite drops a column in place.
+    op.drop_column("pair", "conversation_id")
 
 
 def _move_pair_conversations_to_addresses() -> None:
@@ -104,8 +104,7 @@ def _move_pair_conversations_to_addresses() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pair", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("conversation_id", sa.VARCHAR(length=64), nullable=True))
+    op.add_column("pair", sa.Column("conversation_id", sa.VARCHAR(length=64), nullable=True))
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_state"))

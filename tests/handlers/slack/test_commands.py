@@ -69,8 +69,12 @@ async def test_a_coordinator_configures_the_programme_and_bad_values_change_noth
     assert programme.topics == ["ai_assistants", "csr_environment", "Excel avancé"]
     assert (str(programme.start_date), programme.end_date) == ("2027-01-11", None)
     assert (programme.quiet_start, programme.quiet_end, programme.name) == ("19:00", "08:00", "Passerelle 2027")
-    created = await command(slack, COORDINATOR, "program new Pilote RH")
-    assert "Programme *Pilote RH* created" in created
+    asked = await command(slack, COORDINATOR, "program new Pilote RH")
+    question = slack.fake.of("response_url")[-1]
+    assert "Create *Pilote RH* and make it the current programme?" in asked
+    assert "Pilote RH" not in await command(slack, COORDINATOR, "program")  # nothing changes before the button
+    await slack.send.press(COORDINATOR, question, "Create Pilote RH")
+    assert "Programme *Pilote RH* created" in (await slack.fake.next("response_url")).text
     assert "Pilote RH" in await command(slack, COORDINATOR, "program")
 
 

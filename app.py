@@ -104,7 +104,7 @@ def build_worker(settings: Settings, bot: Passerelle) -> Worker:
         # A send makes at most three calls (open, look, post); all of them end well within the lease.
         timeout = max(1.0, min(10.0, lease.total_seconds() / 4))
         client = worker_client(settings.slack_bot_token, settings.slack_api_url, timeout)
-        senders["slack"] = SlackOutbox(lambda _workspace: client)
+        senders["slack"] = SlackOutbox(lambda _workspace: client, now)
     policy = Policy(attempts=settings.passerelle_outbox_attempts, lease=lease)
     worker = Worker(bot.engine, senders, now, policy)
     bot.queued = worker.wake

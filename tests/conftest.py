@@ -148,7 +148,7 @@ def slack_worker(
 ) -> Worker:
     """The outbox worker as app.py builds it, talking to the Slack double, on the test's clock."""
     client = worker_client("xoxb-test-token", fake.api_url, timeout)
-    worker = Worker(bot.engine, {"slack": SlackOutbox(lambda _team: client)}, clock, policy, idle=0.05)
+    worker = Worker(bot.engine, {"slack": SlackOutbox(lambda _team: client, clock)}, clock, policy, idle=0.05)
     bot.queued = worker.wake
     return worker
 

@@ -164,12 +164,18 @@ def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy:
             return
         row.maybe_sent = row.maybe_sent or failure.maybe_sent
         row.error, row.lease_until = failure.why[:120], None
-        if row.attempts >= policy.attempts:
+        if failure.after is not None:
+            # The platform said when: that is pacing, not a failure of the message, and costs no attempt.
+            row.attempts -= 1
+            wait = max(failure.after, policy.spacing.total_seconds()) * random.uniform(1.0, 1.1)
+        elif row.attempts >= policy.attempts:
             row.state, row.failed_at = OutboxState.DEAD, now
+            session.commit()
+            return
         else:
             backoff = min(policy.longest_wait, policy.first_wait * 2 ** (row.attempts - 1))
-            wait = max(failure.after or 0.0, backoff * random.uniform(0.5, 1.5), policy.spacing.total_seconds())
-            row.state, row.not_before = OutboxState.PENDING, now + timedelta(seconds=wait)
+            wait = max(backoff * random.uniform(0.5, 1.5), policy.spacing.total_seconds())
+        row.state, row.not_before = OutboxState.PENDING, now + timedelta(seconds=wait)
         session.commit()
 
 

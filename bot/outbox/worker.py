@@ -12,6 +12,7 @@ from bot.outbox.parcel import Parcel, Retry, Sender, Undeliverable
 from bot.outbox.queue import Policy
 
 logger = logging.getLogger(__name__)
+REPORT_EVERY = 5.0  # seconds between two looks for failures to tell the coordinators
 
 
 class Worker:
@@ -35,20 +36,34 @@ class Worker:
             self._loop.call_soon_threadsafe(self._woken.set)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        """Keep up to `concurrency` messages in flight: a slot that frees is filled at once, not after a round."""
+        loop = self._loop = asyncio.get_running_loop()
+        self._woken = asyncio.Event()
+        flying: set[asyncio.Task[None]] = set()
+        told = 0.0
         while not stop.is_set():
+            claimed = 0
             try:
-                busy = await self.round()
-            except Exception:  # the database or a sender failed: log it once and look again later
+                free = self.concurrency - len(flying)
+                parcels = (
+                    await asyncio.to_thread(queue.claim, self.engine, self.clock(), free, self.policy) if free else []
+                )
+                flying |= {asyncio.create_task(self._deliver(parcel)) for parcel in parcels}
+                claimed = len(parcels)
+                if loop.time() - told >= REPORT_EVERY:
+                    await asyncio.to_thread(failures.report, self.engine, self.clock())
+                    told = loop.time()
+            except Exception:  # the database is away, say: log it and look again later
                 logger.exception("an outbox round failed")
-                busy = 0
-            if busy:
-                continue
+            if claimed and len(flying) < self.concurrency:
+                continue  # more may be due right now
             self._woken.clear()
-            waits = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waits, timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
+            waiters = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait([*waiters, *flying], timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            flying = {task for task in flying if not task.done()}
+        await asyncio.gather(*flying)  # what is in flight is settled before the worker stops
 
     async def round(self) -> int:
         """One claim and its deliveries; returns how many rows were claimed."""

@@ -1,11 +1,14 @@
 """The outbox's way out on Slack: a DM, a pair's group DM or a channel post, each carrying its key in metadata."""
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
 from handlers.slack.blocks import build_messages
@@ -31,8 +34,25 @@ def worker_client(token: str, api_url: str, timeout: float = 10) -> AsyncWebClie
 
 
 class SlackOutbox:
-    def __init__(self, client_for: Callable[[str], AsyncWebClient]) -> None:
+    def __init__(self, client_for: Callable[[str], AsyncWebClient], clock: Callable[[], datetime]) -> None:
         self.client_for = client_for  # the client of a workspace, by its team id
+        self.clock = clock  # the worker's, so that a wait Slack asked for passes with it
+        # Slack limits each method per workspace (posting: per conversation). Once it has said to wait, the other
+        # messages wait too, without asking Slack again in the meantime.
+        self._waiting: dict[tuple[str, ...], float] = {}
+
+    async def _call(
+        self, limit: tuple[str, ...], call: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse:
+        now = self.clock().timestamp()
+        if self._waiting.get(limit, 0) > now:
+            raise Retry("ratelimited", after=self._waiting[limit] - now)
+        try:
+            return await call()
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                self._waiting[limit] = now + (_retry_after(error) or 1.0)
+            raise
 
     async def send(self, parcel: Parcel) -> Sent:
         client = self.client_for(parcel.workspace)
@@ -44,18 +64,23 @@ class SlackOutbox:
         posting, receipts = False, list[str]()
         try:
             channel, address = await self._conversation(client, parcel)
-            found = await self._find(client, channel, parcel.key) if parcel.maybe_sent and channel else {}
+            found = (
+                await self._find(client, parcel.workspace, channel, parcel.key) if parcel.maybe_sent and channel else {}
+            )
             for key, (text, blocks) in parts:
                 if key in found:
                     receipts.append(found[key])
                     continue
                 posting = True
-                answer = await client.chat_postMessage(
-                    channel=channel or parcel.people[0],
+                where = channel or parcel.people[0]
+                post = functools.partial(
+                    client.chat_postMessage,
+                    channel=where,
                     text=text,
                     blocks=blocks,
                     metadata={"event_type": METADATA, "event_payload": {"key": key}},
                 )
+                answer = await self._call((parcel.workspace, "chat.postMessage", where), post)
                 posting = False
                 channel = str(answer.get("channel") or channel)
                 receipts.append(str(answer.get("ts", "")))
@@ -80,13 +105,19 @@ class SlackOutbox:
             return str(parcel.address["channel"]), parcel.address
         if len(parcel.people) == 1 and not parcel.maybe_sent:
             return None, None
-        opened = await client.conversations_open(users=",".join(parcel.people))
+        users = ",".join(parcel.people)
+        opened = await self._call(
+            (parcel.workspace, "conversations.open"), lambda: client.conversations_open(users=users)
+        )
         channel = str((opened.get("channel") or {}).get("id", ""))
         return channel, {"channel": channel}
 
-    async def _find(self, client: AsyncWebClient, channel: str, key: str) -> dict[str, str]:
+    async def _find(self, client: AsyncWebClient, workspace: str, channel: str, key: str) -> dict[str, str]:
         """The parts of this message already in the conversation, by key, with their timestamps."""
-        history = await client.conversations_history(channel=channel, limit=HISTORY, include_all_metadata=True)
+        history = await self._call(
+            (workspace, "conversations.history"),
+            lambda: client.conversations_history(channel=channel, limit=HISTORY, include_all_metadata=True),
+        )
         found = {}
         for posted in history.get("messages") or []:
             metadata = posted.get("metadata") or {}
@@ -99,8 +130,13 @@ class SlackOutbox:
 def _failure(error: SlackApiError, maybe_sent: bool) -> Retry | Undeliverable:
     response = error.response
     code = str(response.get("error") or "")
-    wait = next((str(v) for k, v in (response.headers or {}).items() if k.lower() == "retry-after"), "")
-    after = float(wait) if wait.isdecimal() else None
+    after = _retry_after(error)
     if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT:
         return Retry(code or f"HTTP {response.status_code}", after=after, maybe_sent=maybe_sent)
     return Undeliverable(PERMANENT.get(code, "refused"), detail=code)
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = error.response.headers or {}
+    wait = next((str(v) for k, v in headers.items() if k.lower() == "retry-after"), "")
+    return float(wait) if wait.isdecimal() else None

@@ -179,14 +179,25 @@ def test_a_passing_failure_is_retried_with_backoff_never_sooner_than_the_platfor
     clock.travel(seconds=29)
     drain(w)
     assert len(sender.tried) == 1  # Slack said 30 seconds
-    clock.travel(seconds=2)
+    clock.travel(seconds=5)
     drain(w)
     assert len(sender.tried) == 2 and not sender.sent
     row = rows(bot)[0]
     assert row.state == OutboxState.PENDING and timedelta(seconds=1) <= row.not_before - clock.now
     clock.travel(minutes=1)
     drain(w)
-    assert [p.key for p in sender.sent] == ["hi"] and rows(bot)[0].attempts == 3
+    # Waiting when Slack asked is pacing, not a failed attempt: only the server error counted.
+    assert [p.key for p in sender.sent] == ["hi"] and rows(bot)[0].attempts == 2
+
+
+def test_a_rate_limit_never_kills_a_message(bot: Passerelle, clock: Clock, people: dict[str, int]) -> None:
+    write(bot, clock, Reply(hello("hi"), to=ToPerson(people["UANA0001"]), key="hi"))
+    sender = FakeSender([Retry("ratelimited", after=60)] * (POLICY.attempts * 2))
+    w = worker(bot, clock, sender)
+    for _ in range(POLICY.attempts * 2 + 1):
+        drain(w)
+        clock.travel(minutes=2)
+    assert [p.key for p in sender.sent] == ["hi"] and rows(bot)[0].state == OutboxState.SENT
 
 
 def test_a_refused_message_is_undeliverable_and_the_coordinators_are_told_once(

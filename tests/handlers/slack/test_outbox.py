@@ -114,3 +114,19 @@ async def test_delivery_is_unthrottled_when_slack_is_fast(world: SlackWorld) -> 
     await world.fake.posted("Your reverse-mentoring pair")
     await world.fake.quiet()
     assert len(introductions(world.fake)) == 5 and unsettled(world) == 0  # no clock moved: nothing waited
+
+
+async def test_once_slack_says_to_wait_nothing_asks_it_again_before_the_time(world: SlackWorld) -> None:
+    many_volunteers(world.bot, world.clock(), 5)
+    world.fake.fail("conversations.open", Fault(status=429, retry_after=30))
+    await confirm(world)
+    await world.fake.quiet()
+    asked = len(world.fake.of("conversations.open"))
+    assert asked <= world.worker.concurrency  # only what was already in flight when Slack answered 429
+    world.clock.travel(seconds=10)
+    await world.fake.quiet()
+    assert len(world.fake.of("conversations.open")) == asked  # the others wait, without asking Slack meanwhile
+    assert len(introductions(world.fake)) == asked - 1
+    world.clock.travel(seconds=34)
+    await delivered(world)
+    assert len(introductions(world.fake)) == 5 and set(introductions(world.fake).values()) == {1}

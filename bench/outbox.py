@@ -9,7 +9,7 @@ Throttled, the local Slack answers like Slack's limits: `conversations.open` at 
 about 50 a minute; scaled so that the run stays short) and one message per second in each conversation, else 429
 with Retry-After.
 
-    python bench/outbox.py [--pairs N] [--database URL]
+    python bench/outbox.py [--pairs N] [--throttled-pairs N] [--opens R] [--postgres postgresql://…]
 """
 
 import argparse
@@ -19,11 +19,15 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from aiohttp import web
 from sqlmodel import Session, select
 
@@ -195,11 +199,26 @@ async def straight(bot: Passerelle, api_url: str, concurrency: int = 4) -> float
     return time.perf_counter() - started
 
 
+@contextmanager
+def fresh(database: str | None, folder: str) -> Iterator[str]:
+    """An empty database: a new SQLite file, or a schema of its own on the PostgreSQL server given."""
+    if not database:
+        yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{database}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 async def run(pairs: int, database: str | None, throttled: bool, opens: float) -> None:
     slack = LocalSlack(opens if throttled else None)
     runner, api_url = await serve(slack)
-    with tempfile.TemporaryDirectory() as folder:
-        url = database or f"sqlite:///{Path(folder) / 'bench.db'}"
+    with tempfile.TemporaryDirectory() as folder, fresh(database, folder) as url:
         bot, confirm_seconds = await asyncio.to_thread(confirmed, url, pairs)
         sent, elapsed = await through_the_outbox(bot, api_url)
         limited = slack.limited
@@ -220,12 +239,12 @@ async def run(pairs: int, database: str | None, throttled: bool, opens: float) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
-    parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL, to run there (default: a fresh SQLite file)")
     parser.add_argument("--opens", type=float, default=10, help="conversations.open per second when throttled")
     parser.add_argument("--throttled-pairs", type=int, default=60)
     args = parser.parse_args()
-    asyncio.run(run(args.pairs, args.database, throttled=False, opens=args.opens))
-    asyncio.run(run(args.throttled_pairs, args.database, throttled=True, opens=args.opens))
+    asyncio.run(run(args.pairs, args.postgres, throttled=False, opens=args.opens))
+    asyncio.run(run(args.throttled_pairs, args.postgres, throttled=True, opens=args.opens))
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from storage.models import Outbox, OutboxState, Pair
+from storage.models import Commitment, Outbox, OutboxState, Pair
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 from tests.doubles.slack_api import FakeSlack, Fault
@@ -130,3 +130,17 @@ async def test_once_slack_says_to_wait_nothing_asks_it_again_before_the_time(wor
     world.clock.travel(seconds=34)
     await delivered(world)
     assert len(introductions(world.fake)) == 5 and set(introductions(world.fake).values()) == {1}
+
+
+async def test_both_members_committing_at_once_are_both_recorded_and_both_shown(world: SlackWorld) -> None:
+    many_volunteers(world.bot, world.clock(), 1)
+    await confirm(world)
+    intro = await world.fake.posted("Our charter")
+    await world.fake.settle()
+    sent = await asyncio.gather(*(world.send.press(user, intro, "I commit") for user in ("UM000000", "UE000000")))
+    assert [s.status for s in sent] == [200, 200]
+    updates = [await world.fake.next("chat.update") for _ in range(2)]
+    with Session(world.bot.engine) as session:
+        assert len(session.exec(select(Commitment)).all()) == 2
+    # Whoever pressed second waited for the first: the message as it stands shows both.
+    assert any("Committed: <@UM000000>, <@UE000000>" in update.text for update in updates)

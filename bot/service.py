@@ -18,7 +18,7 @@ from bot.people import tr_for
 from bot.recipients import ToCaller
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
-from bot.ui import Message, Outcome
+from bot.ui import Message, Outcome, typed
 from bot.volunteers import data, pause
 from bot.volunteers.enrollment import end_pauses
 from bot.volunteers.onboarding import flow
@@ -148,7 +148,7 @@ class Passerelle:
             else:
                 known = queries.get_person(session, workspace.id, actor.user_id)
                 person = known or Person(workspace_id=workspace.id, user_id=actor.user_id, created_at=now)
-            person.display_name = actor.name or person.display_name
+            person.display_name = typed(actor.name)[:200] or person.display_name
             person.platform_locale = actor.locale or person.platform_locale
             person.timezone = actor.timezone or person.timezone
             if actor.user_id in self.founders:

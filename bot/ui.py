@@ -14,6 +14,12 @@ from bot.recipients import CALLER, Recipient, ToCaller
 MARKUP = re.compile(r"⟦([@#])([^⟦⟧|]+)(?:\|([^⟦⟧]*))?⟧")
 
 
+def typed(text: str) -> str:
+    """What a person typed, or a name their platform gave, with the core's brackets made plain: only a channel
+    writes the core's markup, so nobody can mention or impersonate someone by typing it."""
+    return text.replace("⟦", "[").replace("⟧", "]")
+
+
 def mention(user_id: str, name: str = "") -> str:
     """A person in a text: `⟦@id|name⟧`; the id is opaque, the name what a channel without mentions shows."""
     return _ref("@", user_id, name)

@@ -18,16 +18,21 @@ MIGRATION_LOCK = 0x7061737365726C  # "passerl"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys and a busy timeout, as PostgreSQL has by nature."""
+    """An engine for `url`; SQLite gets foreign keys and a busy timeout, as PostgreSQL has by nature.
+
+    A failed statement is logged without its values (`hide_parameters`): they are people's answers.
+    """
     if url.startswith(("postgresql://", "postgres://")):
         # The driver we ship is psycopg 3; SQLAlchemy would otherwise look for psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

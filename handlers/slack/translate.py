@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from bot.ui import channel_ref, mention
+from bot.ui import channel_ref, mention, typed
 
 
 def to_action(action: dict[str, Any]) -> tuple[str, list[str]]:
@@ -31,7 +31,7 @@ def to_form_values(state: dict[str, Any]) -> dict[str, str | None]:
     for block_id, elements in (state.get("values") or {}).items():
         for element in elements.values():
             _, chosen = to_action(element)
-            values[block_id] = chosen[0] if chosen and chosen[0] else None
+            values[block_id] = typed(chosen[0]) if chosen and chosen[0] else None
     return values
 
 
@@ -56,7 +56,7 @@ def to_neutral_text(text: str) -> str:
     words it shows, so the bot never pings a channel by repeating what someone typed.
     """
     # The core's brackets typed by a person must not become markup: only the channel writes it.
-    text = text.replace("⟦", "[").replace("⟧", "]")
+    text = typed(text)
     parts = SLACK_TOKEN.split(text)
     # re.split with a group alternates: text, token, text, token, …
     return "".join(_token(part) if i % 2 else _typed_ids(_unescape(part)) for i, part in enumerate(parts))

@@ -181,3 +181,7 @@ def test_upgrading_keeps_existing_programmes_and_gives_them_the_new_defaults(dat
         1,
     )
     engine.dispose()
+
+
+def test_a_failed_statement_is_logged_without_peoples_answers(engine: Engine) -> None:
+    assert engine.hide_parameters

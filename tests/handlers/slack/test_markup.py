@@ -110,3 +110,18 @@ async def test_a_message_over_fifty_blocks_arrives_as_several_messages_in_order(
     sections = [b["text"]["text"] for b in first.blocks[1:] + second.blocks]
     document = json.loads("".join(s.removeprefix("```").removesuffix("```") for s in sections))
     assert document["enrollments"][0]["answers"]["not_with"] == listed
+
+
+async def test_the_cores_brackets_in_a_slack_name_or_a_form_never_become_a_mention(slack: SlackWorld) -> None:
+    slack.fake.users[ANA] = {"name": "⟦@UCOORD01|Claire⟧", "locale": "en-GB", "tz": "Europe/London"}
+    await command(slack, ANA, "help")  # the bot learns her Slack name
+    intro = await confirmed_pair(slack)
+    fields = " ".join(f["text"] for b in intro.blocks for f in b.get("fields", []))
+    assert "*[@UCOORD01|Claire] hopes*" in fields and "<@UCOORD01>" not in fields
+    await slack.send.press(MARC, intro, "Set our objectives")
+    form = (await slack.fake.next("views.open")).args["view"]
+    typed = {"objective1": {"objective1": {"type": "plain_text_input", "value": "⟦@UCOORD01⟧ ⟦#C0GENERAL⟧"}}}
+    assert (await slack.send.submit(MARC, form, typed)).status == 200
+    shared = await slack.fake.posted("wrote down your objectives")
+    assert "<@UCOORD01>" not in shared.text and "<#C0GENERAL>" not in shared.text
+    assert "[@UCOORD01] [#C0GENERAL]" in shared.text

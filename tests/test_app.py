@@ -1,15 +1,12 @@
 """`python app.py` as a newcomer runs it: the console with no credentials, Slack over HTTP with them."""
 
 import asyncio
-import os
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import aiohttp
 import pytest
 from sqlmodel import Session, select
 
@@ -20,20 +17,7 @@ from tests.bot.volunteers import MENTEE, a_volunteer
 from tests.conftest import PEOPLE, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PASSERELLE_", "DATABASE_"))}
-    return env | extra
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.processes import ROOT, clean_env, free_port, healthy, slack_env, start_app
 
 
 def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path) -> None:
@@ -62,33 +46,10 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
     port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path}/passerelle.db",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "app.py"),
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await start_app(slack_env(fake, port, f"sqlite:///{tmp_path}/passerelle.db"), tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the server never answered /healthz")
+        assert await healthy(port, process), "the server never answered /healthz"
         sent = await SlackSender(url, SIGNING_SECRET, fake).command("UANA0001", "help")
         assert sent.status == 200
         assert "`join`" in (await fake.next("response_url")).text

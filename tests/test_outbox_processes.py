@@ -3,14 +3,12 @@
 import asyncio
 import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.service import Passerelle
@@ -19,7 +17,7 @@ from tests.bot.volunteers import many_volunteers
 from tests.conftest import COORDINATOR, PEOPLE, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack, Fault
 from tests.doubles.slack_sender import SlackSender
-from tests.test_app import ROOT, clean_env, free_port
+from tests.processes import free_port, healthy, slack_env, start_app
 
 LEASE = 4  # seconds: a killed worker's messages are taken again this soon
 
@@ -28,39 +26,15 @@ LEASE = 4  # seconds: a killed worker's messages are taken again this soon
 async def app_process(database_url: str, fake: FakeSlack, folder: Path) -> AsyncIterator[tuple[str, int]]:
     """A real `python app.py` serving Slack over HTTP against the double; yields its URL and process id."""
     port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PORT=str(port),
-        DATABASE_URL=database_url,
-        PASSERELLE_COORDINATORS=COORDINATOR,
-        PASSERELLE_OUTBOX_LEASE=str(LEASE),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "app.py"), cwd=folder, env=env, stdout=asyncio.subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
+    env = slack_env(fake, port, database_url, PASSERELLE_COORDINATORS=COORDINATOR, PASSERELLE_OUTBOX_LEASE=str(LEASE))
+    process = await start_app(env, folder)
     try:
-        await _healthy(url)
-        yield url, process.pid
+        assert await healthy(port, process), "the server never answered /healthz"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         if process.returncode is None:
             process.kill()
         await process.wait()
-
-
-async def _healthy(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            try:
-                async with session.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    pytest.fail(f"{url} never answered /healthz")
 
 
 @pytest.fixture
@@ -80,12 +54,7 @@ def seeded(database_url: str, pairs: int) -> None:
 
 
 def introductions(fake: FakeSlack) -> Counter[str]:
-    return Counter(
-        channel
-        for channel, posted in fake.history.items()
-        for message in posted
-        if "Your reverse-mentoring pair" in message.get("text", "")
-    )
+    return fake.held("Your reverse-mentoring pair")
 
 
 async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:

@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -131,6 +132,12 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         made = [c.method for c in self.calls[self._seen :]]
         raise AssertionError(f"no {method} call within {timeout}s; calls since: {made}")
+
+    def held(self, contains: str) -> Counter[str]:
+        """How many messages with `contains` Slack holds in each conversation: what people see, retries included."""
+        return Counter(
+            channel for channel, posted in self.history.items() for m in posted if contains in m.get("text", "")
+        )
 
     async def posted(self, contains: str, channel: str | None = None, timeout: float = 10) -> Call:
         """The first message posted whose text has `contains` (in `channel`, if given), whenever it came.

@@ -2,21 +2,19 @@
 
 import asyncio
 import multiprocessing
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from storage.db import MIGRATIONS, make_engine, migrate
-from tests.conftest import PEOPLE, SIGNING_SECRET
+from tests.conftest import PEOPLE
 from tests.doubles.slack_api import FakeSlack
-from tests.test_app import ROOT, clean_env, free_port
+from tests.processes import free_port, healthy, slack_env, start_app
 
 INSTANCES = 3
 # Bounds, not expectations: three interpreters on a loaded two-core machine start slowly, a stuck one must not hang.
@@ -48,17 +46,8 @@ async def start_at_once(tmp_path: Path) -> AsyncIterator[Start]:
         ports = [free_port() for _ in range(INSTANCES)]
         for number, port in enumerate(ports):
             log = tmp_path / f"instance-{number}.log"
-            env = clean_env(
-                SLACK_BOT_TOKEN="xoxb-test",
-                SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                SLACK_API_URL=fake.api_url,
-                PORT=str(port),
-                DATABASE_URL=database_url,
-            )
             with log.open("wb") as output:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, str(ROOT / "app.py"), cwd=tmp_path, env=env, stdout=output, stderr=output
-                )
+                process = await start_app(slack_env(fake, port, database_url), tmp_path, output)
             started.append(Instance(process, port, log))
         return started
 
@@ -70,23 +59,10 @@ async def start_at_once(tmp_path: Path) -> AsyncIterator[Start]:
     await fake.stop()
 
 
-async def answers_healthz(instance: Instance, session: aiohttp.ClientSession) -> bool:
-    """Polls until the instance answers 200, or until it has exited (False)."""
-    while instance.process.returncode is None:
-        try:
-            async with session.get(f"http://127.0.0.1:{instance.port}/healthz") as response:
-                if response.status == 200:
-                    return True
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    return False
-
-
 async def down(instances: list[Instance]) -> list[str]:
     """The logs of the instances that never answered GET /healthz."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        up = await asyncio.wait_for(asyncio.gather(*(answers_healthz(i, session) for i in instances)), START_TIMEOUT)
+    checks = (healthy(i.port, i.process, attempts=10 * START_TIMEOUT) for i in instances)
+    up = await asyncio.wait_for(asyncio.gather(*checks), START_TIMEOUT + STOP_TIMEOUT)
     return [instance.tail() for instance, ok in zip(instances, up, strict=True) if not ok]
 
 

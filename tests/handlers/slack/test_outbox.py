@@ -24,13 +24,7 @@ async def world(engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
 
 
 def introductions(fake: FakeSlack) -> Counter[str]:
-    """How many introductions Slack holds in each conversation (what people see, faults and retries included)."""
-    return Counter(
-        channel
-        for channel, posted in fake.history.items()
-        for message in posted
-        if "Your reverse-mentoring pair" in message.get("text", "")
-    )
+    return fake.held("Your reverse-mentoring pair")
 
 
 def unsettled(world: SlackWorld) -> int:

@@ -30,7 +30,7 @@ from storage.models import Pair
 
 Values = dict[str, str | None]  # a form's fields by name; None for a field left empty
 COMMAND_BUTTON = "/"  # the action of a button that runs a command: `/resume`
-ONBOARDING = "onb"
+ONBOARDING = "onb."  # the prefix of every onboarding action
 ANYONE, COORDINATOR = Guard.ANYONE, Guard.COORDINATOR
 
 
@@ -197,16 +197,16 @@ def button(action: str) -> Command | Button | None:
     """The route a pressed button names: a command for `/<command>`, onboarding's for `onb.…`, or its own."""
     if action.startswith(COMMAND_BUTTON):
         return command(action.removeprefix(COMMAND_BUTTON))
-    return BUTTONS.get(ONBOARDING if action.partition(".")[0] == ONBOARDING else action)
+    return BUTTONS.get(ONBOARDING if action.startswith(ONBOARDING) else action)
 
 
-def form(action: str) -> tuple[Form, str] | None:
-    """The route a submitted form names, and the id it carries after `:` ("" when none)."""
-    name, _, value = action.partition(FORM_ID)
-    if not value and name.startswith("objectives."):  # the objectives form as opened before the route table
-        name, value = "pair.objectives", name.removeprefix("objectives.")
+def form(action: str) -> tuple[Form, str | None] | None:
+    """The route a submitted form names, and what its action carries after `:` (None when nothing follows)."""
+    name, separated, value = action.partition(FORM_ID)
+    if not separated and name.startswith("objectives."):  # the objectives form as opened before the route table
+        name, separated, value = "pair.objectives", FORM_ID, name.removeprefix("objectives.")
     route = FORMS.get(name)
-    return (route, value) if route else None
+    return (route, value if separated else None) if route else None
 
 
 def renamed(action: str, values: list[str]) -> tuple[str, list[str]]:

@@ -1,4 +1,5 @@
-"""The core's entry points: one session per input, the context built, the rule dispatched, one commit."""
+"""The core's entry points: one session per input, the context built, the route looked up, its guard checked, its rule
+called, one commit."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -209,9 +210,9 @@ def _submitted(ctx: Ctx, action: str, values: dict[str, str | None]) -> Outcome:
         return refused
     match route:
         case routes.Submit():
-            return route.run(ctx, values) if not value else _no_longer(ctx, form=True)
+            return route.run(ctx, values) if value is None else _no_longer(ctx, form=True)
         case routes.PairSubmit():
-            pair = _member_of(ctx, value, form=True)
+            pair = _member_of(ctx, value or "", form=True)
             return pair if isinstance(pair, Outcome) else route.run(ctx, pair, values)
 
 

@@ -1,5 +1,4 @@
-"""The core's entry points: one session per input, the context built, the route looked up, its guard checked, its rule
-called, one commit."""
+"""The core's entry points: one session per input, its route looked up, guarded and called, one commit."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

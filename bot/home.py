@@ -37,7 +37,7 @@ def build_home(ctx: Ctx) -> Message:
     else:
         role = tr("Mentor") if enrollment.role == "mentor" else tr("Mentee")
         pause_or_resume = (
-            Button(tr("Resume"), "cmd", "resume", style="primary")
+            Button(tr("Resume"), "/resume", style="primary")
             if enrollment.status == EnrollmentStatus.PAUSED
             else Button(tr("Pause"), "pause.form")
         )
@@ -47,7 +47,7 @@ def build_home(ctx: Ctx) -> Message:
                 (
                     Button(tr("Edit my profile"), "profile.edit"),
                     pause_or_resume,
-                    Button(tr("Leave"), "cmd", "leave", style="danger"),
+                    Button(tr("Leave"), "/leave", style="danger"),
                 )
             ),
         ]

@@ -1,4 +1,4 @@
-"""The core's entry points: one session per input, the context built, the rule dispatched, one commit."""
+"""The core's entry points: one session per input, its route looked up, guarded and called, one commit."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -7,53 +7,26 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import commands
+from bot import commands, guards, routes
 from bot.actor import Actor
+from bot.commands import Command
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
 from bot.outbox import queue as outbox
-from bot.pairing import adjust, confirm, members, preview
+from bot.parse import words as split_words
 from bot.people import tr_for
 from bot.recipients import ToCaller
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
 from bot.ui import Message, Outcome, typed
-from bot.volunteers import data, pause
 from bot.volunteers.enrollment import end_pauses
 from bot.volunteers.onboarding import flow
 from storage import queries
 from storage.db import session as open_session
-from storage.models import EnrollmentStatus, Person, Programme, Workspace
+from storage.models import EnrollmentStatus, Pair, Person, Programme, Workspace
 
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
-# Buttons that are not onboarding answers (`onb.…`) nor commands (`cmd`, with the command as value).
-BUTTONS: dict[str, Callable[[Ctx], Outcome]] = {
-    "join": flow.start,
-    "profile.edit": flow.edit,
-    "pause.form": pause.pause_form,
-    "data.delete": lambda ctx: data.delete(ctx, []),
-    "data.delete.confirm": data.confirm_delete,
-    "data.delete.cancel": lambda ctx: say(ctx.tr("Nothing was erased.")),
-    "program.new.cancel": lambda ctx: say(ctx.tr("No new programme; *{name}* stays current.", name=ctx.programme.name)),
-}
-# Buttons of the matching preview (coordinators only) and of a pair's conversation; the value is a number.
-MATCH_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
-    "match.page": preview.page,
-    "match.run": lambda ctx, _: Outcome(replace=preview.rerun(ctx)),
-    "match.csv": lambda ctx, _: preview.csv_file(ctx),
-    "match.confirm": lambda ctx, _: confirm.confirm(ctx),
-    "match.pin": adjust.pin,
-    "match.forbid": adjust.forbid,
-}
-PAIR_BUTTONS: dict[str, Callable[[Ctx, int], Outcome]] = {
-    "pair.commit": members.commit,
-    "pair.objectives": members.objectives_form,
-    "pair.book": members.book,
-    "pair.rematch": members.not_a_fit,
-    "pair.rematch.confirm": members.not_a_fit_confirmed,
-    "pair.rematch.cancel": lambda ctx, _: say(ctx.tr("Your pairing goes on.")),
-}
 
 
 class Passerelle:
@@ -81,34 +54,25 @@ class Passerelle:
             if flow.active(ctx):
                 return flow.on_text(ctx, text)
             words = text.split()
-            if words and commands.lookup(words[0].lstrip("/")):
-                return commands.run(ctx, text.lstrip("/"))
+            if words and routes.command(words[0].lstrip("/")):
+                return _typed(ctx, text.lstrip("/"))
             if not _enrolled(ctx):
                 return flow.start(ctx)
-            return commands.help_reply(ctx)
+            return commands.help_reply(ctx, routes.COMMANDS.values())
 
         return self._run(actor, now, rule)
 
     def command(self, actor: Actor, text: str, now: datetime) -> Outcome:
         """`/mentoring …`; the text after the command word."""
-        return self._run(actor, now, lambda ctx: commands.run(ctx, text))
+        return self._run(actor, now, lambda ctx: _typed(ctx, text))
 
     def pressed(self, actor: Actor, action: str, values: list[str], now: datetime) -> Outcome:
         """A button, menu, checkbox or date picked in a message or the Home tab."""
-        return self._run(actor, now, lambda ctx: self._press(ctx, action, values))
+        return self._run(actor, now, lambda ctx: _pressed(ctx, *routes.renamed(action, values)))
 
     def submitted(self, actor: Actor, action: str, values: dict[str, str | None], now: datetime) -> Outcome:
         """A form sent back; `values` by field name, None for a field left empty."""
-
-        def rule(ctx: Ctx) -> Outcome:
-            if action == "pause":
-                return pause.pause_submitted(ctx, values)
-            kind, _, number = action.partition(".")
-            if kind == "objectives" and number.isdecimal():
-                return members.objectives_submitted(ctx, int(number), values)
-            return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
-
-        return self._run(actor, now, rule)
+        return self._run(actor, now, lambda ctx: _submitted(ctx, action, values))
 
     def home(self, actor: Actor, now: datetime) -> Message:
         """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
@@ -121,22 +85,6 @@ class Passerelle:
             end_pauses(session, now.date(), now)
             queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
             session.commit()
-
-    def _press(self, ctx: Ctx, action: str, values: list[str]) -> Outcome:
-        if action.startswith("onb."):
-            return flow.on_press(ctx, action, values)
-        number = int(values[0]) if values and values[0].isdecimal() else 0
-        if action in MATCH_BUTTONS:
-            if not ctx.is_coordinator:
-                return say(ctx.tr("Sorry, this is for the programme's coordinators."))
-            return MATCH_BUTTONS[action](ctx, number)
-        if action in PAIR_BUTTONS:
-            return PAIR_BUTTONS[action](ctx, number)
-        if action in BUTTONS:
-            return BUTTONS[action](ctx)
-        if action == "cmd" and values and commands.lookup(values[0].partition(" ")[0]):
-            return commands.run(ctx, values[0])
-        return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
 
     @contextmanager
     def _context(self, actor: Actor, now: datetime, remember: bool = True) -> Iterator[Ctx]:
@@ -213,3 +161,67 @@ class Passerelle:
 def _enrolled(ctx: Ctx) -> bool:
     enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
     return enrollment is not None and enrollment.status != EnrollmentStatus.LEFT
+
+
+def _typed(ctx: Ctx, text: str) -> Outcome:
+    """A command line: its route, the guard, then its rule with the words after the command's."""
+    words = split_words(text)
+    if not words:
+        return commands.help_reply(ctx, routes.COMMANDS.values())
+    route = routes.command(words[0])
+    if route is None:
+        return commands.unknown(ctx, words[0], routes.COMMANDS.values())
+    return guards.refusal(ctx, route.guard, route.name) or route.run(ctx, words[1:])
+
+
+def _pressed(ctx: Ctx, action: str, values: list[str]) -> Outcome:
+    """A button or menu: its route, the guard, then its rule with what the value carries."""
+    route = routes.button(action)
+    if route is None:
+        return _no_longer(ctx)
+    refused = guards.refusal(ctx, route.guard, route.name if isinstance(route, Command) else "")
+    if refused:
+        return refused
+    value = values[0] if values else ""
+    match route:
+        case Command():
+            return route.run(ctx, split_words(value))
+        case routes.Press():
+            return route.run(ctx)
+        case routes.PressOn():
+            number = routes.read_id(value)
+            return _no_longer(ctx) if number is None else route.run(ctx, number)
+        case routes.PairPress():
+            pair = _member_of(ctx, value)
+            return pair if isinstance(pair, Outcome) else route.run(ctx, pair)
+        case routes.Answers():
+            return route.run(ctx, action, values)
+
+
+def _submitted(ctx: Ctx, action: str, values: dict[str, str | None]) -> Outcome:
+    """A form: its route, the guard, then its rule with the id its action carries and its fields."""
+    found = routes.form(action)
+    if found is None:
+        return _no_longer(ctx, form=True)
+    route, value = found
+    refused = guards.refusal(ctx, route.guard)
+    if refused:
+        return refused
+    match route:
+        case routes.Submit():
+            return route.run(ctx, values) if value is None else _no_longer(ctx, form=True)
+        case routes.PairSubmit():
+            pair = _member_of(ctx, value or "", form=True)
+            return pair if isinstance(pair, Outcome) else route.run(ctx, pair, values)
+
+
+def _member_of(ctx: Ctx, value: str, form: bool = False) -> Pair | Outcome:
+    """The member guard on the pair id a value carries; a value that is no id is refused like a retired button."""
+    pair_id = routes.read_id(value)
+    return _no_longer(ctx, form) if pair_id is None else guards.member_of(ctx, pair_id)
+
+
+def _no_longer(ctx: Ctx, form: bool = False) -> Outcome:
+    if form:
+        return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
+    return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))

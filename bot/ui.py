@@ -130,9 +130,17 @@ def message(*blocks: Block) -> Message:
     return Message(tuple(blocks))
 
 
+FORM_ID = ":"  # between a form's route and the id it acts on: `pair.objectives:42`
+
+
+def form_action(route: str, row_id: int | None = None) -> str:
+    """A form's action: the name of the route that takes it, then the id it acts on if it acts on one."""
+    return route if row_id is None else f"{route}{FORM_ID}{row_id}"
+
+
 @dataclass(frozen=True)
 class Form:
-    """A small form shown on its own (a modal on Slack); its submission comes back as `action`."""
+    """A small form shown on its own (a modal on Slack); its submission comes back as `action` (`form_action`)."""
 
     action: str
     title: str

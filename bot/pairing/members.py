@@ -1,7 +1,10 @@
-"""A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit"."""
+"""A pair's own conversation: the introduction, the charter, objectives, booking, and "not a good fit".
+
+Its buttons and form are for the pair's two members while the pair lasts: bot.routes guards them, and hands each
+rule the pair, locked."""
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from bot.context import Ctx, known
 from bot.i18n import Tr, translator
@@ -12,23 +15,27 @@ from bot.people import named
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
-from bot.ui import Block, Button, Buttons, Fields, Form, Header, Message, Outcome, Reply, Text, TextInput, message
+from bot.ui import (
+    Block,
+    Button,
+    Buttons,
+    Fields,
+    Form,
+    Header,
+    Message,
+    Outcome,
+    Reply,
+    Text,
+    TextInput,
+    form_action,
+    message,
+)
 from bot.volunteers import enrollment as enrollment_status
 from storage import queries
-from storage.models import Enrollment, Pair, Person, Programme
+from storage.models import Enrollment, Pair, Person
 
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
-
-
-def members_only(rule: Callable[[Ctx, Pair], Outcome]) -> Callable[[Ctx, int], Outcome]:
-    """A button of a pair's conversation: only its two members, and only while the pair lasts."""
-
-    def pressed(ctx: Ctx, pair_id: int) -> Outcome:
-        pair = _own_pair(ctx, pair_id)
-        return pair if isinstance(pair, Outcome) else rule(ctx, pair)
-
-    return pressed
 
 
 Member = tuple[Person, Enrollment]
@@ -103,14 +110,12 @@ def introduction(
     return message(*blocks)
 
 
-@members_only
 def commit(ctx: Ctx, pair: Pair) -> Outcome:
     """A row per member, under the pair's lock: the second to press sees both names in the introduction."""
     queries.add_commitment(ctx.session, ctx.workspace_id, known(pair.id), ctx.person_id, ctx.now)
     return Outcome(replace=introduction(ctx, pair))
 
 
-@members_only
 def objectives_form(ctx: Ctx, pair: Pair) -> Outcome:
     tr = ctx.tr
     fields = [
@@ -123,7 +128,7 @@ def objectives_form(ctx: Ctx, pair: Pair) -> Outcome:
     ]
     return Outcome(
         form=Form(
-            f"objectives.{pair.id}",
+            form_action("pair.objectives", pair.id),
             tr("Our objectives"),
             (Text(tr("One to three objectives you agreed on together.")), *fields),
             submit=tr("Save"),
@@ -132,10 +137,7 @@ def objectives_form(ctx: Ctx, pair: Pair) -> Outcome:
     )
 
 
-def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) -> Outcome:
-    pair = _own_pair(ctx, pair_id)
-    if isinstance(pair, Outcome):
-        return pair
+def objectives_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     written = [" ".join((values.get(f"objective{i}") or "").split()) for i in range(1, OBJECTIVES + 1)]
     too_long = {
         f"objective{i}": ctx.tr("At most {n} characters.", n=OBJECTIVE_LENGTH)
@@ -155,7 +157,6 @@ def objectives_submitted(ctx: Ctx, pair_id: int, values: dict[str, str | None]) 
     return Outcome([Reply(shared, to=ToPair(known(pair.id)), key=f"objectives:pair:{pair.id}:{digest}")])
 
 
-@members_only
 def book(ctx: Ctx, pair: Pair) -> Outcome:
     return say(
         ctx.tr(
@@ -164,7 +165,6 @@ def book(ctx: Ctx, pair: Pair) -> Outcome:
     )
 
 
-@members_only
 def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     """Asked privately: only the person who pressed sees this."""
     return say(
@@ -181,7 +181,10 @@ def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     )
 
 
-@members_only
+def keep(ctx: Ctx, pair: Pair) -> Outcome:
+    return say(ctx.tr("Your pairing goes on."))
+
+
 def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
     outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
     outcome.replies += end_pair(ctx, pair, EndReason.NOT_A_GOOD_FIT, told=ctx.person_id)
@@ -235,19 +238,6 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> l
 def tr_for_pair(ctx: Ctx) -> Tr:
     """A pair's conversation is in the programme's language: its two members may read different ones."""
     return translator(ctx.programme.locale)
-
-
-def _own_pair(ctx: Ctx, pair_id: int) -> Pair | Outcome:
-    """The caller's own live pair, locked so that its two members act one after the other, or the answer to give
-    someone else. The pair's buttons act in the pair's programme, even once another one is current."""
-    pair = queries.lock_pair(ctx.session, ctx.workspace_id, pair_id)
-    if pair is None or pair.status not in pair_status.LIVE:
-        return say(ctx.tr("This pairing has ended."))
-    if ctx.person_id not in (pair.mentor_id, pair.mentee_id):
-        return say(ctx.tr("These buttons are for the two members of this pair."))
-    if pair.programme_id != ctx.programme_id:
-        ctx.programme = ctx.session.get(Programme, pair.programme_id) or ctx.programme
-    return pair
 
 
 def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:

@@ -56,6 +56,11 @@ def rerun(ctx: Ctx) -> Message:
     return show(ctx, 1)
 
 
+def run_again(ctx: Ctx) -> Outcome:
+    """The Run again button: the new proposal replaces the page it was pressed on."""
+    return Outcome(replace=rerun(ctx))
+
+
 def page(ctx: Ctx, number: int) -> Outcome:
     return Outcome(replace=show(ctx, number))
 

@@ -65,11 +65,15 @@ def _ask(ctx: Ctx, name: str) -> Outcome:
     ]
     buttons = Buttons(
         (
-            Button(tr("Create {name}", name=name), "cmd", f"program new {CONFIRMED} {name}", style="primary"),
+            Button(tr("Create {name}", name=name), "/program", f"new {CONFIRMED} {name}", style="primary"),
             Button(tr("Cancel"), "program.new.cancel"),
         )
     )
     return say(*(Text(line) for line in lines), buttons)
+
+
+def cancel_new(ctx: Ctx) -> Outcome:
+    return say(ctx.tr("No new programme; *{name}* stays current.", name=ctx.programme.name))
 
 
 def _create(ctx: Ctx, name: str) -> Outcome:

@@ -64,6 +64,10 @@ def delete(ctx: Ctx, args: list[str]) -> Outcome:
     )
 
 
+def cancel_delete(ctx: Ctx) -> Outcome:
+    return say(ctx.tr("Nothing was erased."))
+
+
 def confirm_delete(ctx: Ctx) -> Outcome:
     hold(ctx)  # not halfway through a confirmation that pairs her
     told = end_pairs(ctx)

@@ -148,7 +148,7 @@ def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock
         bot.pressed(stranger.actor, "pair.commit", [str(pair.id)], clock.now).replies[0].message
     )
     form = bot.pressed(mentor.actor, "pair.objectives", [str(pair.id)], clock.now).form
-    assert form is not None and form.action == f"objectives.{pair.id}"
+    assert form is not None and form.action == f"pair.objectives:{pair.id}"
     empty = bot.submitted(mentor.actor, form.action, {"objective1": None}, clock.now)
     assert "objective1" in empty.form_errors
     before = last_id(bot)

@@ -1,0 +1,144 @@
+"""Every button, menu and form the core renders in its main flows names a route that takes what it carries, and
+every button and form route is rendered by one of them."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot import routes
+from bot.commands import Command
+from bot.service import Passerelle
+from bot.ui import Buttons, Choice, DateInput, Form, Message, Outcome, PersonChoice, TextInput, channel_ref
+from storage.models import Pair, PairStatus, Person
+from tests.bot.dialog import MENTEE_ANSWERS, Dialog, queued
+from tests.bot.volunteers import many_volunteers
+from tests.conftest import Clock
+
+COORD = "UCOORD01"
+NEWCOMER = "UNEW00001"
+
+
+@dataclass
+class Screens:
+    """What the core showed, gathered from every outcome: messages (and the ones it rewrote) and forms."""
+
+    messages: list[Message] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+
+    def keep(self, outcome: Outcome) -> Outcome:
+        self.messages += [r.message for r in outcome.replies if isinstance(r.message, Message)]
+        self.messages += [outcome.replace] if outcome.replace else []
+        self.forms += [outcome.form] if outcome.form else []
+        return outcome
+
+    def controls(self) -> list[tuple[str, str]]:
+        """Every (action, value) a person can send back from a message: buttons, then menus and inputs."""
+        found: list[tuple[str, str]] = []
+        for shown in self.messages:
+            for block in shown.blocks:
+                if isinstance(block, Buttons):
+                    found += [(b.action, b.value) for b in block.buttons]
+                elif isinstance(block, Choice | PersonChoice | TextInput | DateInput):
+                    found.append((block.action, ""))  # a menu's value is what is picked, not an id
+        return found
+
+
+def onboarding(bot: Passerelle, clock: Clock, screens: Screens) -> Dialog:
+    """A newcomer's Home tab, then every question of onboarding, the summary, its edit menu, and the confirmation."""
+    newcomer = Dialog(bot, clock.now, user=NEWCOMER)
+    screens.messages.append(bot.home(newcomer.actor, clock.now))
+    for answer in ("hello", *MENTEE_ANSWERS):
+        newcomer.say(answer)
+        screens.keep(newcomer.last)
+        if answer == "oui":
+            screens.messages.append(bot.home(newcomer.actor, clock.now))  # "Continue" to join
+    newcomer.press("Edit")
+    screens.keep(newcomer.last)
+    screens.keep(bot.pressed(newcomer.actor, "onb.edit", ["site"], clock.now))
+    for answer in ("Lyon", "confirm"):
+        screens.keep(bot.said(newcomer.actor, answer, clock.now))
+    return newcomer
+
+
+def a_volunteers_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
+    """Help, profile, Home (enrolled, paused, left), the pause form, erasure, leaving, the call for volunteers."""
+    ana = onboarding(bot, clock, screens).actor
+    for line in ("help", "profile", "delete-my-data"):
+        screens.keep(bot.command(ana, line, clock.now))
+    screens.keep(bot.pressed(ana, "profile.edit", [""], clock.now))
+    screens.keep(bot.said(ana, "stop", clock.now))
+    screens.messages.append(bot.home(ana, clock.now))
+    screens.keep(bot.pressed(ana, "pause.form", [""], clock.now))
+    screens.keep(bot.command(ana, "pause", clock.now))
+    screens.messages.append(bot.home(ana, clock.now))
+    screens.keep(bot.command(ana, "leave", clock.now))
+    screens.messages.append(bot.home(ana, clock.now))
+
+
+def a_coordinators_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
+    """Help, Home with figures, program new, announce, and the matching preview over two pages."""
+    claire = Dialog(bot, clock.now, user=COORD).actor
+    screens.messages.append(bot.home(claire, clock.now))
+    for line in ("help", "program new Cohort 2027", f"announce {channel_ref('C0GENERAL1')}", "match"):
+        screens.keep(bot.command(claire, line, clock.now))
+    screens.keep(bot.pressed(claire, "match.page", ["2"], clock.now))
+
+
+def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
+    """The confirmation, the introductions and guides it queues, and what the members' buttons answer."""
+    screens.keep(bot.pressed(Dialog(bot, clock.now, user=COORD).actor, "match.confirm", [""], clock.now))
+    with Session(bot.engine) as session:
+        pair = session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).first()
+        assert pair is not None
+        member = session.get(Person, pair.mentee_id)
+        assert member is not None
+    for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch"):
+        screens.keep(bot.pressed(Dialog(bot, clock.now, user=member.user_id).actor, name, [str(pair.id)], clock.now))
+    screens.messages += [q.message for q in queued(bot)]
+
+
+def every_screen(engine: Engine, clock: Clock) -> Screens:
+    screens = Screens()
+    bot = Passerelle(engine, coordinators=frozenset({COORD}))
+    a_volunteers_screens(bot, clock, screens)
+    many_volunteers(bot, clock.now, 12)  # more than a page of proposed pairs
+    a_coordinators_screens(bot, clock, screens)
+    a_pairs_screens(bot, clock, screens)
+    return screens
+
+
+def takes(route: routes.Route, value: str) -> bool:
+    """Whether a button's value is what its route takes: nothing, an id, a command's words, an answer."""
+    match route:
+        case routes.Press():
+            return value == ""
+        case routes.PressOn() | routes.PairPress():
+            return routes.read_id(value) is not None
+        case _:
+            return isinstance(route, Command | routes.Answers)
+
+
+def test_every_control_the_core_renders_names_a_route_that_takes_its_value(sqlite_engine: Engine, clock: Clock) -> None:
+    screens = every_screen(sqlite_engine, clock)
+    controls = screens.controls()
+    assert len(controls) > 50
+    for action, value in controls:
+        route = routes.button(action)
+        assert route is not None, action
+        assert takes(route, value), (action, value)
+    rendered = {route.name for action, _ in controls if (route := routes.button(action)) is not None}
+    assert rendered >= set(routes.BUTTONS)  # and every button route is rendered somewhere
+    assert {"resume", "leave", "program"} <= rendered  # the buttons that run a command
+
+
+def test_every_form_the_core_renders_names_a_form_route(sqlite_engine: Engine, clock: Clock) -> None:
+    forms = every_screen(sqlite_engine, clock).forms
+    found = [routes.form(f.action) for f in forms]
+    assert all(found), [f.action for f in forms]
+    assert {route.name for route, _ in filter(None, found)} == set(routes.FORMS)
+    for route, value in filter(None, found):
+        if isinstance(route, routes.PairSubmit):
+            assert value is not None and routes.read_id(value) is not None
+        else:
+            assert value is None

@@ -70,8 +70,9 @@ def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:
         Header(tr("Enrolment")),
         Fields(
             (
-                (tr("Mentors ready"), str(total("mentor", *PAIRABLE))),
-                (tr("Mentees ready"), str(total("mentee", *PAIRABLE))),
+                # Ready or matched: everyone who takes part now (the status counts are in `volunteers`).
+                (tr("Mentors taking part"), str(total("mentor", *PAIRABLE))),
+                (tr("Mentees taking part"), str(total("mentee", *PAIRABLE))),
                 (tr("Onboarding"), str(total(None, EnrollmentStatus.ONBOARDING))),
                 (tr("On pause"), str(total(None, EnrollmentStatus.PAUSED))),
                 (tr("Left"), str(total(None, EnrollmentStatus.LEFT))),

@@ -11,7 +11,7 @@ from bot.i18n import Tr, translator
 from bot.pairing import pair as pair_status
 from bot.pairing.pair import EndReason
 from bot.pairing.reasons import pair_reasons
-from bot.people import named
+from bot.people import named, tr_for
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
@@ -19,6 +19,7 @@ from bot.ui import (
     Block,
     Button,
     Buttons,
+    Compose,
     Fields,
     Form,
     Header,
@@ -36,6 +37,7 @@ from storage.models import Enrollment, Pair, Person
 
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
+ENDED = N_("Your pairing with {partner} in *{programme}* has ended. You are back on the list for the next matching.")
 
 
 Member = tuple[Person, Enrollment]
@@ -48,8 +50,8 @@ def introduction(
 
     `members` (mentor, mentee) and `who` has committed may be given when many pairs are introduced at once, to
     load them in one go."""
-    tr = tr_for_pair(ctx)
     mentor, mentee = members or _members(ctx, pair)
+    tr = tr_for_pair(ctx, (mentor[0], mentee[0]))
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
     who = queries.committed(ctx.session, ctx.workspace_id, known(pair.id)) if who is None else who
     committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in who)
@@ -74,7 +76,7 @@ def introduction(
                         tr("{name} hopes", name=person.display_name or person.user_id),
                         str(enrollment.answers.get("hope", "")),
                     ),
-                    (tr("{name}'s topics", name=person.display_name or person.user_id), _topics(ctx, enrollment)),
+                    (tr("{name}'s topics", name=person.display_name or person.user_id), _topics(tr, enrollment)),
                 )
             )
         ),
@@ -149,7 +151,7 @@ def objectives_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) ->
     if not any(written):
         return Outcome(form_errors={"objective1": ctx.tr("Write at least one objective.")})
     pair.objectives = [text for text in written if text]
-    tr = tr_for_pair(ctx)
+    tr = tr_for_pair(ctx, [person for person, _ in _members(ctx, pair)])
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
     shared = message(Text(tr("{user} wrote down your objectives:", user=named(ctx.person)) + "\n" + lines))
     # The same objectives written twice (two presses of Save) are shared once.
@@ -170,7 +172,7 @@ def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     return say(
         ctx.tr(
             "If this pairing does not work for you, it can end here. Your partner will only learn that "
-            "the pairing ended, and you will both be matched again with someone else. End it?"
+            "the pairing ended, and you will both be back on the list for the next matching. End it?"
         ),
         Buttons(
             (
@@ -197,24 +199,13 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> l
     pair_status.end(pair, why, ctx.now)
     replies = []
     members = _members(ctx, pair)
-    for person, enrollment in members:
+    for (person, enrollment), (partner, _) in zip(members, reversed(members), strict=True):
         enrollment_status.pair_ended(ctx.session, enrollment, pair.id, ctx.now)
         if person.id != told:
-            replies.append(
-                Reply(
-                    lambda tr: message(
-                        Text(
-                            tr(
-                                "Your pairing in *{programme}* has ended. You are back on the list "
-                                "for the next matching.",
-                                programme=ctx.programme.name,
-                            )
-                        )
-                    ),
-                    to=ToPerson(known(person.id)),
-                    key=f"ended:pair:{pair.id}:person:{person.id}",
-                )
-            )
+            # Named, since a mentor with two mentees must know which pairing ended.
+            names = {"partner": named(partner), "programme": ctx.programme.name}
+            key = f"ended:pair:{pair.id}:person:{person.id}"
+            replies.append(Reply(_told(ENDED, names), to=ToPerson(known(person.id)), key=key))
     (mentor, _), (mentee, _) = members
     texts = {
         EndReason.NOT_A_GOOD_FIT: N_(
@@ -227,7 +218,7 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> l
     names = {"mentor": named(mentor), "mentee": named(mentee)}
     replies.append(
         Reply(
-            lambda tr: message(Text(tr(text, **names))),
+            _told(text, names),
             to=ToCoordinators(),
             key=f"ended:pair:{pair.id}:coordinators",
         )
@@ -235,9 +226,14 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> l
     return replies
 
 
-def tr_for_pair(ctx: Ctx) -> Tr:
-    """A pair's conversation is in the programme's language: its two members may read different ones."""
-    return translator(ctx.programme.locale)
+def _told(text: str, names: dict[str, str]) -> Compose:
+    return lambda tr: message(Text(tr(text, **names)))
+
+
+def tr_for_pair(ctx: Ctx, people: Sequence[Person]) -> Tr:
+    """A pair's conversation is in the language both members read; if they read different ones, the programme's."""
+    spoken = {tr_for(person, ctx.programme).locale for person in people}
+    return translator(spoken.pop() if len(spoken) == 1 else ctx.programme.locale)
 
 
 def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:
@@ -251,6 +247,5 @@ def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:
     return found
 
 
-def _topics(ctx: Ctx, enrollment: Enrollment) -> str:
-    tr = tr_for_pair(ctx)
+def _topics(tr: Tr, enrollment: Enrollment) -> str:
     return ", ".join(topic_label(t, tr) for t in enrollment.answers.get("topics", [])) or "—"

@@ -24,7 +24,7 @@ def new(ctx: Ctx, args: list[str]) -> Outcome:
     if not 2 <= len(name) <= 120:
         return usage(ctx, "program new NAME", ctx.tr("Give the programme a name of 2 to 120 characters."))
     hold(ctx)  # two creations at once make one programme, not two current ones
-    if _named(ctx, name) is not None:
+    if named(ctx, name) is not None:
         return say(
             ctx.tr("A programme called *{name}* exists already; `program use {name}` makes it current.", name=name)
         )
@@ -121,7 +121,7 @@ def use(ctx: Ctx, args: list[str]) -> Outcome:
     if not name:
         return usage(ctx, "program use NAME", ctx.tr("Name the programme; `program list` shows them."))
     hold(ctx)
-    programme = _named(ctx, name)
+    programme = named(ctx, name)
     if programme is None:
         return say(ctx.tr("No programme is called “{name}”. `program list` shows them.", name=name[:120]))
     if programme.id == ctx.programme_id:
@@ -144,7 +144,7 @@ def _make_current(ctx: Ctx, programme: Programme) -> None:
     ctx.programme = programme
 
 
-def _named(ctx: Ctx, name: str) -> Programme | None:
+def named(ctx: Ctx, name: str) -> Programme | None:
     """The newest programme of that name, read in any case and with or without accents."""
     found = [p for p in queries.programmes(ctx.session, ctx.workspace_id) if fold(p.name) == fold(name)]
     return found[-1] if found else None

@@ -86,6 +86,10 @@ def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
         name = " ".join(value.split())
         if not 2 <= len(name) <= 120:
             return usage(ctx, line, tr("Give the programme a name of 2 to 120 characters."))
+        other = current.named(ctx, name)
+        if other is not None and other.id != p.id:
+            # Two programmes of one name could no longer be told apart by `program use`.
+            return say(tr("Another programme is called *{name}* already; choose another name.", name=other.name))
         p.name = name
     elif key == "topics":
         topics = read_topics(value)

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -113,9 +114,9 @@ async def handle_error(
         logger.exception("telling the person about the failure failed too")
 
 
-def _turn(context: AsyncBoltContext) -> asyncio.Semaphore:
+def _turn(context: AsyncBoltContext) -> AbstractAsyncContextManager[None]:
     deps: Deps = context["deps"]
-    return deps.work
+    return deps.turn(f"{context.team_id or context.enterprise_id}:{context.user_id}")
 
 
 async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps, Actor]:

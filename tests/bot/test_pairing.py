@@ -215,3 +215,27 @@ def test_leaving_or_erasing_ends_the_pair_and_the_partner_returns_to_the_pool(
     with Session(bot.engine) as session:
         mentor = session.exec(select(Enrollment).where(Enrollment.person_id == pair.mentor_id)).one()
     assert mentor.status == "ready"
+
+
+def test_a_pair_who_both_read_french_is_introduced_in_french(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    for user in ("UMENTOR1", "UMENTEE1"):
+        Dialog(bot, clock.now, user=user).command("language fr")
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    [intro] = [q for q in queued(bot) if q.key.startswith("intro:pair:")]
+    assert "Votre binôme de mentorat inversé" in intro.text
+    assert "Our charter" not in intro.text
+
+
+def test_the_partner_is_told_with_whom_the_pairing_ended(bot: Passerelle, clock: Clock, coordinator: Dialog) -> None:
+    confirmed(bot, clock, coordinator)
+    pair = pairs(bot, "active")[0]
+    users = user_ids(bot)
+    before = last_id(bot)
+    bot.command(Dialog(bot, clock.now, user=users[pair.mentee_id]).actor, "leave", clock.now)
+    sent = told(bot, before)
+    assert f"⟦@{users[pair.mentee_id]}|" in sent[users[pair.mentor_id]]

@@ -89,3 +89,12 @@ def test_a_pair_of_the_previous_programme_keeps_its_members_taking_part(
     marc.command("leave")
     with Session(bot.engine) as session:
         assert sorted(e.status for e in session.exec(select(Enrollment)).all()) == ["left", "ready", "ready"]
+
+
+def test_a_programme_cannot_be_renamed_to_the_name_of_another(coordinator: Dialog) -> None:
+    coordinator.command("program new Promo 2027")
+    coordinator.press("Create Promo 2027")
+    coordinator.command("program use Reverse mentoring")
+    refused = coordinator.command("program set name promo 2027")
+    assert "Another programme is called *Promo 2027* already" in refused
+    assert "Reverse mentoring" in coordinator.command("program")

@@ -23,7 +23,7 @@ def test_a_newcomer_onboards_and_a_coordinator_sees_them(sqlite_engine: Engine, 
     assert "You are now claire" in console.say("/as claire")
     assert "Mentees: 1" in console.say("/mentoring volunteers")
     home = console.say("/home")
-    assert "== Enrolment ==" in home and "Mentees ready: 1" in home
+    assert "== Enrolment ==" in home and "Mentees taking part: 1" in home
 
 
 def test_mentions_and_buttons_in_the_console(sqlite_engine: Engine, clock: Clock) -> None:

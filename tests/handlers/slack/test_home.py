@@ -27,7 +27,7 @@ async def test_a_coordinator_sees_the_enrolment_figures(slack: SlackWorld) -> No
     await onboard(slack, ANA)
     await slack.send.home_opened(COORDINATOR)
     home = await slack.fake.next("views.publish")
-    assert "Enrolment" in home.text and "*Mentees ready*\n1" in home.text
+    assert "Enrolment" in home.text and "*Mentees taking part*\n1" in home.text
     assert "*Proposed, awaiting confirmation*\n0" in home.text
 
 

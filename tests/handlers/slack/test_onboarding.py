@@ -1,13 +1,16 @@
 """The whole onboarding over HTTP, through the real Bolt app and the Slack double, in English and in French."""
 
+import asyncio
+
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
 from storage.models import Conversation, Enrollment, Person
 from tests.bot.dialog import MENTEE_ANSWERS
 from tests.conftest import SlackWorld, serve_slack
+from tests.doubles.slack_api import Fault
 
-ANA, JEAN = "UANA0001", "UJEAN001"
+ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
 
 
 def enrollment_of(world: SlackWorld, user: str) -> Enrollment | None:
@@ -202,3 +205,40 @@ async def test_back_and_the_edit_menu_work_with_slacks_buttons_and_menus(slack: 
     assert "you are all set" in (await fake.next("chat.postMessage")).text
     enrollment = enrollment_of(slack, ANA)
     assert enrollment is not None and enrollment.answers["topics"] == ["dei"]
+
+
+async def test_two_answers_typed_a_moment_apart_are_read_in_the_order_they_were_sent(slack: SlackWorld) -> None:
+    site = MENTEE_ANSWERS.index("Paris")
+    await slack.send.message(JEAN, "hello")
+    await slack.fake.next("chat.postMessage")
+    for answer in MENTEE_ANSWERS[:site]:
+        await slack.send.message(JEAN, answer)
+        await slack.fake.next("chat.postMessage")
+
+    async def later(answer: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await slack.send.message(JEAN, answer)
+
+    await asyncio.gather(later("Lyon", 0), later("video", 0.02), later("Europe/Paris", 0.04))
+    await slack.fake.quiet()
+    with Session(slack.bot.engine) as session:
+        person = session.exec(select(Person).where(Person.user_id == JEAN)).one()
+        draft = session.exec(select(Conversation).where(Conversation.person_id == person.id)).one().draft
+    assert (draft["site"], draft["format"], draft["timezone"]) == ("Lyon", "video", "Europe/Paris")
+
+
+async def test_a_first_message_slow_to_look_up_is_still_read_before_the_next_one(slack: SlackWorld) -> None:
+    slack.fake.fail(
+        "users.info", Fault(delay=0.3, accepted=True)
+    )  # looking up who wrote the first message takes a while
+
+    async def later(answer: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await slack.send.message(MARC, answer)
+
+    await asyncio.gather(later("hello", 0), later("oui", 0.05))
+    await slack.fake.quiet(1)
+    with Session(slack.bot.engine) as session:
+        person = session.exec(select(Person).where(Person.user_id == MARC)).one()
+        conversation = session.exec(select(Conversation).where(Conversation.person_id == person.id)).one()
+    assert conversation.step == "role"  # "hello" opened the conversation, then "oui" consented

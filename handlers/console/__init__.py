@@ -37,6 +37,7 @@ class Console:
     def __init__(self, bot: Passerelle, user: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.bot, self.clock = bot, clock
         self.outbox = ConsoleOutbox()
+        self.inbox: dict[str, list[Parcel]] = {}  # by user id: messages not yet seen by their recipient
         self.worker = Worker(bot.engine, {"console": self.outbox}, clock)
         self.names: dict[str, str] = {}
         self.shown = Shown()
@@ -53,7 +54,7 @@ class Console:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,30}", name):
                 return "Usage: /as NAME (letters and digits)"
             self.user = self._id(name)
-            return f"You are now {name}."
+            return "\n\n".join([f"You are now {name}.", *self._waiting()])
         if self.form and not line.startswith("/"):
             return self._fill(line)
         if line == "/home":
@@ -128,11 +129,24 @@ class Console:
                 channel = self.names.get(parcel.channel, parcel.channel)
                 shown.append(f"(in #{channel}) " + render(parcel.message, self.names, None))
                 continue
-            # Only your own messages get keys: pressing someone else's buttons would act as you.
+            # Only your own messages get keys: pressing someone else's buttons would act as you. The others keep
+            # theirs until they take the keyboard (`/as`).
             keys = self.shown if self.user in parcel.people else None
-            who = " and ".join("@" + self.names.get(p, p) for p in parcel.people)
-            shown.append(f"(to {who}) " + render(parcel.message, self.names, keys))
+            for person in parcel.people:
+                if person != self.user:
+                    self.inbox.setdefault(person, []).append(parcel)
+            shown.append(self._parcel(parcel, keys))
         return shown
+
+    def _waiting(self) -> list[str]:
+        """What was sent to you while someone else had the keyboard, with the keys that press its buttons."""
+        self.shown = Shown()
+        waiting = self.inbox.pop(self.user, [])
+        return ["(while you were away)"] + [self._parcel(p, self.shown) for p in waiting] if waiting else []
+
+    def _parcel(self, parcel: Parcel, keys: Shown | None) -> str:
+        who = " and ".join("@" + self.names.get(p, p) for p in parcel.people)
+        return f"(to {who}) " + render(parcel.message, self.names, keys)
 
 
 class ConsoleOutbox:

@@ -67,6 +67,11 @@ def test_a_coordinator_matches_and_confirms_in_the_console(
     confirmed = console.say("/mentoring match confirm")
     assert "(to @ana and @jean)" in confirmed and "Our charter" in confirmed
     assert "[I commit]" in confirmed  # claire sees the pair's buttons, without keys to press them
+    back = console.say("/as ana")
+    assert "(while you were away)" in back and "Our charter" in back
+    key = next(line for line in back.splitlines() if "I commit" in line).split("]")[0].lstrip("[")
+    assert "Committed: @ana" in console.say(key)  # her own keys, to press her pair's buttons
+    assert "(while you were away)" not in console.say("/as ana")  # shown once
 
 
 def test_a_rewritten_message_keeps_its_buttons_pressable(sqlite_engine: Engine, clock: Clock) -> None:

@@ -133,7 +133,9 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     finally:
         scheduler.shutdown(wait=False)
         if worker is not None:
-            await asyncio.wait_for(worker, timeout=15)
+            # What is in flight gets a moment to settle; a send cut short is looked for by the next start.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(worker, timeout=15)
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()

@@ -15,6 +15,8 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.outbox.parcel import Sender
 from bot.outbox.queue import Policy
@@ -31,6 +33,20 @@ logger = logging.getLogger("passerelle")
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def open_bot(settings: Settings, coordinators: frozenset[str] | None = None) -> Passerelle:
+    """The bot on its database, or one clear line and exit code 2 when the database cannot be opened."""
+    try:
+        return build_bot(settings, coordinators)
+    except (SQLAlchemyError, OSError) as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        cause = getattr(error, "orig", None) or error
+        print(
+            f"passerelle: cannot open the database {where}: {type(cause).__name__}: {str(cause).strip()[:300]}",
+            file=sys.stderr,
+        )
+        sys.exit(2)
 
 
 def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) -> Passerelle:
@@ -153,14 +169,14 @@ def main() -> None:
             "%s set, but this version serves only Slack with one bot token: not used", ", ".join(settings.not_yet_used)
         )
     if on_slack:
-        bot = build_bot(settings)
+        bot = open_bot(settings)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(settings, bot, asyncio.Event()))
         return
     # No platform configured: the console chat, with the server (health check) and scheduler beside it.
     # Someone trying Passerelle out starts as a coordinator, so that every command can be tried.
     coordinators = settings.passerelle_coordinators or frozenset({console_id(CONSOLE_COORDINATOR)})
-    bot = build_bot(settings, coordinators)
+    bot = open_bot(settings, coordinators)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
 

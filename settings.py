@@ -30,9 +30,9 @@ class Settings(BaseSettings):
     passerelle_tick_seconds: float = Field(default=60, gt=0)
     passerelle_locale: str = "en"
     # After this many failed attempts a message is given up and the coordinators are told.
-    passerelle_outbox_attempts: int = Field(default=12, ge=1, le=100)
+    passerelle_outbox_attempts: int = Field(default=20, ge=1, le=100)
     # How long a worker holds a message it is sending; past that, another worker takes it (its worker died).
-    passerelle_outbox_lease: float = Field(default=60, ge=1, le=3600)
+    passerelle_outbox_lease: float = Field(default=60, ge=20, le=3600)
 
     @field_validator("passerelle_coordinators", mode="before")
     @classmethod

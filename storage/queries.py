@@ -304,43 +304,68 @@ def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
     return len(session.execute(statement.returning(col(Outbox.id))).all())
 
 
-def claimable_outbox(session: Session, now: datetime, limit: int) -> Sequence[Outbox]:
-    """Rows waiting to be sent, oldest first, and rows whose worker's lease ran out; locked for this transaction.
+def claimable_outbox(
+    session: Session, now: datetime, limit: int, latest_lease: datetime, latest_wait: datetime
+) -> Sequence[Outbox]:
+    """Rows due now, oldest first, and rows whose worker's lease ran out; locked for this transaction.
 
-    Rows another worker holds are skipped (PostgreSQL); SQLite has one writer at a time anyway.
+    A lease or a wait ending after `latest_lease` / `latest_wait` was set by a clock far ahead of this one (a host
+    moved in time): it is not waited out. Rows another worker holds are skipped (PostgreSQL); SQLite has one
+    writer at a time anyway.
     """
-    waiting = (col(Outbox.state) == OutboxState.PENDING) | (
-        (col(Outbox.state) == OutboxState.SENDING) & (col(Outbox.lease_until) < now)
+    not_before, lease_until = col(Outbox.not_before), col(Outbox.lease_until)
+    waiting = ((col(Outbox.state) == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
+        (col(Outbox.state) == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
     )
     query = select(Outbox).where(waiting).order_by(col(Outbox.id)).limit(limit)
     return session.exec(query.with_for_update(skip_locked=True)).all()
 
 
-def busy_conversations(session: Session, conversations: Sequence[str], now: datetime, since: datetime) -> set[str]:
-    """Conversations with a message in flight, or one sent after `since`: the next one waits its turn."""
+def busy_conversations(
+    session: Session, conversations: Sequence[str], now: datetime, since: datetime, latest_lease: datetime
+) -> set[str]:
+    """Conversations with a message in flight, or one sent after `since`: the next one waits its turn.
+
+    A time after `now` (sent) or after `latest_lease` (in flight) comes from a clock that was ahead: not waited for.
+    """
     if not conversations:
         return set()
+    lease_until, sent_at = col(Outbox.lease_until), col(Outbox.sent_at)
     rows = session.exec(
         select(Outbox.conversation).where(
             col(Outbox.conversation).in_(conversations),
-            ((col(Outbox.state) == OutboxState.SENDING) & (col(Outbox.lease_until) >= now))
-            | (col(Outbox.sent_at) > since),
+            ((col(Outbox.state) == OutboxState.SENDING) & (lease_until >= now) & (lease_until <= latest_lease))
+            | ((sent_at > since) & (sent_at <= now)),
         )
     ).all()
     return set(rows)
+
+
+def first_waiting(session: Session, conversations: Sequence[str]) -> dict[str, int]:
+    """The oldest message not yet sent of each conversation: messages to one conversation go in order."""
+    if not conversations:
+        return {}
+    rows = session.exec(
+        select(Outbox.conversation, func.min(Outbox.id))
+        .where(
+            col(Outbox.conversation).in_(conversations),
+            col(Outbox.state).in_((OutboxState.PENDING, OutboxState.SENDING)),
+        )
+        .group_by(Outbox.conversation)
+    ).all()
+    return {conversation: first for conversation, first in rows if first is not None}
 
 
 def get_outbox(session: Session, outbox_id: int) -> Outbox | None:
     return session.get(Outbox, outbox_id, with_for_update=True)
 
 
-def unreported_failures(session: Session, failed_before: datetime, limit: int = 200) -> Sequence[Outbox]:
+def unreported_failures(session: Session, limit: int = 500) -> Sequence[Outbox]:
     return session.exec(
         select(Outbox)
         .where(
             col(Outbox.state).in_((OutboxState.UNDELIVERABLE, OutboxState.DEAD)),
             col(Outbox.reported).is_(False),
-            col(Outbox.failed_at) <= failed_before,
         )
         .order_by(col(Outbox.id))
         .limit(limit)

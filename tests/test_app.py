@@ -111,3 +111,13 @@ async def test_the_scheduler_ticks_and_ends_a_pause_whose_date_has_come(tmp_path
             pytest.fail("the tick never ended the pause")
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_database_that_cannot_be_opened_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
+    env = clean_env(PORT=str(free_port()), DATABASE_URL="postgresql://nobody:secret@127.0.0.1:1/none")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "cannot open the database postgresql://nobody:***@127.0.0.1:1/none" in done.stderr
+    assert "secret" not in done.stderr + done.stdout

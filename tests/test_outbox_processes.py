@@ -19,7 +19,7 @@ from tests.doubles.slack_api import FakeSlack, Fault
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import free_port, healthy, slack_env, start_app
 
-LEASE = 4  # seconds: a killed worker's messages are taken again this soon
+LEASE = 20  # seconds, the shortest allowed: a killed worker's messages are taken again this soon
 
 
 @asynccontextmanager

@@ -16,10 +16,10 @@ from storage import queries
 from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person
 
-KEY = "undeliverable"
 LISTED = 20
 # Failures of one burst (a confirmation, an announcement) are told together, in one notice.
 GATHERED = timedelta(minutes=1)
+LONGEST = timedelta(minutes=10)
 REASONS = {
     "inactive": N_("their account is deactivated"),
     "unknown_person": N_("they are no longer in the workspace"),
@@ -33,21 +33,31 @@ REASONS = {
 def report(engine: Engine, now: datetime) -> int:
     """Write one notice per coordinator for the failures not told yet; returns how many failures were told."""
     with open_session(engine) as session:
-        failed = queries.unreported_failures(session, failed_before=now - GATHERED)
         by_workspace: dict[int, list[Outbox]] = defaultdict(list)
-        for row in failed:
-            row.reported = True
+        for row in queries.unreported_failures(session):
+            by_workspace[row.workspace_id].append(row)
+        told = {w: rows for w, rows in by_workspace.items() if _gathered(rows, now)}
+        for workspace_id, rows in told.items():
+            for row in rows:
+                row.reported = True
             # A notice about failures that cannot be delivered either is not reported again: that would never end.
-            if not row.key.startswith(KEY + ":"):
-                by_workspace[row.workspace_id].append(row)
-        for workspace_id, rows in by_workspace.items():
+            rows = [row for row in rows if not row.key.startswith(queue.NOTICE)]
+            if not rows:
+                continue
             lines = [_line(session, row) for row in rows]
-            key = f"{KEY}:{rows[0].id}-{rows[-1].id}"
+            key = f"{queue.NOTICE}{rows[0].id}-{rows[-1].id}"
             locale = _locale(session, workspace_id)
             notice = Reply(_compose(lines), to=ToCoordinators(), key=key)
             queue.write(session, workspace_id, locale, now, [notice])
         session.commit()
-        return sum(len(rows) for rows in by_workspace.values())
+        return sum(len(rows) for rows in told.values())
+
+
+def _gathered(rows: list[Outbox], now: datetime) -> bool:
+    """Failures are told once a minute has passed without a new one, or when the first has waited ten minutes;
+    a time in the future comes from a clock that was ahead and does not hold them back."""
+    times = [row.failed_at for row in rows if row.failed_at is not None and row.failed_at <= now + queue.SKEW]
+    return not times or max(times) <= now - GATHERED or min(times) <= now - LONGEST
 
 
 def _compose(lines: list[tuple[str, str, int]]) -> Compose:

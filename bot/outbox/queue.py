@@ -19,6 +19,14 @@ from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person, Workspace
 
 logger = logging.getLogger(__name__)
+# Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
+# untold.
+NOTICE = "undeliverable:"
+
+
+# How far apart the clocks of two instances may be. A lease or a wait ending later than the policy allows, by more
+# than this, was set by a clock moved ahead (a host suspended, set wrong): it is not waited out for months.
+SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class Policy:
     """How hard the worker tries: the lease of a claim, retries and their backoff, the pace per conversation."""
 
     lease: timedelta = timedelta(seconds=60)
-    attempts: int = 12
+    attempts: int = 20
     first_wait: float = 2.0
     longest_wait: float = 1800.0
     # Slack takes about one message per second in a conversation; other channels are not faster.
@@ -81,21 +89,21 @@ def _tr(person: Person | None, locale: str) -> Tr:
 
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
     """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
+    latest_lease = now + policy.lease + SKEW
+    latest_wait = now + timedelta(seconds=policy.longest_wait) + SKEW
     with open_session(engine) as session:
-        candidates = queries.claimable_outbox(session, now, limit=max(50, 5 * limit))
-        busy = queries.busy_conversations(
-            session, list({r.conversation for r in candidates}), now, since=now - policy.spacing
-        )
+        candidates = queries.claimable_outbox(session, now, max(50, 5 * limit), latest_lease, latest_wait)
+        conversations = list({r.conversation for r in candidates})
+        busy = queries.busy_conversations(session, conversations, now, now - policy.spacing, latest_lease)
+        first = queries.first_waiting(session, conversations)
         parcels: list[Parcel] = []
         for row in candidates:
             if len(parcels) >= limit:
                 break
-            # Messages to one conversation keep their order: the oldest waiting one goes first, or none.
-            if row.conversation in busy:
+            # Messages to one conversation keep their order: only its oldest waiting one may go, and one at a time.
+            if row.conversation in busy or first.get(row.conversation) != row.id:
                 continue
             busy.add(row.conversation)
-            if row.not_before > now:
-                continue
             parcel = _parcel(session, row)
             if parcel is None:
                 row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
@@ -167,8 +175,10 @@ def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy:
         if failure.after is not None:
             # The platform said when: that is pacing, not a failure of the message, and costs no attempt.
             row.attempts -= 1
-            wait = max(failure.after, policy.spacing.total_seconds()) * random.uniform(1.0, 1.1)
-        elif row.attempts >= policy.attempts:
+            wait = min(
+                max(failure.after, policy.spacing.total_seconds()) * random.uniform(1.0, 1.1), policy.longest_wait
+            )
+        elif row.attempts >= policy.attempts and not row.key.startswith(NOTICE):
             row.state, row.failed_at = OutboxState.DEAD, now
             session.commit()
             return

@@ -40,7 +40,7 @@ class Worker:
         loop = self._loop = asyncio.get_running_loop()
         self._woken = asyncio.Event()
         flying: set[asyncio.Task[None]] = set()
-        told = 0.0
+        told = quiet_until = 0.0
         while not stop.is_set():
             claimed = 0
             try:
@@ -53,8 +53,10 @@ class Worker:
                 if loop.time() - told >= REPORT_EVERY:
                     await asyncio.to_thread(failures.report, self.engine, self.clock())
                     told = loop.time()
-            except Exception:  # the database is away, say: log it and look again later
-                logger.exception("an outbox round failed")
+            except Exception as error:  # the database is away, say: look again later, without filling the log
+                if loop.time() - quiet_until >= 0:
+                    logger.exception("the outbox cannot be read or settled (%s); trying again", type(error).__name__)
+                    quiet_until = loop.time() + 60
             if claimed and len(flying) < self.concurrency:
                 continue  # more may be due right now
             self._woken.clear()

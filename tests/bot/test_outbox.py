@@ -294,3 +294,66 @@ BLOCKS = st.one_of(
 def test_every_neutral_message_survives_the_outbox_unchanged(blocks: list[object]) -> None:
     shown = Message(tuple(blocks))  # type: ignore[arg-type]
     assert decode(encode(shown)) == shown
+
+
+def test_a_clock_that_was_months_ahead_holds_nothing_back_once_it_is_right(
+    bot: Passerelle, clock: Clock, people: dict[str, int]
+) -> None:
+    ana = ToPerson(people["UANA0001"])
+    ahead = Clock(clock.now + timedelta(days=90))
+    write(bot, ahead, Reply(hello("sent ahead"), to=ana, key="sent"))
+    drain(worker(bot, ahead, FakeSender()))  # sent while the clock was 90 days ahead
+    write(bot, ahead, Reply(hello("claimed ahead"), to=ToPerson(people["UMARC001"]), key="claimed"))
+    queue.claim(bot.engine, ahead.now, 4, POLICY)  # claimed ahead, then that worker was killed
+    write(bot, ahead, Reply(hello("waiting ahead"), to=ToPerson(people[COORD]), key="waiting"))
+    drain(worker(bot, ahead, FakeSender([Retry("HTTP 500")])))  # its retry was set 90 days ahead
+    write(bot, clock, Reply(hello("now"), to=ana, key="now"))
+    sender = FakeSender()
+    drain(worker(bot, clock, sender))  # the clock is right again
+    assert sorted(p.key for p in sender.sent) == ["claimed", "now", "waiting"]
+    assert [p.maybe_sent for p in sender.sent if p.key == "claimed"] == [True]
+
+
+def test_a_due_message_is_sent_whatever_waits_ahead_of_it_in_other_conversations(
+    bot: Passerelle, clock: Clock, people: dict[str, int]
+) -> None:
+    with open_session(bot.engine) as session:
+        for n in range(80):  # in backoff, in conversations of their own
+            session.add(
+                Outbox(
+                    workspace_id=1,
+                    key=f"later:{n}",
+                    recipient={"kind": "channel", "ref": f"C{n:04d}"},
+                    conversation=f"channel:C{n:04d}",
+                    message=encode(hello("later")),
+                    not_before=clock.now + timedelta(minutes=10),
+                    created_at=clock.now,
+                )
+            )
+        session.commit()
+    write(bot, clock, Reply(hello("now"), to=ToPerson(people["UANA0001"]), key="now"))
+    sender = FakeSender()
+    drain(worker(bot, clock, sender))
+    assert [p.key for p in sender.sent] == ["now"]
+
+
+def test_failures_of_one_burst_are_told_together_and_a_notice_never_gives_up(
+    bot: Passerelle, clock: Clock, people: dict[str, int]
+) -> None:
+    write(bot, clock, Reply(hello("a"), to=ToChannel("C0GONE1"), key="a"))
+    sender = FakeSender([Undeliverable("no_channel")])
+    w = worker(bot, clock, sender)
+    drain(w)
+    clock.travel(seconds=40)
+    write(bot, clock, Reply(hello("b"), to=ToChannel("C0GONE2"), key="b"))
+    sender.script = [Undeliverable("archived")]
+    drain(w)
+    clock.travel(seconds=40)
+    drain(w)  # the second failure is 40 seconds old: the burst may not be over
+    assert not [p for p in sender.tried if p.people == (COORD,)]
+    sender.script = [Retry("HTTP 500")] * (POLICY.attempts * 2)  # Slack down when the notice goes out
+    for _ in range(POLICY.attempts * 2 + 2):
+        clock.travel(hours=1)
+        drain(w)
+    notices = [p for p in sender.sent if p.people == (COORD,)]
+    assert len(notices) == 1 and "I could not deliver 2 messages" in str(notices[0].message.blocks[0])

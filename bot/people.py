@@ -12,7 +12,14 @@ from storage.models import Person, Programme
 
 def tr_for(person: Person, programme: Programme) -> Tr:
     """Their chosen language, else their platform's, else the programme's."""
-    return translator(person.chosen_locale or normalize_locale(person.platform_locale) or programme.locale)
+    return reading(person, programme.locale)
+
+
+def reading(person: Person | None, fallback: str) -> Tr:
+    """Their chosen language, else their platform's, else `fallback` (also for someone gone)."""
+    if person is None:
+        return translator(fallback)
+    return translator(person.chosen_locale or normalize_locale(person.platform_locale) or fallback)
 
 
 def named(person: Person) -> str:

@@ -1,6 +1,5 @@
 """The outbox's rows: written with their cause, claimed by a worker under a lease, settled once sent or refused."""
 
-import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -9,16 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.i18n import Tr, normalize_locale, translator
+from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
+from bot.people import reading
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import Message, Reply
 from storage import queries
 from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person, Workspace
 
-logger = logging.getLogger(__name__)
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
 NOTICE = "undeliverable:"
@@ -65,26 +64,20 @@ def _rows(session: Session, workspace_id: int, locale: str, now: datetime, reply
     to = reply.to
     if isinstance(to, ToPerson):
         person = session.get(Person, to.person_id)
-        tr = _tr(person, locale)
+        tr = reading(person, locale)
         return [row({"kind": "person", "id": to.person_id}, f"person:{to.person_id}", tr)]
     if isinstance(to, ToCoordinators):
         return [
-            row({"kind": "person", "id": c.id}, f"person:{c.id}", _tr(c, locale), key=f"{reply.key}:to:{c.id}")
+            row({"kind": "person", "id": c.id}, f"person:{c.id}", reading(c, locale), key=f"{reply.key}:to:{c.id}")
             for c in queries.coordinators(session, workspace_id)
         ]
     if isinstance(to, ToPair):
-        # A pair's conversation speaks the programme's language: its two members may read different ones.
+        # A pair's messages come written in the language both members read (`members.tr_for_pair`).
         return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale))]
     if isinstance(to, ToChannel):
         return [row({"kind": "channel", "ref": to.channel}, f"channel:{to.channel}", translator(locale))]
     assert isinstance(to, ToCaller)
     return []
-
-
-def _tr(person: Person | None, locale: str) -> Tr:
-    if person is None:
-        return translator(locale)
-    return translator(person.chosen_locale or normalize_locale(person.platform_locale) or locale)
 
 
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:

@@ -24,6 +24,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import build_app
+from handlers.slack.edge import verified
 from handlers.slack.outbox import SlackOutbox, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
@@ -68,7 +69,7 @@ def build_slack(settings: Settings, bot: Passerelle, clock: Callable[[], datetim
     )
 
 
-def build_web(slack: AsyncApp | None) -> web.Application:
+def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.Application:
     """The HTTP server: `POST /slack/events` when Slack is served over HTTP, `GET /healthz` always."""
     web_app = web.Application()
 
@@ -79,6 +80,13 @@ def build_web(slack: AsyncApp | None) -> web.Application:
     if slack is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
+            body = await request.read()
+            stamp, signature = (
+                request.headers.get("X-Slack-Request-Timestamp"),
+                request.headers.get("X-Slack-Signature"),
+            )
+            if signing_secret is not None and not verified(signing_secret, body, stamp, signature):
+                return web.Response(status=401, text="invalid request")
             try:
                 bolt_request = await to_bolt_request(request)
             except ValueError:  # a body that is not the JSON it claims to be; Bolt would answer 500
@@ -130,7 +138,7 @@ def build_worker(settings: Settings, bot: Passerelle) -> Worker:
 async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, deliver: bool = True) -> None:
     """The HTTP server, Socket Mode, the tick and (unless the console delivers its own) the outbox worker."""
     slack = build_slack(settings, bot) if settings.slack_bot_token else None
-    runner = web.AppRunner(build_web(slack if settings.slack_over_http else None))
+    runner = web.AppRunner(build_web(slack if settings.slack_over_http else None, settings.slack_signing_secret))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     logger.info("listening on http://%s:%s", settings.host, settings.port)

@@ -135,7 +135,7 @@ async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[w
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
     )
-    runner = web.AppRunner(build_web(build_slack(settings, bot, clock)))
+    runner = web.AppRunner(build_web(build_slack(settings, bot, clock), SIGNING_SECRET))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -4,6 +4,7 @@ import json
 import time
 
 import aiohttp
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Delivery, Person
@@ -100,3 +101,29 @@ async def test_a_button_from_an_old_message_gets_a_clear_answer(slack: SlackWorl
 async def test_the_health_check_answers(slack: SlackWorld) -> None:
     async with aiohttp.ClientSession() as session, session.get(f"{slack.send.app_url}/healthz") as response:
         assert response.status == 200 and json.loads(await response.text()) == {"status": "ok"}
+
+
+async def test_an_unverifiable_timestamp_is_refused_and_nothing_is_sent_to_anyone(
+    slack: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A forged body naming a response_url and a user: refused before Bolt reads it, so nobody hears anything."""
+    body = slack.send.command_body(ANA, "help secret-words").replace(
+        "respond", "respond-forged"
+    )  # the response_url an attacker would write
+    for stamp in ("not-a-number", "", "١٢٣", "-5"):
+        sent = await slack.send.post(
+            body, "application/x-www-form-urlencoded", headers={"X-Slack-Request-Timestamp": stamp}
+        )
+        assert sent.status == 401
+    await slack.fake.quiet(0.2)
+    assert [c for c in slack.fake.calls if c.method != "auth.test"] == []
+    assert "secret-words" not in caplog.text  # nothing of an unverified body in the log
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[1,2]", "5", "null", '{"team": 5}', '{"authorizations": 5}', '{"response_urls": [1]}', "[" * 5000 + "]" * 5000],
+)
+async def test_an_unsigned_body_of_any_shape_is_refused_before_it_is_parsed(slack: SlackWorld, body: str) -> None:
+    sent = await slack.send.post(body, "application/json", signature="v0=" + "1" * 64)
+    assert sent.status == 401 and "Traceback" not in sent.body

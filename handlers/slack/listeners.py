@@ -11,7 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
-from bot.i18n import translator
+from bot.i18n import normalize_locale, translator
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.mrkdwn import to_plain
@@ -81,13 +81,18 @@ async def handle_view_submission(
 ) -> None:
     deps, actor = await _who(context, client)
     form = (view.get("callback_id") or "").removeprefix("form:")
+    values = to_form_values(view.get("state") or {})
     try:
-        outcome = await asyncio.to_thread(
-            deps.bot.submitted, actor, form, to_form_values(view.get("state") or {}), deps.clock()
-        )
+        outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock())
     except Exception:
-        await ack()  # close the form; the error handler apologises
-        raise
+        # Slack waits for this answer: the form stays open and says what happened, rather than a connection error.
+        logger.exception("a form submission failed")
+        text = translator(normalize_locale(actor.locale) or deps.locale)(
+            "Sorry, something went wrong on my side. Nothing you gave me was lost; please try again."
+        )
+        field = next(iter(values), None)
+        await (ack(response_action="errors", errors={field: text}) if field else ack())
+        return
     if outcome.form_errors:
         # The answer to a submission is the only way to show errors inside the form.
         errors = {field: to_plain(text) for field, text in outcome.form_errors.items()}

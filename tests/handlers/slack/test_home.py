@@ -4,6 +4,7 @@ import json
 
 from sqlmodel import Session, select
 
+from bot.ui import Outcome
 from storage.models import Enrollment, Person
 from tests.conftest import COORDINATOR, SlackWorld
 from tests.handlers.slack.test_commands import onboard
@@ -70,3 +71,20 @@ async def test_the_home_buttons_run_the_commands_they_name(slack: SlackWorld) ->
     home = await slack.fake.next("views.publish")
     await slack.send.press(ANA, home, "Resume")
     assert "Welcome back" in (await slack.fake.next("chat.postMessage")).text
+
+
+async def test_a_form_whose_rule_fails_still_answers_slack_with_the_error_in_the_form(slack: SlackWorld) -> None:
+    await onboard(slack, ANA)
+    await slack.send.home_opened(ANA)
+    home = await slack.fake.next("views.publish")
+    await slack.send.press(ANA, home, "Pause")
+    view = (await slack.fake.next("views.open")).args["view"]
+
+    def broken(*args: object) -> Outcome:
+        raise RuntimeError("the database went away")
+
+    slack.bot.submitted = broken  # type: ignore[method-assign]
+    answer = await slack.send.submit(ANA, view, {"until": {"until": {"type": "datepicker", "selected_date": None}}})
+    assert answer.status == 200
+    shown = json.loads(answer.body)
+    assert shown["response_action"] == "errors" and "something went wrong on my side" in shown["errors"]["until"]

@@ -115,15 +115,9 @@ Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | D
 
 @dataclass(frozen=True)
 class Message:
-    blocks: tuple[Block, ...]
+    """Blocks, in order; each channel writes its own notification text from them (Slack: `build_summary`)."""
 
-    @property
-    def summary(self) -> str:
-        """Plain text for notifications and screen readers: the first words the message says."""
-        for block in self.blocks:
-            if isinstance(block, Header | Text):
-                return block.text[:300]
-        return ""
+    blocks: tuple[Block, ...]
 
 
 def message(*blocks: Block) -> Message:

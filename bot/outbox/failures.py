@@ -73,7 +73,8 @@ def _compose(lines: list[tuple[str, str, int]]) -> Compose:
 
 def _describe(tr: Tr, who: str, why: str, attempts: int) -> str:
     reason = tr(REASONS[why]) if why in REASONS else tr("still failing after {n} attempts", n=attempts)
-    return f"• {who}: {reason}"
+    # Composed through the catalogue: French puts a space before the colon.
+    return tr("• {who}: {reason}", who=who, reason=reason)
 
 
 def _line(session: Session, row: Outbox) -> tuple[str, str, int]:

@@ -88,11 +88,11 @@ def read_volunteers(
         start, line = line + 1, rows.line_num  # a quoted cell may span lines: a row is told by its first
         if not any(c.strip() for c in cells):
             continue  # blank lines, and the ;;;; Excel leaves after the last row
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-            problems.append(Problem(start, _too_many(tr, len(cells), len(header))))
-            continue
         row = {name: value.strip() for name, value in zip(header, cells, strict=False)}
         errors, volunteer = _volunteer(row, tr)
+        if len(cells) > len(header) and (errors or any(c.strip() for c in cells[len(header) :])):
+            # Most likely a list split by the file's own separator: the cells after it moved one column on.
+            errors.append(_too_many(tr, len(cells), len(header)))
         if volunteer is not None and volunteer.id in seen:
             errors.append(tr("id {id} appears twice; this row is left out", id=volunteer.id))
         problems += [Problem(start, error) for error in errors]

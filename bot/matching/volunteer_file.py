@@ -6,8 +6,10 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
+
+from babel import Locale
 
 from bot import csvfile
 from bot.i18n import Tr, translator
@@ -49,6 +51,11 @@ IN_CELL = re.compile(r"[;,|]")
 FORMATS = ("in_person", "video", "either")
 STYLE_ANSWERS = tuple(answer for pair in STYLES for answer in pair)
 ENGLISH = translator("en")
+# Answers repeat across thousands of rows (Europe/Paris, fr;en, morning): each distinct one is parsed once.
+_languages = lru_cache(maxsize=4096)(parse_languages)
+_timezone = lru_cache(maxsize=4096)(parse_timezone)
+_whole = lru_cache(maxsize=4096)(parse_number)
+_fold = lru_cache(maxsize=4096)(fold)
 
 
 @dataclass(frozen=True)
@@ -120,11 +127,11 @@ def _volunteer(row: dict[str, str], tr: Tr) -> tuple[list[str], Volunteer | None
     errors: list[str] = []
     if not row.get("id"):
         errors.append(tr("id is empty"))
-    role = fold(row.get("role", ""))
+    role = _fold(row.get("role", ""))
     if role not in ("mentor", "mentee"):
         errors.append(tr("role is “{value}”; use mentor or mentee", value=row.get("role", "")))
     stage = _number(row, "career_stage", 1, 5, None, tr, errors)
-    languages = parse_languages(row.get("languages", "").replace("|", ","))
+    languages = _language_list(row.get("languages", ""))
     if not languages:
         errors.append(
             tr(
@@ -135,7 +142,7 @@ def _volunteer(row: dict[str, str], tr: Tr) -> tuple[list[str], Volunteer | None
     form = _word(row.get("format", "")) or "either"
     if form not in FORMATS:
         errors.append(tr("format is “{value}”; use in_person, video or either", value=row.get("format", "")))
-    zone = parse_timezone(row["timezone"]) if row.get("timezone") else "UTC"
+    zone = _timezone(row["timezone"]) if row.get("timezone") else "UTC"
     if zone is None:
         errors.append(
             tr("time zone “{value}” is unknown; use an IANA name such as Europe/Paris", value=row["timezone"])
@@ -169,9 +176,23 @@ def _parts(text: str) -> list[str]:
     return [part.strip() for part in IN_CELL.split(text) if part.strip()]
 
 
+@cache
+def _iso_codes() -> frozenset[str]:
+    """ISO 639-1 codes, known without loading every language's name in its own language (a second, once)."""
+    return frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
+
+
+def _language_list(text: str) -> list[str] | None:
+    """Codes as most files hold them (fr;en), else names as the chat reads them (French and English, anglais)."""
+    codes = [part.lower() for part in _parts(text)]
+    if codes and all(code in _iso_codes() for code in codes):
+        return list(dict.fromkeys(codes))
+    return _languages(text.replace("|", ","))
+
+
 def _word(text: str) -> str:
     """'In person', 'hands-on' → the value as written in the file's documentation: 'in_person', 'hands_on'."""
-    return re.sub(r"[\s-]+", "_", fold(text))
+    return re.sub(r"[\s-]+", "_", _fold(text))
 
 
 def _number(
@@ -181,7 +202,7 @@ def _number(
     text = row.get(column, "")
     if not text and default is not None:
         return default
-    value = None if re.search(r"-\s*[0-9]", text) else parse_number(text, low, high)
+    value = None if re.search(r"-\s*[0-9]", text) else _whole(text, low, high)
     if value is None:
         errors.append(
             tr(
@@ -220,8 +241,8 @@ def _topics(text: str, tr: Tr, errors: list[str]) -> dict[str, int]:
     topics: dict[str, int] = {}
     for part in _parts(text):
         name, _, level_text = part.rpartition(":")
-        key = _topic_keys().get(fold(name))
-        level = parse_number(level_text, 1, 3) if re.fullmatch(r"\s*[0-9]\s*", level_text) else None
+        key = _topic_keys().get(_fold(name))
+        level = _whole(level_text, 1, 3) if re.fullmatch(r"\s*[0-9]\s*", level_text) else None
         if not name or level is None:
             errors.append(
                 tr(

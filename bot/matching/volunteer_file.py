@@ -76,7 +76,9 @@ def read_volunteers(
     `delimiter` is sniffed from the header when not given."""
     text = source if isinstance(source, str) else "".join(source)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or csvfile.sniff(text, COLUMNS))
-    header = [name.strip().lower() for name in next(rows, [])]
+    first = next((cells for cells in rows if any(c.strip() for c in cells)), [])
+    # A BOM still there when the file was opened as plain UTF-8 would hide the first column's name.
+    header = [name.strip().lstrip(csvfile.BOM).lower() for name in first]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise FileError(

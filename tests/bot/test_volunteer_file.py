@@ -160,6 +160,11 @@ def test_blank_rows_excel_leaves_at_the_end_are_skipped() -> None:
     assert problems == [] and [v.id for v in volunteers] == ["m1"]
 
 
+def test_a_header_after_blank_lines_or_behind_a_bom_left_in_the_text_is_found() -> None:
+    volunteers, problems = read_volunteers("\r\n\ufeff" + HEADER.upper() + GOOD[0])
+    assert problems == [] and [v.id for v in volunteers] == ["m1"]
+
+
 def test_a_file_without_the_required_columns_is_refused_at_line_one_with_the_separators_named() -> None:
     with pytest.raises(FileError, match=r"line 1: missing column.*separated by commas, semicolons or tabs"):
         read_volunteers(io.StringIO("name,email\nAna,ana@example.com\n"))

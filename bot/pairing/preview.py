@@ -1,10 +1,9 @@
 """`match`: a new proposal, shown page by page with totals, reasons and the unmatched, or as CSV."""
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
+from bot import csvfile
 from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing import pair as pair_status
@@ -19,6 +18,22 @@ from storage import queries
 from storage.models import Enrollment, MatchRun, Pair, PairStatus
 
 PAGE = 10
+CSV_COLUMNS = (
+    "mentor",
+    "mentor_name",
+    "mentee",
+    "mentee_name",
+    "score",
+    "pinned",
+    "topics",
+    "times",
+    "style",
+    "departments",
+    "reasons",
+    "unmatched",
+    "unmatched_name",
+    "reason",
+)
 UNMATCHED_SHOWN = 10
 
 
@@ -149,36 +164,30 @@ def show(ctx: Ctx, number: int) -> Message:
 
 
 def csv_file(ctx: Ctx) -> Outcome:
-    """The whole proposal as a CSV file, for hundreds of pairs."""
+    """The whole proposal as a CSV file, for hundreds of pairs, with each person's name beside their id."""
     pairs = proposed(ctx)
     answers = _answers(ctx)
     users = _users(ctx, pairs)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "mentor",
-            "mentee",
-            "score",
-            "pinned",
-            "topics",
-            "times",
-            "style",
-            "departments",
-            "reasons",
-            "unmatched",
-            "reason",
-        ]
-    )
+    left = unmatched(ctx, pairs)
+    names = {
+        person.user_id: person.display_name
+        for person in queries.people_by_user_id(
+            ctx.session, ctx.workspace_id, [*users.values(), *(user for user, _ in left)]
+        ).values()
+    }
+    rows: list[list[object]] = []
     for pair in pairs:
         reasons = pair_reasons(
             ctx.tr, pair.components, answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {})
         )
         c = pair.components
-        writer.writerow(
+        mentor, mentee = users[pair.mentor_id], users[pair.mentee_id]
+        rows.append(
             [
-                users[pair.mentor_id],
-                users[pair.mentee_id],
+                mentor,
+                names.get(mentor, ""),
+                mentee,
+                names.get(mentee, ""),
                 pair.score,
                 pair.pinned,
                 c.get("topics", 0),
@@ -188,13 +197,17 @@ def csv_file(ctx: Ctx) -> Outcome:
                 "; ".join(reasons),
                 "",
                 "",
+                "",
             ]
         )
-    for user, why in unmatched(ctx, pairs):
-        writer.writerow(["", "", "", "", "", "", "", "", "", user, unmatched_reason(ctx.tr, why)])
+    for user, why in left:
+        rows.append(
+            ["", "", "", "", "", "", "", "", "", "", "", user, names.get(user, ""), unmatched_reason(ctx.tr, why)]
+        )
+    content = csvfile.write(CSV_COLUMNS, rows, csvfile.delimiter_for(ctx.tr.locale))
     name = f"matching-{ctx.now:%Y-%m-%d}.csv"
     outcome = say(ctx.tr("The whole proposal is in the file {name}.", name=name))
-    outcome.files.append(File(name, ctx.tr("Matching proposal"), out.getvalue()))
+    outcome.files.append(File(name, ctx.tr("Matching proposal"), content))
     return outcome
 
 

@@ -1,5 +1,8 @@
 """Matching in chat, against the core: preview, adjustments, confirmation, the pair's own conversation."""
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -239,3 +242,26 @@ def test_the_partner_is_told_with_whom_the_pairing_ended(bot: Passerelle, clock:
     bot.command(Dialog(bot, clock.now, user=users[pair.mentee_id]).actor, "leave", clock.now)
     sent = told(bot, before)
     assert f"⟦@{users[pair.mentee_id]}|" in sent[users[pair.mentor_id]]
+
+
+@pytest.mark.parametrize(
+    ("locale", "delimiter", "reason"), [("en-US", ",", "a language in common"), ("fr-FR", ";", "une langue en commun")]
+)
+def test_the_proposal_as_csv_opens_in_the_coordinators_excel(
+    bot: Passerelle, clock: Clock, locale: str, delimiter: str, reason: str
+) -> None:
+    """UTF-8 with a BOM, split on the separator of the reader's region, names beside ids, yes or no."""
+    volunteers(bot, clock)
+    coordinator = Dialog(bot, clock.now, user=COORD, locale=locale)
+    coordinator.command("match")
+    coordinator.command("match csv")
+    (document,) = coordinator.last.files
+    assert document.content.startswith("\ufeffmentor" + delimiter + "mentor_name" + delimiter)
+    rows = list(csv.DictReader(io.StringIO(document.content.removeprefix("\ufeff"), newline=""), delimiter=delimiter))
+    paired = [(r["mentor"], r["mentor_name"], r["mentee"], r["mentee_name"], r["pinned"]) for r in rows if r["mentor"]]
+    assert sorted(paired) == [
+        ("UMENTOR1", "Mentor1", "UMENTEE1", "Mentee1", "no"),
+        ("UMENTOR2", "Mentor2", "UMENTEE2", "Mentee2", "no"),
+    ]
+    (alone,) = [r for r in rows if r["unmatched"]]
+    assert (alone["unmatched"], alone["unmatched_name"]) == ("UMENTEE3", "Mentee3") and reason in alone["reason"]

@@ -1,6 +1,7 @@
 """Matching over HTTP: volunteers onboarded, the coordinator's preview and adjustments, the confirmation and
 announcement in group DMs, the charter, objectives and "not a good fit"."""
 
+import codecs
 import csv
 import io
 
@@ -37,9 +38,13 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     await send.command(COORDINATOR, "match csv")
     assert "The whole proposal is in the file" in (await fake.next("response_url")).text
     await fake.next("files.completeUploadExternal")
-    rows = list(csv.DictReader(io.StringIO(next(iter(fake.uploads.values())).decode())))
-    assert [(r["mentor"], r["mentee"]) for r in rows if r["mentor"]] == [(ANA, MARC)]
-    assert [r["unmatched"] for r in rows if r["unmatched"]] == [JEAN]
+    upload = next(iter(fake.uploads.values()))
+    assert upload.startswith(codecs.BOM_UTF8)  # else Excel reads the names as Windows-1252
+    rows = list(csv.DictReader(io.StringIO(upload.decode("utf-8-sig"))))
+    assert [
+        (r["mentor"], r["mentor_name"], r["mentee"], r["mentee_name"], r["pinned"]) for r in rows if r["mentor"]
+    ] == [(ANA, "Ana0001", MARC, "Marc", "yes")]
+    assert [(r["unmatched"], r["unmatched_name"]) for r in rows if r["unmatched"]] == [(JEAN, "Jean001")]
 
     await send.command(COORDINATOR, "match confirm")
     assert "1 pair confirmed" in (await fake.next("response_url")).text

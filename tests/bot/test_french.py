@@ -24,7 +24,9 @@ def typeset(text: str) -> str:
     for kept in [*UNTOUCHED.finditer(text), None]:
         end = kept.start() if kept else len(text)
         piece = text[last:end]
-        piece = re.sub(r"[ \u00a0\u202f]?([;:?!])", lambda m: NNBSP + m.group(1), piece)
+        # A sign after a space, or one that ends a word; `clé:niveau` or `(;)` is notation, not punctuation.
+        piece = re.sub(r"[ \u00a0\u202f]([;:?!])", lambda m: NNBSP + m.group(1), piece)
+        piece = re.sub(r"(?<=[^\s(\u202f])([;:?!])(?=[\s»)*_\"']|$)", lambda m: NNBSP + m.group(1), piece)
         piece = re.sub(r"«[ \u00a0\u202f]?", "«" + NNBSP, piece)
         piece = re.sub(r"[ \u00a0\u202f]?»", NNBSP + "»", piece)
         out.append(piece)
@@ -49,6 +51,9 @@ def test_the_typesetting_rule() -> None:
     assert typeset("de 18:00 à 09:00 ; voir https://x.fr") == "de 18:00 à 09:00\u202f; voir https://x.fr"
     assert typeset("`/mentoring program set end 2027-06-30`") == "`/mentoring program set end 2027-06-30`"
     assert typeset(typeset("Statut : *{s}* ?")) == typeset("Statut : *{s}* ?")
+    assert typeset("clé:niveau (ai_assistants:3), des points-virgules (;)") == (
+        "clé:niveau (ai_assistants:3), des points-virgules (;)"
+    )
 
 
 def test_every_french_text_is_typeset() -> None:

@@ -96,6 +96,9 @@ def test_usage_lines_name_what_to_type_in_the_readers_language(bot: Passerelle, 
     assert "`coordinators add|remove @personne`" in coordinator.command("coordinators add ana")
     assert "`pair @mentor @mentoré`" in coordinator.command("help")
     assert "Usage : `pause [until DATE]`" in coordinator.command("paus")  # the nearest command of a typo
+    assert "Changez avec `program use NOM`\u202f; lancez-en un autre avec `program new NOM`." in coordinator.command(
+        "program list"
+    )
     coordinator.command("language en")
     assert "Usage: `program set KEY VALUE`" in coordinator.command("program set name")
     assert "`coordinators add|remove @person`" in coordinator.command("coordinators add ana")

@@ -54,7 +54,7 @@ def partner_fields(ctx: Ctx, enrollment: Enrollment) -> list[Fields]:
         mentor = pair.mentor_id == enrollment.person_id
         partner = people.get(pair.mentee_id if mentor else pair.mentor_id)
         label = ctx.tr("Your mentee") if mentor else ctx.tr("Your mentor")
-        rows.append((label, f"{named(partner) if partner else ctx.tr('—')} · {pair_status(ctx, pair)}"))
+        rows.append((label, f"{named(partner) if partner else '—'} · {pair_status(ctx, pair)}"))
     return [Fields(tuple(rows))]
 
 

@@ -54,7 +54,9 @@ def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) ->
     engine = make_engine(settings.database_url)
     migrate(engine)
     founders = settings.passerelle_coordinators if coordinators is None else coordinators
-    return Passerelle(engine, coordinators=founders, locale=settings.passerelle_locale)
+    return Passerelle(
+        engine, coordinators=founders, configured=settings.passerelle_coordinators, locale=settings.passerelle_locale
+    )
 
 
 def build_slack(settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now) -> AsyncApp:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.context import Ctx
 from bot.guards import Guard
 from bot.i18n import Tr
+from bot.replies import usage_line
 from bot.ui import Fields, Message, Outcome, Reply, Text, message
 
 
@@ -47,7 +48,7 @@ def unknown(ctx: Ctx, word: str, commands: Iterable[Command]) -> Outcome:
                             "I don't know “{word}”. Did you mean `{command}`?\nUsage: `{usage}`",
                             word=word[:40],
                             command=command.name,
-                            usage=ctx.command(command.usage),
+                            usage=ctx.command(usage_line(ctx.tr, command.usage)),
                         )
                     )
                 )
@@ -62,7 +63,7 @@ def help_reply(ctx: Ctx, commands: Iterable[Command]) -> Outcome:
 
 def help_message(ctx: Ctx, shown: Iterable[Command]) -> Message:
     tr: Tr = ctx.tr
-    lines = [(f"`{c.usage}`", tr(c.summary)) for c in shown]
+    lines = [(f"`{usage_line(tr, c.usage)}`", tr(c.summary)) for c in shown]
     return message(
         Text(
             tr(

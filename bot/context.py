@@ -20,6 +20,8 @@ class Ctx:
     is_coordinator: bool
     # The coordinators named by PASSERELLE_COORDINATORS, who cannot be removed by a command.
     founders: frozenset[str] = frozenset()
+    # Those of them PASSERELLE_COORDINATORS names; the others are the coordinator a channel starts with without it.
+    founders_configured: frozenset[str] = frozenset()
     command_prefix: str = ""  # the acting channel's, from the Actor
 
     def command(self, words: str) -> str:

@@ -3,7 +3,7 @@
 from bot.context import Ctx
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
 from bot.volunteers.enrollment import PAIRABLE
-from bot.volunteers.profile import status_name
+from bot.volunteers.profile import partner_fields, status_name
 from storage import queries
 from storage.models import EnrollmentStatus, PairStatus
 
@@ -43,6 +43,7 @@ def build_home(ctx: Ctx) -> Message:
         )
         blocks += [
             Text(tr("You take part as *{role}* · {status}", role=role, status=status_name(ctx, enrollment))),
+            *partner_fields(ctx, enrollment),
             Buttons(
                 (
                     Button(tr("Edit my profile"), "profile.edit"),

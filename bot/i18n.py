@@ -1,10 +1,12 @@
 """English and French texts through gettext catalogs (Babel reads the .po files; no compiled files to keep)."""
 
 import gettext
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -25,6 +27,18 @@ class Tr:
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
         return self._translations.ngettext(singular, plural, n).format(n=n, **values)
+
+    def day(self, when: date | datetime) -> str:
+        """A date as a person reads it in this language, `when` the moment's own day: "1 February 2027",
+        "1er février 2027". Every date shown to a person goes through here, never an ISO date."""
+        return written_date(when, self.locale)
+
+
+def written_date(when: date | datetime, locale: str) -> str:
+    day = when.date() if isinstance(when, datetime) else when
+    written = format_date(day, "d MMMM y", locale=locale)
+    # French writes the first of the month as an ordinal: "1er février", but "2 février".
+    return "1er" + written[1:] if locale == "fr" and day.day == 1 else written
 
 
 @cache

@@ -37,11 +37,15 @@ class Passerelle:
         engine: Engine,
         *,
         coordinators: frozenset[str] = frozenset(),
+        configured: frozenset[str] | None = None,
         locale: str = "en",
         queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.engine = engine
         self.founders = coordinators
+        # The founders PASSERELLE_COORDINATORS names (all of them unless told otherwise): the console starts with
+        # a coordinator of its own when the setting is empty, and the bot must not claim the setting names her.
+        self.configured = coordinators if configured is None else configured & coordinators
         self.locale = normalize_locale(locale) or "en"
         self.queued = queued  # told when messages wait in the outbox (the worker wakes up)
 
@@ -113,6 +117,7 @@ class Passerelle:
                 now=now,
                 is_coordinator=person.is_coordinator,
                 founders=self.founders,
+                founders_configured=self.configured,
                 command_prefix=actor.command_prefix,
             )
             session.commit()

@@ -393,3 +393,12 @@ def keep_address(
         found = get_address(session, workspace_id, owner, owner_id)
     if found is not None and found.ref != ref:
         found.ref, found.updated_at = ref, now
+
+
+def commitments_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Commitment]:
+    """Each commitment a person made to a pair's charter."""
+    return session.exec(
+        select(Commitment)
+        .where(Commitment.workspace_id == workspace_id, Commitment.person_id == person_id)
+        .order_by(col(Commitment.id))
+    ).all()

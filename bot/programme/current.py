@@ -8,7 +8,7 @@ from bot.context import Ctx
 from bot.pairing.pair import LIVE
 from bot.parse import fold
 from bot.programme.lock import hold
-from bot.replies import say, usage
+from bot.replies import say, usage, usage_line
 from bot.topics import DEFAULT_TOPICS
 from bot.ui import Button, Buttons, Outcome, Text
 from bot.volunteers.enrollment import ENROLLED, PAIRABLE
@@ -112,7 +112,13 @@ def listing(ctx: Ctx, args: list[str]) -> Outcome:
         lines.append(f"• {line}" + (" · " + ctx.tr("current") if programme.is_current else ""))
     return say(
         Text(ctx.tr("*Programmes*") + "\n" + "\n".join(lines)),
-        Text(ctx.tr("Switch with `program use NAME`; start another with `program new NAME`.")),
+        Text(
+            ctx.tr(
+                "Switch with `{use}`; start another with `{new}`.",
+                use=usage_line(ctx.tr, "program use NAME"),
+                new=usage_line(ctx.tr, "program new NAME"),
+            )
+        ),
     )
 
 

@@ -10,8 +10,9 @@ from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_time
 from bot.programme import current
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
-from bot.ui import Fields, Header, Outcome, channel_ref
-from storage.models import Programme
+from bot.ui import Fields, Header, Outcome, Reply, Text, channel_ref, message
+from storage import queries
+from storage.models import PairStatus, Programme
 
 SETTABLE = (
     "name",
@@ -101,9 +102,22 @@ def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
         if day is None:
             return usage(ctx, line, tr("I could not read “{date}” as a date; try 2027-01-15.", date=value[:40]))
         start, end = (day, p.end_date) if key == "start" else (p.start_date, day)
+        if key == "end" and day < ctx.now.date():
+            # A programme cannot be given an end it has passed already: its pairs would be over before they begin.
+            return usage(ctx, line, tr("That end date has passed; give a date to come."))
         if start and end and end <= start:
             return usage(ctx, line, tr("The end must come after the start."))
         p.start_date, p.end_date = start, end
+        if key == "start" and day < ctx.now.date() and not _confirmed_pairs(ctx):
+            # A start in the past is allowed (the programme began before it was recorded here), but with no pair
+            # confirmed yet the coordinator should know nobody has been matched for it.
+            shown = show_programme(ctx)
+            note = tr(
+                "That start date has passed and no pair is confirmed yet: `{match}` prepares them.",
+                match=ctx.command("match"),
+            )
+            shown.replies.append(Reply(message(Text(note))))
+            return shown
     elif key == "quiet-hours":
         parts = value.replace("–", "-").split("-")
         times = [parse_time(part) for part in parts] if len(parts) == 2 else []
@@ -198,5 +212,11 @@ def read_topics(text: str) -> list[str] | None:
     return topics if 1 <= len(topics) <= MAX_TOPICS else None
 
 
+def _confirmed_pairs(ctx: Ctx) -> bool:
+    """Whether a pair of the programme was ever confirmed (ended ones count: they were matched)."""
+    counts = queries.count_pairs(ctx.session, ctx.workspace_id, ctx.programme_id)
+    return any(n for status, n in counts.items() if status != PairStatus.PROPOSED)
+
+
 def _day(ctx: Ctx, day: date | None) -> str:
-    return day.isoformat() if day else ctx.tr("not set")
+    return ctx.tr.day(day) if day else ctx.tr("not set")

@@ -38,6 +38,9 @@ def not_with(ctx: Ctx, args: list[str]) -> Outcome:
         return usage(ctx, USAGE, ctx.tr("That is you."))
     [named] = named_by_user_id(ctx.session, ctx.workspace_id, [who])
     if removing:
+        if who not in listed:
+            # Saying "off your list" would confirm a change that never happened.
+            return say(ctx.tr("{user} was not on your list; nothing changed.", user=named))
         listed = [user for user in listed if user != who]
         text = ctx.tr("{user} is off your list.", user=named)
     else:

@@ -68,7 +68,7 @@ def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
     if until:
         text = ctx.tr(
             "You are on pause until {date}. I will not write to you about the programme until then.",
-            date=until.isoformat(),
+            date=ctx.tr.day(until),
         )
     else:
         text = ctx.tr("You are on pause. Type `resume` when you want to come back.")

@@ -5,13 +5,14 @@ from bot.i18n import LOCALES, translator
 from bot.pairing.members import end_pair
 from bot.pairing.pair import LIVE, EndReason
 from bot.parse import fold
+from bot.people import named
 from bot.replies import say, usage
-from bot.ui import Button, Buttons, Outcome, Reply
+from bot.ui import Button, Buttons, Fields, Outcome, Reply
 from bot.volunteers import enrollment as enrollment_status
 from bot.volunteers.onboarding import flow
 from bot.volunteers.onboarding.summary import summary_fields
 from storage import queries
-from storage.models import Enrollment, EnrollmentStatus
+from storage.models import Enrollment, EnrollmentStatus, Pair, PairStatus
 
 
 def join(ctx: Ctx, args: list[str]) -> Outcome:
@@ -30,9 +31,47 @@ def profile(ctx: Ctx, args: list[str]) -> Outcome:
             programme=ctx.programme.name,
             status=status_name(ctx, enrollment),
         ),
+        *partner_fields(ctx, enrollment),
         *summary_fields(ctx, enrollment.answers),
         Buttons((Button(ctx.tr("Edit my profile"), "profile.edit"),)),
     )
+
+
+def partner_fields(ctx: Ctx, enrollment: Enrollment) -> list[Fields]:
+    """Who the volunteer is paired with in the enrollment's programme, and how the pair stands.
+
+    Only confirmed pairs: a proposal is the coordinators' draft, which its members have not been told about."""
+    pairs = [
+        p
+        for p in queries.pairs_of_person(ctx.session, ctx.workspace_id, enrollment.person_id, *LIVE)
+        if p.programme_id == enrollment.programme_id
+    ]
+    if not pairs:
+        return []
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in pairs for i in (p.mentor_id, p.mentee_id)])
+    rows = []
+    for pair in sorted(pairs, key=lambda p: p.id or 0):
+        mentor = pair.mentor_id == enrollment.person_id
+        partner = people.get(pair.mentee_id if mentor else pair.mentor_id)
+        label = ctx.tr("Your mentee") if mentor else ctx.tr("Your mentor")
+        rows.append((label, f"{named(partner) if partner else '—'} · {pair_status(ctx, pair)}"))
+    return [Fields(tuple(rows))]
+
+
+def pair_status(ctx: Ctx, pair: Pair) -> str:
+    """How a pair stands, in words: 'active since 1 February 2027', 'ended on 3 May 2027'."""
+    if pair.status == PairStatus.ACTIVE and pair.confirmed_at is not None:
+        return ctx.tr("active since {date}", date=ctx.tr.day(pair.confirmed_at))
+    if pair.status == PairStatus.ENDED and pair.ended_at is not None:
+        return ctx.tr("ended on {date}", date=ctx.tr.day(pair.ended_at))
+    names = {
+        PairStatus.PROPOSED: ctx.tr("proposed, awaiting confirmation"),
+        PairStatus.ACTIVE: ctx.tr("active"),
+        # Flagged when nothing was booked after the last reminder.
+        PairStatus.AT_RISK: ctx.tr("at risk: nothing booked after the reminders"),
+        PairStatus.ENDED: ctx.tr("ended"),
+    }
+    return names[pair.status]
 
 
 def leave(ctx: Ctx, args: list[str]) -> Outcome:
@@ -85,7 +124,7 @@ def status_name(ctx: Ctx, enrollment: Enrollment) -> str:
     }
     name = names[enrollment.status]
     if enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until:
-        name = ctx.tr("on pause until {date}", date=enrollment.paused_until.isoformat())
+        name = ctx.tr("on pause until {date}", date=ctx.tr.day(enrollment.paused_until))
     return name
 
 

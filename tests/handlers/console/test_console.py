@@ -49,7 +49,7 @@ def test_the_pause_form_is_asked_field_by_field_and_a_bad_date_is_refused(sqlite
     assert "Pick a date in the calendar" in console.say("next tuesday")
     console.say("/home")
     console.say("b")
-    assert "on pause until 2027-03-01" in console.say("2027-03-01")
+    assert "on pause until 1 March 2027" in console.say("2027-03-01")
 
 
 def test_a_coordinator_matches_and_confirms_in_the_console(

@@ -1,13 +1,15 @@
 """`/mentoring` over HTTP: everyone's commands, the coordinators' ones, authorization and typos."""
 
 import json
+from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Enrollment, Person, Programme
 from tests.bot.dialog import MENTEE_ANSWERS
 from tests.conftest import COORDINATOR, SlackWorld
-from tests.doubles.slack_api import Fault
+from tests.doubles.slack_api import Call, Fault
 
 ANA, MARC = "UANA0001", "UMARC001"
 
@@ -119,7 +121,7 @@ async def test_coordinators_are_named_and_removed_but_the_founders_stay(slack: S
 
 async def test_pause_resume_and_leave(slack: SlackWorld) -> None:
     await onboard(slack, ANA)
-    assert "on pause until 2027-01-15" in await command(slack, ANA, "pause until 15/01/2027")
+    assert "on pause until 15 January 2027" in await command(slack, ANA, "pause until 15/01/2027")
     assert "That date has passed" in await command(slack, ANA, "pause until 2020-01-01")
     assert "Welcome back" in await command(slack, ANA, "resume")
     assert "You are not on pause" in await command(slack, ANA, "resume")
@@ -138,14 +140,48 @@ async def test_the_pause_ends_by_itself_on_its_date(slack: SlackWorld) -> None:
     assert (enrollment.status, enrollment.paused_until) == ("ready", None)
 
 
-async def test_export_gives_every_stored_answer_to_the_person_only(slack: SlackWorld) -> None:
+async def uploaded(slack: SlackWorld) -> tuple[Call, Call, dict[str, Any]]:
+    """The two calls that hand a file over on Slack, and the JSON it held."""
+    asked = await slack.fake.next("files.getUploadURLExternal")
+    done = await slack.fake.next("files.completeUploadExternal")
+    files = json.loads(done.args["files"]) if isinstance(done.args["files"], str) else done.args["files"]
+    [file] = files
+    document: dict[str, Any] = json.loads(slack.fake.uploads[file["id"]].decode())
+    return asked, done, document
+
+
+@pytest.mark.parametrize(
+    ("language", "intro", "role", "title"),
+    [
+        ("en", "Here is everything Passerelle stores about you, on 26 November 2026.", "*Role*\nMentee", "Your data"),
+        (
+            "fr",
+            "Voici tout ce que Passerelle conserve à votre sujet, au 26 novembre 2026.",
+            "*Rôle*\nMentoré",
+            "Vos données",
+        ),
+    ],
+)
+async def test_export_is_readable_in_the_persons_language_with_the_json_as_a_file_to_them_only(
+    slack: SlackWorld, language: str, intro: str, role: str, title: str
+) -> None:
     await onboard(slack, ANA)
+    if language == "fr":
+        await command(slack, ANA, "language fr")
+    await slack.fake.settle()
     assert (await slack.send.command(ANA, "export-my-data")).status == 200
     answer = await slack.fake.next("response_url")
     assert answer.args["response_type"] == "ephemeral"
-    document = json.loads("".join(b["text"]["text"].strip("`") for b in answer.blocks[1:]))
+    assert intro in answer.text and role in answer.text
+    assert "ai_assistants" not in answer.text and "{" not in answer.text  # labels, not codes nor JSON
+    asked, done, document = await uploaded(slack)
+    assert asked.args["filename"] == "passerelle-my-data-2026-11-26.json"
+    assert done.args["channel_id"] == "DANA0001"  # her direct chat with the bot, nobody else's
+    [file] = json.loads(done.args["files"]) if isinstance(done.args["files"], str) else done.args["files"]
+    assert file["title"].startswith(title)
     assert document["person"]["user_id"] == ANA
     assert document["enrollments"][0]["answers"]["hope"] == "Understand how my teams use AI."
+    # Every call, the file's two included, kept Slack's spec (checked when the world closes).
 
 
 async def test_erasure_after_confirmation_removes_everything(slack: SlackWorld) -> None:

@@ -57,7 +57,7 @@ async def test_a_volunteer_pauses_from_home_with_a_form_that_refuses_a_past_date
         ANA, view, {"until": {"until": {"type": "datepicker", "selected_date": "2027-02-01"}}}
     )
     assert (accepted.status, accepted.body) == (200, "")
-    assert "on pause until 2027-02-01" in (await slack.fake.next("chat.postMessage")).text
+    assert "on pause until 1 February 2027" in (await slack.fake.next("chat.postMessage")).text
     refreshed = await slack.fake.next("views.publish")
     assert "Resume" in refreshed.text
     with Session(slack.bot.engine) as session:

@@ -1,7 +1,5 @@
 """People, channels and typed text across Slack's wire: its mentions in, the core's markup through, mrkdwn out."""
 
-import json
-
 from sqlmodel import Session, select
 
 from storage.models import Enrollment
@@ -9,7 +7,7 @@ from tests.bot.dialog import MENTEE_ANSWERS
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import COORDINATOR, SlackWorld
 from tests.doubles.slack_api import Call
-from tests.handlers.slack.test_commands import command, onboard
+from tests.handlers.slack.test_commands import command, onboard, uploaded
 
 ANA, MARC = "UANA0001", "UMARC001"
 
@@ -77,7 +75,7 @@ async def test_an_objective_typed_with_markup_shows_as_typed_in_the_block_kit_se
     assert section == f"<@{ANA}> wrote down your objectives:\n1. &lt;b&gt;Use &amp; share&lt;/b&gt; &lt;@UBOSS001&gt;"
 
 
-async def test_an_export_longer_than_a_section_is_split_into_valid_code_sections(slack: SlackWorld) -> None:
+async def test_an_export_longer_than_a_section_is_split_into_whole_sections(slack: SlackWorld) -> None:
     await onboard(slack, ANA)
     listed = [f"U{n:09d}" for n in range(400)]  # a long confidential list: the export runs past 3,000
     with Session(slack.bot.engine) as session:
@@ -87,16 +85,17 @@ async def test_an_export_longer_than_a_section_is_split_into_valid_code_sections
         session.commit()
     assert (await slack.send.command(ANA, "export-my-data")).status == 200
     answer = await slack.fake.next("response_url")
-    sections = [b["text"]["text"] for b in answer.blocks[1:]]
-    assert len(sections) > 2 and all(len(s) <= 3000 for s in sections)
-    assert all(s.startswith("```") and s.endswith("```") for s in sections)  # each shows as code on its own
-    document = json.loads("".join(s.removeprefix("```").removesuffix("```") for s in sections))
-    assert document["enrollments"][0]["answers"]["not_with"] == listed
+    sections = [b["text"]["text"] for b in answer.blocks if b["type"] == "section" and "text" in b]
+    assert all(len(s) <= 3000 for s in sections)
+    shown = " ".join(sections)
+    # Every person of the list arrives as a whole mention, none cut between two sections.
+    assert all(f"<@{user}>" in shown for user in listed)
+    assert [n["user_id"] for n in (await uploaded(slack))[2]["enrollments"][0]["not_with"]] == listed
 
 
 async def test_a_message_over_fifty_blocks_arrives_as_several_messages_in_order(slack: SlackWorld) -> None:
     await onboard(slack, ANA)
-    listed = [f"U{n:09d}" for n in range(12_000)]  # about 60 sections of JSON
+    listed = [f"U{n:09d}" for n in range(12_000)]  # about 60 sections of mentions
     with Session(slack.bot.engine) as session:
         enrollment = session.exec(select(Enrollment)).one()
         enrollment.answers = {**enrollment.answers, "not_with": listed}
@@ -107,9 +106,9 @@ async def test_a_message_over_fifty_blocks_arrives_as_several_messages_in_order(
     second = await slack.fake.next("response_url")
     assert len(first.blocks) == 50 and 0 < len(second.blocks) <= 50
     assert all(call.args["response_type"] == "ephemeral" and call.args["text"] for call in (first, second))
-    sections = [b["text"]["text"] for b in first.blocks[1:] + second.blocks]
-    document = json.loads("".join(s.removeprefix("```").removesuffix("```") for s in sections))
-    assert document["enrollments"][0]["answers"]["not_with"] == listed
+    shown = " ".join(b["text"]["text"] for b in first.blocks + second.blocks if "text" in b)
+    assert shown.index(f"<@{listed[0]}>") < shown.index(f"<@{listed[-1]}>")  # in order
+    assert len((await uploaded(slack))[2]["enrollments"][0]["answers"]["not_with"]) == len(listed)
 
 
 async def test_the_cores_brackets_in_a_slack_name_or_a_form_never_become_a_mention(slack: SlackWorld) -> None:

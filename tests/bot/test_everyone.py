@@ -90,12 +90,12 @@ def test_pause_profile_home_and_programme_write_dates_in_french_words(
 
 def test_usage_lines_name_what_to_type_in_the_readers_language(bot: Passerelle, coordinator: Dialog) -> None:
     coordinator.command("language fr")
-    assert "Usage : `program set CLÉ VALEUR`" in coordinator.command("program set name")
-    assert "Usage : `program new NOM`" in coordinator.command("program new")
+    assert "Usage\u202f: `program set CLÉ VALEUR`" in coordinator.command("program set name")
+    assert "Usage\u202f: `program new NOM`" in coordinator.command("program new")
     assert "`announce #canal`" in coordinator.command("announce")
     assert "`coordinators add|remove @personne`" in coordinator.command("coordinators add ana")
     assert "`pair @mentor @mentoré`" in coordinator.command("help")
-    assert "Usage : `pause [until DATE]`" in coordinator.command("paus")  # the nearest command of a typo
+    assert "Usage\u202f: `pause [until DATE]`" in coordinator.command("paus")  # the nearest command of a typo
     assert "Changez avec `program use NOM`\u202f; lancez-en un autre avec `program new NOM`." in coordinator.command(
         "program list"
     )

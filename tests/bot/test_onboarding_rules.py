@@ -136,8 +136,8 @@ def test_a_confirmed_profile_is_edited_without_losing_it_when_stopped(dialog: Di
 def test_french_speakers_are_asked_in_french(dialog: Dialog) -> None:
     dialog.locale = "fr-FR"
     assert "Avant de commencer" in dialog.say("bonjour")
-    assert "Quel est votre rôle ?" in dialog.say("oui")
-    assert "Qu'aimeriez-vous apprendre ?" in dialog.say("mentoré")
+    assert "Quel est votre rôle\u202f?" in dialog.say("oui")
+    assert "Qu'aimeriez-vous apprendre\u202f?" in dialog.say("mentoré")
     assert "Quelle importance a *Assistants IA" in dialog.say("IA")
 
 

@@ -98,15 +98,16 @@ def build_slack(
     )
 
 
-def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.Application:
-    """The HTTP server: `POST /slack/events` when Slack is served over HTTP, `GET /healthz` always."""
+def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events: bool = True) -> web.Application:
+    """The HTTP server: `POST /slack/events` when Slack is served over HTTP, the install pages in OAuth mode (in
+    Socket Mode too: an install is a browser's visit), `GET /healthz` always."""
     web_app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
-    if slack is not None:
+    if slack is not None and events:
 
         async def slack_events(request: web.Request) -> web.Response:
             body = await request.read()
@@ -126,20 +127,20 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.
             return await to_aiohttp_response(response)
 
         web_app.router.add_post("/slack/events", slack_events)
-        flow = slack.oauth_flow
-        if flow is not None:
-            # Installing in a workspace: the "Add to Slack" page, then Slack's redirect back with a code.
+    flow = slack.oauth_flow if slack is not None else None
+    if flow is not None:
+        # Installing in a workspace: the "Add to Slack" page, then Slack's redirect back with a code.
 
-            async def slack_install(request: web.Request) -> web.Response:
-                assert flow is not None
-                return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+        async def slack_install(request: web.Request) -> web.Response:
+            assert flow is not None
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
 
-            async def slack_oauth_redirect(request: web.Request) -> web.Response:
-                assert flow is not None
-                return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        async def slack_oauth_redirect(request: web.Request) -> web.Response:
+            assert flow is not None
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
-            web_app.router.add_get(flow.install_path, slack_install)
-            web_app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
+        web_app.router.add_get(flow.install_path, slack_install)
+        web_app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
     return web_app
 
 
@@ -186,7 +187,8 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     # One installation store for the listeners and the worker: one lock per installation in this process.
     installations = build_installations(settings, bot)
     slack = build_slack(settings, bot, installations=installations) if settings.slack_served else None
-    runner = web.AppRunner(build_web(slack if settings.slack_over_http else None, settings.slack_signing_secret))
+    on_web = slack if settings.slack_over_http or settings.slack_oauth else None
+    runner = web.AppRunner(build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     logger.info("listening on http://%s:%s", settings.host, settings.port)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import aiohttp
 import pytest
 from sqlmodel import Session, select
 
@@ -58,6 +59,29 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
         await process.wait()
         await fake.stop()
     assert fake.problems == []
+
+
+async def test_with_oauth_credentials_it_serves_the_install_and_only_installed_workspaces(tmp_path: Path) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    port = free_port()
+    env = slack_env(fake, port, f"sqlite:///{tmp_path}/passerelle.db", SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s")
+    del env["SLACK_BOT_TOKEN"]
+    process = await start_app(env, tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert await healthy(port, process), "the server never answered /healthz"
+        async with aiohttp.ClientSession() as browser, browser.get(f"{url}/slack/install") as page:
+            assert page.status == 200
+            assert "https://slack.com/oauth/v2/authorize?state=" in await page.text()
+        assert (await SlackSender(url, SIGNING_SECRET, fake).command("UANA0001", "help")).status == 200
+        assert "Passerelle is not installed in this workspace." in (await fake.next("response_url")).text
+    finally:
+        process.terminate()
+        await process.wait()
+        await fake.stop()
+    assert fake.problems == []
+    assert fake.of("auth.test") == []
 
 
 async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path) -> None:

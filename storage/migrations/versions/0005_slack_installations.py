@@ -86,8 +86,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workspace", schema=None) as batch_op:
-        batch_op.drop_column("uninstalled_at")
+    # Not a batch (which would copy the table): SQLite refuses to drop `workspace` while other tables refer to it,
+    # and drops a plain column in place since 3.35.
+    op.execute("ALTER TABLE workspace DROP COLUMN uninstalled_at")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_bots_idx", table_name="slack_bots")
     op.drop_table("slack_bots")

@@ -145,3 +145,13 @@ def test_a_database_that_cannot_be_opened_is_one_clear_line_and_exit_code_2(tmp_
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot open the database postgresql://nobody:***@127.0.0.1:1/none" in done.stderr
     assert "secret" not in done.stderr + done.stdout
+
+
+def test_oauth_settings_that_cannot_work_as_given_are_named() -> None:
+    half = Settings(_env_file=None, slack_client_id="1.2")
+    assert not half.slack_oauth and half.ignored == [
+        "SLACK_CLIENT_ID set without the other: installing in many workspaces needs both"
+    ]
+    both = Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_bot_token="xoxb-1")
+    assert both.slack_oauth and both.slack_served and "SLACK_BOT_TOKEN" in both.ignored[0]
+    assert Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").not_yet_used == []

@@ -80,7 +80,8 @@ def build_app(
         ],
     )
     # A request from a workspace not served reaches no listener and stores nothing; a person sees this.
-    refusal = translator(locale)("Passerelle is not installed in this workspace.")
+    tr = translator(locale)
+    refusal = tr("Passerelle is not installed in this workspace.")
     # Socket Mode needs no signing secret; over HTTP every request is verified.
     secret, verify = signing_secret or "", bool(signing_secret)
     if oauth is None:

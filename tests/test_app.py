@@ -16,7 +16,7 @@ from settings import Settings
 from storage.models import Enrollment
 from tests.bot.volunteers import MENTEE, a_volunteer
 from tests.conftest import PEOPLE, SIGNING_SECRET
-from tests.doubles.slack_api import FakeSlack
+from tests.doubles.slack_api import FakeSlack, Grant
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import ROOT, clean_env, free_port, healthy, slack_env, start_app
 
@@ -105,6 +105,45 @@ async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path
         )
         assert "`join`" in (await fake.next("response_url")).text
         assert fake.socket_acks == ["env-1"]
+    finally:
+        stop.set()
+        await server
+        await fake.stop()
+    assert fake.problems == []
+
+
+async def test_with_oauth_and_an_app_token_installs_over_http_and_talks_in_socket_mode(tmp_path: Path) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    fake.codes["code-1"] = Grant(fake.team_id, installer="UCOORD01")
+    await fake.start()
+    settings = Settings(
+        _env_file=None,
+        slack_client_id="1.2",
+        slack_client_secret="s",
+        slack_app_token="xapp-test",
+        slack_api_url=fake.api_url,
+        port=free_port(),
+        database_url=f"sqlite:///{tmp_path}/passerelle.db",
+    )
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(settings, build_bot(settings), stop))
+    try:
+        url = f"http://127.0.0.1:{settings.port}"
+        assert await healthy(settings.port)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+            async with browser.get(f"{url}/slack/install") as page:
+                state = page.cookies["slack-app-oauth-state"].value
+            cookie = {"Cookie": f"slack-app-oauth-state={state}"}
+            query = {"code": "code-1", "state": state}
+            async with browser.get(f"{url}/slack/oauth_redirect", params=query, headers=cookie) as done:
+                assert done.status == 200
+            async with browser.post(f"{url}/slack/events", data=b"{}") as events:
+                assert events.status == 404  # no signing secret: events come over the socket only
+        command = dict(parse_qsl(SlackSender("", SIGNING_SECRET, fake).command_body("UANA0001", "help")))
+        await fake.push(
+            {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
+        )
+        assert "`join`" in (await fake.next("response_url")).text
     finally:
         stop.set()
         await server

@@ -312,8 +312,9 @@ class FromInstallations(AsyncAuthorize):
             bot = await self.installations.async_find_bot(
                 enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
             )
-        except SlackApiError:
-            return None  # the token could not be refreshed: as good as not installed
+        except (SlackApiError, OSError) as error:  # Slack refused the refresh, or could not be reached
+            logger.error("the installation's token could not be refreshed (%s): request refused", type(error).__name__)
+            return None
         if bot is None:
             logger.warning("a request from a workspace where the app is not installed was refused")
             return None

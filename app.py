@@ -23,9 +23,11 @@ from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
-from handlers.slack import build_app
+from handlers.slack import OAuth, build_app, started
 from handlers.slack.edge import verified
-from handlers.slack.outbox import SlackOutbox, worker_client
+from handlers.slack.install import Client as SlackClient
+from handlers.slack.install import Installations, States
+from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
 
@@ -59,27 +61,55 @@ def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) ->
     )
 
 
-def build_slack(settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now) -> AsyncApp:
-    assert settings.slack_bot_token
+def build_installations(
+    settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now
+) -> Installations | None:
+    """OAuth mode's installation store, in our database; None with a single bot token."""
+    if not (settings.slack_oauth and settings.slack_client_id and settings.slack_client_secret):
+        return None
+    credentials = SlackClient(settings.slack_client_id, settings.slack_client_secret, settings.slack_api_url)
+    return Installations(bot.engine, credentials, clock)
+
+
+def build_slack(
+    settings: Settings,
+    bot: Passerelle,
+    clock: Callable[[], datetime] = now,
+    installations: Installations | None = None,
+) -> AsyncApp:
+    installations = installations or build_installations(settings, bot, clock)
+    oauth = None
+    if installations is not None:
+        assert settings.slack_client_id and settings.slack_client_secret
+        oauth = OAuth(
+            settings.slack_client_id,
+            settings.slack_client_secret,
+            installations,
+            States(bot.engine),
+            settings.slack_redirect_uri,
+        )
+    assert oauth or settings.slack_bot_token
     return build_app(
         bot,
-        token=settings.slack_bot_token,
+        token=None if oauth else settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         api_url=settings.slack_api_url,
         clock=clock,
         locale=settings.passerelle_locale,
+        oauth=oauth,
     )
 
 
-def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.Application:
-    """The HTTP server: `POST /slack/events` when Slack is served over HTTP, `GET /healthz` always."""
+def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events: bool = True) -> web.Application:
+    """The HTTP server: `POST /slack/events` when Slack is served over HTTP, the install pages in OAuth mode (in
+    Socket Mode too: an install is a browser's visit), `GET /healthz` always."""
     web_app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
-    if slack is not None:
+    if slack is not None and events:
 
         async def slack_events(request: web.Request) -> web.Response:
             body = await request.read()
@@ -99,6 +129,20 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.
             return await to_aiohttp_response(response)
 
         web_app.router.add_post("/slack/events", slack_events)
+    flow = slack.oauth_flow if slack is not None else None
+    if flow is not None:
+        # Installing in a workspace: the "Add to Slack" page, then Slack's redirect back with a code.
+
+        async def slack_install(request: web.Request) -> web.Response:
+            assert flow is not None
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+        async def slack_oauth_redirect(request: web.Request) -> web.Response:
+            assert flow is not None
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+        web_app.router.add_get(flow.install_path, slack_install)
+        web_app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
     return web_app
 
 
@@ -122,15 +166,18 @@ def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:
     return scheduler
 
 
-def build_worker(settings: Settings, bot: Passerelle) -> Worker:
+def build_worker(settings: Settings, bot: Passerelle, installations: Installations | None = None) -> Worker:
     """The outbox's delivery worker, with a sender for each configured platform; it wakes when the core queues."""
     senders: dict[str, Sender] = {}
     lease = timedelta(seconds=settings.passerelle_outbox_lease)
-    if settings.slack_bot_token:
-        # A send makes at most three calls (open, look, post); all of them end well within the lease.
-        timeout = max(1.0, min(10.0, lease.total_seconds() / 4))
+    # A send makes at most three calls (open, look, post); all of them end well within the lease.
+    timeout = max(1.0, min(10.0, lease.total_seconds() / 4))
+    installations = installations or build_installations(settings, bot)
+    if installations is not None:
+        senders["slack"] = SlackOutbox(installed_clients(installations, settings.slack_api_url, timeout), now)
+    elif settings.slack_bot_token:
         client = worker_client(settings.slack_bot_token, settings.slack_api_url, timeout)
-        senders["slack"] = SlackOutbox(lambda _workspace: client, now)
+        senders["slack"] = SlackOutbox(one_client(client), now)
     policy = Policy(attempts=settings.passerelle_outbox_attempts, lease=lease)
     worker = Worker(bot.engine, senders, now, policy)
     bot.queued = worker.wake
@@ -139,11 +186,16 @@ def build_worker(settings: Settings, bot: Passerelle) -> Worker:
 
 async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, deliver: bool = True) -> None:
     """The HTTP server, Socket Mode, the tick and (unless the console delivers its own) the outbox worker."""
-    slack = build_slack(settings, bot) if settings.slack_bot_token else None
-    runner = web.AppRunner(build_web(slack if settings.slack_over_http else None, settings.slack_signing_secret))
+    # One installation store for the listeners and the worker: one lock per installation in this process.
+    installations = build_installations(settings, bot)
+    slack = build_slack(settings, bot, installations=installations) if settings.slack_served else None
+    on_web = slack if settings.slack_over_http or settings.slack_oauth else None
+    runner = web.AppRunner(build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     logger.info("listening on http://%s:%s", settings.host, settings.port)
+    if slack is not None:
+        await started(slack)
     socket_mode = None
     if slack is not None and settings.slack_socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -153,7 +205,7 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         logger.info("connected to Slack in Socket Mode")
     scheduler = build_scheduler(settings, bot)
     scheduler.start()
-    worker = asyncio.create_task(build_worker(settings, bot).run(stop)) if deliver else None
+    worker = asyncio.create_task(build_worker(settings, bot, installations).run(stop)) if deliver else None
     try:
         await stop.wait()
     finally:
@@ -169,15 +221,15 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
 
 def main() -> None:
     settings = Settings()
-    on_slack = bool(settings.slack_bot_token and (settings.slack_over_http or settings.slack_socket_mode))
+    on_slack = settings.slack_over_http or settings.slack_socket_mode
     # In the console, only warnings would interrupt the conversation.
     logging.basicConfig(
         level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.not_yet_used:
-        logger.warning(
-            "%s set, but this version serves only Slack with one bot token: not used", ", ".join(settings.not_yet_used)
-        )
+        logger.warning("%s set, but this version serves only Slack: not used", ", ".join(settings.not_yet_used))
+    for why in settings.ignored:
+        logger.warning("%s", why)
     if on_slack:
         bot = open_bot(settings)
         with contextlib.suppress(KeyboardInterrupt):

@@ -18,10 +18,13 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    # Named in DESIGN.md for what comes next (installing in many workspaces, Teams); read so that the server can
-    # say they are not used yet rather than ignore them in silence.
+    # Installing in any number of workspaces (Slack's OAuth flow); with both set, SLACK_BOT_TOKEN is not used.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    # Only needed when the app has several redirect URLs: the one of this server.
+    slack_redirect_uri: str | None = None
+    # Named in DESIGN.md for what comes next (Teams); read so that the server can say they are not used yet rather
+    # than ignore them in silence.
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
     microsoft_app_type: str | None = None
@@ -45,8 +48,6 @@ class Settings(BaseSettings):
     @property
     def not_yet_used(self) -> list[str]:
         names = {
-            "SLACK_CLIENT_ID": self.slack_client_id,
-            "SLACK_CLIENT_SECRET": self.slack_client_secret,
             "MICROSOFT_APP_ID": self.microsoft_app_id,
             "MICROSOFT_APP_PASSWORD": self.microsoft_app_password,
             "MICROSOFT_APP_TYPE": self.microsoft_app_type,
@@ -55,9 +56,32 @@ class Settings(BaseSettings):
         return [name for name, value in names.items() if value]
 
     @property
+    def ignored(self) -> list[str]:
+        """Settings given that cannot work as given, each with why."""
+        why = []
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            given = "SLACK_CLIENT_ID" if self.slack_client_id else "SLACK_CLIENT_SECRET"
+            why.append(f"{given} set without the other: installing in many workspaces needs both")
+        elif self.slack_oauth and self.slack_bot_token:
+            why.append(
+                "SLACK_BOT_TOKEN set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: not used, each workspace's own is"
+            )
+        return why
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Any number of workspaces, each installed through Slack's OAuth flow."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack_served(self) -> bool:
+        """A bot token, or OAuth: the app can act in Slack."""
+        return bool(self.slack_bot_token or self.slack_oauth)
+
+    @property
     def slack_over_http(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        return bool(self.slack_served and self.slack_signing_secret)
 
     @property
     def slack_socket_mode(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_app_token)
+        return bool(self.slack_served and self.slack_app_token)

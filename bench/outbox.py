@@ -39,7 +39,7 @@ from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.slack.blocks import build_messages
-from handlers.slack.outbox import SlackOutbox, worker_client
+from handlers.slack.outbox import SlackOutbox, one_client, worker_client
 from storage.db import make_engine, migrate
 from storage.models import Enrollment, EnrollmentStatus, Outbox, OutboxState, Person, Programme
 
@@ -160,7 +160,7 @@ async def through_the_outbox(bot: Passerelle, api_url: str) -> tuple[int, float]
     client = worker_client("xoxb-bench", api_url)
     worker = Worker(
         bot.engine,
-        {"slack": SlackOutbox(lambda _team: client, lambda: datetime.now(UTC))},
+        {"slack": SlackOutbox(one_client(client), lambda: datetime.now(UTC))},
         lambda: datetime.now(UTC),
         Policy(),
     )

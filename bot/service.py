@@ -83,6 +83,26 @@ class Passerelle:
         with self._context(actor, now, remember=False) as ctx:
             return build_home(ctx)
 
+    def installed(self, platform: str, workspace: str, installer: str | None, now: datetime) -> None:
+        """The app was installed (or installed again) in a workspace: it is served, and what waited is sent.
+
+        The person who installed it coordinates the programme there, as the founders do in their own workspace.
+        """
+        with open_session(self.engine) as session:
+            found = self._workspace(session, Actor(platform, workspace, installer or ""), now)
+            assert found.id is not None
+            found.uninstalled_at = None
+            if installer:
+                queries.get_or_add_person(session, found.id, installer, now).is_coordinator = True
+            session.commit()
+        self.queued()
+
+    def uninstalled(self, platform: str, workspace: str, now: datetime) -> None:
+        """The app was removed: nothing more is sent there; the workspace's data stays until its retention ends."""
+        with open_session(self.engine) as session:
+            queries.mark_uninstalled(session, platform, workspace, now)
+            session.commit()
+
     def tick(self, now: datetime) -> None:
         """Periodic work: pauses that reached their date end; old delivery ids are forgotten."""
         with open_session(self.engine) as session:

@@ -7,6 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from storage import slack_tables
+
+assert slack_tables  # slack_sdk's tables join the same metadata, migrations and schema comparison
+
 
 class EnrollmentStatus(StrEnum):
     """Where a person stands in a programme; bot/volunteers/enrollment.py makes every change."""
@@ -52,6 +56,9 @@ class Workspace(SQLModel, table=True):
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     created_at: datetime
+    # Set when the app is uninstalled or its bot token revoked: nothing more is sent there, and the data stays
+    # until its retention ends. A reinstall clears it, and what waited in the outbox goes out.
+    uninstalled_at: datetime | None = None
 
 
 class Person(SQLModel, table=True):

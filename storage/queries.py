@@ -41,6 +41,15 @@ def add_workspace(session: Session, platform: str, external_id: str, now: dateti
     return workspace if _added(session, workspace) else None
 
 
+def mark_uninstalled(session: Session, platform: str, external_id: str, now: datetime) -> bool:
+    """The app left this workspace; its rows stay. False when the workspace is unknown or already marked."""
+    found = get_workspace(session, platform, external_id)
+    if found is None or found.uninstalled_at is not None:
+        return False
+    found.uninstalled_at = now
+    return True
+
+
 def get_person(session: Session, workspace_id: int, user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)).first()
 
@@ -317,7 +326,9 @@ def claimable_outbox(
     waiting = ((col(Outbox.state) == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
         (col(Outbox.state) == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
     )
-    query = select(Outbox).where(waiting).order_by(col(Outbox.id)).limit(limit)
+    # A workspace the app was removed from gets nothing: its rows wait, unsent, for a reinstall.
+    installed = select(Workspace.id).where(col(Workspace.uninstalled_at).is_(None))
+    query = select(Outbox).where(waiting, col(Outbox.workspace_id).in_(installed)).order_by(col(Outbox.id)).limit(limit)
     return session.exec(query.with_for_update(skip_locked=True)).all()
 
 

@@ -14,11 +14,11 @@ from aiohttp import web
 from hypothesis import settings
 from sqlalchemy import Engine
 
-from app import build_slack, build_web
+from app import build_installations, build_slack, build_web
 from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
-from handlers.slack.outbox import SlackOutbox, worker_client
+from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
 from tests.doubles.slack_api import FakeSlack
@@ -148,7 +148,7 @@ def slack_worker(
 ) -> Worker:
     """The outbox worker as app.py builds it, talking to the Slack double, on the test's clock."""
     client = worker_client("xoxb-test-token", fake.api_url, timeout)
-    worker = Worker(bot.engine, {"slack": SlackOutbox(lambda _team: client, clock)}, clock, policy, idle=0.05)
+    worker = Worker(bot.engine, {"slack": SlackOutbox(one_client(client), clock)}, clock, policy, idle=0.05)
     bot.queued = worker.wake
     return worker
 
@@ -173,6 +173,46 @@ async def slack_world(engine: Engine, clock: Clock, timeout: float = 10) -> Asyn
         stop.set()
         await delivering
         await world.runner.cleanup()
+        await fake.stop()
+    assert fake.problems == [], "calls that break Slack's spec or Block Kit"
+
+
+CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-client-secret"
+
+
+@asynccontextmanager
+async def oauth_world(engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
+    """The whole Slack stack in OAuth mode: no bot token; each workspace is installed through the redirect."""
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    bot = Passerelle(engine, locale="en")
+    settings = Settings(
+        _env_file=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+    )
+    installations = build_installations(settings, bot, clock)
+    assert installations is not None
+    runner = web.AppRunner(build_web(build_slack(settings, bot, clock, installations), SIGNING_SECRET))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    sender = SlackOutbox(installed_clients(installations, fake.api_url), clock)
+    worker = Worker(bot.engine, {"slack": sender}, clock, Policy(spacing=timedelta(0)), idle=0.05)
+    bot.queued = worker.wake
+    stop = asyncio.Event()
+    delivering = asyncio.create_task(worker.run(stop))
+    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)
+    try:
+        yield world
+        await fake.quiet(0.2)
+    finally:
+        stop.set()
+        await delivering
+        await runner.cleanup()
         await fake.stop()
     assert fake.problems == [], "calls that break Slack's spec or Block Kit"
 

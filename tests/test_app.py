@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import aiohttp
 import pytest
 from sqlmodel import Session, select
 
@@ -15,7 +16,7 @@ from settings import Settings
 from storage.models import Enrollment
 from tests.bot.volunteers import MENTEE, a_volunteer
 from tests.conftest import PEOPLE, SIGNING_SECRET
-from tests.doubles.slack_api import FakeSlack
+from tests.doubles.slack_api import FakeSlack, Grant
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import ROOT, clean_env, free_port, healthy, slack_env, start_app
 
@@ -60,6 +61,29 @@ async def test_with_slack_credentials_it_serves_slack_and_the_health_check(tmp_p
     assert fake.problems == []
 
 
+async def test_with_oauth_credentials_it_serves_the_install_and_only_installed_workspaces(tmp_path: Path) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    port = free_port()
+    env = slack_env(fake, port, f"sqlite:///{tmp_path}/passerelle.db", SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s")
+    del env["SLACK_BOT_TOKEN"]
+    process = await start_app(env, tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert await healthy(port, process), "the server never answered /healthz"
+        async with aiohttp.ClientSession() as browser, browser.get(f"{url}/slack/install") as page:
+            assert page.status == 200
+            assert "https://slack.com/oauth/v2/authorize?state=" in await page.text()
+        assert (await SlackSender(url, SIGNING_SECRET, fake).command("UANA0001", "help")).status == 200
+        assert "Passerelle is not installed in this workspace." in (await fake.next("response_url")).text
+    finally:
+        process.terminate()
+        await process.wait()
+        await fake.stop()
+    assert fake.problems == []
+    assert fake.of("auth.test") == []
+
+
 async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path) -> None:
     fake = FakeSlack(users=dict(PEOPLE))
     await fake.start()
@@ -81,6 +105,45 @@ async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path
         )
         assert "`join`" in (await fake.next("response_url")).text
         assert fake.socket_acks == ["env-1"]
+    finally:
+        stop.set()
+        await server
+        await fake.stop()
+    assert fake.problems == []
+
+
+async def test_with_oauth_and_an_app_token_installs_over_http_and_talks_in_socket_mode(tmp_path: Path) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    fake.codes["code-1"] = Grant(fake.team_id, installer="UCOORD01")
+    await fake.start()
+    settings = Settings(
+        _env_file=None,
+        slack_client_id="1.2",
+        slack_client_secret="s",
+        slack_app_token="xapp-test",
+        slack_api_url=fake.api_url,
+        port=free_port(),
+        database_url=f"sqlite:///{tmp_path}/passerelle.db",
+    )
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(settings, build_bot(settings), stop))
+    try:
+        url = f"http://127.0.0.1:{settings.port}"
+        assert await healthy(settings.port)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+            async with browser.get(f"{url}/slack/install") as page:
+                state = page.cookies["slack-app-oauth-state"].value
+            cookie = {"Cookie": f"slack-app-oauth-state={state}"}
+            query = {"code": "code-1", "state": state}
+            async with browser.get(f"{url}/slack/oauth_redirect", params=query, headers=cookie) as done:
+                assert done.status == 200
+            async with browser.post(f"{url}/slack/events", data=b"{}") as events:
+                assert events.status == 404  # no signing secret: events come over the socket only
+        command = dict(parse_qsl(SlackSender("", SIGNING_SECRET, fake).command_body("UANA0001", "help")))
+        await fake.push(
+            {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
+        )
+        assert "`join`" in (await fake.next("response_url")).text
     finally:
         stop.set()
         await server
@@ -121,3 +184,13 @@ def test_a_database_that_cannot_be_opened_is_one_clear_line_and_exit_code_2(tmp_
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot open the database postgresql://nobody:***@127.0.0.1:1/none" in done.stderr
     assert "secret" not in done.stderr + done.stdout
+
+
+def test_oauth_settings_that_cannot_work_as_given_are_named() -> None:
+    half = Settings(_env_file=None, slack_client_id="1.2")
+    assert not half.slack_oauth and half.ignored == [
+        "SLACK_CLIENT_ID set without the other: installing in many workspaces needs both"
+    ]
+    both = Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_bot_token="xoxb-1")
+    assert both.slack_oauth and both.slack_served and "SLACK_BOT_TOKEN" in both.ignored[0]
+    assert Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").not_yet_used == []

@@ -1,11 +1,19 @@
 """The Slack channel: a Bolt app whose listeners translate Slack payloads for the core and render its replies."""
 
+import asyncio
+import logging
 import re
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -13,21 +21,53 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.i18n import translator
 from bot.service import Passerelle
-from handlers.slack import listeners
+from handlers.slack import install, listeners
 from handlers.slack.deps import Deps
+from handlers.slack.install import Installations, OneTeam, States
 from handlers.slack.profiles import COMMAND
+
+logger = logging.getLogger(__name__)
+# The bot scopes asked for at install, as manifest.yml lists them (tests/test_manifest.py keeps them equal).
+SCOPES = (
+    "commands",
+    "chat:write",
+    "files:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "mpim:history",
+    "mpim:write",
+    "users:read",
+)
+# What each app does once the server is up (single-token mode: learn the token's team).
+_STARTS: "weakref.WeakKeyDictionary[AsyncApp, Callable[[], Awaitable[None]]]" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class OAuth:
+    """Installing in any number of workspaces: the app's credentials and where installations are kept."""
+
+    client_id: str
+    client_secret: str
+    installations: Installations
+    states: States
+    redirect_uri: str | None = None
 
 
 def build_app(
     bot: Passerelle,
     *,
-    token: str,
+    token: str | None,
     signing_secret: str | None,
     api_url: str,
     clock: Callable[[], datetime],
     locale: str = "en",
+    oauth: OAuth | None = None,
 ) -> AsyncApp:
+    """The Bolt app, serving the token's own workspace, or (with `oauth`) every workspace that installed it."""
     client = AsyncWebClient(
         token=token,
         base_url=api_url,
@@ -39,11 +79,44 @@ def build_app(
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+    # A request from a workspace not served reaches no listener and stores nothing; a person sees this.
+    tr = translator(locale)
+    refusal = tr("Passerelle is not installed in this workspace.")
     # Socket Mode needs no signing secret; over HTTP every request is verified.
-    app = AsyncApp(
-        client=client, signing_secret=signing_secret or "", request_verification_enabled=bool(signing_secret)
-    )
-    deps = Deps(bot, clock, locale)
+    secret, verify = signing_secret or "", bool(signing_secret)
+    if oauth is None:
+        assert token, "a bot token, or OAuth settings"
+        team = OneTeam(client)
+        app = AsyncApp(
+            client=client,
+            # Bolt's annotation forgets that authorize may answer None (not served); it handles it.
+            authorize=team.authorize(),  # type: ignore[arg-type]
+            user_facing_authorize_error_message=refusal,
+            signing_secret=secret,
+            request_verification_enabled=verify,
+        )
+        _STARTS[app] = _learn_team(team, bot, clock)
+    else:
+        client.token = None  # each request and each delivery gets its installation's token
+        settings = AsyncOAuthSettings(
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            scopes=list(SCOPES),
+            redirect_uri=oauth.redirect_uri,
+            installation_store=oauth.installations,
+            state_store=oauth.states,
+            callback_options=AsyncCallbackOptions(success=install.on_installed(bot, clock), failure=_failed),
+        )
+        app = AsyncApp(
+            client=client,
+            oauth_settings=settings,
+            # An AsyncAuthorize, which Bolt accepts beside an installation store (its annotation says callables).
+            authorize=install.FromInstallations(oauth.installations),  # type: ignore[arg-type]
+            user_facing_authorize_error_message=refusal,
+            signing_secret=secret,
+            request_verification_enabled=verify,
+        )
+    deps = Deps(bot, clock, locale, installations=oauth.installations if oauth else None)
 
     async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         context["deps"] = deps
@@ -54,8 +127,39 @@ def build_app(
     return app
 
 
+async def started(app: AsyncApp) -> None:
+    """Once the server is up: with a single bot token, its one `auth.test`, before the first request needs it."""
+    start = _STARTS.get(app)
+    if start is not None:
+        await start()
+
+
+def _learn_team(team: OneTeam, bot: Passerelle, clock: Callable[[], datetime]) -> Callable[[], Awaitable[None]]:
+    async def learn() -> None:
+        try:
+            own = await team.load()
+        except SlackApiError as error:  # Slack away or the token refused: the first request tries again
+            logger.warning("auth.test failed at start (%s); trying again with the first request", error.response)
+            return
+        workspace = own.enterprise_id if team.org_wide else own.team_id
+        if workspace:  # the token's workspace is served, again if it had been uninstalled
+            await asyncio.to_thread(bot.installed, "slack", workspace, None, clock())
+
+    return learn
+
+
+async def _failed(args: AsyncFailureArgs) -> BoltResponse:
+    logger.warning("a Slack install failed: %s", args.reason)
+    return await args.default.failure(args)
+
+
 # Event subscriptions, named as in the manifest (`message.im` is the `message` event in a DM).
-EVENTS = {"app_home_opened": listeners.handle_app_home_opened, "message.im": listeners.handle_message}
+EVENTS = {
+    "app_home_opened": listeners.handle_app_home_opened,
+    "message.im": listeners.handle_message,
+    "app_uninstalled": install.handle_app_uninstalled,
+    "tokens_revoked": install.handle_tokens_revoked,
+}
 
 
 def register(app: AsyncApp) -> None:

@@ -5,9 +5,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.service import Passerelle
 from handlers.slack.profiles import Profiles
+
+if TYPE_CHECKING:
+    from handlers.slack.install import Installations
 
 
 @dataclass
@@ -16,6 +20,8 @@ class Deps:
     clock: Callable[[], datetime]
     locale: str = "en"
     profiles: Profiles = field(default_factory=Profiles)
+    # OAuth mode: the installations, forgotten when the app is uninstalled. None with a single bot token.
+    installations: "Installations | None" = None
     # Work done after the acknowledgement waits its turn here: under a burst the queue grows, but the
     # event loop stays free to acknowledge every new request within Slack's 3 seconds.
     # bench/ack.py chose 2: 1 serves fewer requests per second, 4 lets the work slow the acknowledgements.

@@ -14,6 +14,7 @@ from bot.actor import Actor
 from bot.i18n import normalize_locale, translator
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
+from handlers.slack.install import workspace_of
 from handlers.slack.mrkdwn import to_plain
 from handlers.slack.translate import is_person_message, to_action, to_form_values, to_neutral_text
 
@@ -121,11 +122,11 @@ async def handle_error(
 
 def _turn(context: AsyncBoltContext) -> AbstractAsyncContextManager[None]:
     deps: Deps = context["deps"]
-    return deps.turn(f"{context.team_id or context.enterprise_id}:{context.user_id}")
+    return deps.turn(f"{workspace_of(context)}:{context.user_id}")
 
 
 async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps, Actor]:
     deps: Deps = context["deps"]
-    workspace = context.team_id or context.enterprise_id or ""
+    workspace = workspace_of(context)
     user_id = context.user_id or ""
     return deps, await deps.profiles.actor(client, workspace, user_id)

@@ -12,6 +12,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
 from handlers.slack.blocks import build_messages
+from handlers.slack.install import Installations
 
 METADATA = "passerelle_outbox"
 # How far back to look for a message that may have been posted: a conversation's latest messages.
@@ -33,9 +34,42 @@ def worker_client(token: str, api_url: str, timeout: float = 10) -> AsyncWebClie
     return AsyncWebClient(token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[])
 
 
+ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+
+def one_client(client: AsyncWebClient) -> ClientFor:
+    """Single-token mode: the one workspace's client."""
+
+    async def client_for(_workspace: str) -> AsyncWebClient:
+        return client
+
+    return client_for
+
+
+def installed_clients(installations: Installations, api_url: str, timeout: float = 10) -> ClientFor:
+    """OAuth mode: each workspace's bot token from the installation store, refreshed first when it expires soon.
+
+    A delivery has no incoming request whose authorization would have refreshed the token: it does so itself.
+    """
+
+    async def client_for(workspace: str) -> AsyncWebClient:
+        try:
+            bot = await installations.bot_of(workspace)
+        except SlackApiError as error:
+            raise Retry(f"token refresh failed: {error.response.get('error')}") from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise Retry(f"token refresh failed: {type(error).__name__}") from None
+        if bot is None or not bot.bot_token:
+            # Not installed (any more): the row waits; an uninstalled workspace's rows are not even claimed.
+            raise Retry("no installation")
+        return worker_client(bot.bot_token, api_url, timeout)
+
+    return client_for
+
+
 class SlackOutbox:
-    def __init__(self, client_for: Callable[[str], AsyncWebClient], clock: Callable[[], datetime]) -> None:
-        self.client_for = client_for  # the client of a workspace, by its team id
+    def __init__(self, client_for: ClientFor, clock: Callable[[], datetime]) -> None:
+        self.client_for = client_for  # the client of a workspace, by its id (a team, or an org-wide enterprise)
         self.clock = clock  # the worker's, so that a wait Slack asked for passes with it
         # Slack limits each method per workspace (posting: per conversation). Once it has said to wait, the other
         # messages wait too, without asking Slack again in the meantime.
@@ -55,7 +89,7 @@ class SlackOutbox:
             raise
 
     async def send(self, parcel: Parcel) -> Sent:
-        client = self.client_for(parcel.workspace)
+        client = await self.client_for(parcel.workspace)
         # A message longer than Slack takes goes out in parts, each with its own key (`key`, `key#2`, …).
         parts = [
             (parcel.key if n == 0 else f"{parcel.key}#{n + 1}", part)

@@ -8,9 +8,9 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from storage import models
+from storage import models, slack_tables
 
-assert models  # the tables register themselves on import
+assert models and slack_tables  # the tables register themselves on import
 target_metadata = SQLModel.metadata
 
 

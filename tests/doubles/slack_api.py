@@ -73,6 +73,18 @@ class Fault:
 
 
 @dataclass
+class Grant:
+    """An install Slack would grant for an OAuth code: which team (or Enterprise Grid org), who installs."""
+
+    team_id: str | None
+    installer: str = "UINSTAL1"
+    enterprise_id: str | None = None
+    org_wide: bool = False  # an org-wide install: no team, the enterprise is the workspace
+    rotation: bool = False  # token rotation on: the token expires, with a refresh token that works once
+    expires_in: int = 43200
+
+
+@dataclass
 class FakeSlack:
     users: dict[str, dict[str, str]] = field(default_factory=dict)
     team_id: str = "T0PASSE"
@@ -90,6 +102,11 @@ class FakeSlack:
     slow: dict[str, float] = field(default_factory=dict)  # seconds every call of a method takes
     # What was posted in each conversation, oldest first, as conversations.history returns it.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # OAuth: the codes Slack would accept, the tokens issued (token → its grant), refresh tokens not yet used.
+    codes: dict[str, Grant] = field(default_factory=dict)
+    tokens: dict[str, Grant] = field(default_factory=dict)
+    refresh_tokens: dict[str, Grant] = field(default_factory=dict)
+    _issued: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def api_url(self) -> str:
@@ -172,13 +189,21 @@ class FakeSlack:
         args = await _arguments(request)
         call = Call(method, args, dict(request.headers))
         self.calls.append(call)
-        if method in NEWER_THAN_SPEC:
+        if method == "oauth.v2.access" and args.get("grant_type") == "refresh_token":
+            # Token rotation (2021) made `code` optional when refreshing; Slack documents these arguments.
+            known = {"client_id", "client_secret", "grant_type", "refresh_token"} | ADDED_BY_BOLT
+            self.problems += [f"{method}: unknown argument {a}" for a in args if a not in known]
+            self.problems += [] if args.get("refresh_token") else [f"{method}: no refresh_token"]
+            self.problems += [] if _client_credentials(request, args) else [f"{method}: no client credentials"]
+        elif method in NEWER_THAN_SPEC:
             known = NEWER_THAN_SPEC[method] | ADDED_BY_BOLT
             self.problems += [f"{method}: unknown argument {a}" for a in args if a not in known]
         else:
             newer = {name: value for name, value in args.items() if name in NEWER_ARGUMENTS.get(method, set())}
             older = {name: value for name, value in args.items() if name not in newer}
             self.problems += web_api_problems(method, older, request.headers.get("Authorization"))
+            if method == "oauth.v2.access" and not _client_credentials(request, args):
+                self.problems.append(f"{method}: no client credentials")
             self.problems += [f"{method}: {p}" for p in _metadata_problems(args.get("metadata"))]
         if "blocks" in args:
             self.problems += [f"{method}: {p}" for p in block_problems(args["blocks"])]
@@ -191,18 +216,18 @@ class FakeSlack:
         fault = next((f for f in queued if f.applies(args)), None)
         if fault is not None:
             queued.remove(fault)
-            answer = self._answer(method, args) if fault.accepted else None
+            answer = self._answer(method, args, _bearer(request)) if fault.accepted else None
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 200 and fault.error is None:
                 if fault.delay and answer is None:  # a hang: nothing was done, and the answer is a gateway timeout
                     return web.json_response({"ok": False, "error": "request_timeout"}, status=504)
-                return web.json_response(answer or self._answer(method, args))
+                return web.json_response(answer or self._answer(method, args, _bearer(request)))
             if fault.status != 200:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=fault.status, headers=headers)
             return web.json_response({"ok": False, "error": fault.error})
-        return web.json_response(self._answer(method, args))
+        return web.json_response(self._answer(method, args, _bearer(request)))
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -242,18 +267,31 @@ class FakeSlack:
         assert self._socket is not None, "the app never opened a Socket Mode connection"
         await self._socket.send_json(envelope)
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def team_of(self, token: str | None) -> str:
+        """The team a token acts in: its install's, or (any other token) the double's one team."""
+        grant = self.tokens.get(token or "")
+        if grant is None:
+            return self.team_id
+        return grant.team_id or grant.enterprise_id or ""
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         if method == "auth.test":
+            grant = self.tokens.get(token or "")
+            if grant is None:
+                grant = Grant(self.team_id)
             return {
                 "ok": True,
                 "url": "https://passerelle-test.slack.com/",
                 "team": "Passerelle test",
                 "user": "passerelle",
-                "team_id": self.team_id,
+                "team_id": grant.team_id or "",
                 "user_id": BOT_USER,
                 "bot_id": "BPASSBOT",
-                "is_enterprise_install": False,
+                "is_enterprise_install": grant.org_wide,
+                **({"enterprise_id": grant.enterprise_id} if grant.enterprise_id else {}),
             }
+        if method == "oauth.v2.access":
+            return self._grant(args)
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
@@ -295,7 +333,7 @@ class FakeSlack:
                 "ok": True,
                 "user": {
                     "id": args["user"],
-                    "team_id": self.team_id,
+                    "team_id": self.team_of(token),
                     "name": user["name"].lower(),
                     "real_name": user["name"],
                     "tz": user.get("tz", "Europe/Paris"),
@@ -305,6 +343,37 @@ class FakeSlack:
             }
         self.problems.append(f"{method}: the double does not answer this method")
         return {"ok": False, "error": "unknown_method"}
+
+    def _grant(self, args: dict[str, Any]) -> dict[str, Any]:
+        """An install's tokens for a code, or fresh ones for a refresh token, which then stops working."""
+        if args.get("grant_type") == "refresh_token":
+            grant = self.refresh_tokens.pop(str(args.get("refresh_token")), None)
+            if grant is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+        else:
+            found = self.codes.pop(str(args.get("code")), None)
+            if found is None:
+                return {"ok": False, "error": "invalid_code"}
+            grant = found
+        token = f"xoxb-{grant.team_id or grant.enterprise_id}-{next(self._issued)}"
+        self.tokens[token] = grant
+        answer: dict[str, Any] = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write,users:read",
+            "bot_user_id": BOT_USER,
+            "app_id": "A0PASSE",
+            "team": {"id": grant.team_id, "name": f"Team {grant.team_id}"} if grant.team_id else None,
+            "enterprise": {"id": grant.enterprise_id, "name": "Grid"} if grant.enterprise_id else None,
+            "is_enterprise_install": grant.org_wide,
+            "authed_user": {"id": grant.installer},
+        }
+        if grant.rotation:
+            refresh = f"xoxe-1-{next(self._issued)}"
+            self.refresh_tokens[refresh] = grant
+            answer |= {"refresh_token": refresh, "expires_in": grant.expires_in}
+        return answer
 
     def _next_ts(self) -> str:
         return f"1764000000.{next(self._ts):06d}"
@@ -325,6 +394,18 @@ def _metadata_problems(metadata: Any) -> list[str]:
 def _message_problems(blocks: list[dict[str, Any]]) -> list[str]:
     """Slack refuses a message of more than 50 blocks (`invalid_blocks`); slack_sdk's models do not check it."""
     return [f"{len(blocks)} blocks in one message, over Slack's 50"] if len(blocks) > 50 else []
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+
+
+def _client_credentials(request: web.Request, args: dict[str, Any]) -> bool:
+    """oauth.v2.access takes the app's id and secret as HTTP Basic auth or as arguments."""
+    return request.headers.get("Authorization", "").startswith("Basic ") or bool(
+        args.get("client_id") and args.get("client_secret")
+    )
 
 
 def _dm(channel: str) -> str:

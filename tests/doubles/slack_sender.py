@@ -34,6 +34,19 @@ class SlackSender:
     signing_secret: str
     fake: FakeSlack
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Another workspace than the double's own: a team, and for Enterprise Grid its enterprise (an org-wide install
+    # sends requests with the enterprise and, at times, no team).
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    org_wide: bool = False
+
+    @property
+    def team(self) -> str:
+        return self.fake.team_id if self.team_id is None else self.team_id
+
+    def as_team(self, team_id: str, enterprise_id: str | None = None, org_wide: bool = False) -> "SlackSender":
+        """The same sender, for requests from another workspace."""
+        return SlackSender(self.app_url, self.signing_secret, self.fake, self._ids, team_id, enterprise_id, org_wide)
 
     async def post(
         self,
@@ -63,7 +76,7 @@ class SlackSender:
     def command_body(self, user: str, text: str) -> str:
         fields = {
             "token": "legacy",
-            "team_id": self.fake.team_id,
+            "team_id": self.team,
             "team_domain": "passerelle-test",
             "channel_id": "C0GENERAL",
             "channel_name": "general",
@@ -72,7 +85,8 @@ class SlackSender:
             "command": "/mentoring",
             "text": text,
             "api_app_id": "A0PASSE",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": str(self.org_wide).lower(),
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": self.fake.response_url(f"cmd{next(self._ids)}"),
             "trigger_id": f"{next(self._ids)}.trigger",
         }
@@ -87,7 +101,9 @@ class SlackSender:
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> str:
         envelope = {
             "token": "legacy",
-            "team_id": self.fake.team_id,
+            "team_id": self.team,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
+            **({"is_enterprise_install": True} if self.org_wide else {}),
             "api_app_id": "A0PASSE",
             "event": event,
             "type": "event_callback",
@@ -109,7 +125,7 @@ class SlackSender:
             "text": text,
             "user": user,
             "ts": ts,
-            "team": self.fake.team_id,
+            "team": self.team,
             "channel": "D" + user[1:],
             "event_ts": ts,
             "channel_type": "im",
@@ -138,8 +154,8 @@ class SlackSender:
     def _interaction(self, user: str) -> dict[str, Any]:
         """What every interaction payload carries: who, where, and a trigger for opening a form."""
         return {
-            "team": {"id": self.fake.team_id, "domain": "passerelle-test"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.fake.team_id},
+            "team": {"id": self.team, "domain": "passerelle-test"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team},
             "api_app_id": "A0PASSE",
             "token": "legacy",
             "trigger_id": f"{next(self._ids)}.t",
@@ -211,7 +227,7 @@ class SlackSender:
             **self._interaction(user),
             "view": {
                 "id": "VMODAL01",
-                "team_id": self.fake.team_id,
+                "team_id": self.team,
                 "type": "modal",
                 "callback_id": view["callback_id"],
                 "title": view["title"],

@@ -1,0 +1,263 @@
+"""Any number of workspaces over HTTP: the OAuth install, workspaces kept apart, uninstalls, token rotation."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from app import build_installations
+from bot import ui
+from bot.outbox.codec import encode
+from handlers.slack.install import Installations
+from settings import Settings
+from storage import slack_tables
+from storage.db import make_engine
+from storage.models import Enrollment, Outbox, Person, Workspace
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, COORDINATOR, Clock, SlackWorld, oauth_world
+from tests.doubles.slack_api import Grant
+from tests.doubles.slack_sender import SlackSender
+
+ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
+COORDINATOR_B = "UCOORDB1"
+TEAM_A, TEAM_B = "T0AAAAA1", "T0BBBBB1"
+
+
+@pytest.fixture
+async def world(engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]:
+    async with oauth_world(engine, clock) as world:
+        world.fake.users[COORDINATOR_B] = {"name": "Bea", "locale": "en-GB", "tz": "Europe/London"}
+        yield world
+
+
+async def install(world: SlackWorld, grant: Grant) -> tuple[int, str]:
+    """A browser's install: the install page sets the state cookie, Slack redirects back with a code."""
+    code = f"code-{len(world.fake.codes) + len(world.fake.tokens)}"
+    world.fake.codes[code] = grant
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        async with browser.get(f"{world.send.app_url}/slack/install", allow_redirects=False) as page:
+            assert page.status == 200, await page.text()
+            state = page.cookies["slack-app-oauth-state"].value
+            assert f"state={state}" in await page.text()
+        async with browser.get(
+            f"{world.send.app_url}/slack/oauth_redirect",
+            params={"code": code, "state": state},
+            headers={"Cookie": f"slack-app-oauth-state={state}"},
+        ) as done:
+            return done.status, await done.text()
+
+
+def token_of(world: SlackWorld, workspace: str) -> str:
+    """The latest token the double issued for a workspace."""
+    return [t for t, g in world.fake.tokens.items() if (g.team_id or g.enterprise_id) == workspace][-1]
+
+
+async def volunteer(world: SlackWorld, sender: SlackSender, user: str) -> None:
+    """Starts onboarding (consent given), each answer sent with the token of the person's workspace."""
+    for text in ("hello", "yes"):
+        assert (await sender.message(user, text)).status == 200
+        answer = await world.fake.next("chat.postMessage")
+        workspace = sender.enterprise_id if sender.org_wide else sender.team
+        assert answer.headers["Authorization"] == f"Bearer {token_of(world, workspace or '')}"
+
+
+async def command(sender: SlackSender, user: str, text: str) -> str:
+    assert (await sender.command(user, text)).status == 200
+    return (await sender.fake.next("response_url")).text
+
+
+def workspaces(engine: Engine) -> dict[str, Workspace]:
+    with Session(engine) as session:
+        return {w.external_id: w for w in session.scalars(select(Workspace)).all()}
+
+
+async def test_installed_from_the_redirect_two_workspaces_each_see_only_their_own_volunteers(
+    world: SlackWorld, engine: Engine
+) -> None:
+    assert (await install(world, Grant(TEAM_A, installer=COORDINATOR)))[0] == 200
+    assert (await install(world, Grant(TEAM_B, installer=COORDINATOR_B)))[0] == 200
+    exchanged = world.fake.of("oauth.v2.access")
+    assert [c.args.get("code") for c in exchanged] == ["code-0", "code-1"]
+    assert set(workspaces(engine)) == {TEAM_A, TEAM_B}
+
+    a, b = world.send.as_team(TEAM_A), world.send.as_team(TEAM_B)
+    for sender, user in ((a, ANA), (a, JEAN), (b, MARC)):
+        await volunteer(world, sender, user)
+
+    # The installer coordinates the programme of their own workspace only.
+    in_a = await command(a, COORDINATOR, "volunteers")
+    in_b = await command(b, COORDINATOR_B, "volunteers")
+    assert "*Onboarding*\n2" in in_a
+    assert "*Onboarding*\n1" in in_b
+    assert "is for the programme's coordinators" in await command(b, COORDINATOR, "volunteers")
+    with Session(engine) as session:
+        found = workspaces(engine)
+        people = {
+            (w, p.user_id)
+            for w, ws in found.items()
+            for p in session.scalars(select(Person).where(Person.workspace_id == ws.id)).all()
+        }
+    a_people = {(TEAM_A, ANA), (TEAM_A, JEAN), (TEAM_A, COORDINATOR)}
+    assert people == a_people | {(TEAM_B, MARC), (TEAM_B, COORDINATOR_B), (TEAM_B, COORDINATOR)}
+
+
+async def test_a_workspace_that_did_not_install_the_app_is_refused_and_nothing_is_stored(
+    world: SlackWorld, engine: Engine
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR))
+    stranger = world.send.as_team("T0STRANGE")
+    assert (await stranger.command(ANA, "volunteers")).status == 200
+    assert "Passerelle is not installed in this workspace." in (await world.fake.next("response_url")).text
+    assert (await stranger.message(ANA, "hello")).status == 200
+    await world.fake.quiet()
+    assert set(workspaces(engine)) == {TEAM_A}
+    assert world.fake.of("chat.postMessage") == []
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 1  # the installer
+
+
+async def test_an_install_with_a_wrong_state_stores_nothing(world: SlackWorld, engine: Engine) -> None:
+    world.fake.codes["code-x"] = Grant(TEAM_A)
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(
+            f"{world.send.app_url}/slack/oauth_redirect",
+            params={"code": "code-x", "state": "forged"},
+            headers={"Cookie": "slack-app-oauth-state=forged"},
+        ) as done,
+    ):
+        assert done.status == 401
+    assert world.fake.of("oauth.v2.access") == []
+    assert workspaces(engine) == {}
+
+
+def queue_for(engine: Engine, workspace: str, user: str, key: str, now: datetime) -> None:
+    """A message the bot sends on its own to one person (as a rule's Reply would have stored it)."""
+    with Session(engine) as session:
+        ws = workspaces(engine)[workspace]
+        person = session.scalars(select(Person).where(Person.workspace_id == ws.id, Person.user_id == user)).one()
+        message = encode(ui.message(ui.Text(f"Reminder {key}")))
+        session.add(
+            Outbox(
+                workspace_id=ws.id,
+                key=key,
+                recipient={"kind": "person", "id": person.id},
+                conversation=f"person:{person.id}",
+                message=message,
+                not_before=now,
+                created_at=now,
+            )
+        )
+        session.commit()
+
+
+async def test_an_uninstall_stops_all_delivery_keeps_the_data_and_a_reinstall_resumes(
+    world: SlackWorld, engine: Engine
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR))
+    a = world.send.as_team(TEAM_A)
+    await volunteer(world, a, ANA)
+    event = {"type": "app_uninstalled", "event_ts": "1764000000.000001"}
+    assert (await a.post(a.event_body(event), "application/json")).status == 200
+    await world.fake.quiet()
+    assert workspaces(engine)[TEAM_A].uninstalled_at is not None
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(slack_tables.bots)) == 0
+
+    queue_for(engine, TEAM_A, ANA, "reminder:1", world.clock())
+    world.bot.queued()
+    await world.fake.settle()
+    assert world.fake.of("chat.postMessage")[-1].text != "Reminder reminder:1"
+    with Session(engine) as session:
+        row = session.scalars(select(Outbox).where(Outbox.key == "reminder:1")).one()
+        assert (row.state, row.attempts) == ("pending", 0)
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 1  # the data stays
+
+    await install(world, Grant(TEAM_A, installer=COORDINATOR))
+    resumed = await world.fake.posted("Reminder reminder:1", channel=ANA)
+    assert resumed.headers["Authorization"] == f"Bearer {token_of(world, TEAM_A)}"
+    assert workspaces(engine)[TEAM_A].uninstalled_at is None
+
+
+async def test_a_revoked_bot_token_stops_delivery_like_an_uninstall(world: SlackWorld, engine: Engine) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR))
+    a = world.send.as_team(TEAM_A)
+    event = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [COORDINATOR]}, "event_ts": "1764000000.1"}
+    assert (await a.post(a.event_body(event), "application/json")).status == 200
+    await world.fake.quiet()
+    assert workspaces(engine)[TEAM_A].uninstalled_at is not None
+
+
+async def test_an_org_wide_install_serves_every_team_of_the_enterprise_as_one_workspace(
+    world: SlackWorld, engine: Engine
+) -> None:
+    grid = Grant(None, installer=COORDINATOR, enterprise_id="E0GRID01", org_wide=True)
+    assert (await install(world, grid))[0] == 200
+    assert set(workspaces(engine)) == {"E0GRID01"}
+    one_team = world.send.as_team("T0INGRID", enterprise_id="E0GRID01", org_wide=True)
+    no_team = world.send.as_team("", enterprise_id="E0GRID01", org_wide=True)
+    await volunteer(world, one_team, ANA)
+    await volunteer(world, no_team, MARC)
+    assert "*Onboarding*\n2" in await command(one_team, COORDINATOR, "volunteers")
+    assert set(workspaces(engine)) == {"E0GRID01"}
+
+
+# -- token rotation ----------------------------------------------------------------------------------------------
+
+
+def expiring_soon(clock: Clock) -> None:
+    """The test's clock, moved to an hour before the rotated tokens issued now expire (they live 12 h)."""
+    clock.now = datetime.now(UTC) + timedelta(hours=11)
+
+
+async def test_two_processes_needing_an_expiring_token_refresh_it_once(
+    world: SlackWorld, engine: Engine, database_url: str
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True))
+    first = token_of(world, TEAM_A)
+    expiring_soon(world.clock)
+    world.fake.slow["oauth.v2.access"] = 0.3  # both processes find the token expiring before either refreshed it
+    other_engine = make_engine(database_url)  # another process: its own engine, its own locks
+    settings = Settings(
+        _env_file=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET, slack_api_url=world.fake.api_url
+    )
+    try:
+        here = build_installations(settings, world.bot, world.clock)
+        there = Installations(other_engine, here.client, world.clock) if here else None
+        assert here is not None and there is not None
+        bots = await asyncio.gather(here.bot_of(TEAM_A), there.bot_of(TEAM_A), here.bot_of(TEAM_A))
+    finally:
+        other_engine.dispose()
+    refreshes = [c for c in world.fake.of("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1
+    fresh = token_of(world, TEAM_A)
+    assert fresh != first
+    assert [b.bot_token if b else None for b in bots] == [fresh, fresh, fresh]
+
+
+async def test_the_outbox_refreshes_an_expiring_token_before_sending(world: SlackWorld, engine: Engine) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True))
+    first = token_of(world, TEAM_A)
+    expiring_soon(world.clock)
+    queue_for(engine, TEAM_A, COORDINATOR, "reminder:rotated", world.clock())
+    world.bot.queued()
+    sent = await world.fake.posted("Reminder reminder:rotated", channel=COORDINATOR)
+    assert sent.headers["Authorization"] == f"Bearer {token_of(world, TEAM_A)}" != f"Bearer {first}"
+    # The token now lasts: a second delivery uses it without another refresh.
+    queue_for(engine, TEAM_A, COORDINATOR, "reminder:again", world.clock())
+    world.bot.queued()
+    await world.fake.posted("Reminder reminder:again", channel=COORDINATOR)
+    refreshes = [c for c in world.fake.of("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1
+
+
+async def test_a_request_with_an_expiring_token_is_served_with_a_refreshed_one(world: SlackWorld) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True))
+    first = token_of(world, TEAM_A)
+    expiring_soon(world.clock)
+    await world.send.as_team(TEAM_A).message(ANA, "hello")
+    welcome = await world.fake.next("chat.postMessage")
+    assert welcome.headers["Authorization"] == f"Bearer {token_of(world, TEAM_A)}" != f"Bearer {first}"

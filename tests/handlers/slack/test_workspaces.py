@@ -1,0 +1,89 @@
+"""One bot token serves its own workspace only: one `auth.test` for every request, and strangers refused."""
+
+import asyncio
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from app import build_slack
+from bot.service import Passerelle
+from handlers.slack import started
+from settings import Settings
+from storage.models import Person, Workspace
+from tests.conftest import PEOPLE, SIGNING_SECRET, Clock, SlackWorld
+from tests.doubles.slack_api import FakeSlack, Fault, Grant
+
+
+async def test_a_burst_of_direct_messages_at_a_fresh_app_calls_auth_test_once(slack: SlackWorld) -> None:
+    slack.fake.slow["auth.test"] = 0.5  # every request of the burst arrives before the first auth.test answers
+    people = list(PEOPLE)
+    sent = await asyncio.gather(*(slack.send.message(people[n % len(people)], "hello") for n in range(40)))
+    assert {s.status for s in sent} == {200}
+    await slack.fake.quiet()
+    assert len(slack.fake.of("auth.test")) <= 1
+    assert len(slack.fake.of("chat.postMessage")) == 40
+
+
+async def test_a_failed_auth_test_is_not_remembered(slack: SlackWorld) -> None:
+    slack.fake.fail("auth.test", Fault(error="internal_error"))
+    await slack.send.message("UANA0001", "hello")
+    await slack.fake.quiet()
+    assert slack.fake.of("chat.postMessage") == []
+    await slack.send.message("UANA0001", "hello")
+    assert "UANA0001"[1:] in str((await slack.fake.next("chat.postMessage")).args["channel"])
+    assert len(slack.fake.of("auth.test")) == 2
+
+
+async def test_another_team_is_refused_and_nothing_is_stored(slack: SlackWorld) -> None:
+    other = slack.send.as_team("T0OTHER1")
+    assert (await other.command("UCOORD01", "volunteers")).status == 200
+    assert "Passerelle is not installed in this workspace." in (await slack.fake.next("response_url")).text
+    assert (await other.message("UANA0001", "hello")).status == 200
+    await slack.fake.quiet()
+    assert slack.fake.of("chat.postMessage") == []
+    with Session(slack.bot.engine) as session:
+        assert session.scalars(select(Workspace.external_id)).all() == []
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+async def test_the_founders_coordinate_only_the_tokens_own_workspace(slack: SlackWorld) -> None:
+    other = slack.send.as_team("T0OTHER1")
+    await other.command("UCOORD01", "program set name Taken over")
+    refused = (await slack.fake.next("response_url")).text
+    assert "Passerelle is not installed in this workspace." in refused
+    with Session(slack.bot.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Workspace)) == 0
+
+
+async def test_at_start_auth_test_is_called_once_and_the_workspace_is_served(engine: Engine, clock: Clock) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    try:
+        bot = Passerelle(engine)
+        settings = Settings(
+            _env_file=None, slack_bot_token="xoxb-t", slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url
+        )
+        app = build_slack(settings, bot, clock)
+        await started(app)
+        await started(app)
+        assert len(fake.of("auth.test")) == 1
+        with Session(engine) as session:
+            assert session.scalars(select(Workspace.external_id)).all() == [fake.team_id]
+    finally:
+        await fake.stop()
+
+
+async def test_an_org_wide_token_serves_its_enterprise_with_or_without_a_team(slack: SlackWorld) -> None:
+    slack.fake.tokens["xoxb-test-token"] = Grant(None, enterprise_id="E0GRID01", org_wide=True)
+    in_team = slack.send.as_team("T0INGRID", enterprise_id="E0GRID01", org_wide=True)
+    no_team = slack.send.as_team("", enterprise_id="E0GRID01", org_wide=True)
+    elsewhere = slack.send.as_team("T0ELSE01", enterprise_id="E0OTHER1", org_wide=True)
+    await in_team.message("UANA0001", "hello")
+    await slack.fake.next("chat.postMessage")
+    await no_team.message("UMARC001", "hello")
+    await slack.fake.next("chat.postMessage")
+    await elsewhere.message("UJEAN001", "hello")
+    await slack.fake.quiet()
+    assert len(slack.fake.of("chat.postMessage")) == 2
+    with Session(slack.bot.engine) as session:
+        assert session.scalars(select(Workspace.external_id)).all() == ["E0GRID01"]

@@ -3,6 +3,7 @@
 Its state lives in the Conversation row, so a restart of the process loses nothing.
 """
 
+import secrets
 from typing import Any
 
 from bot.context import Ctx
@@ -148,7 +149,7 @@ def _answer(ctx: Ctx, conversation: Conversation, action: str, values: list[str]
     _, step, what = [*action.split("."), ""][:3]
     if step == "stop":
         # Only the question asked last, in this very conversation, stops it: an old one pressed later does not.
-        if not conversation.draft.get("_stopping") or values != [str(conversation.id)]:
+        if not conversation.draft.get("_stopping") or values != [conversation.draft["_stopping"]]:
             return _again(ctx, conversation, ctx.tr("That question was answered already. Here is where we are:"))
         if what == "confirm":
             return stop(ctx)
@@ -198,7 +199,8 @@ def _ask_stop(ctx: Ctx, conversation: Conversation) -> Outcome:
     """`stop` asks first when it would throw answers or changes away; with nothing to lose it stops at once."""
     if not conversation.editing and given(conversation.draft) == 0:
         return stop(ctx)
-    conversation.draft = {**conversation.draft, "_stopping": True}
+    # The question's buttons carry a token of their own: a conversation's id comes back once it is deleted.
+    conversation.draft = {**conversation.draft, "_stopping": secrets.token_hex(8)}
     conversation.updated_at = ctx.now
     return Outcome([stop_question(ctx, conversation, given(conversation.draft))])
 

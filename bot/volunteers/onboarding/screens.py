@@ -42,13 +42,13 @@ def zone_choices(ctx: Ctx, conversation: Conversation, typed: str, zones: list[s
 
 
 def stop_question(ctx: Ctx, conversation: Conversation, given: int) -> Reply:
-    """Asked before `stop` throws answers away; the buttons carry the conversation they are about."""
+    """Asked before `stop` throws answers away; the buttons carry the token of this very question."""
     tr = ctx.tr
     if conversation.editing:
         question_text = tr("Stop editing? Your profile stays as it was, without the changes made now.")
     else:
         question_text = tr.plural("Stop and discard your {n} answer?", "Stop and discard your {n} answers?", given)
-    about = str(conversation.id)
+    about = str(conversation.draft["_stopping"])
     return Reply(
         message(
             Text(question_text),

@@ -238,6 +238,7 @@ def test_language_fr_during_onboarding_shows_the_question_again_in_french(dialog
     assert "Dans quel service" in shown and "français" in shown
     assert "Dans quel service" in dialog.command("language fr")
     assert "Which department" in dialog.command("language en")
+    assert "✓ Language services" in dialog.say("Language services")  # an answer, not a language
 
 
 # Stop asks first.

@@ -110,7 +110,8 @@ def on_text(ctx: Ctx, text: str) -> Outcome:
     if word in STOP:
         return _ask_stop(ctx, conversation)
     first, _, rest = word.partition(" ")
-    if first in LANGUAGE:
+    if first in LANGUAGE and language.wanted(rest):
+        # Only a language we speak: "Language services" stays an answer to "Which department?".
         return _language(ctx, conversation, rest)
     if conversation.step == "consent":
         agreed = parse_agreement(text)
@@ -213,8 +214,7 @@ def _going_on(ctx: Ctx, conversation: Conversation) -> None:
 def _language(ctx: Ctx, conversation: Conversation, word: str) -> Outcome:
     """`language fr` typed during the questions: the same question again, in that language."""
     locale = language.wanted(word)
-    if locale is None:
-        return _again(ctx, conversation, ctx.tr("Type *language en* or *language fr*."))
+    assert locale is not None
     language.switch(ctx, locale)
     return Outcome([ask(ctx, conversation, ctx.tr("From now on I will write to you in English."))], refresh_home=True)
 

@@ -184,7 +184,7 @@ def _answer(ctx: Ctx, conversation: Conversation, action: str, values: list[str]
     return _advance(ctx, conversation, value, typed=typed)
 
 
-def _pressed_by_label(ctx: Ctx, conversation: Conversation, text: str) -> Any:
+def _pressed_by_label(ctx: Ctx, conversation: Conversation, text: str) -> Button | None:
     """The button of the current step whose label was typed ('Skip', 'Yes, that's right'), or Continue."""
     word = fold(text)
     shown_buttons = [b for b in buttons(ctx, conversation) if b.action != "onb.back"]
@@ -247,10 +247,10 @@ def _consent(ctx: Ctx, conversation: Conversation, agreed: bool, typed: bool = F
         ctx.session, ctx.programme, ctx.person_id, ctx.now
     )
     enrollment.consented_at = ctx.now
-    return _advance(ctx, conversation, True, typed=typed, shown=ctx.tr("I agree"))
+    return _advance(ctx, conversation, True, typed=typed, said=ctx.tr("I agree"))
 
 
-def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, shown: str = "") -> Outcome:
+def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, said: str = "") -> Outcome:
     step, before = conversation.step, conversation.draft
     conversation.draft = store(step, conversation.draft, value)
     conversation.history = [*conversation.history, step]
@@ -258,7 +258,7 @@ def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, show
     if conversation.step == "summary":
         conversation.draft = {**conversation.draft, "_reviewed": True}
     conversation.updated_at = ctx.now
-    answer = shown or _understood(ctx, step, before, conversation.draft)
+    answer = said or _understood(ctx, step, before, conversation.draft)
     if typed:
         # A typed answer is echoed as a pressed one is, so that one read wrongly is seen at once.
         return Outcome([ask(ctx, conversation, f"✓ {answer}")])

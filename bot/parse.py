@@ -7,10 +7,11 @@ import re
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 from bot.ui import MARKUP
 
@@ -127,7 +128,12 @@ def parse_choice(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> str
     starts = {value for value, words in names if any(w.startswith(folded) for w in words)}
     if len(starts) == 1 and len(folded) >= 2:
         return starts.pop()
-    inside = {value for value, words in names if any(folded in w or w in folded for w in words if len(w) > 2)}
+    # Whole words only: a stray "x" is not "les deux".
+    inside = {
+        value
+        for value, words in names
+        if any(contains_words(w, folded) or contains_words(folded, w) for w in words if len(w) > 2)
+    }
     return inside.pop() if len(inside) == 1 else None
 
 
@@ -294,3 +300,129 @@ def words(text: str) -> list[str]:
 def _reference(kind: str, text: str) -> str | None:
     match = MARKUP.fullmatch(text.strip())
     return match.group(2) if match and match.group(1) == kind else None
+
+
+# Words said around a yes or a no out of politeness: "yes please", "oui d'accord", "no thanks".
+POLITE = {
+    "please",
+    "thanks",
+    "thank you",
+    "merci",
+    "s'il vous plait",
+    "s'il te plait",
+    "svp",
+    "stp",
+    "let's go",
+    "let's start",
+    "allons-y",
+    "c'est parti",
+    "avec plaisir",
+    "with pleasure",
+}
+
+
+def parse_agreement(text: str) -> bool | None:
+    """A yes or a no as people say it: alone, repeated, or with polite words ('yes please', 'oui d'accord')."""
+    plain = parse_yes_no(text)
+    if plain is not None:
+        return plain
+    folded = re.sub(r"[,;!.]+", " ", fold(text))
+    for phrase in sorted(POLITE, key=len, reverse=True):  # longest first: "thank you" before "thanks"
+        folded = re.sub(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", " ", folded)
+    rest = " ".join(folded.split())
+    if not rest:
+        return None
+    whole = parse_yes_no(rest)
+    if whole is not None:
+        return whole
+    meanings = {parse_yes_no(word) for word in rest.split()}
+    return meanings.pop() if len(meanings) == 1 and None not in meanings else None
+
+
+def contains_words(text: str, words: str) -> bool:
+    """Whether `words` stand in `text` as whole words: 'deux' is in 'les deux', 'x' is not."""
+    return bool(re.search(rf"(?<![\w']){re.escape(words)}(?![\w'])", text))
+
+
+def find_mention(text: str) -> str | None:
+    """The user id of the one person mentioned anywhere in the text: 'my manager is @paul'."""
+    found = {m.group(2) for m in MARKUP.finditer(text) if m.group(1) == "@"}
+    return found.pop() if len(found) == 1 else None
+
+
+OFFSET = re.compile(r"(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?:[:h]?([0-9]{2}))?")
+
+
+@cache
+def _places() -> dict[str, tuple[str, ...]]:
+    """Countries (English and French names, ISO codes) and the CLDR's cities → their IANA zones."""
+    territory_zones = get_global("territory_zones")
+    places: dict[str, tuple[str, ...]] = {}
+    for locale in ("en", "fr"):
+        for code, name in Locale(locale).territories.items():
+            zones = tuple(territory_zones.get(code, ()))
+            if zones and code.isalpha():
+                places.setdefault(fold(name), zones)
+        for zone, names in Locale(locale).time_zones.items():
+            city = names.get("city")
+            if city and "/" in zone and not zone.startswith("Etc/"):
+                places.setdefault(fold(city), (zone,))
+    return places
+
+
+def timezone_choices(text: str, now: datetime) -> list[str]:
+    """The zones a typed place or offset may mean, at `now`: one for 'Europe/Paris', 'Paris' or 'France',
+    several for 'UTC+1' (each country's main zone then at that offset) or 'United States'; none when unknown."""
+    folded = fold(text)
+    # Before the zone names: 'Etc/GMT-5' is five hours *ahead* of UTC, the opposite of what 'GMT-5' means.
+    offset = OFFSET.fullmatch(folded.replace(" ", ""))
+    if offset:
+        sign, hours, minutes = offset.groups()
+        wanted = (int(hours) * 60 + int(minutes or 0)) * (-1 if sign == "-" else 1)
+        available = zoneinfo.available_timezones()
+        every = [z for zones in get_global("territory_zones").values() for z in zones if _a_place(z, available)]
+        return sorted(_one_per_clock([z for z in every if _offsets(z, now)[0] == wanted], now))
+    zone = parse_timezone(text)
+    if zone:
+        return [zone]
+    return _one_per_clock([z for z in _places().get(folded, ()) if _a_place(z, zoneinfo.available_timezones())], now)
+
+
+def _a_place(zone: str, available: set[str]) -> bool:
+    """A zone people live in ('Europe/Paris'), not a bare offset ('Etc/GMT-1', 'EST5EDT')."""
+    return zone in available and "/" in zone and not zone.startswith("Etc/")
+
+
+def _one_per_clock(zones: list[str], now: datetime) -> list[str]:
+    """One zone for each country and clock: Berlin and not also Busingen, New York rather than Detroit
+    (the zone Windows names for a clock is the well-known one)."""
+    territories = get_global("zone_territories")
+    known = set(get_global("windows_zone_mapping").values())
+    kept: dict[tuple[str, tuple[int, int]], str] = {}
+    for zone in sorted(zones, key=lambda z: z not in known):
+        kept.setdefault((territories.get(zone, zone), _offsets(zone, now)), zone)
+    return list(kept.values())
+
+
+def _offsets(zone: str, now: datetime) -> tuple[int, int]:
+    """The zone's offset from UTC in minutes at `now` and half a year later (summer time differs)."""
+    info = zoneinfo.ZoneInfo(zone)
+    moments = (now, now + timedelta(days=182))
+    found = [(m if m.tzinfo else m.replace(tzinfo=UTC)).astimezone(info).utcoffset() for m in moments]
+    minutes = [int(d.total_seconds() // 60) if d is not None else 0 for d in found]
+    return minutes[0], minutes[1]
+
+
+FRENCH_OPENINGS = {"bonjour", "salut", "coucou", "bonsoir", "allo", "bjr", "slt", "j'aimerais", "j'voudrais"}
+FRENCH_FIRST_TWO = {"je veux", "je voudrais", "je souhaite", "je peux", "je suis", "je viens", "est-ce que"}
+
+
+def french_opening(text: str) -> bool:
+    """Whether a first message opens in French: 'Bonjour !', 'salut', 'je veux participer'.
+
+    Only the first words count, so the guess stays simple to explain (and `language en` undoes it)."""
+    folded = fold(re.sub(r"[,;:!?.]", " ", text))
+    first_words = folded.split()[:2]
+    if not first_words:
+        return False
+    return first_words[0] in FRENCH_OPENINGS or " ".join(first_words) in FRENCH_FIRST_TWO

@@ -177,6 +177,10 @@ ROUTES: tuple[Route, ...] = (
     # Forms.
     Submit("pause", pause.pause_submitted),
     PairSubmit("pair.objectives", members.objectives_submitted),
+    # Leaving, once asked: Yes carries the enrollment, or the newest pair named (see profile.leave).
+    PressOn("leave.confirm", profile.leave_confirmed),
+    PressOn("leave.confirm.pair", profile.leave_pair_confirmed),
+    Press("leave.cancel", profile.stay),
 )
 
 COMMANDS: dict[str, Command] = {r.name: r for r in ROUTES if isinstance(r, Command)}

@@ -61,7 +61,7 @@ class Passerelle:
             if words and routes.command(words[0].lstrip("/")):
                 return _typed(ctx, text.lstrip("/"))
             if not _enrolled(ctx):
-                return flow.start(ctx)
+                return flow.start(ctx, first_message=text)
             return commands.help_reply(ctx, routes.COMMANDS.values())
 
         return self._run(actor, now, rule)

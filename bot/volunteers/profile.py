@@ -1,14 +1,15 @@
 """A volunteer's own standing: join, profile, language, leave, and how a status reads."""
 
+from collections.abc import Sequence
+
 from bot.context import Ctx
-from bot.i18n import LOCALES, translator
 from bot.pairing.members import end_pair
 from bot.pairing.pair import LIVE, EndReason
-from bot.parse import fold
 from bot.people import named
 from bot.replies import say, usage
 from bot.ui import Button, Buttons, Fields, Outcome, Reply
 from bot.volunteers import enrollment as enrollment_status
+from bot.volunteers import language as chosen_language
 from bot.volunteers.onboarding import flow
 from bot.volunteers.onboarding.summary import summary_fields
 from storage import queries
@@ -75,9 +76,67 @@ def pair_status(ctx: Ctx, pair: Pair) -> str:
 
 
 def leave(ctx: Ctx, args: list[str]) -> Outcome:
+    """`leave` or the Home tab's Leave button: first say what leaving does, and ask."""
+    enrollment = enrollment_status.own(ctx)
+    if enrollment is None or enrollment.status == EnrollmentStatus.LEFT:
+        return not_enrolled(ctx)
+    return _ask_leave(ctx, enrollment)
+
+
+def _ask_leave(ctx: Ctx, enrollment: Enrollment, before: str = "") -> Outcome:
+    # The Yes button carries what was told: the newest pair named, else the enrollment. Pressed once that has
+    # changed (a new pair since, a profile left and joined again), it asks again rather than act on an old answer.
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
+    if enrollment.status == EnrollmentStatus.ONBOARDING:
+        text = ctx.tr(
+            "Leave *{programme}*? The answers you gave so far will be discarded.", programme=ctx.programme.name
+        )
+    elif pairs:
+        text = ctx.tr(
+            "Leave *{programme}*? Your pair with {partners} ends now: they will be told, and so will the coordinators.",
+            programme=ctx.programme.name,
+            partners=", ".join(_partners(ctx, pairs)),
+        )
+    else:
+        text = ctx.tr(
+            "Leave *{programme}*? You will not be matched any more; your profile is kept in case you come back.",
+            programme=ctx.programme.name,
+        )
+    yes = (
+        Button(ctx.tr("Yes, leave"), "leave.confirm.pair", str(max(_ids(pairs))), style="danger")
+        if pairs
+        else Button(ctx.tr("Yes, leave"), "leave.confirm", str(enrollment.id), style="danger")
+    )
+    return say(*([before] if before else []), text, Buttons((yes, Button(ctx.tr("No, stay"), "leave.cancel"))))
+
+
+def leave_confirmed(ctx: Ctx, enrollment_id: int) -> Outcome:
+    """Yes to a confirmation that named no pair: only for that same enrollment, still without a pair."""
     enrollment = enrollment_status.own(ctx, lock=True)  # not halfway through a confirmation that pairs her
     if enrollment is None or enrollment.status == EnrollmentStatus.LEFT:
         return not_enrolled(ctx)
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
+    if enrollment.id != enrollment_id or pairs:
+        return _ask_leave(ctx, enrollment, ctx.tr("Things have changed since you were asked."))
+    return _leave(ctx, enrollment)
+
+
+def leave_pair_confirmed(ctx: Ctx, pair_id: int) -> Outcome:
+    """Yes to a confirmation that named a partner: only while that pair is still the newest of the person's."""
+    enrollment = enrollment_status.own(ctx, lock=True)
+    if enrollment is None or enrollment.status == EnrollmentStatus.LEFT:
+        return not_enrolled(ctx)
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
+    if not pairs or max(_ids(pairs)) != pair_id:
+        return _ask_leave(ctx, enrollment, ctx.tr("Things have changed since you were asked."))
+    return _leave(ctx, enrollment)
+
+
+def stay(ctx: Ctx) -> Outcome:
+    return say(ctx.tr("You stay in *{programme}*; nothing has changed.", programme=ctx.programme.name))
+
+
+def _leave(ctx: Ctx, enrollment: Enrollment) -> Outcome:
     if flow.active(ctx):
         flow.stop(ctx)
     if enrollment.status == EnrollmentStatus.ONBOARDING:
@@ -98,6 +157,16 @@ def leave(ctx: Ctx, args: list[str]) -> Outcome:
     return outcome
 
 
+def _ids(pairs: Sequence[Pair]) -> list[int]:
+    return [pair.id for pair in pairs if pair.id is not None]
+
+
+def _partners(ctx: Ctx, pairs: Sequence[Pair]) -> list[str]:
+    others = [pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id for pair in pairs]
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, others)
+    return [named(people[other]) for other in others if other in people]
+
+
 def end_pairs(ctx: Ctx) -> list[Reply]:
     """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told."""
     pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
@@ -105,13 +174,13 @@ def end_pairs(ctx: Ctx) -> list[Reply]:
 
 
 def language(ctx: Ctx, args: list[str]) -> Outcome:
-    wanted = fold(args[0]) if len(args) == 1 else ""
-    wanted = {"english": "en", "anglais": "en", "french": "fr", "francais": "fr"}.get(wanted, wanted)
-    if wanted not in LOCALES:
+    wanted = chosen_language.wanted(args[0]) if len(args) == 1 else None
+    if wanted is None:
         return usage(ctx, "language en|fr", ctx.tr("Your language is *{language}*.", language=ctx.tr.locale))
-    ctx.person.chosen_locale = wanted
-    ctx.tr = translator(wanted)
-    return say(ctx.tr("From now on I will write to you in English."), refresh_home=True)
+    chosen_language.switch(ctx, wanted)
+    outcome = say(ctx.tr("From now on I will write to you in English."), refresh_home=True)
+    outcome.replies += flow.current(ctx).replies  # a question under way is asked again, in that language
+    return outcome
 
 
 def status_name(ctx: Ctx, enrollment: Enrollment) -> str:

@@ -43,10 +43,10 @@ def test_a_mentee_onboarding_typed_from_start_to_summary(dialog: Dialog) -> None
     [
         (2, "banana", "Please pick one of the options"),
         (3, "quantum basket weaving", "Pick one or more options"),
-        (7, "x", "Please answer in a few words"),
+        (7, "x", "That is too short: please answer in a few words"),
         (8, "my boss", "Pick your manager in the menu"),
         (9, "Klingon and Elvish", "Pick the languages"),
-        (12, "Atlantis/Nowhere", "Type a time zone"),
+        (12, "Atlantis/Nowhere", "I don't know that time zone"),
         (1, "perhaps", "Please answer *yes* to start"),
     ],
 )
@@ -80,7 +80,8 @@ def test_restart_clears_the_answers_but_keeps_consent(dialog: Dialog) -> None:
 
 def test_stop_during_onboarding_keeps_nothing(dialog: Dialog) -> None:
     finish(dialog, MENTEE_ANSWERS[:6])
-    assert "Nothing you answered was kept" in dialog.say("stop")
+    dialog.say("stop")
+    assert "Nothing you answered was kept" in dialog.press("Yes, stop")
     assert stored(dialog) == []
     with Session(dialog.bot.engine) as session:
         assert session.exec(select(Conversation)).all() == []
@@ -128,7 +129,8 @@ def test_a_confirmed_profile_is_edited_without_losing_it_when_stopped(dialog: Di
     dialog.press("Edit my profile")
     dialog.say("edit")
     dialog.say("site")
-    assert "Your profile is unchanged" in dialog.say("stop")
+    assert "Your profile stays as it was" in dialog.say("stop")
+    assert "Your profile is unchanged" in dialog.press("Yes, stop")
     [enrollment] = stored(dialog)
     assert enrollment.status == "ready" and enrollment.answers["site"] == "Paris"
 
@@ -143,7 +145,8 @@ def test_french_speakers_are_asked_in_french(dialog: Dialog) -> None:
 
 def test_leaving_in_the_middle_of_onboarding_keeps_nothing(dialog: Dialog) -> None:
     finish(dialog, MENTEE_ANSWERS[:4])
-    assert "Nothing you answered was kept" in dialog.command("leave")
+    assert "The answers you gave so far will be discarded" in dialog.command("leave")
+    assert "Nothing you answered was kept" in dialog.press("Yes, leave")
     assert stored(dialog) == []
     assert "You are not enrolled" in dialog.command("pause")
 
@@ -152,6 +155,7 @@ def test_someone_who_left_can_neither_pause_nor_resume_but_can_join_again(dialog
     finish(dialog, MENTEE_ANSWERS)
     dialog.say("confirm")
     dialog.command("leave")
+    dialog.press("Yes, leave")
     assert "You are not enrolled" in dialog.command("pause")
     assert "You are not enrolled" in dialog.command("resume")
     assert "what I keep and who sees it" in dialog.command("join")

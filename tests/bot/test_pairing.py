@@ -209,7 +209,9 @@ def test_leaving_or_erasing_ends_the_pair_and_the_partner_returns_to_the_pool(
     leaver = Dialog(bot, clock.now, user=users[pair.mentee_id])
     before = last_id(bot)
     if how == "leave":
-        bot.command(leaver.actor, "leave", clock.now)
+        assert "Your pair with" in leaver.command("leave")
+        assert told(bot, before) == {}  # asking ends nothing
+        leaver.press("Yes, leave")
     else:
         bot.pressed(leaver.actor, "data.delete.confirm", [""], clock.now)
     sent = told(bot, before)
@@ -239,7 +241,9 @@ def test_the_partner_is_told_with_whom_the_pairing_ended(bot: Passerelle, clock:
     pair = pairs(bot, "active")[0]
     users = user_ids(bot)
     before = last_id(bot)
-    bot.command(Dialog(bot, clock.now, user=users[pair.mentee_id]).actor, "leave", clock.now)
+    leaver = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    leaver.command("leave")
+    leaver.press("Yes, leave")
     sent = told(bot, before)
     assert f"⟦@{users[pair.mentee_id]}|" in sent[users[pair.mentor_id]]
 

@@ -86,7 +86,8 @@ def test_a_pair_of_the_previous_programme_keeps_its_members_taking_part(
     assert "on pause" in marc.command("pause")
     assert "Your pairing goes on" in marc.command("resume")
     assert "You are not enrolled in *Cohort 2027*" in jean.command("profile")  # without a pair: join again
-    marc.command("leave")
+    assert "Your pair with" in marc.command("leave")
+    marc.press("Yes, leave")
     with Session(bot.engine) as session:
         assert sorted(e.status for e in session.exec(select(Enrollment)).all()) == ["left", "ready", "ready"]
 

@@ -11,7 +11,7 @@ from bot.commands import Command
 from bot.service import Passerelle
 from bot.ui import Buttons, Choice, DateInput, Form, Message, Outcome, PersonChoice, TextInput, channel_ref
 from storage.models import Pair, PairStatus, Person
-from tests.bot.dialog import MENTEE_ANSWERS, Dialog, queued
+from tests.bot.dialog import MENTEE_ANSWERS, Dialog, buttons, queued
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import Clock
 
@@ -67,12 +67,16 @@ def a_volunteers_screens(bot: Passerelle, clock: Clock, screens: Screens) -> Non
     for line in ("help", "profile", "delete-my-data"):
         screens.keep(bot.command(ana, line, clock.now))
     screens.keep(bot.pressed(ana, "profile.edit", [""], clock.now))
-    screens.keep(bot.said(ana, "stop", clock.now))
+    asked = screens.keep(bot.said(ana, "stop", clock.now))
+    screens.keep(bot.pressed(ana, "onb.stop.confirm", [buttons(asked)["Yes, stop"].value], clock.now))
     screens.messages.append(bot.home(ana, clock.now))
     screens.keep(bot.pressed(ana, "pause.form", [""], clock.now))
     screens.keep(bot.command(ana, "pause", clock.now))
     screens.messages.append(bot.home(ana, clock.now))
     screens.keep(bot.command(ana, "leave", clock.now))
+    screens.keep(bot.pressed(ana, "leave.cancel", [""], clock.now))
+    asked = screens.keep(bot.command(ana, "leave", clock.now))
+    screens.keep(bot.pressed(ana, "leave.confirm", [buttons(asked)["Yes, leave"].value], clock.now))
     screens.messages.append(bot.home(ana, clock.now))
 
 
@@ -96,6 +100,7 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
     for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch"):
         screens.keep(bot.pressed(Dialog(bot, clock.now, user=member.user_id).actor, name, [str(pair.id)], clock.now))
     screens.messages += [q.message for q in queued(bot)]
+    screens.keep(bot.command(Dialog(bot, clock.now, user=member.user_id).actor, "leave", clock.now))
 
 
 def every_screen(engine: Engine, clock: Clock) -> Screens:

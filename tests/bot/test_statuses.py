@@ -72,6 +72,7 @@ def test_resuming_after_the_pair_ended_during_the_pause_gives_ready(bot: Passere
     ana, marc = paired(bot, clock)
     marc.command("pause")
     ana.command("leave")
+    ana.press("Yes, leave")
     assert status_of(bot, "UMARC001") == "paused"  # a pause is not interrupted
     assert "next matching" in marc.command("resume")
     assert status_of(bot, "UMARC001") == "ready"

@@ -3,18 +3,20 @@
 Its state lives in the Conversation row, so a restart of the process loses nothing.
 """
 
+import secrets
 from typing import Any
 
 from bot.context import Ctx
-from bot.parse import fold, parse_choice, parse_yes_no
+from bot.parse import fold, parse_agreement, parse_choice, timezone_choices
 from bot.programme.lock import hold
 from bot.recipients import DIRECT
 from bot.replies import say
 from bot.ui import Button, Buttons, Outcome
 from bot.volunteers import enrollment as enrollment_status
-from bot.volunteers.onboarding.questions import hint, read_pressed, read_text
-from bot.volunteers.onboarding.screens import answered_message, ask, editable
-from bot.volunteers.onboarding.steps import answers, next_step, question, store
+from bot.volunteers import language
+from bot.volunteers.onboarding.questions import hint, read_pressed, read_text, shown
+from bot.volunteers.onboarding.screens import answered_message, ask, buttons, editable, stop_question, zone_choices
+from bot.volunteers.onboarding.steps import answers, given, next_step, question, store
 from bot.volunteers.onboarding.summary import describe, summary_fields
 from storage import queries
 from storage.models import Conversation, Enrollment, EnrollmentStatus, Programme
@@ -23,13 +25,37 @@ BACK = {"back", "retour", "precedent", "previous"}
 RESTART = {"restart", "recommencer", "start over", "reset"}
 STOP = {"stop", "arreter", "arret", "cancel", "annuler", "quit", "quitter"}
 KEPT = ("not_with",)
-CONFIRM = {"confirm", "confirmer", "valider", "c'est bon", "done"}
+CONFIRM = {
+    "confirm",
+    "confirmer",
+    "valider",
+    "c'est bon",
+    "done",
+    "looks good",
+    "all good",
+    "looks right",
+    "that's right",
+    "perfect",
+    "correct",
+    "parfait",
+    "c'est parfait",
+    "tout est bon",
+    "c'est tout bon",
+    "ca me va",
+    "c'est correct",
+}
+CONTINUE = {"continue", "continuer", "next", "suivant", "suite"}  # typed where a Continue button is
+LANGUAGE = {"language", "langue"}
 EDIT = {"edit", "modifier", "change", "changer"}
 PAIRED_ON = ("role", "career_stage")  # what a pair rests on: fixed while a pair holds the person
 
 
-def start(ctx: Ctx) -> Outcome:
-    """`join`, a first message or a Join button: begin, resume, or say the person is enrolled already."""
+def start(ctx: Ctx, first_message: str = "") -> Outcome:
+    """`join`, a first message or a Join button: begin, resume, or say the person is enrolled already.
+
+    A first message in French, from someone who chose no language, makes the conversation French."""
+    if first_message:
+        language.guess_from_first_message(ctx, first_message)
     conversation = _conversation(ctx)
     if conversation:
         return Outcome([ask(ctx, conversation, ctx.tr("Let's pick up where we left off."))])
@@ -58,28 +84,56 @@ def active(ctx: Ctx) -> bool:
     return _conversation(ctx) is not None
 
 
+def current(ctx: Ctx) -> Outcome:
+    """The question where the person is, asked again (in the language they read now); nothing when none is open."""
+    conversation = _conversation(ctx)
+    return Outcome([ask(ctx, conversation)]) if conversation else Outcome()
+
+
 def on_text(ctx: Ctx, text: str) -> Outcome:
     """A typed message while the conversation is open: a control word or an answer."""
     conversation = _conversation(ctx)
     assert conversation is not None
     word = fold(text)
+    if conversation.draft.get("_stopping"):
+        decided = parse_agreement(text)
+        if decided or word in STOP:
+            return stop(ctx)
+        _going_on(ctx, conversation)
+        if decided is False:
+            return _again(ctx, conversation, ctx.tr("Let's go on."))
+        # Anything else is read as it would have been without the question.
     if word in BACK:
         return _back(ctx, conversation)
     if word in RESTART:
         return _restart(ctx, conversation)
     if word in STOP:
-        return stop(ctx)
+        return _ask_stop(ctx, conversation)
+    first, _, rest = word.partition(" ")
+    if first in LANGUAGE and language.wanted(rest):
+        # Only a language we speak: "Language services" stays an answer to "Which department?".
+        return _language(ctx, conversation, rest)
     if conversation.step == "consent":
-        agreed = parse_yes_no(text)
-        if agreed is None:
+        agreed = parse_agreement(text)
+        if agreed is None and _pressed_by_label(ctx, conversation, text) is None:
             return _again(ctx, conversation, ctx.tr("Please answer *yes* to start, or *no* if you would rather not."))
-        return _consent(ctx, conversation, agreed)
     if conversation.step in ("summary", "edit"):
         return _at_summary(ctx, conversation, text)
+    pressed = _pressed_by_label(ctx, conversation, text)
+    if pressed is not None:
+        return _answer(ctx, conversation, pressed.action, [pressed.value], typed=True)
+    if conversation.step == "consent":
+        return _consent(ctx, conversation, bool(parse_agreement(text)), typed=True)
     asked = question(ctx, conversation.step, conversation.draft)
+    if asked.kind == "timezone":
+        zones = timezone_choices(text, ctx.now)
+        if len(zones) > 1:
+            return Outcome([zone_choices(ctx, conversation, text.strip(), zones)])
+    if asked.kind == "timezone" and ctx.person.timezone and parse_agreement(text):
+        return _advance(ctx, conversation, ctx.person.timezone, typed=True)  # "yes" to the zone the profile gives
     value = read_text(asked, ctx, conversation.draft, text)
     if value is None:
-        return _again(ctx, conversation, hint(asked, ctx.tr))
+        return _again(ctx, conversation, hint(asked, ctx.tr, text))
     return _advance(ctx, conversation, value, typed=True)
 
 
@@ -88,17 +142,33 @@ def on_press(ctx: Ctx, action: str, values: list[str]) -> Outcome:
     conversation = _conversation(ctx)
     if conversation is None:
         return say(ctx.tr("This conversation has ended. Type *join* to start again."), to=DIRECT)
+    return _answer(ctx, conversation, action, values, typed=False)
+
+
+def _answer(ctx: Ctx, conversation: Conversation, action: str, values: list[str], typed: bool) -> Outcome:
+    """A button pressed, or its label typed (then the answer is echoed rather than its message rewritten)."""
     _, step, what = [*action.split("."), ""][:3]
+    if step == "stop":
+        # Only the question asked last, in this very conversation, stops it: an old one pressed later does not.
+        if not conversation.draft.get("_stopping") or values != [conversation.draft["_stopping"]]:
+            return _again(ctx, conversation, ctx.tr("That question was answered already. Here is where we are:"))
+        if what == "confirm":
+            return stop(ctx)
+        _going_on(ctx, conversation)
+        return _again(ctx, conversation, ctx.tr("Let's go on."))
+    if conversation.draft.get("_stopping"):
+        _going_on(ctx, conversation)
     if action == "onb.back":
         return _back(ctx, conversation)
     if step != conversation.step:
         return _again(ctx, conversation, ctx.tr("That question was answered already. Here is where we are:"))
     if step == "consent":
-        return _consent(ctx, conversation, values == ["yes"])
+        return _consent(ctx, conversation, values == ["yes"], typed)
     if step == "summary":
         return _confirm(ctx, conversation) if what == "confirm" else _edit_menu(ctx, conversation)
     if step == "edit":
         return _edit_pick(ctx, conversation, values[0] if values else "")
+    asked = question(ctx, step, conversation.draft)
     if what == "pick":
         # Checkboxes report every change; the selection waits for Continue.
         pending = {**conversation.draft.get("pending", {}), step: values}
@@ -106,12 +176,47 @@ def on_press(ctx: Ctx, action: str, values: list[str]) -> Outcome:
         conversation.updated_at = ctx.now
         return Outcome()
     if what == "done":
-        values = conversation.draft.get("pending", {}).get(step, [])
-    asked = question(ctx, step, conversation.draft)
+        # What is ticked is the answer: the boxes changed now, else those shown ticked from the answer before.
+        values = shown(asked, conversation.draft)
     value = read_pressed(asked, ctx, conversation.draft, values)
     if value is None:
         return _again(ctx, conversation, hint(asked, ctx.tr))
-    return _advance(ctx, conversation, value, typed=False)
+    return _advance(ctx, conversation, value, typed=typed)
+
+
+def _pressed_by_label(ctx: Ctx, conversation: Conversation, text: str) -> Button | None:
+    """The button of the current step whose label was typed ('Skip', 'Yes, that's right'), or Continue."""
+    word = fold(text)
+    shown_buttons = [b for b in buttons(ctx, conversation) if b.action != "onb.back"]
+    for button in shown_buttons:
+        if fold(button.label) == word:
+            return button
+    if word in CONTINUE:
+        return next((b for b in shown_buttons if b.action.endswith(".done")), None)
+    return None
+
+
+def _ask_stop(ctx: Ctx, conversation: Conversation) -> Outcome:
+    """`stop` asks first when it would throw answers or changes away; with nothing to lose it stops at once."""
+    if not conversation.editing and given(conversation.draft) == 0:
+        return stop(ctx)
+    # The question's buttons carry a token of their own: a conversation's id comes back once it is deleted.
+    conversation.draft = {**conversation.draft, "_stopping": secrets.token_hex(8)}
+    conversation.updated_at = ctx.now
+    return Outcome([stop_question(ctx, conversation, given(conversation.draft))])
+
+
+def _going_on(ctx: Ctx, conversation: Conversation) -> None:
+    conversation.draft = {k: v for k, v in conversation.draft.items() if k != "_stopping"}
+    conversation.updated_at = ctx.now
+
+
+def _language(ctx: Ctx, conversation: Conversation, word: str) -> Outcome:
+    """`language fr` typed during the questions: the same question again, in that language."""
+    locale = language.wanted(word)
+    assert locale is not None
+    language.switch(ctx, locale)
+    return Outcome([ask(ctx, conversation, ctx.tr("From now on I will write to you in English."))], refresh_home=True)
 
 
 def stop(ctx: Ctx) -> Outcome:
@@ -130,33 +235,51 @@ def stop(ctx: Ctx) -> Outcome:
     return say(text, to=DIRECT, refresh_home=True)
 
 
-def _consent(ctx: Ctx, conversation: Conversation, agreed: bool) -> Outcome:
+def _consent(ctx: Ctx, conversation: Conversation, agreed: bool, typed: bool = False) -> Outcome:
     if not agreed:
         ctx.session.delete(conversation)
         outcome = say(ctx.tr("No problem: nothing was stored. If you change your mind, type *join*."), to=DIRECT)
-        outcome.replace = answered_message(ctx, conversation, ctx.tr("No thanks"))
+        if not typed:
+            outcome.replace = answered_message(ctx, conversation, ctx.tr("No thanks"))
         return outcome
     _in_programme(ctx, conversation)
     enrollment = _enrollment(ctx, conversation) or enrollment_status.enrol(
         ctx.session, ctx.programme, ctx.person_id, ctx.now
     )
     enrollment.consented_at = ctx.now
-    return _advance(ctx, conversation, True, typed=False, shown=ctx.tr("I agree"))
+    return _advance(ctx, conversation, True, typed=typed, said=ctx.tr("I agree"))
 
 
-def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, shown: str = "") -> Outcome:
-    step = conversation.step
+def _advance(ctx: Ctx, conversation: Conversation, value: Any, typed: bool, said: str = "") -> Outcome:
+    step, before = conversation.step, conversation.draft
     conversation.draft = store(step, conversation.draft, value)
     conversation.history = [*conversation.history, step]
     conversation.step = next_step(conversation.draft, step)
     if conversation.step == "summary":
         conversation.draft = {**conversation.draft, "_reviewed": True}
     conversation.updated_at = ctx.now
-    # A pressed answer rewrites its question without buttons; a typed one is already in the history.
-    replace = (
-        None if typed else answered_message(ctx, conversation, shown or describe(ctx, step, conversation.draft), step)
+    answer = said or _understood(ctx, step, before, conversation.draft)
+    if typed:
+        # A typed answer is echoed as a pressed one is, so that one read wrongly is seen at once.
+        return Outcome([ask(ctx, conversation, f"✓ {answer}")])
+    # A pressed answer rewrites its question without buttons.
+    return Outcome([ask(ctx, conversation)], replace=answered_message(ctx, conversation, answer, step))
+
+
+def _understood(ctx: Ctx, step: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The answer in words; for a multiple choice answered before, whether it replaced or added to it."""
+    answer = describe(ctx, step, after)
+    if step.startswith("level:") or question(ctx, step, before).kind != "many":
+        return answer
+    old, new = shown(question(ctx, step, before), before), after.get(step, [])
+    if not old or old == new:
+        return answer
+    if all(value in new for value in old):
+        added = {**after, step: [value for value in new if value not in old]}
+        return ctx.tr("Added {added}: {answer}", added=describe(ctx, step, added), answer=answer)
+    return ctx.tr(
+        "{answer} (instead of {previous})", answer=answer, previous=describe(ctx, step, {**before, step: old})
     )
-    return Outcome([ask(ctx, conversation)], replace=replace)
 
 
 def _back(ctx: Ctx, conversation: Conversation) -> Outcome:
@@ -181,9 +304,9 @@ def _again(ctx: Ctx, conversation: Conversation, why: str) -> Outcome:
 
 def _at_summary(ctx: Ctx, conversation: Conversation, text: str) -> Outcome:
     word = fold(text)
-    if word in CONFIRM or parse_yes_no(text):
+    if word in CONFIRM or parse_agreement(text):
         return _confirm(ctx, conversation)
-    if word in EDIT:
+    if word in EDIT or parse_agreement(text) is False:
         return _edit_menu(ctx, conversation)
     return _edit_pick(ctx, conversation, text)
 

@@ -1,5 +1,6 @@
 """The onboarding questions: what each asks, which answers it offers, how it reads a typed or pressed answer."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -9,6 +10,7 @@ from babel import Locale
 from bot.context import Ctx
 from bot.i18n import Tr
 from bot.parse import (
+    find_mention,
     fold,
     parse_choice,
     parse_choices,
@@ -17,12 +19,21 @@ from bot.parse import (
     parse_mention,
     parse_number,
     parse_timezone,
+    timezone_choices,
 )
 from bot.topics import N_, topic_label, topic_names
 
 Kind = Literal["one", "many", "text", "person", "timezone"]
 Options = list[tuple[str, str, tuple[str, ...]]]  # value, label, other names people type
 SKIP_WORDS = {"skip", "none", "no", "nobody", "passer", "aucun", "personne", "non", "-"}
+# Said instead of naming a manager: "pas de manager", "I have no manager".
+NO_MANAGER = re.compile(
+    r"\b(?:no|not|don't|dont|without|pas|sans|aucun|aucune|n'ai)\b.*\b(?:manager|boss|chef|responsable)"
+)
+ALL_WORDS = {"all", "all of them", "everything", "tous", "toutes", "tout", "tout ca", "tous les themes"}
+# A typed answer to a question answered already replaces that answer, unless it begins with one of these.
+ADD = re.compile(r"(?:add|also|ajouter|ajoute|aussi|\+)\s*(.+)")
+MIN_LENGTH = 2
 
 
 @dataclass(frozen=True)
@@ -211,19 +222,46 @@ def read_text(question: Question, ctx: Ctx, draft: dict[str, Any], text: str) ->
             chosen = str(number) if number is not None else None
         return chosen
     if question.kind == "many":
-        if question.key == "languages":
-            return parse_languages(text) or parse_choices(text, pairs)
-        return parse_choices(text, pairs)
+        return _read_many(question, draft, text, pairs)
     if question.kind == "person":
-        if fold(text) in SKIP_WORDS:
+        folded = fold(text)
+        if folded in SKIP_WORDS or NO_MANAGER.search(folded):
             return ""
-        return parse_mention(text)
+        return parse_mention(text) or find_mention(text)
     if question.kind == "timezone":
-        return parse_timezone(text)
+        zones = timezone_choices(text, ctx.now)
+        return zones[0] if len(zones) == 1 else None
     cleaned = " ".join(text.split())
-    if not 2 <= len(cleaned) <= question.max_length:
+    if not MIN_LENGTH <= len(cleaned) <= question.max_length or not re.search(r"\w", cleaned):
         return None
     return cleaned
+
+
+def _read_many(question: Question, draft: dict[str, Any], text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> Any:
+    def read(part: str) -> list[str] | None:
+        if question.key == "languages":
+            return parse_languages(part) or parse_choices(part, pairs)
+        if fold(part) in ALL_WORDS:
+            return [value for value, _ in pairs]
+        return parse_choices(part, pairs)
+
+    added = ADD.fullmatch(fold(text))
+    if added and shown(question, draft):
+        more = read(added.group(1))
+        current = shown(question, draft)
+        return None if more is None else [*current, *(v for v in more if v not in current)]
+    return read(text)
+
+
+def shown(question: Question, draft: dict[str, Any]) -> list[str]:
+    """What a multiple choice shows ticked: the selection being made, else the answer given before."""
+    ticked: list[str] = draft.get("pending", {}).get(question.key, draft.get(question.key, []))
+    return ticked
+
+
+def too_short(text: str) -> bool:
+    cleaned = " ".join(text.split())
+    return len(cleaned) < MIN_LENGTH or not re.search(r"\w", cleaned)
 
 
 def read_pressed(question: Question, ctx: Ctx, draft: dict[str, Any], values: list[str]) -> Any:
@@ -244,7 +282,7 @@ def read_pressed(question: Question, ctx: Ctx, draft: dict[str, Any], values: li
     return None
 
 
-def hint(question: Question, tr: Tr) -> str:
+def hint(question: Question, tr: Tr, text: str = "") -> str:
     """Why an answer was not understood, and how to give one."""
     if question.kind == "one":
         return tr("Please pick one of the options, or type its name or number.")
@@ -255,5 +293,10 @@ def hint(question: Question, tr: Tr) -> str:
     if question.kind == "person":
         return tr("Pick your manager in the menu, mention them with @, or type “skip”.")
     if question.kind == "timezone":
-        return tr("Type a time zone such as “Europe/Paris”, or a big city near you, such as “London”.")
-    return tr("Please answer in a few words (at most {n} characters).", n=question.max_length)
+        return tr(
+            "I don't know that time zone. Type it such as “Europe/Paris”, your country, such as “France”, "
+            "or a big city near you, such as “London”."
+        )
+    if too_short(text):
+        return tr("That is too short: please answer in a few words.")
+    return tr("That is too long: please answer in at most {n} characters.", n=question.max_length)

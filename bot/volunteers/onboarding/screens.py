@@ -3,19 +3,64 @@
 from typing import Any
 
 from bot.context import Ctx
+from bot.i18n import translator
 from bot.recipients import DIRECT
+from bot.topics import N_
 from bot.ui import Block, Button, Buttons, Choice, Message, Option, PersonChoice, Reply, Text, message
-from bot.volunteers.onboarding.steps import answered, question, steps
+from bot.volunteers.onboarding.questions import shown
+from bot.volunteers.onboarding.steps import answered, numbered, progress, question, steps
 from bot.volunteers.onboarding.summary import LABELS, describe, summary_fields
 from storage.models import Conversation
 
 BUTTONS_UP_TO = 5  # more options than this go in a menu
+OFFER = {"en": N_("Prefer English? Type *language en*."), "fr": N_("Prefer French? Type *language fr*.")}
 
 
 def ask(ctx: Ctx, conversation: Conversation, before: str = "") -> Reply:
     """The current step as a message in the person's DM, after a line such as a hint."""
     blocks: list[Block] = [Text(before)] if before else []
     return Reply(message(*blocks, *_blocks(ctx, conversation)), to=DIRECT)
+
+
+def buttons(ctx: Ctx, conversation: Conversation) -> list[Button]:
+    """The buttons the current step shows, so that typing a button's label works as pressing it."""
+    return [b for block in _blocks(ctx, conversation) if isinstance(block, Buttons) for b in block.buttons]
+
+
+def zone_choices(ctx: Ctx, conversation: Conversation, typed: str, zones: list[str]) -> Reply:
+    """The time zone question again, with the zones a typed place or offset may mean to pick from."""
+    options = tuple(Option(zone, zone.replace("_", " ")) for zone in zones)
+    return Reply(
+        message(
+            Text(ctx.tr("“{typed}” may be several time zones. Which one is yours?", typed=typed)),
+            Choice(f"onb.{conversation.step}", options, label=ctx.tr("Your time zone"), placeholder=ctx.tr("Choose")),
+            Text(ctx.tr("_Or type it, such as “Europe/Paris”._")),
+            Buttons((Button(ctx.tr("Back"), "onb.back"),)),
+        ),
+        to=DIRECT,
+    )
+
+
+def stop_question(ctx: Ctx, conversation: Conversation, given: int) -> Reply:
+    """Asked before `stop` throws answers away; the buttons carry the token of this very question."""
+    tr = ctx.tr
+    if conversation.editing:
+        question_text = tr("Stop editing? Your profile stays as it was, without the changes made now.")
+    else:
+        question_text = tr.plural("Stop and discard your {n} answer?", "Stop and discard your {n} answers?", given)
+    about = str(conversation.draft["_stopping"])
+    return Reply(
+        message(
+            Text(question_text),
+            Buttons(
+                (
+                    Button(tr("Yes, stop"), "onb.stop.confirm", about, style="danger"),
+                    Button(tr("No, go on"), "onb.stop.cancel", about),
+                )
+            ),
+        ),
+        to=DIRECT,
+    )
 
 
 def answered_message(ctx: Ctx, conversation: Conversation, answer: str, step: str | None = None) -> Message:
@@ -55,10 +100,13 @@ def _blocks(ctx: Ctx, conversation: Conversation) -> list[Block]:
 def _question(ctx: Ctx, conversation: Conversation) -> list[Block]:
     tr, step, draft = ctx.tr, conversation.step, conversation.draft
     asked = question(ctx, step, draft)
-    order = steps(draft)
-    total = len(order) - 2  # neither consent nor the summary is a question
-    blocks: list[Block] = [Text(f"*{order.index(step)}/{total}* · {asked.prompt(tr, draft)}")]
-    if answered(step, draft):
+    number, total = progress(step, draft)
+    blocks: list[Block] = [Text(f"*{number}/{total}* · {asked.prompt(tr, draft)}")]
+    if asked.kind == "many" and shown(asked, draft):
+        blocks.append(
+            Text(tr("_Continue keeps what is ticked. A typed answer replaces it; type “add …” to add to it._"))
+        )
+    elif answered(step, draft):
         blocks.append(Text(tr("_Your answer so far: {answer}_", answer=describe(ctx, step, draft))))
     back = Button(tr("Back"), "onb.back")
     offered = asked.options(ctx, draft)
@@ -68,7 +116,7 @@ def _question(ctx: Ctx, conversation: Conversation) -> list[Block]:
     if asked.kind == "one":
         blocks.append(Choice(f"onb.{step}", options, label=tr("Your answer"), placeholder=tr("Choose")))
     elif asked.kind == "many":
-        current = draft.get("pending", {}).get(step, draft.get(asked.key, []))
+        current = shown(asked, draft)
         # Checkboxes report each change; Continue takes the selection.
         return [
             *blocks,
@@ -103,17 +151,24 @@ def _consent(ctx: Ctx) -> list[Block]:
         programme=ctx.programme.name,
     )
     what_is_kept = tr(
-        "*Before we start, what I keep and who sees it.* I will ask about 15 questions: your role, "
+        "*Before we start, what I keep and who sees it.* I will ask {mentee} questions ({mentor} for a mentor): "
+        "your role, "
         "topics, career stage, department, manager, languages, site, time zone, availability, a "
         "sentence of hope and your working style. The coordinators see your answers to run the "
         "matching; your partner sees your name, your topics and your sentence. Your manager is used "
         "only to avoid pairing you in your reporting line. Type *export-my-data* any time for a copy, "
-        "*delete-my-data* to erase everything. Type *back*, *restart* or *stop* during the questions."
+        "*delete-my-data* to erase everything. Type *back*, *restart* or *stop* during the questions.",
+        mentee=len(numbered("mentee")),
+        mentor=len(numbered("mentor")),
     )
+    # The other language offered in its own words, for someone who reads it better.
+    other = "fr" if tr.locale == "en" else "en"
+    offer = translator(other)(OFFER[other])
     agree = Button(tr("I agree, let's start"), "onb.consent", "yes", style="primary")
     return [
         Text(welcome),
         Text(what_is_kept),
         Text(tr("Do you agree, and shall we start?")),
         Buttons((agree, Button(tr("No thanks"), "onb.consent", "no"))),
+        Text(f"_{offer}_"),
     ]

@@ -22,7 +22,7 @@ QUESTION_ORDER = (
     "style_plan",
     "style_learning",
 )
-HIDDEN = ("pending", "consent", "_reviewed")  # draft keys that are state, not answers
+HIDDEN = ("pending", "consent", "_reviewed", "_stopping")  # draft keys that are state, not answers
 
 
 def steps(draft: dict[str, Any]) -> list[str]:
@@ -30,6 +30,24 @@ def steps(draft: dict[str, Any]) -> list[str]:
     levels = [f"level:{i}" for i in range(len(draft.get("topics", [])))]
     capacity = ["capacity"] if draft.get("role") == "mentor" else []
     return ["consent", "role", "topics", *levels, *QUESTION_ORDER, *capacity, "summary"]
+
+
+def numbered(role: str | None) -> list[str]:
+    """The questions as the progress counts them: the levels of the topics count as one, so that the total is
+    known as soon as the role is (before, it is the longer path, a mentor's) and never moves but with the role."""
+    capacity = [] if role == "mentee" else ["capacity"]
+    return ["role", "topics", "levels", *QUESTION_ORDER, *capacity]
+
+
+def progress(step: str, draft: dict[str, Any]) -> tuple[int, int]:
+    """Which question this is, and how many the person is asked in all."""
+    counted = numbered(draft.get("role"))
+    return counted.index("levels" if step.startswith("level:") else step) + 1, len(counted)
+
+
+def given(draft: dict[str, Any]) -> int:
+    """How many questions have an answer (each topic's level counting as one), for what `stop` would discard."""
+    return sum(answered(step, draft) for step in steps(draft) if step not in ("consent", "summary"))
 
 
 def answered(step: str, draft: dict[str, Any]) -> bool:

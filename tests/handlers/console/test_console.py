@@ -1,5 +1,7 @@
 """The console channel: a whole onboarding typed in a terminal, buttons by letter, and the coordinator's view."""
 
+import re
+
 from sqlalchemy import Engine
 
 from bot.service import Passerelle
@@ -93,3 +95,54 @@ def test_console_commands_follow_mentoring_and_people_are_written_by_name(sqlite
     assert "Community channel: #mentors" in console.say("/mentoring program")
     # Brackets typed by a person are not the core's markup: shown as typed, they name nobody.
     assert "I don't know “[@UBOSS|boss]”" in console.say("/mentoring ⟦@UBOSS|boss⟧")
+
+
+def key(shown: str, label: str) -> str:
+    """The letter the console gives the button labelled `label`."""
+    found = re.search(rf"\[([a-z])\] {re.escape(label)}", shown)
+    assert found, (label, shown)
+    return found.group(1)
+
+
+def test_continue_on_topics_shown_ticked_keeps_them_in_the_console(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine), "ana", clock)
+    console.say("hello")
+    for answer in MENTEE_ANSWERS[:5]:  # both levels given
+        console.say(answer)
+    console.say("back")
+    console.say("back")
+    topics = console.say("back")
+    assert "[x] AI assistants" in topics and "[x] Social networks" in topics
+    after = console.say(key(topics, "Continue"))
+    assert "Pick one or more options" not in after and "How much does *AI assistants" in after
+
+
+def test_stop_asks_first_in_the_console(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine), "ana", clock)
+    console.say("hello")
+    for answer in MENTEE_ANSWERS[:7]:
+        console.say(answer)
+    asked = console.say("stop")
+    assert "Stop and discard your 6 answers?" in asked
+    assert "Who is your manager?" in console.say(key(asked, "No, go on"))
+    asked = console.say("stop")
+    assert "Nothing you answered was kept" in console.say(key(asked, "Yes, stop"))
+    assert "what I keep and who sees it" in console.say("hello")  # nothing left: a new start
+
+
+def test_leave_names_the_partner_and_asks_first_in_the_console(sqlite_engine: Engine, clock: Clock) -> None:
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    console.say("/home")
+    for name, answers in (("ana", MENTOR), ("jean", MENTEE)):
+        a_volunteer(bot, console_id(name), clock.now, answers, workspace=("console", "local"))
+        console.names[console_id(name)] = name
+    console.say("/mentoring match")
+    console.say("/mentoring match confirm")
+    console.say("/as jean")
+    asked = console.say("/mentoring leave")
+    assert "Your pair with @ana ends now" in asked
+    assert "You stay in" in console.say(key(asked, "No, stay"))
+    asked = console.say("/mentoring leave")
+    assert "You have left" in console.say(key(asked, "Yes, leave"))
+    assert "You have left the programme" in console.say("/home")

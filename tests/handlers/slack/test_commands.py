@@ -125,7 +125,9 @@ async def test_pause_resume_and_leave(slack: SlackWorld) -> None:
     assert "That date has passed" in await command(slack, ANA, "pause until 2020-01-01")
     assert "Welcome back" in await command(slack, ANA, "resume")
     assert "You are not on pause" in await command(slack, ANA, "resume")
-    assert "You have left" in await command(slack, ANA, "leave")
+    assert "You will not be matched any more" in await command(slack, ANA, "leave")
+    await slack.send.press(ANA, slack.fake.of("response_url")[-1], "Yes, leave")
+    assert "You have left" in (await slack.fake.next("response_url")).text
     with Session(slack.bot.engine) as session:
         assert session.exec(select(Enrollment)).one().status == "left"
 

@@ -5,9 +5,10 @@ import asyncio
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
-from storage.models import Conversation, Enrollment, Person
+from storage.models import Conversation, Enrollment, Pair, Person
 from tests.bot.dialog import MENTEE_ANSWERS
-from tests.conftest import SlackWorld, serve_slack
+from tests.bot.volunteers import MENTOR, a_volunteer
+from tests.conftest import COORDINATOR, SlackWorld, serve_slack
 from tests.doubles.slack_api import Fault
 
 ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
@@ -242,3 +243,77 @@ async def test_a_first_message_slow_to_look_up_is_still_read_before_the_next_one
         person = session.exec(select(Person).where(Person.user_id == MARC)).one()
         conversation = session.exec(select(Conversation).where(Conversation.person_id == person.id)).one()
     assert conversation.step == "role"  # "hello" opened the conversation, then "oui" consented
+
+
+async def to_the_summary(slack: SlackWorld, user: str) -> None:
+    await slack.send.message(user, "hello")
+    await slack.fake.next("chat.postMessage")
+    for answer in MENTEE_ANSWERS:
+        await slack.send.message(user, answer)
+        await slack.fake.next("chat.postMessage")
+
+
+async def test_continue_on_languages_shown_ticked_keeps_them(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    await to_the_summary(slack, ANA)
+    await send.press(ANA, fake.of("chat.postMessage")[-1], "Edit")
+    menu = await fake.next("chat.postMessage")
+    await send.press(ANA, menu, action_id="onb.edit", selected=["languages"])
+    languages = await fake.next("chat.postMessage")
+    checkboxes = next(b for b in languages.blocks if b["type"] == "actions")["elements"][0]
+    assert [o["value"] for o in checkboxes["initial_options"]] == ["fr"]
+    await send.press(ANA, languages, "Continue")  # no box changed: what is ticked is the answer
+    summary = await fake.next("chat.postMessage")
+    assert "Here is your profile" in summary.text and "Pick the languages" not in summary.text
+    await send.press(ANA, summary, "Confirm")
+    assert "you are all set" in (await fake.next("chat.postMessage")).text
+    enrollment = enrollment_of(slack, ANA)
+    assert enrollment is not None and enrollment.answers["languages"] == ["fr"]
+
+
+async def test_stop_asks_first_and_its_buttons_go_on_or_discard(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    await send.message(ANA, "hello")
+    await fake.next("chat.postMessage")
+    for answer in MENTEE_ANSWERS[:7]:  # up to the department
+        await send.message(ANA, answer)
+        await fake.next("chat.postMessage")
+    await send.message(ANA, "stop")
+    asked = await fake.next("chat.postMessage")
+    assert "Stop and discard your 6 answers?" in asked.text
+    await send.press(ANA, asked, "No, go on")
+    assert "Who is your manager?" in (await fake.next("chat.postMessage")).text
+    assert enrollment_of(slack, ANA) is not None
+    await send.message(ANA, "stop")
+    asked = await fake.next("chat.postMessage")
+    await send.press(ANA, asked, "Yes, stop")
+    assert "Nothing you answered was kept" in (await fake.next("chat.postMessage")).text
+    assert enrollment_of(slack, ANA) is None
+    await send.press(ANA, asked, "Yes, stop")  # pressed again later: nothing left to stop
+    assert "This conversation has ended" in (await fake.next("chat.postMessage")).text
+
+
+async def test_leave_from_the_home_tab_names_the_partner_and_asks_first(slack: SlackWorld) -> None:
+    send, fake = slack.send, slack.fake
+    a_volunteer(slack.bot, MARC, slack.clock.now, MENTOR)
+    await to_the_summary(slack, ANA)
+    await send.message(ANA, "confirm")
+    await fake.next("chat.postMessage")
+    await fake.next("views.publish")
+    assert (await send.command(COORDINATOR, "match")).status == 200
+    await fake.next("response_url")
+    await send.command(COORDINATOR, "match confirm")
+    await fake.next("response_url")
+    await send.home_opened(ANA)
+    home = await fake.next("views.publish")
+    await send.press(ANA, home, "Leave")
+    asked = await fake.posted("Your pair with <@UMARC001> ends now", channel=ANA)
+    with Session(slack.bot.engine) as session:
+        assert [p.status for p in session.exec(select(Pair)).all()] == ["active"]
+    await send.press(ANA, asked, "No, stay")
+    await fake.posted("You stay in", channel=ANA)
+    await send.press(ANA, asked, "Yes, leave")
+    await fake.posted("You have left", channel=ANA)
+    with Session(slack.bot.engine) as session:
+        assert [p.status for p in session.exec(select(Pair)).all()] == ["ended"]
+    assert enrollment_of(slack, ANA).status == "left"  # type: ignore[union-attr]

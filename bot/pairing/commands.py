@@ -1,4 +1,5 @@
-"""The coordinators' matching commands: `match [confirm | swap @a @b | csv]`, `pair`, `unpair`, `pairs`."""
+"""The coordinators' matching commands: `match [confirm | swap | forbid | unforbid | csv]`, `pair`, `unpair`,
+`pairs`."""
 
 from bot.context import Ctx
 from bot.pairing import adjust, confirm, preview
@@ -10,7 +11,10 @@ from bot.ui import Outcome, Text
 from storage import queries
 from storage.models import PairStatus
 
-MATCH_USAGE = "match | match confirm | match swap @a @b | match csv"
+MATCH_USAGE = (
+    "match | match confirm | match swap @a @b | match forbid @mentor @mentee | match unforbid @mentor @mentee | "
+    "match csv"
+)
 LISTED = 40
 
 
@@ -22,6 +26,10 @@ def match(ctx: Ctx, args: list[str]) -> Outcome:
         return confirm.confirm(ctx)
     if sub in ("swap", "echanger"):
         return adjust.swap(ctx, args[1:])
+    if sub in ("forbid", "interdire"):
+        return adjust.forbid_by_name(ctx, args[1:])
+    if sub in ("unforbid", "autoriser"):
+        return adjust.unforbid(ctx, args[1:])
     if sub == "csv" and len(args) == 1:
         return preview.csv_file(ctx)
     return usage(ctx, MATCH_USAGE)

@@ -1,0 +1,53 @@
+"""rematch requests, and whether a pair needs a topic in common
+
+Revision ID: 0006
+Revises: 0004
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0004"  # re-chained after 0005 when the branches are merged
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rematchrequest",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("pair_id", sa.Integer(), nullable=False),
+        sa.Column("asked_by", sa.Integer(), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "outcome",
+            sa.Enum("ended", "kept", name="rematchoutcome", native_enum=False, length=16),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(["asked_by"], ["person.id"]),
+        sa.ForeignKeyConstraint(["decided_by"], ["person.id"]),
+        sa.ForeignKeyConstraint(["pair_id"], ["pair.id"]),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspace.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("rematchrequest", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rematchrequest_pair_id"), ["pair_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_rematchrequest_workspace_id"), ["workspace_id"], unique=False)
+    with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("topic_overlap", sa.String(length=16), server_default="preferred", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.drop_column("topic_overlap")
+    with op.batch_alter_table("rematchrequest", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rematchrequest_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_rematchrequest_pair_id"))
+    op.drop_table("rematchrequest")

@@ -1,7 +1,7 @@
 """The coordinators' matching commands: `match [confirm | swap | forbid | unforbid | csv]`, `pair`, `unpair`,
 `pairs`."""
 
-from bot.context import Ctx
+from bot.context import Ctx, known
 from bot.pairing import adjust, confirm, preview
 from bot.pairing.pair import LIVE
 from bot.parse import fold
@@ -50,8 +50,14 @@ def pairs(ctx: Ctx, args: list[str]) -> Outcome:
         return say(ctx.tr("No pair yet. `match` prepares a proposal."))
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])
     status = {PairStatus.ACTIVE: ctx.tr("active"), PairStatus.AT_RISK: ctx.tr("at risk")}
+    requests = queries.rematch_requests_of_pairs(ctx.session, ctx.workspace_id, [known(p.id) for p in found[:LISTED]])
+    # Who asked stays in the coordinators' notice; the list only says that a decision is waiting.
+    waiting = {r.pair_id for r in requests if r.decided_at is None}
+    asked = " · " + ctx.tr("rematch requested")
     lines = [
-        f"• {named(people[p.mentor_id])} → {named(people[p.mentee_id])} · {status[p.status]}" for p in found[:LISTED]
+        f"• {named(people[p.mentor_id])} → {named(people[p.mentee_id])} · {status[p.status]}"
+        + (asked if p.id in waiting else "")
+        for p in found[:LISTED]
     ]
     if len(found) > LISTED:
         lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))

@@ -217,6 +217,7 @@ def test_a_coordinator_who_keeps_the_pair_tells_only_the_one_who_asked(
     bot: Passerelle, clock: Clock, coordinator: Dialog
 ) -> None:
     pair, users, notice = rematch_asked(bot, clock, coordinator)
+    assert coordinator.command("pairs").count("rematch requested") == 1
     before = last_id(bot)
     kept = press(bot, coordinator, notice, "Keep the pair")
     assert kept.replace is not None and "You kept this pair" in flat(kept.replace)
@@ -224,6 +225,7 @@ def test_a_coordinator_who_keeps_the_pair_tells_only_the_one_who_asked(
     assert "it goes on for now" in told(bot, before)[users[pair.mentee_id]]
     assert [p.id for p in pairs(bot, "active")].count(pair.id) == 1
     assert "already kept this pair" in flat(press(bot, coordinator, notice, "End the pair").replies[0].message)
+    assert "rematch requested" not in coordinator.command("pairs")
 
 
 def test_a_pair_unpaired_meanwhile_settles_the_request_and_end_says_so(
@@ -296,3 +298,15 @@ def test_the_partner_is_told_with_whom_the_pairing_ended(bot: Passerelle, clock:
     bot.command(Dialog(bot, clock.now, user=users[pair.mentee_id]).actor, "leave", clock.now)
     sent = told(bot, before)
     assert f"⟦@{users[pair.mentee_id]}|" in sent[users[pair.mentor_id]]
+
+
+def test_erasing_the_member_who_asked_erases_the_request_and_end_says_it_is_gone(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair, users, notice = rematch_asked(bot, clock, coordinator)
+    mentee = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    done = bot.pressed(mentee.actor, "data.delete.confirm", [""], clock.now)
+    assert "everything Passerelle stored about you is erased" in flat(done.replies[0].message)
+    with Session(bot.engine) as session:
+        assert session.exec(select(RematchRequest)).all() == []
+    assert "This request is no longer there" in flat(press(bot, coordinator, notice, "End the pair").replies[0].message)

@@ -4,11 +4,12 @@ announcement in group DMs, the charter, objectives and "not a good fit"."""
 import csv
 import io
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from storage.models import Address, Pair, Person
+from storage.models import Address, Pair, Person, RematchRequest
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, many_volunteers
-from tests.conftest import COORDINATOR, SlackWorld
+from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 from tests.doubles.slack_api import Fault
 from tests.handlers.slack.test_commands import onboard
 
@@ -74,27 +75,40 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     assert "coming soon" in (await fake.next("response_url")).text
 
 
-async def test_not_a_good_fit_is_private_and_the_coordinator_is_told(slack: SlackWorld) -> None:
-    send, fake = slack.send, slack.fake
-    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
-    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
-    await preview(slack)
-    await send.command(COORDINATOR, "match confirm")
-    await fake.next("response_url")
-    intro = await fake.posted("Our charter")
-    await fake.settle()
-    await send.press(MARC, intro, "Not a good fit")
-    question = await fake.next("response_url")
-    assert question.args["response_type"] == "ephemeral" and "End it?" in question.text
-    await send.press(MARC, question, "Yes, end our pairing")
-    assert "your pairing has ended" in (await fake.next("response_url")).text
-    assert "not a good fit" not in (await fake.posted("has ended", channel=ANA)).text
-    assert "not a good fit" in (await fake.posted("has ended", channel=COORDINATOR)).text
-    await fake.quiet()
-    assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] == MARC and "has ended" in c.text]
-    await send.command(COORDINATOR, "match")
-    again = (await fake.next("response_url")).text
-    assert "Pairs*\n0" in again and "no compatible partner this time" in again  # never proposed again
+async def test_not_a_good_fit_is_a_private_request_that_a_coordinator_ends(engine: Engine, clock: Clock) -> None:
+    async with slack_world(engine, clock) as slack:
+        send, fake = slack.send, slack.fake
+        a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+        a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+        await preview(slack)
+        await send.command(COORDINATOR, "match confirm")
+        await fake.next("response_url")
+        intro = await fake.posted("Our charter")
+        await fake.settle()
+        await send.press(MARC, intro, "Not a good fit")
+        question = await fake.next("response_url")
+        assert question.args["response_type"] == "ephemeral" and "Ask them?" in question.text
+        await send.press(MARC, question, "Yes, ask for a new partner")
+        assert "Your request is with the coordinators" in (await fake.next("response_url")).text
+        notice = await fake.posted("Rematch request", channel=COORDINATOR)
+        assert f"<@{MARC}> says the pair <@{ANA}> → <@{MARC}> is not a good fit" in notice.text
+        await fake.quiet()
+        assert not [c for c in fake.of("chat.postMessage") if "has ended" in c.text]  # nothing ends yet
+
+        await send.press(COORDINATOR, notice, "End the pair")
+        decided = await fake.next("chat.update")
+        assert "You ended this pair" in decided.text and "End the pair" not in str(decided.args["blocks"])
+        for member in (ANA, MARC):
+            told = await fake.posted("has ended", channel=member)
+            assert "another partner would suit you both better" in told.text and "asked" not in told.text
+        await send.press(COORDINATOR, notice, "End the pair")  # the coordinator's DM: the answer is posted there
+        await fake.posted("This pair has already ended", channel=COORDINATOR)
+        with Session(slack.bot.engine) as session:
+            assert session.exec(select(RematchRequest)).one().outcome == "ended"
+            assert session.exec(select(Pair)).one().status == "ended"
+        await send.command(COORDINATOR, "match")
+        again = (await fake.next("response_url")).text
+        assert "Pairs*\n0" in again and "ruled out by a past pair" in again  # never proposed again
 
 
 async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: SlackWorld) -> None:

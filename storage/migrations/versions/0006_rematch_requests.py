@@ -45,8 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("programme", schema=None) as batch_op:
-        batch_op.drop_column("topic_overlap")
+    # Not a batch: on SQLite it would copy the programme table, which every other table refers to. SQLite has
+    # dropped columns in place since 3.35.
+    op.execute("ALTER TABLE programme DROP COLUMN topic_overlap")
     with op.batch_alter_table("rematchrequest", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rematchrequest_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_rematchrequest_pair_id"))

@@ -130,7 +130,14 @@ def _two_people(ctx: Ctx, args: list[str], line: str) -> tuple[Person, Person] |
     """The mentor and the mentee two mentions name, or the usage to give."""
     users = [parse_mention(a) for a in args]
     people = [queries.get_person(ctx.session, ctx.workspace_id, u) if u else None for u in users]
-    if len(people) != 2 or people[0] is None or people[1] is None or people[0].id == people[1].id:
+    roles = [
+        e.role
+        if p and p.id and (e := queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, p.id))
+        else None
+        for p in people
+    ]
+    if len(people) != 2 or people[0] is None or people[1] is None or roles != ["mentor", "mentee"]:
+        # Forbids are stored mentor first, as the preview lists them.
         return usage(ctx, line, ctx.tr("Mention the mentor, then the mentee."))
     return people[0], people[1]
 

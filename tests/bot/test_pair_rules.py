@@ -279,3 +279,14 @@ def test_the_topics_of_ready_volunteers_count_only_those_ready(
     shown = coordinator.command("volunteers")
     assert "*Topics (ready volunteers)*" in shown
     assert "AI assistants (Copilot, ChatGPT…): mentors 1, mentees 0" in shown
+
+
+def test_forbid_and_unforbid_want_the_mentor_then_the_mentee(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    a_volunteer(bot, "UTOM0001", clock.now, MENTOR)
+    a_volunteer(bot, "USOPHIE1", clock.now, MENTEE)
+    assert "Mention the mentor, then the mentee" in coordinator.command("match forbid <@USOPHIE1> <@UTOM0001>")
+    assert "Mention the mentor, then the mentee" in coordinator.command("match forbid <@UNOBODY1> <@USOPHIE1>")
+    assert "Usage: `match unforbid @mentor @mentee`" in coordinator.command("match unforbid")
+    assert pairs_in(bot) == [] and "Forbidden pairs" not in coordinator.command("match")

@@ -158,3 +158,17 @@ async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_heari
     await slack.fake.quiet()
     assert [c for c in slack.fake.of("chat.postMessage") if c.args["channel"].startswith("G")] == [introduced]
     assert sum("A few words for mentors" in c.text for c in slack.fake.of("chat.postMessage")) == 2
+
+
+async def test_forbid_over_slack_says_what_it_did_and_its_undo_button_lifts_it(slack: SlackWorld) -> None:
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+    await preview(slack)
+    await slack.send.press(COORDINATOR, slack.fake.of("response_url")[-1], "Forbid")
+    forbidden = await slack.fake.next("response_url")
+    assert forbidden.args.get("replace_original") is True
+    assert f"Forbidden: <@{ANA}> → <@{MARC}> will not be proposed again" in forbidden.text
+    assert f"*Forbidden pairs (1)*\n• <@{ANA}> → <@{MARC}>" in forbidden.text
+    await slack.send.press(COORDINATOR, forbidden, "Undo")
+    assert f"<@{ANA}> → <@{MARC}> is no longer forbidden" in (await slack.fake.next("response_url")).text
+    assert "*Pairs*\n1" in await preview(slack)

@@ -17,7 +17,7 @@ from typing import ClassVar
 from bot.commands import Command, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
-from bot.pairing import adjust, confirm, members, preview
+from bot.pairing import adjust, confirm, members, preview, rematch_decision
 from bot.pairing import commands as pairing
 from bot.programme import announce, coordinators, current
 from bot.programme import settings as programme
@@ -181,6 +181,9 @@ ROUTES: tuple[Route, ...] = (
     PressOn("leave.confirm", profile.leave_confirmed),
     PressOn("leave.confirm.pair", profile.leave_pair_confirmed),
     Press("leave.cancel", profile.stay),
+    # A coordinator's answer to a rematch request, from their notice.
+    PressOn("rematch.end", rematch_decision.end, COORDINATOR),
+    PressOn("rematch.keep", rematch_decision.keep, COORDINATOR),
 )
 
 COMMANDS: dict[str, Command] = {r.name: r for r in ROUTES if isinstance(r, Command)}

@@ -106,6 +106,8 @@ class Programme(SQLModel, table=True):
     min_score: int = 0
     min_gap: int = 1
     match_weights: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # "preferred": a pair with no topic in common may be proposed, scored low; "required": never.
+    topic_overlap: str = Field(default="preferred", max_length=16, sa_column_kwargs={"server_default": "preferred"})
     created_at: datetime
 
 
@@ -277,3 +279,21 @@ class Address(SQLModel, table=True):
     owner_id: int
     ref: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime
+
+
+class RematchOutcome(StrEnum):
+    ENDED = "ended"
+    KEPT = "kept"
+
+
+class RematchRequest(SQLModel, table=True):
+    """A member's "not a good fit": a request to the coordinators, who end the pair or keep it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    asked_by: int = Field(foreign_key="person.id")
+    asked_at: datetime
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    outcome: RematchOutcome | None = Field(default=None, sa_type=_status_type(RematchOutcome))

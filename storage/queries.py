@@ -25,6 +25,7 @@ from storage.models import (
     PairStatus,
     Person,
     Programme,
+    RematchRequest,
     Workspace,
 )
 
@@ -154,6 +155,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
         )
     )
     session.execute(delete(Commitment).where(col(Commitment.pair_id).in_(pair_ids)))
+    forget_rematch_requests(session, workspace_id, person_id, pair_ids)
     for table in (Conversation, Enrollment):
         session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
     for paired in (Pair, Forbidden):
@@ -413,3 +415,46 @@ def commitments_of_person(session: Session, workspace_id: int, person_id: int) -
         .where(Commitment.workspace_id == workspace_id, Commitment.person_id == person_id)
         .order_by(col(Commitment.id))
     ).all()
+
+
+def add_rematch_request(
+    session: Session, workspace_id: int, pair_id: int, person_id: int, now: datetime
+) -> RematchRequest:
+    request = RematchRequest(workspace_id=workspace_id, pair_id=pair_id, asked_by=person_id, asked_at=now)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def get_rematch_request(session: Session, workspace_id: int, request_id: int) -> RematchRequest | None:
+    return session.exec(
+        select(RematchRequest)
+        .where(RematchRequest.workspace_id == workspace_id, RematchRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def rematch_requests_of_pairs(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> Sequence[RematchRequest]:
+    """Every request about these pairs, the oldest first."""
+    return session.exec(
+        select(RematchRequest)
+        .where(RematchRequest.workspace_id == workspace_id, col(RematchRequest.pair_id).in_(pair_ids))
+        .order_by(col(RematchRequest.id))
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def forget_rematch_requests(session: Session, workspace_id: int, person_id: int, pair_ids: Sequence[int]) -> None:
+    """A person erased: requests about their pairs go; a coordinator's decisions stay, without their name."""
+    session.execute(
+        delete(RematchRequest).where(
+            col(RematchRequest.workspace_id) == workspace_id,
+            col(RematchRequest.pair_id).in_(pair_ids) | (col(RematchRequest.asked_by) == person_id),
+        )
+    )
+    decided = select(RematchRequest).where(
+        RematchRequest.workspace_id == workspace_id, RematchRequest.decided_by == person_id
+    )
+    for request in session.exec(decided).all():
+        request.decided_by = None
+    session.flush()

@@ -99,7 +99,9 @@ def _scored(
     points = np.rint(total * np.float32(POINTS)).astype(np.int32)
     stages.append(stages[-1] & (comps["topics"] > 0))
     floor = rules.min_score if rules.mode == "best-pairs" else 0
-    stages.append(stages[3] & (points >= floor))
+    # Topics in common are a hard rule only when the programme requires them; otherwise they only score.
+    allowed = stages[4] if rules.topic_overlap == "required" else stages[3]
+    stages.append(allowed & (points >= floor))
     return stages, comps, points
 
 
@@ -113,6 +115,11 @@ def _selection_key(allowed: npt.NDArray[np.bool_], points: Keys, rows: Ints) -> 
 # Fixed, so that the same input always gives the same graph.
 _TIE_ROWS = np.random.default_rng(20261126).integers(0, JITTER, size=65536, dtype=np.int32)
 _TIE_COLUMNS = np.random.default_rng(19).integers(0, JITTER, size=65536, dtype=np.int32)
+
+
+def before_exclusions(mentors: Side, mentees: Side, rows: Ints, rules: Rules) -> npt.NDArray[np.bool_]:
+    """The pairs of these mentee rows × every mentor that pass every rule before the confidential exclusions."""
+    return _stages(mentors, mentees, rows, rules, {})[2]
 
 
 def _stages(

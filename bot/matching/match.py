@@ -1,13 +1,14 @@
 """Matching as one pure function: volunteers, the programme's rules and the workspace's history → a proposal."""
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
 
-from bot.matching.candidates import COMPONENTS, STAGES, Graph, Ints, build, widen
+from bot.matching.candidates import COMPONENTS, STAGES, Graph, Ints, before_exclusions, build, widen
 from bot.matching.encode import Side, encode
-from bot.matching.exclusions import forbidden_pairs
+from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
 from bot.matching.model import POINTS, Pair, Proposal, Rules, Unmatched, Volunteer
 from bot.matching.solve import solve
 
@@ -24,14 +25,43 @@ STAGE_REASONS = {
 
 
 def match(
-    volunteers: Sequence[Volunteer], rules: Rules, now: datetime, excluded: Collection[frozenset[str]] = ()
+    volunteers: Sequence[Volunteer],
+    rules: Rules,
+    now: datetime,
+    excluded: Collection[frozenset[str]] = (),
+    forbids: Collection[frozenset[str]] = (),
 ) -> Proposal:
-    """The best proposal under the hard rules; `excluded` pairs of ids (past pairs, forbids) are never made."""
+    """The best proposal under the hard rules; `excluded` pairs of ids (past pairs) and `forbids` (the
+    coordinators') are never made. Whoever every remaining candidate is excluded for learns by what."""
     mentors = sorted((v for v in volunteers if v.role == "mentor"), key=lambda v: v.id)
     mentees = sorted((v for v in volunteers if v.role == "mentee"), key=lambda v: v.id)
     mentor_side, mentee_side = encode(mentors, mentees, now)
-    graph, chosen = assign(mentor_side, mentee_side, rules, forbidden_pairs(mentors, mentees, excluded))
-    return proposal(graph, chosen, mentors, mentees, rules)
+    kinds = exclusion_kinds(mentors, mentees, excluded, forbids)
+    forbidden: dict[int, list[int]] = {}
+    for row, column in sorted(kinds):
+        forbidden.setdefault(row, []).append(column)
+    graph, chosen = assign(mentor_side, mentee_side, rules, forbidden)
+    found = proposal(graph, chosen, mentors, mentees, rules)
+    rows = {v.id: ("mentor", j) for j, v in enumerate(mentors)} | {v.id: ("mentee", i) for i, v in enumerate(mentees)}
+    found.unmatched = [
+        replace(u, excluded_by=_excluded_by(*rows[u.volunteer_id], mentor_side, mentee_side, rules, kinds))
+        if u.reason == STAGE_REASONS["confidential"]
+        else u
+        for u in found.unmatched
+    ]
+    return found
+
+
+def _excluded_by(role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds) -> frozenset[str]:
+    """What excludes each candidate someone had left after the open rules, as that person sees it."""
+    if role == "mentee":
+        open_to = np.nonzero(before_exclusions(mentors, mentees, np.array([row]), rules)[0])[0]
+        pairs = [(row, int(j)) for j in open_to]
+    else:
+        rows = np.array(sorted({i for i, j in kinds if j == row}), dtype=np.int64)
+        allowed = before_exclusions(mentors, mentees, rows, rules)[:, row] if rows.size else np.zeros(0, bool)
+        pairs = [(int(i), row) for i in rows[allowed]]
+    return frozenset(k for pair in pairs for k in as_seen_by(kinds.get(pair, set()), role))
 
 
 def assign(mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]]) -> tuple[Graph, Ints]:
@@ -82,8 +112,8 @@ def _reason(counts: np.ndarray, rules: Rules, others: int) -> str:
     if others == 0:
         return "no_one_in_other_role"
     for stage, count in zip(STAGES, counts, strict=True):
-        if stage == "topics" and count == 0:
-            continue  # no topic in common is not a rule; said only if nothing else explains
+        if stage == "topics" and count == 0 and rules.topic_overlap != "required":
+            continue  # no topic in common is not a rule unless required; said only if nothing else explains
         if count == 0:
             return STAGE_REASONS[stage]
     if counts[STAGES.index("topics")] == 0:

@@ -7,6 +7,7 @@ from typing import Literal
 Role = Literal["mentor", "mentee"]
 Format = Literal["in_person", "video", "either"]
 Mode = Literal["most-pairs", "best-pairs"]
+TopicOverlap = Literal["preferred", "required"]  # a pair with no topic in common: allowed, scored low, or never
 WINDOWS = ("morning", "lunch", "afternoon")
 STYLES = (("structured", "free"), ("hands_on", "discussion"))  # each question's two answers
 POINTS = 1000  # a perfect pair scores this many points
@@ -54,6 +55,7 @@ class Rules:
     min_gap: int = 1  # the mentor's career stage is below the mentee's by at least this
     weights: Weights = field(default_factory=Weights)
     candidates: int = 30  # best candidates kept per person: the graph stays sparse
+    topic_overlap: TopicOverlap = "preferred"
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,16 @@ REASONS = (
 )
 
 
+# What rules out every candidate left to someone whose reason is "no_compatible_partner", as that person sees it:
+# for the coordinators' eyes only (bot/pairing/reasons.py says it to a volunteer only when it is about themselves).
+EXCLUSIONS = ("reporting_line", "own_not_with", "their_not_with", "past_pair", "forbidden")
+
+
 @dataclass(frozen=True)
 class Unmatched:
     volunteer_id: str
     reason: str
+    excluded_by: frozenset[str] = frozenset()  # EXCLUSIONS, when the reason is no_compatible_partner
 
 
 @dataclass

@@ -10,17 +10,19 @@ from bot.pairing import preview
 from bot.pairing.members import end_pair
 from bot.pairing.pair import EndReason
 from bot.pairing.pool import Pool, gather, rules_of, to_volunteer
-from bot.pairing.reasons import unmatched_reason
+from bot.pairing.reasons import reason_code, unmatched_reason
 from bot.parse import parse_mention
 from bot.people import named
 from bot.programme.lock import hold
 from bot.replies import say, usage
-from bot.ui import Outcome, Reply, Text, mention, message
+from bot.ui import Block, Button, Buttons, Outcome, Reply, Text, mention, message
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Forbidden, Pair, PairStatus
+from storage.models import Forbidden, Pair, PairStatus, Person
 
 SWAP_USAGE = "match swap @person @person"
+FORBID_USAGE = "match forbid @mentor @mentee"
+UNFORBID_USAGE = "match unforbid @mentor @mentee"
 
 
 def pin(ctx: Ctx, pair_id: int) -> Outcome:
@@ -34,21 +36,110 @@ def pin(ctx: Ctx, pair_id: int) -> Outcome:
 
 
 def forbid(ctx: Ctx, pair_id: int) -> Outcome:
+    """The Forbid button: the pair is never proposed again in this programme; the new proposal says so first,
+    with an Undo button and the command that lifts it."""
     hold(ctx)
     pair = _proposed(ctx, pair_id)
     if pair is None:
         return _gone(ctx)
+    _add_forbid(ctx, pair.mentor_id, pair.mentee_id)
+    pair_status.drop(ctx.session, [pair])
+    shown = preview.rerun(ctx)
+    return Outcome(replace=message(*_forbidden_note(ctx, pair.mentor_id, pair.mentee_id), *shown.blocks))
+
+
+def forbid_by_name(ctx: Ctx, args: list[str]) -> Outcome:
+    """`match forbid @mentor @mentee`: the same as the button, for a pair that is not proposed (yet)."""
+    found = _two_people(ctx, args, FORBID_USAGE)
+    if isinstance(found, Outcome):
+        return found
+    mentor, mentee = found
+    hold(ctx)
+    if _forbid_of(ctx, mentor, mentee) is not None:
+        return say(ctx.tr("{mentor} → {mentee} is forbidden already.", mentor=named(mentor), mentee=named(mentee)))
+    mentor_id, mentee_id = known(mentor.id), known(mentee.id)
+    proposed = [p for p in preview.proposed(ctx) if (p.mentor_id, p.mentee_id) == (mentor_id, mentee_id)]
+    _add_forbid(ctx, mentor_id, mentee_id)
+    if proposed:
+        pair_status.drop(ctx.session, proposed)
+        preview.set_aside(ctx, [mentor_id, mentee_id], "unpaired")
+    return Outcome([Reply(message(*_forbidden_note(ctx, mentor_id, mentee_id)))])
+
+
+def unforbid(ctx: Ctx, args: list[str]) -> Outcome:
+    """`match unforbid @mentor @mentee`, or the Undo button's command: the pair may be proposed again."""
+    found = _two_people(ctx, args, UNFORBID_USAGE)
+    if isinstance(found, Outcome):
+        return found
+    mentor, mentee = found
+    hold(ctx)
+    names = {"mentor": named(mentor), "mentee": named(mentee)}
+    row = _forbid_of(ctx, mentor, mentee)
+    if row is None:
+        return say(ctx.tr("{mentor} → {mentee} was not forbidden in this programme; nothing changed.", **names))
+    ctx.session.delete(row)
+    ctx.session.flush()
+    return say(
+        ctx.tr(
+            "{mentor} → {mentee} is no longer forbidden. The next matching (`{command}`) may propose them.",
+            command=ctx.command("match"),
+            **names,
+        )
+    )
+
+
+def _add_forbid(ctx: Ctx, mentor_id: int, mentee_id: int) -> None:
     ctx.session.add(
         Forbidden(
             workspace_id=ctx.workspace_id,
             programme_id=ctx.programme_id,
-            mentor_id=pair.mentor_id,
-            mentee_id=pair.mentee_id,
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
             created_at=ctx.now,
         )
     )
-    pair_status.drop(ctx.session, [pair])
-    return Outcome(replace=preview.rerun(ctx))
+    ctx.session.flush()
+
+
+def _forbidden_note(ctx: Ctx, mentor_id: int, mentee_id: int) -> tuple[Block, ...]:
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [mentor_id, mentee_id])
+    mentor, mentee = people[mentor_id], people[mentee_id]
+    words = f"unforbid {mention(mentor.user_id)} {mention(mentee.user_id)}"
+    text = ctx.tr(
+        "Forbidden: {mentor} → {mentee} will not be proposed again in this programme. Undo it with the button, "
+        "or with `{command}`.",
+        mentor=named(mentor),
+        mentee=named(mentee),
+        command=ctx.command(UNFORBID_USAGE),
+    )
+    return Text(text), Buttons((Button(ctx.tr("Undo"), "/match", words),))
+
+
+def _forbid_of(ctx: Ctx, mentor: Person, mentee: Person) -> Forbidden | None:
+    return next(
+        (
+            f
+            for f in queries.forbidden_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+            if (f.mentor_id, f.mentee_id) == (mentor.id, mentee.id)
+        ),
+        None,
+    )
+
+
+def _two_people(ctx: Ctx, args: list[str], line: str) -> tuple[Person, Person] | Outcome:
+    """The mentor and the mentee two mentions name, or the usage to give."""
+    users = [parse_mention(a) for a in args]
+    people = [queries.get_person(ctx.session, ctx.workspace_id, u) if u else None for u in users]
+    roles = [
+        e.role
+        if p and p.id and (e := queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, p.id))
+        else None
+        for p in people
+    ]
+    if len(people) != 2 or people[0] is None or people[1] is None or roles != ["mentor", "mentee"]:
+        # Forbids are stored mentor first, as the preview lists them.
+        return usage(ctx, line, ctx.tr("Mention the mentor, then the mentee."))
+    return people[0], people[1]
 
 
 def swap(ctx: Ctx, args: list[str]) -> Outcome:
@@ -208,9 +299,9 @@ def _check(
     ]
     people = [replace(v, capacity=1) for v in people]
     # A coordinator may override a soft preference: the minimum score does not apply here.
-    found = match(people, replace(rules_of(ctx), mode="most-pairs", min_score=0), ctx.now, pool.excluded)
+    found = match(people, replace(rules_of(ctx), mode="most-pairs", min_score=0), ctx.now, pool.excluded, pool.forbids)
     if not found.pairs:
-        return unmatched_reason(ctx.tr, found.unmatched[-1].reason)
+        return unmatched_reason(ctx.tr, reason_code(found.unmatched[-1]))
     if not _room(ctx, pool, mentor_user, ignore):
         return ctx.tr("the mentor has no room left")
     return found.pairs[0].score, dict(found.pairs[0].components)

@@ -2,13 +2,14 @@
 unmatched are told kindly why, staying in the pool. Nothing is announced before this."""
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.context import Ctx, known
 from bot.i18n import Tr
 from bot.pairing import pair as pair_status
 from bot.pairing import preview
 from bot.pairing.members import introduction
-from bot.pairing.reasons import unmatched_reason
+from bot.pairing.reasons import volunteer_reason
 from bot.programme.lock import hold
 from bot.recipients import ToPair, ToPerson
 from bot.replies import say
@@ -56,7 +57,8 @@ def confirm(ctx: Ctx) -> Outcome:
         if user in alone:
             person_id = known(alone[user].id)
             key = f"unmatched:person:{person_id}:run:{run_id}"
-            announcements.append(Reply(_no_partner(ctx, why), to=ToPerson(person_id), key=key))
+            answers = enrollments[person_id].answers if person_id in enrollments else {}
+            announcements.append(Reply(_no_partner(ctx, why, answers), to=ToPerson(person_id), key=key))
     confirmed = ctx.tr.plural(
         "{n} pair confirmed; its introduction is on its way.",
         "{n} pairs confirmed; their introductions are on their way.",
@@ -105,13 +107,15 @@ def _confirmable(
     return kept, stale
 
 
-def _no_partner(ctx: Ctx, why: str) -> Callable[[Tr], Message]:
+def _no_partner(ctx: Ctx, why: str, answers: dict[str, Any]) -> Callable[[Tr], Message]:
+    """Told the reason as it concerns them, with what they could change; never someone else's list or manager."""
+
     def compose(tr: Tr) -> Message:
         text = tr(
             "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
             "the list for the next matching; thank you for your patience.",
             programme=ctx.programme.name,
-            why=unmatched_reason(tr, why),
+            why=volunteer_reason(tr, why, answers, ctx.command),
         )
         return message(Text(text))
 

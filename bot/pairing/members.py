@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from bot.context import Ctx, known
 from bot.i18n import Tr, translator
 from bot.pairing import pair as pair_status
+from bot.pairing import rematch
 from bot.pairing.pair import EndReason
 from bot.pairing.reasons import pair_reasons
 from bot.people import named, tr_for
@@ -171,12 +172,12 @@ def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     """Asked privately: only the person who pressed sees this."""
     return say(
         ctx.tr(
-            "If this pairing does not work for you, it can end here. Your partner will only learn that "
-            "the pairing ended, and you will both be back on the list for the next matching. End it?"
+            "If this pairing does not work for you, you can ask the coordinators for a new partner. They decide "
+            "whether it ends; your partner is never told who asked. Ask them?"
         ),
         Buttons(
             (
-                Button(ctx.tr("Yes, end our pairing"), "pair.rematch.confirm", str(pair.id), style="danger"),
+                Button(ctx.tr("Yes, ask for a new partner"), "pair.rematch.confirm", str(pair.id), style="danger"),
                 Button(ctx.tr("No, keep it"), "pair.rematch.cancel", str(pair.id)),
             )
         ),
@@ -188,15 +189,14 @@ def keep(ctx: Ctx, pair: Pair) -> Outcome:
 
 
 def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
-    outcome = say(ctx.tr("Done: your pairing has ended and you are back on the list for the next matching."))
-    outcome.replies += end_pair(ctx, pair, EndReason.NOT_A_GOOD_FIT, told=ctx.person_id)
-    return outcome
+    return rematch.ask(ctx, pair)
 
 
-def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> list[Reply]:
-    """End a pair: both return to the pool (the pair is never proposed again); the other member and the
-    coordinators are told, privately."""
+def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ended_text: str = ENDED) -> list[Reply]:
+    """End a pair: both return to the pool (the pair is never proposed again); the members (but `told`, who
+    knows) and the coordinators are told, privately; a rematch request still open is settled."""
     pair_status.end(pair, why, ctx.now)
+    rematch.settle(ctx, pair)
     replies = []
     members = _members(ctx, pair)
     for (person, enrollment), (partner, _) in zip(members, reversed(members), strict=True):
@@ -205,7 +205,7 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None) -> l
             # Named, since a mentor with two mentees must know which pairing ended.
             names = {"partner": named(partner), "programme": ctx.programme.name}
             key = f"ended:pair:{pair.id}:person:{person.id}"
-            replies.append(Reply(_told(ENDED, names), to=ToPerson(known(person.id)), key=key))
+            replies.append(Reply(_told(ended_text, names), to=ToPerson(known(person.id)), key=key))
     (mentor, _), (mentee, _) = members
     texts = {
         EndReason.NOT_A_GOOD_FIT: N_(

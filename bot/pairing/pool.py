@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bot.context import Ctx
-from bot.matching.model import Format, Mode, Role, Rules, Volunteer, Weights
+from bot.matching.model import Format, Mode, Role, Rules, TopicOverlap, Volunteer, Weights
 from bot.pairing.pair import LIVE
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
@@ -16,7 +16,8 @@ class Pool:
     volunteers: list[Volunteer] = field(default_factory=list)  # ids are platform user ids
     people: dict[str, Person] = field(default_factory=dict)  # by user id: the pool and the pinned pairs
     enrollments: dict[str, Enrollment] = field(default_factory=dict)
-    excluded: set[frozenset[str]] = field(default_factory=set)  # past pairs and the coordinator's forbids
+    excluded: set[frozenset[str]] = field(default_factory=set)  # past pairs
+    forbids: set[frozenset[str]] = field(default_factory=set)  # the coordinators' forbids
     pinned: list[Pair] = field(default_factory=list)
 
 
@@ -24,7 +25,10 @@ def rules_of(ctx: Ctx) -> Rules:
     programme = ctx.programme
     weights = Weights(**{k: float(v) for k, v in programme.match_weights.items() if k in Weights.__annotations__})
     mode: Mode = "best-pairs" if programme.match_mode == "best-pairs" else "most-pairs"
-    return Rules(mode=mode, min_score=programme.min_score, min_gap=programme.min_gap, weights=weights)
+    overlap: TopicOverlap = "required" if programme.topic_overlap == "required" else "preferred"
+    return Rules(
+        mode=mode, min_score=programme.min_score, min_gap=programme.min_gap, weights=weights, topic_overlap=overlap
+    )
 
 
 def gather(ctx: Ctx) -> Pool:
@@ -53,7 +57,7 @@ def gather(ctx: Ctx) -> Pool:
             pool.excluded.add(frozenset({by_id[mentor], by_id[mentee]}))
     for forbid in queries.forbidden_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id):
         if forbid.mentor_id in by_id and forbid.mentee_id in by_id:
-            pool.excluded.add(frozenset({by_id[forbid.mentor_id], by_id[forbid.mentee_id]}))
+            pool.forbids.add(frozenset({by_id[forbid.mentor_id], by_id[forbid.mentee_id]}))
     return pool
 
 

@@ -8,7 +8,7 @@ from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing import pair as pair_status
 from bot.pairing.pool import gather, rules_of
-from bot.pairing.reasons import pair_reasons, unmatched_reason
+from bot.pairing.reasons import pair_reasons, reason_code, shared_topics, unmatched_reason
 from bot.people import named, named_by_user_id
 from bot.programme.lock import hold
 from bot.replies import say
@@ -46,7 +46,7 @@ def rerun(ctx: Ctx) -> Message:
     """A new proposal, shown from its first page."""
     hold(ctx)
     pool = gather(ctx)
-    proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded)
+    proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded, pool.forbids)
     pair_status.drop_proposals(ctx.session, ctx.programme)
     for found in proposal.pairs:
         pair_status.propose(
@@ -63,7 +63,7 @@ def rerun(ctx: Ctx) -> Message:
             workspace_id=ctx.workspace_id,
             programme_id=ctx.programme_id,
             pool_size=len(pool.volunteers),
-            unmatched=[[u.volunteer_id, u.reason] for u in proposal.unmatched],
+            unmatched=[[u.volunteer_id, reason_code(u)] for u in proposal.unmatched],
             created_at=ctx.now,
         )
     )
@@ -103,12 +103,25 @@ def show(ctx: Ctx, number: int) -> Message:
             (
                 (tr("Pairs"), str(len(pairs))),
                 (tr("Pairs already active"), str(len(live))),
-                (tr("Matched"), f"{100 * paired // max(people, 1)} %"),
+                (tr("Matched"), f"{percent(paired, people)} %"),
                 (tr("Mean score"), str(sum(p.score for p in pairs) // max(len(pairs), 1))),
                 (tr("Topic coverage"), f"{_coverage(pairs, answers)} %"),
             )
         ),
+        Text(tr("_Topic coverage: the share of proposed pairs whose mentor offers the mentee's most wanted topic._")),
     ]
+    apart = [p for p in pairs if not shared_topics(answers.get(p.mentor_id, {}), answers.get(p.mentee_id, {}))]
+    if apart:
+        blocks.append(
+            Text(
+                tr.plural(
+                    "⚠️ {n} proposed pair has no topic in common. `{command}` keeps such pairs out.",
+                    "⚠️ {n} proposed pairs have no topic in common. `{command}` keeps such pairs out.",
+                    len(apart),
+                    command=ctx.command("program set topic-overlap required"),
+                )
+            )
+        )
     if alone:
         shown = alone[:UNMATCHED_SHOWN]
         names = named_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in shown])
@@ -138,7 +151,8 @@ def show(ctx: Ctx, number: int) -> Message:
             )
         )
     if not pairs:
-        blocks.append(Text(tr("No pair can be made yet. The reasons above say what is missing.")))
+        blocks.append(Text(_why_no_pair(ctx, bool(alone), bool(live))))
+    blocks += _forbidden(ctx)
     navigation = [Button(tr("Previous"), "match.page", str(number - 1))] if number > 1 else []
     navigation += [Button(tr("Next"), "match.page", str(number + 1))] if number < pages else []
     blocks.append(
@@ -161,6 +175,37 @@ def show(ctx: Ctx, number: int) -> Message:
         )
     )
     return message(*blocks)
+
+
+def percent(part: int, whole: int) -> int:
+    """A share in whole percent, rounded to the nearest (2 of 3 is 67 %), in integers so halves round up."""
+    return (200 * part + whole) // (2 * whole) if whole else 0
+
+
+def _why_no_pair(ctx: Ctx, alone: bool, live: bool) -> str:
+    """Said only with what it points at: the reasons listed above, the pairs that go on, or an empty pool."""
+    if alone:
+        return ctx.tr("No pair can be made yet. The reasons above say what is missing.")
+    if live:
+        return ctx.tr("No new pair can be made: everyone ready to be paired is in a pair that goes on.")
+    return ctx.tr(
+        "No pair can be made yet: nobody is ready to be paired. Volunteers count once they finish joining "
+        "(`{command}` shows where everyone stands).",
+        command=ctx.command("volunteers"),
+    )
+
+
+def _forbidden(ctx: Ctx) -> list[Block]:
+    """The pairs coordinators forbade, so that a forbid is never forgotten, with how to lift one."""
+    found = queries.forbidden_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+    if not found:
+        return []
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for f in found for i in (f.mentor_id, f.mentee_id)])
+    lines = [f"• {named(people[f.mentor_id])} → {named(people[f.mentee_id])}" for f in found[:UNMATCHED_SHOWN]]
+    if len(found) > UNMATCHED_SHOWN:
+        lines.append(ctx.tr("…and {n} more.", n=len(found) - UNMATCHED_SHOWN))
+    undo = ctx.tr("`{command}` lifts a forbid.", command=ctx.command("match unforbid @mentor @mentee"))
+    return [Text(ctx.tr("*Forbidden pairs ({n})*", n=len(found)) + "\n" + "\n".join(lines) + "\n" + undo)]
 
 
 def csv_file(ctx: Ctx) -> Outcome:
@@ -264,4 +309,4 @@ def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, Any]]) -> int:
         wanted: dict[str, int] = answers.get(pair.mentee_id, {}).get("levels", {})
         offered: list[str] = answers.get(pair.mentor_id, {}).get("topics", [])
         covered += bool(wanted) and max(wanted, key=lambda t: wanted[t]) in offered
-    return 100 * covered // max(len(pairs), 1)
+    return percent(covered, len(pairs))

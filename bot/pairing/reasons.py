@@ -1,9 +1,11 @@
-"""Why a pair was made and why someone was not, in words, never naming a confidential rule."""
+"""Why a pair was made and why someone was not, in words: coordinators read the real reason; a volunteer reads
+only what is about themselves, with what they can change, never someone else's confidential list or manager."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.i18n import Tr
+from bot.matching.model import Unmatched
 from bot.topics import N_, topic_label
 
 UNMATCHED = {
@@ -28,8 +30,63 @@ COMPONENT_NAMES = {
 }
 
 
+RULED_OUT = "ruled_out:"  # then the exclusions, joined by "+": what keeps every candidate left away
+# Not-with lists are promised to be seen by nobody, coordinators included: they stay "a confidential reason".
+CONFIDENTIAL = N_("a confidential reason")
+EXCLUDED_BY = {
+    "reporting_line": N_("a reporting line"),
+    "past_pair": N_("a past pair (they were paired before)"),
+    "forbidden": N_("a coordinator's forbid (`match unforbid` lifts it)"),
+    "own_not_with": CONFIDENTIAL,
+    "their_not_with": CONFIDENTIAL,
+}
+# A volunteer hears an exclusion only when it is about themselves; someone else's list, or a coordinator's
+# decision, reads as "no compatible partner this time".
+TOLD_TO_VOLUNTEER = {
+    "reporting_line": N_("the only candidates are in your own reporting line"),
+    "own_not_with": N_("the only candidates are on your not-with list (`{command}` shows it)"),
+    "past_pair": N_("you have been paired with the only candidates before"),
+}
+HINTS = {
+    "no_shared_language": N_("add any other language you speak to your profile (`{command}`)"),
+    "no_topic_in_common": N_("add topics you could share or learn to your profile (`{command}`)"),
+}
+FORMAT_HINT = N_("choose *either* as format to be matched across sites (`{command}`)")
+
+
+def reason_code(unmatched: Unmatched) -> str:
+    """The code stored for someone left alone: their reason, with what excludes their candidates when it is that."""
+    if unmatched.reason == "no_compatible_partner" and unmatched.excluded_by:
+        return RULED_OUT + "+".join(sorted(unmatched.excluded_by))
+    return unmatched.reason
+
+
+def _excluded(code: str) -> list[str]:
+    if not code.startswith(RULED_OUT):
+        return []
+    return [k for k in code.removeprefix(RULED_OUT).split("+") if k in EXCLUDED_BY]
+
+
 def unmatched_reason(tr: Tr, code: str) -> str:
+    """The reason as a coordinator reads it: the real one, but a not-with list, which nobody else ever sees."""
+    said = list(dict.fromkeys(EXCLUDED_BY[k] for k in _excluded(code)))
+    if said and said != [CONFIDENTIAL]:
+        return tr("every candidate left is ruled out by {what}", what=", ".join(tr(s) for s in said))
     return tr(UNMATCHED.get(code, UNMATCHED["no_compatible_partner"]))
+
+
+def volunteer_reason(tr: Tr, code: str, answers: Mapping[str, Any], command: Callable[[str], str]) -> str:
+    """The reason as the volunteer left alone reads it, with what they can change when something is theirs."""
+    kinds = _excluded(code)
+    if kinds:
+        if all(k in TOLD_TO_VOLUNTEER for k in kinds):
+            return "; ".join(tr(TOLD_TO_VOLUNTEER[k], command=command("not-with")) for k in kinds)
+        return tr(UNMATCHED["no_compatible_partner"])
+    said = tr(UNMATCHED.get(code, UNMATCHED["no_compatible_partner"]))
+    hint = HINTS.get(code)
+    if code == "no_compatible_format" and answers.get("format", "either") != "either":
+        hint = FORMAT_HINT
+    return f"{said} — {tr(hint, command=command('profile'))}" if hint else said
 
 
 def shared_topics(mentor: Mapping[str, Any], mentee: Mapping[str, Any]) -> list[str]:
@@ -43,8 +100,9 @@ def shared_topics(mentor: Mapping[str, Any], mentee: Mapping[str, Any]) -> list[
 def pair_reasons(
     tr: Tr, components: Mapping[str, int], mentor: Mapping[str, Any], mentee: Mapping[str, Any], top: int = 3
 ) -> list[str]:
-    """The strongest reasons a pair fits, strongest first."""
-    said = []
+    """The strongest reasons a pair fits, strongest first; a pair with no topic in common says so first."""
+    warning = [] if shared_topics(mentor, mentee) else [tr("No topic in common")]
+    said: list[str] = []
     for name, points in sorted(components.items(), key=lambda item: -item[1]):
         if points <= 0:
             continue
@@ -57,4 +115,4 @@ def pair_reasons(
             said.append(tr("Similar working style"))
         elif name == "departments" and mentor.get("department") and mentee.get("department"):
             said.append(tr("Different departments: {a} and {b}", a=mentor["department"], b=mentee["department"]))
-    return said[:top]
+    return warning + said[:top]

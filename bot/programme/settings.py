@@ -26,6 +26,7 @@ SETTABLE = (
     "min-score",
     "min-gap",
     "weights",
+    "topic-overlap",
 )
 PROGRAM_USAGE = "program | program new NAME | program list | program use NAME | program set KEY VALUE"
 MAX_TOPICS = 30
@@ -70,6 +71,7 @@ def show_programme(ctx: Ctx) -> Outcome:
                     ),
                 ),
                 (tr("Weights"), " ".join(f"{k}={v:.2f}" for k, v in _weights(p).items())),
+                (tr("Topic in common"), p.topic_overlap),
             )
         ),
         tr(
@@ -189,12 +191,23 @@ def _weights(programme: Programme) -> dict[str, float]:
     return {name: float(programme.match_weights.get(name, getattr(defaults, name))) for name in COMPONENTS}
 
 
+def _topic_overlap(ctx: Ctx, value: str) -> str | None:
+    if fold(value) not in ("preferred", "required"):
+        return ctx.tr(
+            "A topic in common is preferred (a pair without one may be proposed, with a warning) or required "
+            "(never a pair without one)."
+        )
+    ctx.programme.topic_overlap = fold(value)
+    return None
+
+
 MATCHING = {
     "community": _community,
     "mode": _mode,
     "min-score": _min_score,
     "min-gap": _min_gap,
     "weights": _set_weights,
+    "topic-overlap": _topic_overlap,
 }
 
 

@@ -6,7 +6,6 @@ from bot.context import Ctx
 from bot.replies import say
 from bot.topics import topic_label
 from bot.ui import Fields, Header, Outcome, Text
-from bot.volunteers.enrollment import ENROLLED
 from storage import queries
 from storage.models import EnrollmentStatus
 
@@ -18,7 +17,8 @@ def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
     by_status = Counter(e.status for e in enrollments)
     wanted, offered = Counter[str](), Counter[str]()
     for e in enrollments:
-        if e.status in ENROLLED:
+        # The label says "ready": the matched and the paused, who wait for nobody, are counted by status above.
+        if e.status == EnrollmentStatus.READY:
             (offered if e.role == "mentor" else wanted).update(e.answers.get("topics", []))
     role_names = {"mentor": tr("Mentors"), "mentee": tr("Mentees"), "undecided": tr("Role not chosen yet")}
     status_names = {

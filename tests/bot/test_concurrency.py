@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.actor import Actor
 from bot.service import Passerelle
 from bot.ui import Outcome
-from storage.models import Commitment, Pair, Person
+from storage.models import Commitment, Pair, Person, RematchRequest
 from tests.bot.dialog import flat, neutral, queued, slackish
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, many_volunteers
 from tests.conftest import Clock
@@ -136,3 +136,27 @@ def test_two_pairings_of_one_mentee_at_once_make_one_pair(bot: Passerelle, clock
     assert len(pairs(bot)) == 1
     bot.command(actor(COORD), "match confirm", clock.now)
     assert [p.status for p in pairs(bot)] == ["active"]
+
+
+def test_two_coordinators_ending_a_pair_at_once_end_it_once(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UTOM0001", clock.now, MENTOR)
+    a_volunteer(bot, "USOPHIE1", clock.now, MENTEE)
+    bot.command(actor(COORD), "match", clock.now)
+    bot.command(actor(COORD), "match confirm", clock.now)
+    [pair] = pairs(bot)
+    bot.pressed(actor("USOPHIE1"), "pair.rematch.confirm", [str(pair.id)], clock.now)
+    with Session(bot.engine) as session:
+        [request] = session.exec(select(RematchRequest)).all()
+    before = len(queued(bot))
+    outcomes = at_once(
+        *(
+            lambda user=user: bot.pressed(actor(user), "rematch.end", [str(request.id)], clock.now)
+            for user in (COORD, "UCOORD02")
+        )
+    )
+    ended = [o for o in outcomes if o.replace is not None]
+    late = [flat(o.replies[0].message) for o in outcomes if o.replace is None]
+    assert len(ended) == 1 and len(late) == 1 and "This pair has already ended" in late[0]
+    told = [q for q in queued(bot)[before:] if q.key.startswith(f"ended:pair:{pair.id}:person:")]
+    assert sorted(q.to for q in told) == [("USOPHIE1",), ("UTOM0001",)]
+    assert [p.status for p in pairs(bot)] == ["ended"]

@@ -207,3 +207,44 @@ def test_a_mentor_takes_as_many_mentees_as_their_capacity_and_most_pairs_beats_b
     found = match(people, Rules(), NOW)
     assert len(found.pairs) == 3
     assert sum(p.mentor_id == "m" for p in found.pairs) == 2
+
+
+def excluded_by(people: list[Volunteer], **kwargs: object) -> dict[str, set[str]]:
+    found = match(people, Rules(), NOW, **kwargs)  # type: ignore[arg-type]
+    return {u.volunteer_id: set(u.excluded_by) for u in found.unmatched}
+
+
+def test_what_rules_out_every_candidate_is_known_as_each_person_sees_it() -> None:
+    boss = person("m", "mentor")
+    assert excluded_by([boss, person("e", "mentee", manager_id="m")]) == {
+        "m": {"reporting_line"},
+        "e": {"reporting_line"},
+    }
+    assert excluded_by([boss, person("e", "mentee", not_with=frozenset({"m"}))]) == {
+        "m": {"their_not_with"},
+        "e": {"own_not_with"},
+    }
+    assert excluded_by([boss, person("e", "mentee")], excluded={frozenset({"m", "e"})}) == {
+        "m": {"past_pair"},
+        "e": {"past_pair"},
+    }
+    two = [boss, person("n", "mentor", manager_id="e"), person("e", "mentee")]
+    assert excluded_by(two, forbids={frozenset({"m", "e"})})["e"] == {"forbidden", "reporting_line"}
+    # A candidate another rule rules out already (no language in common) is no part of the explanation.
+    german = [boss, person("n", "mentor", languages=frozenset({"de"})), person("e", "mentee")]
+    assert excluded_by(german, forbids={frozenset({"m", "e"})})["e"] == {"forbidden"}
+    assert excluded_by([boss, person("e", "mentee", languages=frozenset({"de"}))]) == {"m": set(), "e": set()}
+
+
+def test_a_programme_that_requires_a_topic_in_common_never_pairs_without_one() -> None:
+    people = [person("m", "mentor", topics={"dei": 2}), person("e", "mentee")]
+    assert len(match(people, Rules(), NOW).pairs) == 1  # preferred, as before: allowed, scored low
+    assert reasons(people, Rules(topic_overlap="required")) == {"m": "no_topic_in_common", "e": "no_topic_in_common"}
+
+
+@given(programmes(), st.sampled_from(["most-pairs", "best-pairs"]))
+@settings(max_examples=100)
+def test_with_a_topic_required_every_pair_shares_one(people: list[Volunteer], mode: str) -> None:
+    found = match(people, Rules(mode=mode, topic_overlap="required"), NOW)  # type: ignore[arg-type]
+    by_id = {v.id: v for v in people}
+    assert all(set(by_id[p.mentor_id].topics) & set(by_id[p.mentee_id].topics) for p in found.pairs)

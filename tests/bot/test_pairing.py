@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from bot.recipients import ToCaller
 from bot.service import Passerelle
-from bot.ui import Reply, mention
-from storage.models import Enrollment, Forbidden, Pair, Person
-from tests.bot.dialog import Dialog, flat, last_id, queued
+from bot.ui import Buttons, Outcome, Reply, mention
+from storage.models import Enrollment, Forbidden, Pair, Person, RematchRequest
+from tests.bot.dialog import Dialog, Queued, flat, last_id, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, named
 from tests.conftest import Clock
 
@@ -162,25 +162,84 @@ def test_members_commit_to_the_charter_and_set_objectives(bot: Passerelle, clock
     assert next(p for p in pairs(bot, "active") if p.id == pair.id).objectives == ["Use Copilot daily"]
 
 
-def test_not_a_good_fit_ends_the_pair_privately_and_returns_both_to_the_pool(
-    bot: Passerelle, clock: Clock, coordinator: Dialog
-) -> None:
+def rematch_asked(bot: Passerelle, clock: Clock, coordinator: Dialog) -> tuple[Pair, dict[int | None, str], Queued]:
+    """A confirmed pair whose mentee pressed Not a good fit, and the notice each coordinator got."""
     confirmed(bot, clock, coordinator)
     pair = pairs(bot, "active")[0]
     users = user_ids(bot)
     mentee = Dialog(bot, clock.now, user=users[pair.mentee_id])
     asked = bot.pressed(mentee.actor, "pair.rematch", [str(pair.id)], clock.now)
-    assert asked.replies[0].to == ToCaller() and "End it?" in flat(asked.replies[0].message)
+    assert asked.replies[0].to == ToCaller() and "Ask them?" in flat(asked.replies[0].message)
     before = last_id(bot)
-    bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
+    done = bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
+    assert "Your request is with the coordinators" in flat(done.replies[0].message)
+    assert pair.id in [p.id for p in pairs(bot, "active")]  # nothing ends until a coordinator decides
+    [notice] = [q for q in queued(bot, before)]
+    assert notice.to == (COORD,) and f"*Rematch request* · ⟦@{users[pair.mentee_id]}|" in notice.text
+    again = bot.pressed(mentee.actor, "pair.rematch.confirm", [str(pair.id)], clock.now)
+    assert "You have asked already" in flat(again.replies[0].message) and len(queued(bot, before)) == 1
+    return pair, users, notice
+
+
+def press(bot: Passerelle, who: Dialog, notice: Queued, label: str) -> Outcome:
+    [button] = [b for blk in notice.message.blocks if isinstance(blk, Buttons) for b in blk.buttons if b.label == label]
+    return bot.pressed(who.actor, button.action, [button.value], who.now)
+
+
+def test_not_a_good_fit_asks_the_coordinators_who_end_the_pair_and_both_are_told_kindly(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair, users, notice = rematch_asked(bot, clock, coordinator)
+    mentor = Dialog(bot, clock.now, user=users[pair.mentor_id])
+    assert "for the programme's coordinators" in flat(press(bot, mentor, notice, "End the pair").replies[0].message)
+    before = last_id(bot)
+    ended = press(bot, coordinator, notice, "End the pair")
+    assert ended.replace is not None and "You ended this pair" in flat(ended.replace)
+    assert "[End the pair]" not in flat(ended.replace)
     sent = told(bot, before)
-    assert "has ended" in sent[users[pair.mentor_id]] and "not a good fit" not in sent[users[pair.mentor_id]]
-    assert "not a good fit" in sent[COORD] and users[pair.mentee_id] not in sent
-    ended = next(p for p in pairs(bot, "ended") if p.id == pair.id)
-    assert ended.ended_reason == "not_a_good_fit"
+    for member in (users[pair.mentor_id], users[pair.mentee_id]):
+        assert "the coordinators think another partner would suit you both better" in sent[member]
+        assert "asked" not in sent[member] and "not a good fit" not in sent[member]
+    assert "not a good fit" in sent[COORD]
+    [ended_pair] = [p for p in pairs(bot, "ended") if p.id == pair.id]
+    assert ended_pair.ended_reason == "not_a_good_fit"
+    with Session(bot.engine) as session:
+        [request] = session.exec(select(RematchRequest)).all()
+        coordinator_id = session.exec(select(Person.id).where(Person.user_id == COORD)).one()
+    assert (request.pair_id, request.asked_by, request.outcome) == (pair.id, pair.mentee_id, "ended")
+    assert (request.decided_by, request.decided_at is not None) == (coordinator_id, True)
+    late = press(bot, coordinator, notice, "End the pair")
+    assert "This pair has already ended (⟦@UCOORD01" in flat(late.replies[0].message)
+    assert "has already ended" in flat(press(bot, coordinator, notice, "Keep the pair").replies[0].message)
     coordinator.command("match")
     again = {(p.mentor_id, p.mentee_id) for p in pairs(bot, "proposed")}
     assert (pair.mentor_id, pair.mentee_id) not in again  # never paired again
+
+
+def test_a_coordinator_who_keeps_the_pair_tells_only_the_one_who_asked(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair, users, notice = rematch_asked(bot, clock, coordinator)
+    assert coordinator.command("pairs").count("rematch requested") == 1
+    before = last_id(bot)
+    kept = press(bot, coordinator, notice, "Keep the pair")
+    assert kept.replace is not None and "You kept this pair" in flat(kept.replace)
+    assert told(bot, before).keys() == {users[pair.mentee_id]}
+    assert "it goes on for now" in told(bot, before)[users[pair.mentee_id]]
+    assert [p.id for p in pairs(bot, "active")].count(pair.id) == 1
+    assert "already kept this pair" in flat(press(bot, coordinator, notice, "End the pair").replies[0].message)
+    assert "rematch requested" not in coordinator.command("pairs")
+
+
+def test_a_pair_unpaired_meanwhile_settles_the_request_and_end_says_so(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair, users, notice = rematch_asked(bot, clock, coordinator)
+    coordinator.command(f"unpair {mention(users[pair.mentor_id])}")
+    late = flat(press(bot, coordinator, notice, "End the pair").replies[0].message)
+    assert "This pair has already ended" in late
+    with Session(bot.engine) as session:
+        assert session.exec(select(RematchRequest)).one().outcome == "ended"
 
 
 def test_a_confidential_not_with_list_is_never_paired_and_never_shown(
@@ -269,3 +328,15 @@ def test_the_proposal_as_csv_opens_in_the_coordinators_excel(
     ]
     (alone,) = [r for r in rows if r["unmatched"]]
     assert (alone["unmatched"], alone["unmatched_name"]) == ("UMENTEE3", "Mentee3") and reason in alone["reason"]
+
+
+def test_erasing_the_member_who_asked_erases_the_request_and_end_says_it_is_gone(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair, users, notice = rematch_asked(bot, clock, coordinator)
+    mentee = Dialog(bot, clock.now, user=users[pair.mentee_id])
+    done = bot.pressed(mentee.actor, "data.delete.confirm", [""], clock.now)
+    assert "everything Passerelle stored about you is erased" in flat(done.replies[0].message)
+    with Session(bot.engine) as session:
+        assert session.exec(select(RematchRequest)).all() == []
+    assert "This request is no longer there" in flat(press(bot, coordinator, notice, "End the pair").replies[0].message)

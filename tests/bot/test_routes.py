@@ -82,7 +82,7 @@ def three_pairs(bot: Passerelle, clock: Clock) -> Pairs:
         users = {p.id or 0: p.user_id for p in session.exec(select(Person)).all()}
     live, other, ended, elsewhere = pairs
     assert elsewhere.workspace_id != live.workspace_id and {p.status for p in pairs} == {PairStatus.ACTIVE}
-    bot.pressed(actor(users[ended.mentor_id]), "pair.rematch.confirm", [str(ended.id)], clock.now)
+    bot.command(actor(COORD), f"unpair {mention(users[ended.mentor_id])}", clock.now)
     return Pairs(live, other, ended, elsewhere, users)
 
 

@@ -97,7 +97,7 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
         assert pair is not None
         member = session.get(Person, pair.mentee_id)
         assert member is not None
-    for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch"):
+    for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch", "pair.rematch.confirm"):
         screens.keep(bot.pressed(Dialog(bot, clock.now, user=member.user_id).actor, name, [str(pair.id)], clock.now))
     screens.messages += [q.message for q in queued(bot)]
     screens.keep(bot.command(Dialog(bot, clock.now, user=member.user_id).actor, "leave", clock.now))

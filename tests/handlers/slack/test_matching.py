@@ -5,11 +5,12 @@ import codecs
 import csv
 import io
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from storage.models import Address, Pair, Person
+from storage.models import Address, Pair, Person, RematchRequest
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, many_volunteers
-from tests.conftest import COORDINATOR, SlackWorld
+from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 from tests.doubles.slack_api import Fault
 from tests.handlers.slack.test_commands import onboard
 
@@ -79,27 +80,40 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     assert "coming soon" in (await fake.next("response_url")).text
 
 
-async def test_not_a_good_fit_is_private_and_the_coordinator_is_told(slack: SlackWorld) -> None:
-    send, fake = slack.send, slack.fake
-    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
-    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
-    await preview(slack)
-    await send.command(COORDINATOR, "match confirm")
-    await fake.next("response_url")
-    intro = await fake.posted("Our charter")
-    await fake.settle()
-    await send.press(MARC, intro, "Not a good fit")
-    question = await fake.next("response_url")
-    assert question.args["response_type"] == "ephemeral" and "End it?" in question.text
-    await send.press(MARC, question, "Yes, end our pairing")
-    assert "your pairing has ended" in (await fake.next("response_url")).text
-    assert "not a good fit" not in (await fake.posted("has ended", channel=ANA)).text
-    assert "not a good fit" in (await fake.posted("has ended", channel=COORDINATOR)).text
-    await fake.quiet()
-    assert not [c for c in fake.of("chat.postMessage") if c.args["channel"] == MARC and "has ended" in c.text]
-    await send.command(COORDINATOR, "match")
-    again = (await fake.next("response_url")).text
-    assert "Pairs*\n0" in again and "no compatible partner this time" in again  # never proposed again
+async def test_not_a_good_fit_is_a_private_request_that_a_coordinator_ends(engine: Engine, clock: Clock) -> None:
+    async with slack_world(engine, clock) as slack:
+        send, fake = slack.send, slack.fake
+        a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+        a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+        await preview(slack)
+        await send.command(COORDINATOR, "match confirm")
+        await fake.next("response_url")
+        intro = await fake.posted("Our charter")
+        await fake.settle()
+        await send.press(MARC, intro, "Not a good fit")
+        question = await fake.next("response_url")
+        assert question.args["response_type"] == "ephemeral" and "Ask them?" in question.text
+        await send.press(MARC, question, "Yes, ask for a new partner")
+        assert "Your request is with the coordinators" in (await fake.next("response_url")).text
+        notice = await fake.posted("Rematch request", channel=COORDINATOR)
+        assert f"<@{MARC}> says the pair <@{ANA}> → <@{MARC}> is not a good fit" in notice.text
+        await fake.quiet()
+        assert not [c for c in fake.of("chat.postMessage") if "has ended" in c.text]  # nothing ends yet
+
+        await send.press(COORDINATOR, notice, "End the pair")
+        decided = await fake.next("chat.update")
+        assert "You ended this pair" in decided.text and "End the pair" not in str(decided.args["blocks"])
+        for member in (ANA, MARC):
+            told = await fake.posted("has ended", channel=member)
+            assert "another partner would suit you both better" in told.text and "asked" not in told.text
+        await send.press(COORDINATOR, notice, "End the pair")  # the coordinator's DM: the answer is posted there
+        await fake.posted("This pair has already ended", channel=COORDINATOR)
+        with Session(slack.bot.engine) as session:
+            assert session.exec(select(RematchRequest)).one().outcome == "ended"
+            assert session.exec(select(Pair)).one().status == "ended"
+        await send.command(COORDINATOR, "match")
+        again = (await fake.next("response_url")).text
+        assert "Pairs*\n0" in again and "ruled out by a past pair" in again  # never proposed again
 
 
 async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: SlackWorld) -> None:
@@ -149,3 +163,17 @@ async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_heari
     await slack.fake.quiet()
     assert [c for c in slack.fake.of("chat.postMessage") if c.args["channel"].startswith("G")] == [introduced]
     assert sum("A few words for mentors" in c.text for c in slack.fake.of("chat.postMessage")) == 2
+
+
+async def test_forbid_over_slack_says_what_it_did_and_its_undo_button_lifts_it(slack: SlackWorld) -> None:
+    a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
+    a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
+    await preview(slack)
+    await slack.send.press(COORDINATOR, slack.fake.of("response_url")[-1], "Forbid")
+    forbidden = await slack.fake.next("response_url")
+    assert forbidden.args.get("replace_original") is True
+    assert f"Forbidden: <@{ANA}> → <@{MARC}> will not be proposed again" in forbidden.text
+    assert f"*Forbidden pairs (1)*\n• <@{ANA}> → <@{MARC}>" in forbidden.text
+    await slack.send.press(COORDINATOR, forbidden, "Undo")
+    assert f"<@{ANA}> → <@{MARC}> is no longer forbidden" in (await slack.fake.next("response_url")).text
+    assert "*Pairs*\n1" in await preview(slack)

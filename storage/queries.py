@@ -444,6 +444,15 @@ def rematch_requests_of_pairs(session: Session, workspace_id: int, pair_ids: Seq
     ).all()
 
 
+def rematch_requests_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[RematchRequest]:
+    """The requests a person made, the oldest first."""
+    return session.exec(
+        select(RematchRequest)
+        .where(RematchRequest.workspace_id == workspace_id, RematchRequest.asked_by == person_id)
+        .order_by(col(RematchRequest.id))
+    ).all()
+
+
 def forget_rematch_requests(session: Session, workspace_id: int, person_id: int, pair_ids: Sequence[int]) -> None:
     """A person erased: requests about their pairs go; a coordinator's decisions stay, without their name."""
     session.execute(

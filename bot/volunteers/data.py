@@ -21,7 +21,7 @@ from bot.volunteers.not_with import KEY as NOT_WITH
 from bot.volunteers.onboarding.summary import summary_fields
 from bot.volunteers.profile import end_pairs, pair_status, status_name
 from storage import queries
-from storage.models import Enrollment, Pair, PairStatus, Programme
+from storage.models import Enrollment, Pair, PairStatus, Programme, RematchOutcome
 
 LANGUAGES = {"en": N_("English"), "fr": N_("French")}
 ENDED = {
@@ -216,6 +216,42 @@ def _pairs(ctx: Ctx) -> Section | None:
     return Section("pairs", tr("Your pairs"), blocks, data)
 
 
+def _rematch_requests(ctx: Ctx) -> Section | None:
+    """The person's "not a good fit" requests: which pair, when, and what the coordinators decided (not who)."""
+    tr = ctx.tr
+    requests = queries.rematch_requests_of_person(ctx.session, ctx.workspace_id, ctx.person_id)
+    if not requests:
+        return None
+    pairs = {p.id: p for p in queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *PairStatus)}
+    partners = queries.people_by_id(
+        ctx.session,
+        ctx.workspace_id,
+        [i for p in pairs.values() for i in (p.mentor_id, p.mentee_id) if i != ctx.person_id],
+    )
+    decisions = {RematchOutcome.ENDED: N_("the pair was ended"), RematchOutcome.KEPT: N_("the pair was kept")}
+    rows, data = [], []
+    for request in requests:
+        pair = pairs.get(request.pair_id)
+        other = (pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id) if pair else None
+        partner = partners.get(other) if other is not None else None
+        decided = tr(decisions[request.outcome]) if request.outcome else tr("awaiting a coordinator")
+        rows.append(
+            (
+                tr("Asked on {date}", date=tr.day(request.asked_at)),
+                f"{named(partner) if partner else '—'} · {decided}",
+            )
+        )
+        data.append(
+            {
+                "partner": {"user_id": partner.user_id, "name": partner.display_name} if partner else None,
+                "asked_at": request.asked_at,
+                "outcome": request.outcome,
+                "decided_at": request.decided_at,
+            }
+        )
+    return Section("rematch_requests", tr("Your requests to end a pair (not a good fit)"), [Fields(tuple(rows))], data)
+
+
 def _pair_rows(ctx: Ctx, pair: Pair, committed_at: datetime | None) -> tuple[tuple[str, str], ...]:
     tr = ctx.tr
     rows = [(tr("Status"), pair_status(ctx, pair)), (tr("Proposed on"), tr.day(pair.created_at))]
@@ -277,8 +313,7 @@ SECTIONS: tuple[Callable[[Ctx], Section | None], ...] = (
     _enrollments,
     _onboarding,
     _pairs,
-    # TODO(rematch requests): their table is being added; add a `_rematch_requests` section here (the requests the
-    # person made, with their pair and date), readable and in the JSON, like `_pairs`.
+    _rematch_requests,
     _programmes_section,
     _addresses,
 )

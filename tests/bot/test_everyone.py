@@ -315,3 +315,21 @@ def test_a_coordinator_and_someone_still_joining_find_it_in_their_copy(
     assert "Role: Mentor" in shown
     data = exported(ana.last)
     assert data["onboarding_in_progress"]["answers"]["role"] == "mentor"  # type: ignore[index]
+
+
+def test_the_copy_holds_the_persons_rematch_requests_and_what_was_decided(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    pair_id = paired(bot, clock, coordinator)
+    actor = Actor("slack", "T0PASSE", MENTEE_ID, name="Sophie", locale="en-GB")
+    bot.pressed(actor, "pair.rematch", [str(pair_id)], clock.now)
+    bot.pressed(actor, "pair.rematch.confirm", [str(pair_id)], clock.now)
+    sophie = Dialog(bot, clock.now, user=MENTEE_ID, slack_style=True)
+    shown = sophie.command("export-my-data")
+    assert "Your requests to end a pair (not a good fit)" in shown
+    assert "Asked on 26 November 2026: <@UTOM0001> · awaiting a coordinator" in shown
+    [request] = exported(sophie.last)["rematch_requests"]  # type: ignore[misc]
+    assert request["partner"] == {"user_id": MENTOR_ID, "name": "Tom0001"} and request["outcome"] is None
+    tom = Dialog(bot, clock.now, user=MENTOR_ID, slack_style=True)
+    tom.command("export-my-data")
+    assert "rematch_requests" not in exported(tom.last)  # he did not ask; who asked stays private

@@ -10,6 +10,11 @@ from storage import queries
 from storage.models import Person, Programme
 
 
+def usable_id(value: object) -> bool:
+    """An id the core accepts for a person or a workspace: the channels check what a payload carries with it."""
+    return queries.usable_id(value)
+
+
 def tr_for(person: Person, programme: Programme) -> Tr:
     """Their chosen language, else their platform's, else the programme's."""
     return reading(person, programme.locale)

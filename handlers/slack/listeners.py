@@ -15,7 +15,7 @@ from bot.i18n import normalize_locale, translator
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.mrkdwn import to_plain
-from handlers.slack.translate import is_person_message, to_action, to_form_values, to_neutral_text
+from handlers.slack.translate import is_person_message, text_of, to_action, to_form_values, to_neutral_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def handle_message(
         return
     async with _turn(context):
         deps, actor = await _who(context, client)
-        text = to_neutral_text(event.get("text") or "")
+        text = to_neutral_text(text_of(event))
         outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
         await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, deps, actor)
 
@@ -80,7 +80,7 @@ async def handle_view_submission(
     ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
     deps, actor = await _who(context, client)
-    form = (view.get("callback_id") or "").removeprefix("form:")
+    form = str(view.get("callback_id") or "").removeprefix("form:")
     values = to_form_values(view.get("state") or {})
     try:
         outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock())

@@ -4,6 +4,7 @@ Once verified, a request may still carry values no Slack client sends (signed by
 Bolt and the listeners only ever see ids the core accepts and payloads of the shapes they read.
 """
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,15 @@ from bot.people import usable_id
 
 # What a forged press or form is turned into: a name no route has, which the core answers as a retired button.
 RETIRED = "retired"
+
+
+def keep_payloads_out_of_logs() -> None:
+    """slack_sdk logs every request it sends and Bolt every answer it gives at DEBUG, bodies included: what
+    people wrote, and the bot's replies that repeat it. Those loggers never go below INFO, whatever the root's
+    level is now or becomes (their own level, once set, wins over the root's)."""
+    for name in ("slack_sdk", "slack_bolt"):
+        library = logging.getLogger(name)
+        library.setLevel(max(library.level, logging.INFO))
 
 
 def verified(signing_secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:

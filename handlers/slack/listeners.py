@@ -2,12 +2,15 @@
 
 import asyncio
 import logging
+import sys
+import traceback
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
@@ -86,7 +89,7 @@ async def handle_view_submission(
         outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock())
     except Exception:
         # Slack waits for this answer: the form stays open and says what happened, rather than a connection error.
-        logger.exception("a form submission failed")
+        _log_failure("a form submission failed", sys.exc_info()[1])
         text = translator(normalize_locale(actor.locale) or deps.locale)(
             "Sorry, something went wrong on my side. Nothing you gave me was lost; please try again."
         )
@@ -106,7 +109,7 @@ async def handle_error(
     error: Exception, context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond | None
 ) -> None:
     """Logged once, with no payload; the person is told, so nothing fails in silence."""
-    logger.error("a Slack listener failed", exc_info=error)
+    _log_failure("a Slack listener failed", error)
     deps: Deps | None = context.get("deps")
     tr = translator(deps.locale if deps else "en")
     text = tr("Sorry, something went wrong on my side. Nothing you gave me was lost; please try again.")
@@ -116,7 +119,18 @@ async def handle_error(
         elif context.user_id:
             await client.chat_postMessage(channel=context.user_id, text=text)
     except Exception:
-        logger.exception("telling the person about the failure failed too")
+        _log_failure("telling the person about the failure failed too", sys.exc_info()[1])
+
+
+def _log_failure(what: str, error: BaseException | None) -> None:
+    """One record: the kind of error, Slack's error code if any, and where it happened. Not the exception's
+    message: it can quote what it failed on (`invalid literal for int(): '…'`), which a person wrote."""
+    if error is None:
+        logger.error(what)
+        return
+    code = error.response.get("error") if isinstance(error, SlackApiError) else None
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("%s: %s%s\n%s", what, type(error).__name__, f" ({code})" if code else "", frames.rstrip())
 
 
 def _turn(context: AsyncBoltContext) -> AbstractAsyncContextManager[None]:

@@ -104,6 +104,25 @@ def parse_number(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def parse_whole(text: str, low: int, high: int) -> int | None:
+    """A whole number in ASCII digits alone, within [low, high]. Not `isdigit()`/`isdecimal()` then `int()`:
+    those accept "⓵" (then int() raises) and "١٢", and int() of 5,000 digits raises too."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_decimal(text: str, low: float, high: float) -> float | None:
+    """A number like `0.6`, `.5` or `2` in ASCII digits, within [low, high]; not `nan`, `1e3` or "٠.٦"."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{0,6})?|\.[0-9]{1,6}", text):
+        return None
+    value = float(text)
+    return value if low <= value <= high else None
+
+
 def split_list(text: str) -> list[str]:
     """'French and English', 'fr, en', 'AI / social networks' → the parts."""
     return [part for part in SEPARATORS.split(fold(text)) if part]
@@ -282,8 +301,9 @@ def parse_channel(text: str) -> str | None:
 
 
 def parse_id(text: str) -> str | None:
-    """An id a channel gave as is (a person picked in a menu): one token, no markup; its shape is the channel's."""
-    return text if re.fullmatch(r"[^\s⟦⟧|]{1,100}", text) else None
+    """An id a channel gave as is (a person picked in a menu): one token, no markup; its shape is the channel's,
+    its width at most a person's id column, and it holds nothing unprintable (a NUL)."""
+    return text if re.fullmatch(r"[^\s⟦⟧|]{1,64}", text) and text.isprintable() else None
 
 
 def words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from bot.ui import MARKUP
+from storage.queries import usable_id
 
 YES = {
     "yes",
@@ -312,5 +313,7 @@ def words(text: str) -> list[str]:
 
 
 def _reference(kind: str, text: str) -> str | None:
+    """The id in the markup, if it is one a person or channel could have: a typed `<@U…>` of 101 characters
+    would otherwise become a person row (a coordinator added)."""
     match = MARKUP.fullmatch(text.strip())
-    return match.group(2) if match and match.group(1) == kind else None
+    return match.group(2) if match and match.group(1) == kind and usable_id(match.group(2)) else None

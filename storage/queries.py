@@ -60,13 +60,13 @@ def usable_id(value: object) -> bool:
 
 
 def get_or_add_person(session: Session, workspace_id: int, user_id: str, now: datetime) -> Person:
+    if not usable_id(user_id):
+        # The last line of defence: the channels refuse such ids before they reach the core; a row of junk (an
+        # empty id, 101 characters) must never be stored, and PostgreSQL cannot even look up one with a NUL.
+        raise ValueError("not a user id")
     found = get_person(session, workspace_id, user_id)
     if found:
         return found
-    if not usable_id(user_id):
-        # The last line of defence: the channels refuse such ids before they reach the core; a row of junk (an
-        # empty id, 101 characters) must never be stored.
-        raise ValueError("not a user id")
     person = Person(workspace_id=workspace_id, user_id=user_id, created_at=now)
     if _added(session, person):
         return person

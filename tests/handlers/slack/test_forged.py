@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from storage.models import Person, Workspace
-from tests.conftest import Clock, SlackWorld, slack_world
+from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 
 ANA = "UANA0001"
 NO_LONGER = "no longer works"
@@ -244,3 +244,10 @@ async def test_wrong_types_inside_a_forms_values_are_refused_without_a_failure(
 async def test_junk_private_metadata_is_ignored(world: SlackWorld, metadata: Any) -> None:
     status, body = await post_payload(world, view_submission(world, "form:pause", {}, metadata=metadata))
     assert status == 200 and "Traceback" not in body
+
+
+@pytest.mark.parametrize("typed", ["<@" + "U" * 101 + ">", "<@" + "U" * 65 + "|ana>", "@" + "U1" * 40])
+async def test_a_mention_of_an_id_too_long_for_its_column_names_nobody(world: SlackWorld, typed: str) -> None:
+    await world.send.command(COORDINATOR, f"coordinators add {typed}")
+    assert "Mention the person with @" in (await world.fake.next("response_url")).text
+    assert rows(world)[0] == [COORDINATOR]

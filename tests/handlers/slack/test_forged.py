@@ -132,6 +132,7 @@ async def test_a_forged_button_value_reads_as_a_button_that_no_longer_works(
     coordinators_only = "for the programme's coordinators"
     text = await answered(world, NO_LONGER, coordinators_only)
     assert NO_LONGER in text or coordinators_only in text
+    assert rows(world) == ([ANA], [world.fake.team_id])  # the person who pressed, and nothing else
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ async def test_a_forged_list_of_actions_gets_the_generic_answer(world: SlackWorl
     assert status < 500 and "Traceback" not in body
     if status == 200:
         assert NO_LONGER in await answered(world, NO_LONGER)
-    assert rows(world)[0] in ([], [ANA])
+    assert rows(world)[0] in ([], [ANA])  # the person who pressed, if anyone
 
 
 # A user or team id no platform would send: empty, over the column width, with a NUL, not a string.
@@ -212,7 +213,7 @@ async def test_a_forged_form_callback_is_refused_without_a_failure(
     status, body = await post_payload(world, view_submission(world, callback_id, {}))
     assert (status, body) == (200, "")
     assert "That form no longer works" in await answered(world, "That form no longer works")
-    assert quiet_log(caplog)
+    assert quiet_log(caplog) and rows(world) == ([ANA], [world.fake.team_id])
 
 
 @pytest.mark.parametrize(

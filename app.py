@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +24,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import build_app
-from handlers.slack.edge import to_request, verified
+from handlers.slack.edge import UNREADABLE, readable, verified
 from handlers.slack.outbox import SlackOutbox, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
@@ -87,9 +87,11 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None) -> web.
             )
             if signing_secret is not None and not verified(signing_secret, body, stamp, signature):
                 return web.Response(status=401, text="invalid request")
-            # A body that is not the JSON it claims to be, or whose shape or ids Bolt would fail on.
-            bolt_request = to_request(body.decode("utf-8", "replace"), request.query_string, request.headers)
-            if bolt_request is None:
+            try:
+                bolt_request = await to_bolt_request(request)
+            except UNREADABLE:  # a body that is not the JSON it claims to be, or of a shape Bolt fails on
+                return web.Response(status=400, text="malformed body")
+            if not readable(bolt_request):
                 return web.Response(status=400, text="unexpected payload")
             response = await slack.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)

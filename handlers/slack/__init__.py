@@ -16,7 +16,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.service import Passerelle
 from handlers.slack import listeners
 from handlers.slack.deps import Deps
-from handlers.slack.edge import keep_payloads_out_of_logs
 from handlers.slack.profiles import COMMAND
 
 
@@ -45,13 +44,13 @@ def build_app(
         client=client, signing_secret=signing_secret or "", request_verification_enabled=bool(signing_secret)
     )
     deps = Deps(bot, clock, locale)
-    keep_payloads_out_of_logs()
 
     async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         context["deps"] = deps
         await next()
 
     app.middleware(inject)
+    listeners.keep_payloads_out_of_logs()
     register(app)
     return app
 

@@ -4,8 +4,6 @@ Once verified, a request may still carry values no Slack client sends (signed by
 Bolt and the listeners only ever see ids the core accepts and payloads of the shapes they read.
 """
 
-import logging
-from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -16,15 +14,6 @@ from bot.people import usable_id
 
 # What a forged press or form is turned into: a name no route has, which the core answers as a retired button.
 RETIRED = "retired"
-
-
-def keep_payloads_out_of_logs() -> None:
-    """slack_sdk logs every request it sends and Bolt every answer it gives at DEBUG, bodies included: what
-    people wrote, and the bot's replies that repeat it. Those loggers never go below INFO, whatever the root's
-    level is now or becomes (their own level, once set, wins over the root's)."""
-    for name in ("slack_sdk", "slack_bolt"):
-        library = logging.getLogger(name)
-        library.setLevel(max(library.level, logging.INFO))
 
 
 def verified(signing_secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
@@ -40,15 +29,9 @@ def verified(signing_secret: str, body: bytes, timestamp: str | None, signature:
     return SignatureVerifier(signing_secret).is_valid(text, timestamp, signature)
 
 
-def to_request(text: str, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest | None:
-    """The request for Bolt, or None when its body cannot be one Slack sent (answered 400, logged nowhere)."""
-    try:
-        # Bolt parses the body and reads ids out of it here, indexing whatever it finds: a `"user": 7` or an
-        # `"authorizations": 5` raises one of these rather than a ValueError.
-        request = AsyncBoltRequest(body=text, query=query, headers=dict(headers))
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-        return None
-    return request if readable(request) else None
+# What Bolt raises building a request from a body of the wrong shape: it parses the body and reads ids out of
+# it, indexing whatever it finds (`"user": 7`, `"authorizations": 5`); malformed JSON is a ValueError.
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 def readable(request: AsyncBoltRequest) -> bool:
@@ -66,7 +49,7 @@ def readable(request: AsyncBoltRequest) -> bool:
     # As Bolt reads them, before it drops the empty ones: an empty user id would reach the core as nobody.
     try:
         ids = [extract(body) for extract in (extract_user_id, extract_team_id, extract_enterprise_id)]
-    except (TypeError, AttributeError, KeyError, IndexError):
+    except UNREADABLE:
         return False
     if any(value is not None and not usable_id(value) for value in ids):
         return False

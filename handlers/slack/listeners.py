@@ -122,6 +122,15 @@ async def handle_error(
         _log_failure("telling the person about the failure failed too", sys.exc_info()[1])
 
 
+def keep_payloads_out_of_logs() -> None:
+    """slack_sdk logs every request it sends and Bolt every answer it gives at DEBUG, bodies included: what
+    people wrote, and the bot's replies that repeat it. Those loggers never go below INFO, whatever the root's
+    level is now or becomes (their own level, once set, wins over the root's)."""
+    for name in ("slack_sdk", "slack_bolt"):
+        library = logging.getLogger(name)
+        library.setLevel(max(library.level, logging.INFO))
+
+
 def _log_failure(what: str, error: BaseException | None) -> None:
     """One record: the kind of error, Slack's error code if any, and where it happened. Not the exception's
     message: it can quote what it failed on (`invalid literal for int(): '…'`), which a person wrote."""

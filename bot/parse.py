@@ -292,13 +292,16 @@ def parse_time(text: str) -> time | None:
 
 
 def parse_mention(text: str) -> str | None:
-    """The user id of the one person mentioned (`⟦@id|name⟧`, written by the channel the text came from)."""
-    return _reference("@", text)
+    """The user id of the one person mentioned (`⟦@id|name⟧`, written by the channel the text came from), if it
+    is one a person could have: a typed `<@U…>` of 101 characters would otherwise become a person row."""
+    found = _reference("@", text)
+    return found if usable_id(found) else None
 
 
 def parse_channel(text: str) -> str | None:
-    """The id of the one channel named (`⟦#id|name⟧`)."""
-    return _reference("#", text)
+    """The id of the one channel named (`⟦#id|name⟧`), if a channel could have it (it is stored too)."""
+    found = _reference("#", text)
+    return found if usable_id(found) else None
 
 
 def parse_id(text: str) -> str | None:
@@ -313,7 +316,5 @@ def words(text: str) -> list[str]:
 
 
 def _reference(kind: str, text: str) -> str | None:
-    """The id in the markup, if it is one a person or channel could have: a typed `<@U…>` of 101 characters
-    would otherwise become a person row (a coordinator added)."""
     match = MARKUP.fullmatch(text.strip())
-    return match.group(2) if match and match.group(1) == kind and usable_id(match.group(2)) else None
+    return match.group(2) if match and match.group(1) == kind else None

@@ -24,7 +24,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import OAuth, build_app, started
-from handlers.slack.edge import verified
+from handlers.slack.edge import UNREADABLE, readable, verified
 from handlers.slack.install import Client as SlackClient
 from handlers.slack.install import Installations, States
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
@@ -121,9 +121,9 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events:
                 return web.Response(status=401, text="invalid request")
             try:
                 bolt_request = await to_bolt_request(request)
-            except ValueError:  # a body that is not the JSON it claims to be; Bolt would answer 500
+            except UNREADABLE:  # a body that is not the JSON it claims to be, or of a shape Bolt fails on
                 return web.Response(status=400, text="malformed body")
-            if not _shaped_like_slack(bolt_request.body):
+            if not readable(bolt_request):
                 return web.Response(status=400, text="unexpected payload")
             response = await slack.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
@@ -144,13 +144,6 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events:
         web_app.router.add_get(flow.install_path, slack_install)
         web_app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
     return web_app
-
-
-def _shaped_like_slack(body: object) -> bool:
-    """Bolt reads these keys as objects before any listener runs; another shape would end in a 500."""
-    return isinstance(body, dict) and all(
-        isinstance(body.get(key, {}), dict) for key in ("event", "team", "user", "view", "container", "channel")
-    )
 
 
 def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:

@@ -14,6 +14,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
 from bot.ui import MARKUP
+from storage.queries import usable_id
 
 YES = {
     "yes",
@@ -102,6 +103,25 @@ def parse_number(text: str, low: int, high: int) -> int | None:
     if len(set(found)) != 1:
         return None
     value = found[0]
+    return value if low <= value <= high else None
+
+
+def parse_whole(text: str, low: int, high: int) -> int | None:
+    """A whole number in ASCII digits alone, within [low, high]. Not `isdigit()`/`isdecimal()` then `int()`:
+    those accept "⓵" (then int() raises) and "١٢", and int() of 5,000 digits raises too."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_decimal(text: str, low: float, high: float) -> float | None:
+    """A number like `0.6`, `.5` or `2` in ASCII digits, within [low, high]; not `nan`, `1e3` or "٠.٦"."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{0,6})?|\.[0-9]{1,6}", text):
+        return None
+    value = float(text)
     return value if low <= value <= high else None
 
 
@@ -278,18 +298,22 @@ def parse_time(text: str) -> time | None:
 
 
 def parse_mention(text: str) -> str | None:
-    """The user id of the one person mentioned (`⟦@id|name⟧`, written by the channel the text came from)."""
-    return _reference("@", text)
+    """The user id of the one person mentioned (`⟦@id|name⟧`, written by the channel the text came from), if it
+    is one a person could have: a typed `<@U…>` of 101 characters would otherwise become a person row."""
+    found = _reference("@", text)
+    return found if usable_id(found) else None
 
 
 def parse_channel(text: str) -> str | None:
-    """The id of the one channel named (`⟦#id|name⟧`)."""
-    return _reference("#", text)
+    """The id of the one channel named (`⟦#id|name⟧`), if a channel could have it (it is stored too)."""
+    found = _reference("#", text)
+    return found if usable_id(found) else None
 
 
 def parse_id(text: str) -> str | None:
-    """An id a channel gave as is (a person picked in a menu): one token, no markup; its shape is the channel's."""
-    return text if re.fullmatch(r"[^\s⟦⟧|]{1,100}", text) else None
+    """An id a channel gave as is (a person picked in a menu): one token, no markup; its shape is the channel's,
+    its width at most a person's id column, and it holds nothing unprintable (a NUL)."""
+    return text if re.fullmatch(r"[^\s⟦⟧|]{1,64}", text) and text.isprintable() else None
 
 
 def words(text: str) -> list[str]:

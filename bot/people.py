@@ -2,12 +2,19 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.i18n import Tr, normalize_locale, translator
 from bot.ui import mention
 from storage import queries
+from storage.db import session as open_session
 from storage.models import Person, Programme
+
+
+def usable_id(value: object) -> bool:
+    """An id the core accepts for a person or a workspace: the channels check what a payload carries with it."""
+    return queries.usable_id(value)
 
 
 def tr_for(person: Person, programme: Programme) -> Tr:
@@ -31,3 +38,14 @@ def named_by_user_id(session: Session, workspace_id: int, user_ids: Sequence[str
     """Each user id in a text, with the name of those the bot knows, in the order given."""
     people = queries.people_by_user_id(session, workspace_id, user_ids)
     return [named(people[u]) if u in people else mention(u) for u in user_ids]
+
+
+def display_names(engine: Engine, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """The names the core keeps for these user ids (stored from each actor's profile), for a channel that has no
+    profile service of its own to ask again after a restart; those it knows no name for are left out."""
+    with open_session(engine) as session:
+        found = queries.get_workspace(session, platform, workspace)
+        if found is None or found.id is None:
+            return {}
+        people = queries.people_by_user_id(session, found.id, user_ids)
+    return {user_id: person.display_name for user_id, person in people.items() if person.display_name}

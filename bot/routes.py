@@ -226,9 +226,11 @@ def renamed(action: str, values: list[str]) -> tuple[str, list[str]]:
     return action, values
 
 
-def read_id(value: str) -> int | None:
-    """The id a button or a form carries, or None when it is not one (missing, not a number, out of range)."""
-    if not re.fullmatch(r"[1-9][0-9]{0,9}", value):
+def read_id(value: object) -> int | None:
+    """The id a button or a form carries, or None when it is not one (missing, not a number, out of range).
+
+    ASCII digits only: `int()` also reads "١٢" and `isdigit()` is true of "⓵"; neither is an id we wrote."""
+    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]{0,9}", value):
         return None
     number = int(value)
     return number if number <= LARGEST_ID else None

@@ -55,7 +55,25 @@ def get_person(session: Session, workspace_id: int, user_id: str) -> Person | No
     return session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)).first()
 
 
+# Person.user_id and Workspace.external_id are this wide: a longer id would be cut or refused by the database.
+ID_WIDTH = 64
+
+
+def usable_id(value: object) -> bool:
+    """An id a platform could have sent: a non-empty string within the column, printable, without spaces."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= ID_WIDTH
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    )
+
+
 def get_or_add_person(session: Session, workspace_id: int, user_id: str, now: datetime) -> Person:
+    if not usable_id(user_id):
+        # The last line of defence: the channels refuse such ids before they reach the core; a row of junk (an
+        # empty id, 101 characters) must never be stored, and PostgreSQL cannot even look up one with a NUL.
+        raise ValueError("not a user id")
     found = get_person(session, workspace_id, user_id)
     if found:
         return found

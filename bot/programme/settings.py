@@ -6,7 +6,7 @@ from bot.context import Ctx
 from bot.i18n import LOCALES
 from bot.matching.candidates import COMPONENTS
 from bot.matching.model import POINTS, Weights
-from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_time
+from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_decimal, parse_time, parse_whole
 from bot.programme import current
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
@@ -155,16 +155,18 @@ def _mode(ctx: Ctx, value: str) -> str | None:
 
 
 def _min_score(ctx: Ctx, value: str) -> str | None:
-    if not value.isdecimal() or not 0 <= int(value) <= POINTS:
+    score = parse_whole(value, 0, POINTS)
+    if score is None:
         return ctx.tr("The minimum score is a whole number from 0 to {top}.", top=POINTS)
-    ctx.programme.min_score = int(value)
+    ctx.programme.min_score = score
     return None
 
 
 def _min_gap(ctx: Ctx, value: str) -> str | None:
-    if not value.isdecimal() or not 0 <= int(value) <= 4:
+    gap = parse_whole(value, 0, 4)
+    if gap is None:
         return ctx.tr("The career gap is a whole number of stages from 0 to 4.")
-    ctx.programme.min_gap = int(value)
+    ctx.programme.min_gap = gap
     return None
 
 
@@ -173,11 +175,8 @@ def _set_weights(ctx: Ctx, value: str) -> str | None:
     weights = _weights(ctx.programme)
     for part in value.replace(",", " ").split():
         name, _, number = part.partition("=")
-        try:
-            weight = float(number)
-        except ValueError:
-            weight = -1.0
-        if name not in weights or not 0 <= weight <= 10:
+        weight = parse_decimal(number, 0, 10)
+        if name not in weights or weight is None:
             return ctx.tr("Weights look like topics=0.6 times=0.2 style=0.1 departments=0.1 (each from 0 to 10).")
         weights[name] = weight
     if sum(weights.values()) <= 0:

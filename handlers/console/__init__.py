@@ -3,20 +3,24 @@
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.actor import Actor
+from bot.i18n import Tr, translator
 from bot.outbox.parcel import Parcel, Sent
+from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
+from bot.people import display_names
 from bot.service import Passerelle
-from bot.ui import DateInput, Form, Outcome, TextInput, answers, channel_ref, mention
+from bot.ui import Buttons, DateInput, Form, Message, Outcome, TextInput, answers, channel_ref, mention
 from handlers.console.render import Shown, render
 
 HELP = """Console commands:
   /mentoring …   a slash command, e.g. /mentoring help
   /home          the Home tab
   /as NAME       act as another person (coordinators: {coordinators})
+  /inbox         your conversations again (a pair's, a channel's post), with keys to press their buttons
   /quit          leave
 Anything else is a message to the bot. Type a letter to press a button, a number to pick an option.
 A form asks its fields one by one: type a value, `-` to leave one empty, or `cancel`."""
@@ -26,9 +30,36 @@ CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator
 COMMAND = "/mentoring"  # a line that starts with it is a command, even in the middle of the questions
 
 
+# A name `/as` and `@name` accept: a letter first, then letters (accents too), digits, spaces, `-`, `'` or `.`.
+NAME = re.compile(r"[^\W\d_](?:[\w' .-]{0,38}[\w.])?")
+MENTIONED = re.compile(r"(?<![\w@])@([^\W\d_](?:[\w'.-]*\w)?)")
+CHANNEL = re.compile(r"(?<![\w⟦#])#([^\W\d_](?:[\w.-]*\w)?)")
+
+
 def console_id(name: str, kind: str = "U") -> str:
-    """A kind letter and the name (`UANA`, `CNEWS`), so PASSERELLE_COORDINATORS can name console people too."""
-    return kind + name.upper()
+    """A kind letter and the name (`UANA`, `CNEWS`, `UJEAN-PAUL`), so PASSERELLE_COORDINATORS can name console
+    people too; in any case, so that `Zoé` and `zoé` are one person."""
+    return kind + "_".join(name.split()).upper()
+
+
+def usable_name(typed: str) -> str | None:
+    """The name `/as` was given, trimmed and unquoted, or None when no person could be called that."""
+    name = " ".join(typed.strip().strip("\"'“”«»").split())
+    return name if NAME.fullmatch(name) else None
+
+
+class Names(dict[str, str]):
+    """Console people's names by id: those typed in this session, else those the core keeps (so that after a
+    restart `@UANA` is still written @ana)."""
+
+    def __init__(self, bot: Passerelle) -> None:
+        super().__init__()
+        self.bot = bot
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if key not in self and key[:1] == "U":
+            self.update(display_names(self.bot.engine, "console", "local", [key]))
+        return super().get(key, default)
 
 
 class Console:
@@ -38,23 +69,37 @@ class Console:
         self.bot, self.clock = bot, clock
         self.outbox = ConsoleOutbox()
         self.inbox: dict[str, list[Parcel]] = {}  # by user id: messages not yet seen by their recipient
-        self.worker = Worker(bot.engine, {"console": self.outbox}, clock)
-        self.names: dict[str, str] = {}
+        # A terminal has no rate limit: what a rule sends shows with its answer, not a second later.
+        self.worker = Worker(bot.engine, {"console": self.outbox}, clock, Policy(spacing=timedelta(0)))
+        self.names = Names(bot)
         self.shown = Shown()
+        # Where each key of `shown` comes from, when it is a kept conversation's: a press that rewrites the
+        # message rewrites the kept copy.
+        self.origins: dict[str, tuple[str, str]] = {}
+        # Each person's conversations (a pair's, their own), and the channels' posts, as last seen with their
+        # buttons: `/inbox` shows them again, as Slack keeps a conversation's messages in place.
+        self.kept: dict[str, dict[str, Message]] = {}
+        self.posts: dict[str, Message] = {}
         self.user = self._id(user)
         # A form being filled in: the form, the fields still to ask, the values given so far.
-        self.form: tuple[Form, list[str], dict[str, str | None]] | None = None
+        self.form: tuple[Form, list[tuple[str, str]], dict[str, str | None]] | None = None
 
     def say(self, line: str) -> str:
         line = line.strip()
         if not line:
             return ""
-        if line.startswith("/as"):
-            name = line[3:].strip()
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,30}", name):
-                return "Usage: /as NAME (letters and digits)"
+        if line == "/as" or line.startswith("/as "):
+            name = usable_name(line[3:])
+            if name is None:
+                return self.tr(
+                    "Usage: /as NAME. A name starts with a letter, then letters, digits, spaces, - or ' "
+                    "(40 characters at most), for example /as léa or /as jean-paul."
+                )
             self.user = self._id(name)
-            return "\n\n".join([f"You are now {name}.", *self._waiting()])
+            welcome = self.tr("You are now {name}.", name=self.names[self.user])
+            return "\n\n".join([welcome, *self._waiting(), *self._delivered()])
+        if line == "/inbox":
+            return self._inbox()
         if self.form and not line.startswith("/"):
             return self._fill(line)
         if line == "/home":
@@ -63,8 +108,11 @@ class Console:
         if line.startswith(COMMAND):
             return self._show(self.bot.command(self.actor, text.removeprefix(COMMAND).strip(), self.clock()))
         if line in self.shown.buttons:
-            button = self.shown.buttons[line]
-            return self._show(self.bot.pressed(self.actor, button.action, [button.value], self.clock()))
+            button, origin = self.shown.buttons[line], self.origins.get(line)
+            outcome = self.bot.pressed(self.actor, button.action, [button.value], self.clock())
+            if origin and outcome.replace:
+                self._keep(origin, outcome.replace)
+            return self._show(outcome)
         if line in self.shown.options:
             action, value = self.shown.options[line]
             return self._show(self.bot.pressed(self.actor, action, [value], self.clock()))
@@ -73,12 +121,12 @@ class Console:
     def _fill(self, line: str) -> str:
         assert self.form is not None
         form, fields, values = self.form
-        if line.lower() == "cancel":
+        if line.lower() in ("cancel", "annuler"):
             self.form = None
-            return "Cancelled."
-        values[fields.pop(0)] = None if line == "-" else line
+            return self.tr("Cancelled.")
+        values[fields.pop(0)[0]] = None if line == "-" else line
         if fields:
-            return f"{fields[0]}:"
+            return f"{fields[0][1]}:"  # the field's label, in the language the core wrote the form in
         self.form = None
         return self._show(self.bot.submitted(self.actor, form.action, values, self.clock()))
 
@@ -86,20 +134,30 @@ class Console:
     def actor(self) -> Actor:
         return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=COMMAND + " ")
 
+    @property
+    def tr(self) -> Tr:
+        """The console's own words, in the language the bot speaks by default."""
+        return translator(self.bot.locale)
+
     def _to_neutral(self, line: str) -> str:
-        """`@ana` and `#news` as the core's markup, with the console's ids; typed brackets stay plain."""
+        """`@ana`, `@léa` and `#news` as the core's markup, with the console's ids; typed brackets stay plain."""
         text = line.replace("⟦", "[").replace("⟧", "]")
-        text = re.sub(r"(?<!\w)@([A-Za-z][A-Za-z0-9]*)", lambda m: mention(self._id(m.group(1)), m.group(1)), text)
-        return re.sub(
-            r"(?<![\w⟦])#([A-Za-z][A-Za-z0-9]*)", lambda m: channel_ref(self._id(m.group(1), "C"), m.group(1)), text
-        )
+        text = MENTIONED.sub(lambda m: mention(self._id(m.group(1)), m.group(1)), text)
+        return CHANNEL.sub(lambda m: channel_ref(self._id(m.group(1), "C"), m.group(1)), text)
 
     def _id(self, name: str, kind: str = "U") -> str:
-        self.names[console_id(name, kind)] = name
-        return console_id(name, kind)
+        """The id of a name; the name it was first given (here, or kept by the core) stays its name."""
+        known = console_id(name, kind)
+        if self.names.get(known) is None:
+            self.names[known] = name
+        return known
+
+    def _fresh(self) -> None:
+        """New keys: those of the messages shown before no longer press anything."""
+        self.shown, self.origins = Shown(), {}
 
     def _show(self, outcome: Outcome, home: bool = False) -> str:
-        self.shown = Shown()
+        self._fresh()
         parts = []
         if outcome.replace:
             parts.append(render(outcome.replace, self.names, self.shown))
@@ -108,9 +166,10 @@ class Console:
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
         if outcome.form:
-            fields = [b.action for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)]
+            fields = [(b.action, b.label) for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)]
             self.form = (outcome.form, fields, {})
-            parts.append(f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None))
+            form = f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None)
+            parts.append(form + (f"\n\n{fields[0][1]}:" if fields else ""))
         if outcome.form_errors and self.form is None:
             # The form stays open on a platform; here it is asked again.
             parts.append("\n".join(outcome.form_errors.values()))
@@ -126,27 +185,80 @@ class Console:
         shown = []
         for parcel in self.outbox.take():
             if parcel.channel:
-                channel = self.names.get(parcel.channel, parcel.channel)
-                shown.append(f"(in #{channel}) " + render(parcel.message, self.names, None))
+                # A channel's post is everyone's to press (its Join): whoever has the keyboard, now or later.
+                self.posts[parcel.channel] = parcel.message
+                shown.append(self._post(parcel.channel, parcel.message))
                 continue
-            # Only your own messages get keys: pressing someone else's buttons would act as you. The others keep
-            # theirs until they take the keyboard (`/as`).
-            keys = self.shown if self.user in parcel.people else None
             for person in parcel.people:
+                if _has_buttons(parcel.message):
+                    self.kept.setdefault(person, {})[_conversation(parcel.people)] = parcel.message
                 if person != self.user:
                     self.inbox.setdefault(person, []).append(parcel)
-            shown.append(self._parcel(parcel, keys))
+            # Only your own messages get keys: pressing someone else's buttons would act as you. The others get
+            # theirs when they take the keyboard (`/as`), and again with `/inbox`.
+            shown.append(self._parcel(parcel, self.user in parcel.people))
         return shown
+
+    def _inbox(self) -> str:
+        """Your conversations and the channels' posts as they stand, with keys for their buttons."""
+        self._fresh()
+        shown_before = {channel: message for channel, message in self.posts.items()}
+        kept_before = dict(self.kept.get(self.user, {}))
+        parts = self._delivered()  # what was still on its way, then what stands, each once
+        for channel, message in shown_before.items():
+            if self.posts.get(channel) is message:
+                parts.append(self._post(channel, message))
+        for conversation, message in kept_before.items():
+            if self.kept.get(self.user, {}).get(conversation) is not message:
+                continue
+            who = self._who(tuple(conversation.split("+")))
+            parts.append(self._keyed(f"(to {who}) ", message, (self.user, conversation)))
+        return "\n\n".join(parts) or self.tr("Nothing is waiting for you.")
+
+    def _post(self, channel: str, message: Message) -> str:
+        name = self.names.get(channel) or channel.removeprefix("C").lower()
+        return self._keyed(f"(in #{name}) ", message, ("#", channel))
+
+    def _keyed(self, prefix: str, message: Message, origin: tuple[str, str]) -> str:
+        """The message with keys for its buttons, each remembering the message it came from."""
+        before = set(self.shown.buttons)
+        text = prefix + render(message, self.names, self.shown)
+        self.origins.update({key: origin for key in set(self.shown.buttons) - before})
+        return text
+
+    def _keep(self, origin: tuple[str, str], message: Message) -> None:
+        owner, conversation = origin
+        if owner == "#":
+            self.posts[conversation] = message
+            return
+        # A pair's message rewritten by one member is rewritten for the other too, as on a platform.
+        for people in self.kept.values():
+            if conversation in people:
+                people[conversation] = message
 
     def _waiting(self) -> list[str]:
         """What was sent to you while someone else had the keyboard, with the keys that press its buttons."""
-        self.shown = Shown()
+        self._fresh()
         waiting = self.inbox.pop(self.user, [])
-        return ["(while you were away)"] + [self._parcel(p, self.shown) for p in waiting] if waiting else []
+        return [self.tr("(while you were away)")] + [self._parcel(p, True) for p in waiting] if waiting else []
 
-    def _parcel(self, parcel: Parcel, keys: Shown | None) -> str:
-        who = " and ".join("@" + self.names.get(p, p) for p in parcel.people)
-        return f"(to {who}) " + render(parcel.message, self.names, keys)
+    def _parcel(self, parcel: Parcel, pressable: bool) -> str:
+        prefix = f"(to {self._who(parcel.people)}) "
+        if not pressable:
+            return prefix + render(parcel.message, self.names, None)
+        return self._keyed(prefix, parcel.message, (self.user, _conversation(parcel.people)))
+
+    def _who(self, people: tuple[str, ...]) -> str:
+        return " and ".join("@" + (self.names.get(p) or p) for p in people)
+
+
+def _has_buttons(message: Message) -> bool:
+    return any(isinstance(block, Buttons) for block in message.blocks)
+
+
+def _conversation(people: tuple[str, ...]) -> str:
+    """A conversation's name in the inbox: its people, by id (names may change; the conversation does not)."""
+    return "+".join(sorted(people))
 
 
 class ConsoleOutbox:

@@ -123,6 +123,7 @@ def build_app(
         await next()
 
     app.middleware(inject)
+    listeners.keep_payloads_out_of_logs()
     register(app)
     return app
 

@@ -2,12 +2,15 @@
 
 import asyncio
 import logging
+import sys
+import traceback
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
@@ -16,7 +19,7 @@ from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
 from handlers.slack.install import workspace_of
 from handlers.slack.mrkdwn import to_plain
-from handlers.slack.translate import is_person_message, to_action, to_form_values, to_neutral_text
+from handlers.slack.translate import is_person_message, text_of, to_action, to_form_values, to_neutral_text
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ async def handle_message(
         return
     async with _turn(context):
         deps, actor = await _who(context, client)
-        text = to_neutral_text(event.get("text") or "")
+        text = to_neutral_text(text_of(event))
         outcome = await asyncio.to_thread(deps.bot.said, actor, text, deps.clock(), body.get("event_id"))
         await deliver(client, Origin(actor.user_id, channel=event.get("channel")), outcome, deps, actor)
 
@@ -81,13 +84,13 @@ async def handle_view_submission(
     ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
     deps, actor = await _who(context, client)
-    form = (view.get("callback_id") or "").removeprefix("form:")
+    form = str(view.get("callback_id") or "").removeprefix("form:")
     values = to_form_values(view.get("state") or {})
     try:
         outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock())
     except Exception:
         # Slack waits for this answer: the form stays open and says what happened, rather than a connection error.
-        logger.exception("a form submission failed")
+        _log_failure("a form submission failed", sys.exc_info()[1])
         text = translator(normalize_locale(actor.locale) or deps.locale)(
             "Sorry, something went wrong on my side. Nothing you gave me was lost; please try again."
         )
@@ -107,7 +110,7 @@ async def handle_error(
     error: Exception, context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond | None
 ) -> None:
     """Logged once, with no payload; the person is told, so nothing fails in silence."""
-    logger.error("a Slack listener failed", exc_info=error)
+    _log_failure("a Slack listener failed", error)
     deps: Deps | None = context.get("deps")
     tr = translator(deps.locale if deps else "en")
     text = tr("Sorry, something went wrong on my side. Nothing you gave me was lost; please try again.")
@@ -117,7 +120,27 @@ async def handle_error(
         elif context.user_id:
             await client.chat_postMessage(channel=context.user_id, text=text)
     except Exception:
-        logger.exception("telling the person about the failure failed too")
+        _log_failure("telling the person about the failure failed too", sys.exc_info()[1])
+
+
+def keep_payloads_out_of_logs() -> None:
+    """slack_sdk logs every request it sends and Bolt every answer it gives at DEBUG, bodies included: what
+    people wrote, and the bot's replies that repeat it. Those loggers never go below INFO, whatever the root's
+    level is now or becomes (their own level, once set, wins over the root's)."""
+    for name in ("slack_sdk", "slack_bolt"):
+        library = logging.getLogger(name)
+        library.setLevel(max(library.level, logging.INFO))
+
+
+def _log_failure(what: str, error: BaseException | None) -> None:
+    """One record: the kind of error, Slack's error code if any, and where it happened. Not the exception's
+    message: it can quote what it failed on (`invalid literal for int(): '…'`), which a person wrote."""
+    if error is None:
+        logger.error(what)
+        return
+    code = error.response.get("error") if isinstance(error, SlackApiError) else None
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("%s: %s%s\n%s", what, type(error).__name__, f" ({code})" if code else "", frames.rstrip())
 
 
 def _turn(context: AsyncBoltContext) -> AbstractAsyncContextManager[None]:

@@ -6,33 +6,57 @@ from typing import Any
 from bot.ui import channel_ref, mention, typed
 
 
-def to_action(action: dict[str, Any]) -> tuple[str, list[str]]:
-    """The neutral action name (without the `#index` the renderer added) and the values it carries."""
-    name = action.get("action_id", "").split("#", 1)[0]
+def to_action(action: object) -> tuple[str, list[str]]:
+    """The neutral action name (without the `#index` the renderer added) and the values it carries.
+
+    A signed payload can still carry junk (`"value": 5`, a list where an object goes): whatever is not the
+    shape Slack documents reads as empty, and the core answers it like a retired button."""
+    if not isinstance(action, dict):
+        return "", []
+    name = _text(action.get("action_id")).split("#", 1)[0]
     kind = action.get("type")
     if kind == "button":
-        return name, [action.get("value", "")]
+        return name, [_text(action.get("value"))]
     if kind == "static_select":
-        return name, [(action.get("selected_option") or {}).get("value", "")]
+        return name, [_text(_object(action.get("selected_option")).get("value"))]
     if kind in ("checkboxes", "multi_static_select"):
-        return name, [o.get("value", "") for o in action.get("selected_options") or []]
+        chosen = action.get("selected_options")
+        return name, [_text(_object(o).get("value")) for o in chosen] if isinstance(chosen, list) else []
     if kind == "users_select":
-        return name, [action.get("selected_user") or ""]
+        return name, [_text(action.get("selected_user"))]
     if kind == "datepicker":
-        return name, [action.get("selected_date") or ""]
+        return name, [_text(action.get("selected_date"))]
     if kind == "plain_text_input":
-        return name, [action.get("value") or ""]
+        return name, [_text(action.get("value"))]
     return name, []
 
 
-def to_form_values(state: dict[str, Any]) -> dict[str, str | None]:
-    """A modal's `state.values` by field name; an empty field is None."""
+def first_action(actions: object) -> dict[str, Any]:
+    """The action of a `block_actions` payload; an empty object when it carries none (`actions: []`)."""
+    return _object(actions[0]) if isinstance(actions, list) and actions else {}
+
+
+def to_form_values(state: object) -> dict[str, str | None]:
+    """A modal's `state.values` by field name; an empty field is None, and so is one of the wrong type."""
     values: dict[str, str | None] = {}
-    for block_id, elements in (state.get("values") or {}).items():
-        for element in elements.values():
+    for block_id, elements in _object(_object(state).get("values")).items():
+        for element in _object(elements).values():
             _, chosen = to_action(element)
             values[block_id] = typed(chosen[0]) if chosen and chosen[0] else None
     return values
+
+
+def text_of(event: dict[str, Any]) -> str:
+    """A message's text; a forged one that is not a string reads as an empty message."""
+    return _text(event.get("text"))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def is_person_message(event: dict[str, Any]) -> bool:

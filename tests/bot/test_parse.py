@@ -1,5 +1,6 @@
 """Property tests of every parser of typed input: it never raises, and what it returns is always valid."""
 
+import re
 import zoneinfo
 from datetime import date, time, timedelta
 
@@ -13,14 +14,18 @@ from bot.parse import (
     parse_choice,
     parse_choices,
     parse_date,
+    parse_decimal,
+    parse_id,
     parse_languages,
     parse_mention,
     parse_number,
     parse_time,
     parse_timezone,
+    parse_whole,
     parse_yes_no,
     words,
 )
+from bot.routes import read_id
 from bot.ui import channel_ref, mention
 
 anything = st.text(max_size=300)
@@ -209,3 +214,53 @@ def test_the_core_reads_no_platform_format() -> None:
 @given(anything)
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+# Every character Unicode calls a digit or a number: '⓵'.isdigit() is true while int('⓵') fails, and int()
+# reads '١٢' as 12. The parsers read ASCII digits only, and never raise on any of them.
+DIGITS = st.characters(categories=("Nd", "No", "Nl"))
+digits = st.text(alphabet=st.one_of(DIGITS, st.sampled_from("0123456789 .,:/-")), max_size=40)
+
+
+@given(digits)
+def test_whole_numbers_are_ascii_digits_only(text: str) -> None:
+    value = parse_whole(text, 0, 10**9)
+    if value is not None:
+        assert re.fullmatch(r"[0-9]{1,9}", text.strip()) and value == int(text.strip())
+
+
+@given(digits)
+def test_decimal_numbers_are_ascii_digits_only(text: str) -> None:
+    value = parse_decimal(text, 0, 10**6)
+    if value is not None:
+        assert re.fullmatch(r"[0-9.]+", text.strip()) and value == float(text.strip())
+
+
+@given(st.text(alphabet="0123456789", min_size=10, max_size=6000))
+def test_a_number_too_long_for_its_field_is_none_and_never_an_error(text: str) -> None:
+    assert parse_whole(text, 0, 10**9) is None  # int() of more than 4,300 digits would raise
+
+
+@given(digits)
+def test_no_parser_raises_on_any_kind_of_digit(text: str) -> None:
+    parse_number(text, 0, 10)
+    parse_choice(text, OPTIONS)
+    parse_choices(text, OPTIONS)
+    parse_date(text, TODAY)
+    parse_time(text)
+    parse_whole(text, 0, 5)
+    parse_decimal(text, 0, 5)
+
+
+@given(digits)
+def test_a_pressed_id_is_ascii_digits_in_the_databases_range(text: str) -> None:
+    value = read_id(text)
+    if value is not None:
+        assert re.fullmatch(r"[1-9][0-9]*", text) and 1 <= value <= 2**31 - 1
+
+
+@given(st.text(max_size=200))
+def test_an_id_picked_in_a_menu_is_printable_and_fits_its_column(text: str) -> None:
+    picked = parse_id(text)
+    if picked is not None:
+        assert picked == text and 0 < len(picked) <= 64 and picked.isprintable()

@@ -99,3 +99,14 @@ def test_a_programme_cannot_be_renamed_to_the_name_of_another(coordinator: Dialo
     refused = coordinator.command("program set name promo 2027")
     assert "Another programme is called *Promo 2027* already" in refused
     assert "Reverse mentoring" in coordinator.command("program")
+
+
+@pytest.mark.parametrize("typed", ["⓵", "١٢", "9" * 5000, "-1", "1e1", "nan"])
+def test_a_number_setting_reads_ascii_digits_only_and_refuses_the_rest_with_its_usage(
+    coordinator: Dialog, typed: str
+) -> None:
+    assert "whole number from 0 to" in coordinator.command(f"program set min-score {typed}")
+    assert "whole number of stages from 0 to 4" in coordinator.command(f"program set min-gap {typed}")
+    assert "each from 0 to 10" in coordinator.command(f"program set weights topics={typed}")
+    assert "minimum score 12" in coordinator.command("program set min-score 12")
+    assert "topics=0.50" in coordinator.command("program set weights topics=.5")

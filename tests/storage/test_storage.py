@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -185,3 +186,14 @@ def test_upgrading_keeps_existing_programmes_and_gives_them_the_new_defaults(dat
 
 def test_a_failed_statement_is_logged_without_peoples_answers(engine: Engine) -> None:
     assert engine.hide_parameters
+
+
+@pytest.mark.parametrize("user_id", ["", "U" * 65, "U" * 101, "UANA\x00", "U ANA", "\n"])
+def test_a_person_is_never_stored_with_an_id_no_platform_sends(engine: Engine, user_id: str) -> None:
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    with Session(engine) as session:
+        workspace = queries.add_workspace(session, "slack", "T0PASSE", now)
+        assert workspace is not None and workspace.id is not None
+        with pytest.raises(ValueError):
+            queries.get_or_add_person(session, workspace.id, user_id, now)
+        assert session.exec(select(Person)).all() == []

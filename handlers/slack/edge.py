@@ -51,6 +51,9 @@ def readable(request: AsyncBoltRequest) -> bool:
         ids = [extract(body) for extract in (extract_user_id, extract_team_id, extract_enterprise_id)]
     except UNREADABLE:
         return False
+    # An org-wide install's requests may carry an empty team id: that one means "no team", not a junk id.
+    if ids[1] == "":
+        ids[1] = None
     if any(value is not None and not usable_id(value) for value in ids):
         return False
     # A press, a form and a command are someone's, in a workspace (or an organisation, for an org-wide install):

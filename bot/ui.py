@@ -14,10 +14,15 @@ from bot.recipients import CALLER, Recipient, ToCaller
 MARKUP = re.compile(r"⟦([@#])([^⟦⟧|]+)(?:\|([^⟦⟧]*))?⟧")
 
 
+# Control characters but tab and newline: no keyboard types them, PostgreSQL refuses NUL in text, and a terminal
+# showing a stored one could be driven by it.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def typed(text: str) -> str:
     """What a person typed, or a name their platform gave, with the core's brackets made plain: only a channel
     writes the core's markup, so nobody can mention or impersonate someone by typing it."""
-    return text.replace("⟦", "[").replace("⟧", "]")
+    return CONTROL.sub("", text).replace("⟦", "[").replace("⟧", "]")
 
 
 def mention(user_id: str, name: str = "") -> str:

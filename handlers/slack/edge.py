@@ -4,6 +4,7 @@ Once verified, a request may still carry values no Slack client sends (signed by
 Bolt and the listeners only ever see ids the core accepts and payloads of the shapes they read.
 """
 
+import re
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -11,6 +12,11 @@ from slack_bolt.request.internals import extract_enterprise_id, extract_team_id,
 from slack_sdk.signature import SignatureVerifier
 
 from bot.people import usable_id
+
+# Slack's ids (users, teams, organisations, events): a capital letter, then capitals and digits. Anything else
+# (`5`, `<@U2>`, `None`) comes from no Slack client and would become a person nobody is.
+SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,63}")
+EVENT_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # `Ev0PV52K25`
 
 # What a forged press or form is turned into: a name no route has, which the core answers as a retired button.
 RETIRED = "retired"
@@ -20,7 +26,10 @@ def verified(signing_secret: str, body: bytes, timestamp: str | None, signature:
     """Signed by Slack with our secret, within five minutes. Checked on the raw bytes before they are parsed:
     a body that was never signed must not reach Bolt, whose parsing, logging and error handler all trust it."""
     # slack_sdk calls int() on the timestamp: a forged "abc" would raise instead of being refused.
-    if not timestamp or not timestamp.isascii() or not timestamp.isdigit() or not signature:
+    # A signature is ASCII hex (comparing a non-ASCII one raises), a timestamp a dozen digits at most.
+    if not timestamp or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if not signature or not signature.isascii():
         return False
     try:
         text = body.decode("utf-8")
@@ -31,7 +40,8 @@ def verified(signing_secret: str, body: bytes, timestamp: str | None, signature:
 
 # What Bolt raises building a request from a body of the wrong shape: it parses the body and reads ids out of
 # it, indexing whatever it finds (`"user": 7`, `"authorizations": 5`); malformed JSON is a ValueError.
-UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+# JSON nested thousands deep exhausts the parser's recursion.
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 def readable(request: AsyncBoltRequest) -> bool:
@@ -54,8 +64,11 @@ def readable(request: AsyncBoltRequest) -> bool:
     # An org-wide install's requests may carry an empty team id: that one means "no team", not a junk id.
     if ids[1] == "":
         ids[1] = None
-    if any(value is not None and not usable_id(value) for value in ids):
+    if any(value is not None and not (usable_id(value) and SLACK_ID.fullmatch(value)) for value in ids):
         return False
+    event_id = body.get("event_id")
+    if event_id is not None and not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
+        return False  # it is stored, to recognise Slack's redeliveries
     # A press, a form and a command are someone's, in a workspace (or an organisation, for an org-wide install):
     # without them there is nobody to answer.
     user, team, enterprise = ids

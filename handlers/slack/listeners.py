@@ -17,11 +17,15 @@ from bot.actor import Actor
 from bot.i18n import normalize_locale, translator
 from handlers.slack.deliver import Origin, deliver, publish_home
 from handlers.slack.deps import Deps
+from handlers.slack.errors import error_code
 from handlers.slack.install import workspace_of
 from handlers.slack.mrkdwn import to_plain
+from handlers.slack.profiles import COMMAND
 from handlers.slack.translate import is_person_message, text_of, to_action, to_form_values, to_neutral_text
 
 logger = logging.getLogger(__name__)
+# A form's answer is its acknowledgement, due within Slack's 3 seconds: the profile may take 1 of them.
+PROFILE_WAIT = 1.0
 
 
 async def handle_command(
@@ -83,7 +87,7 @@ async def handle_action(
 async def handle_view_submission(
     ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
-    deps, actor = await _who(context, client)
+    deps, actor = await _who(context, client, within=PROFILE_WAIT)
     form = str(view.get("callback_id") or "").removeprefix("form:")
     values = to_form_values(view.get("state") or {})
     try:
@@ -130,6 +134,19 @@ def keep_payloads_out_of_logs() -> None:
     for name in ("slack_sdk", "slack_bolt"):
         library = logging.getLogger(name)
         library.setLevel(max(library.level, logging.INFO))
+    app_logger = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _UnhandledInShort) for f in app_logger.filters):
+        app_logger.addFilter(_UnhandledInShort())
+
+
+class _UnhandledInShort(logging.Filter):
+    """Bolt's warning about a request no listener takes quotes the request (a command's text, an event's fields)
+    and a suggested listener: one short line instead, with no word of it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Unhandled request"):
+            record.msg, record.args = "a request no listener handles was acknowledged", ()
+        return True
 
 
 def _log_failure(what: str, error: BaseException | None) -> None:
@@ -138,7 +155,7 @@ def _log_failure(what: str, error: BaseException | None) -> None:
     if error is None:
         logger.error(what)
         return
-    code = error.response.get("error") if isinstance(error, SlackApiError) else None
+    code = error_code(error) if isinstance(error, SlackApiError) else None
     frames = "".join(traceback.format_tb(error.__traceback__))
     logger.error("%s: %s%s\n%s", what, type(error).__name__, f" ({code})" if code else "", frames.rstrip())
 
@@ -148,8 +165,13 @@ def _turn(context: AsyncBoltContext) -> AbstractAsyncContextManager[None]:
     return deps.turn(f"{workspace_of(context)}:{context.user_id}")
 
 
-async def _who(context: AsyncBoltContext, client: AsyncWebClient) -> tuple[Deps, Actor]:
+async def _who(context: AsyncBoltContext, client: AsyncWebClient, within: float | None = None) -> tuple[Deps, Actor]:
+    """The person, with their name and language from Slack; `within` bounds the wait for a form, which is answered
+    in the acknowledgement itself: past it, the person is served without their profile rather than too late."""
     deps: Deps = context["deps"]
     workspace = workspace_of(context)
     user_id = context.user_id or ""
-    return deps, await deps.profiles.actor(client, workspace, user_id)
+    try:
+        return deps, await asyncio.wait_for(deps.profiles.actor(client, workspace, user_id), within)
+    except TimeoutError:
+        return deps, Actor("slack", workspace, user_id, command_prefix=COMMAND + " ")

@@ -12,12 +12,16 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
 from handlers.slack.blocks import build_messages
+from handlers.slack.errors import error_code, http_status
 from handlers.slack.install import Installations
 
 METADATA = "passerelle_outbox"
 # How far back to look for a message that may have been posted: a conversation's latest messages.
 HISTORY = 50
 TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Errors of the token rather than of the message; waited out, as an uninstall is, rather than given up.
+TOKEN = {"invalid_auth", "not_authed", "token_revoked", "token_expired"}
+TOKEN_WAIT = 300.0
 PERMANENT: dict[str, Reason] = {
     "account_inactive": "inactive",
     "user_disabled": "inactive",
@@ -84,7 +88,7 @@ class SlackOutbox:
         try:
             return await call()
         except SlackApiError as error:
-            if error.response.status_code == 429:
+            if http_status(error) == 429:
                 self._waiting[limit] = now + (_retry_after(error) or 1.0)
             raise
 
@@ -143,7 +147,11 @@ class SlackOutbox:
         opened = await self._call(
             (parcel.workspace, "conversations.open"), lambda: client.conversations_open(users=users)
         )
-        channel = str((opened.get("channel") or {}).get("id", ""))
+        found = opened.get("channel")
+        channel = found.get("id") if isinstance(found, dict) else None
+        if not isinstance(channel, str) or not channel:
+            # Without the conversation, a pair's message would go to one member alone: try again later.
+            raise Retry("conversations.open named no conversation")
         return channel, {"channel": channel}
 
     async def _find(self, client: AsyncWebClient, workspace: str, channel: str, key: str) -> dict[str, str]:
@@ -162,15 +170,21 @@ class SlackOutbox:
 
 
 def _failure(error: SlackApiError, maybe_sent: bool) -> Retry | Undeliverable:
-    response = error.response
-    code = str(response.get("error") or "")
+    code, status = error_code(error), http_status(error)
     after = _retry_after(error)
-    if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT:
-        return Retry(code or f"HTTP {response.status_code}", after=after, maybe_sent=maybe_sent)
+    if not code:
+        # Not Slack's answer (a proxy's page, a cut body): the message may have been posted; look before resending.
+        return Retry(f"HTTP {status}", after=after, maybe_sent=True)
+    if status == 429 or status >= 500 or code in TRANSIENT:
+        return Retry(code, after=after, maybe_sent=maybe_sent)
+    if code in TOKEN:
+        # The bot's token, not the message: held until the workspace's token works again (a reinstall).
+        return Retry(code, after=TOKEN_WAIT, maybe_sent=maybe_sent)
     return Undeliverable(PERMANENT.get(code, "refused"), detail=code)
 
 
 def _retry_after(error: SlackApiError) -> float | None:
-    headers = error.response.headers or {}
+    headers = getattr(error.response, "headers", None) or {}
     wait = next((str(v) for k, v in headers.items() if k.lower() == "retry-after"), "")
-    return float(wait) if wait.isdecimal() else None
+    # Slack asks for seconds; a wait longer than an hour is not Slack's (and would hold the message for ever).
+    return min(float(wait), 3600.0) if wait.isascii() and wait.isdecimal() and len(wait) <= 6 else None

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actor import Actor
+from handlers.slack.errors import error_code, http_status
 
 logger = logging.getLogger(__name__)
 KEPT_SECONDS = 3600
@@ -37,7 +38,7 @@ class Profiles:
             answer = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
             # The bot still answers; it just doesn't know the name or language yet.
-            logger.warning("users.info failed: %s", error.response.get("error"))
+            logger.warning("users.info failed: %s", error_code(error) or f"HTTP {http_status(error)}")
             return Actor("slack", workspace, user_id, command_prefix=COMMAND + " ")
         user = answer.get("user") or {}
         profile = user.get("profile") or {}

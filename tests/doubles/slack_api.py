@@ -67,6 +67,7 @@ class Fault:
     # The call takes effect before the fault: Slack posted the message, then the answer was lost.
     accepted: bool = False
     only: str | None = None  # only for calls to this channel or user (`channel` or `users` argument)
+    raw: str | None = None  # an answer that is not Slack's usual one: a proxy's HTML page, JSON missing its fields
 
     def applies(self, args: dict[str, Any]) -> bool:
         return self.only is None or self.only in (str(args.get("channel", "")), *str(args.get("users", "")).split(","))
@@ -219,6 +220,9 @@ class FakeSlack:
             answer = self._answer(method, args, _bearer(request)) if fault.accepted else None
             if fault.delay:
                 await asyncio.sleep(fault.delay)
+            if fault.raw is not None:
+                kind = "application/json" if fault.raw.startswith(("{", "[")) else "text/html"
+                return web.Response(text=fault.raw, status=fault.status, content_type=kind)
             if fault.status == 200 and fault.error is None:
                 if fault.delay and answer is None:  # a hang: nothing was done, and the answer is a gateway timeout
                     return web.json_response({"ok": False, "error": "request_timeout"}, status=504)

@@ -53,8 +53,6 @@ class Passerelle:
         """A message typed to the bot in a direct chat."""
 
         def rule(ctx: Ctx) -> Outcome:
-            if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
-                return Outcome()
             if flow.active(ctx):
                 return flow.on_text(ctx, text)
             words = text.split()
@@ -64,19 +62,28 @@ class Passerelle:
                 return flow.start(ctx, first_message=text)
             return commands.help_reply(ctx, routes.COMMANDS.values())
 
-        return self._run(actor, now, rule)
+        return self._run(actor, now, _once(delivery_id, now, rule))
 
-    def command(self, actor: Actor, text: str, now: datetime) -> Outcome:
+    # `delivery_id`: the platform's id of this one interaction, when it has one. The same request sent again (a
+    # replay, a retry) is then done once: the second finds the id taken and does nothing.
+
+    def command(self, actor: Actor, text: str, now: datetime, delivery_id: str | None = None) -> Outcome:
         """`/mentoring …`; the text after the command word."""
-        return self._run(actor, now, lambda ctx: _typed(ctx, text))
+        return self._run(actor, now, _once(delivery_id, now, lambda ctx: _typed(ctx, text)))
 
-    def pressed(self, actor: Actor, action: str, values: list[str], now: datetime) -> Outcome:
+    def pressed(
+        self, actor: Actor, action: str, values: list[str], now: datetime, delivery_id: str | None = None
+    ) -> Outcome:
         """A button, menu, checkbox or date picked in a message or the Home tab."""
-        return self._run(actor, now, lambda ctx: _pressed(ctx, *routes.renamed(action, values)))
+        return self._run(
+            actor, now, _once(delivery_id, now, lambda ctx: _pressed(ctx, *routes.renamed(action, values)))
+        )
 
-    def submitted(self, actor: Actor, action: str, values: dict[str, str | None], now: datetime) -> Outcome:
+    def submitted(
+        self, actor: Actor, action: str, values: dict[str, str | None], now: datetime, delivery_id: str | None = None
+    ) -> Outcome:
         """A form sent back; `values` by field name, None for a field left empty."""
-        return self._run(actor, now, lambda ctx: _submitted(ctx, action, values))
+        return self._run(actor, now, _once(delivery_id, now, lambda ctx: _submitted(ctx, action, values)))
 
     def home(self, actor: Actor, now: datetime) -> Message:
         """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
@@ -186,6 +193,17 @@ class Passerelle:
 def _enrolled(ctx: Ctx) -> bool:
     enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
     return enrollment is not None and enrollment.status != EnrollmentStatus.LEFT
+
+
+def _once(delivery_id: str | None, now: datetime, rule: Callable[[Ctx], Outcome]) -> Callable[[Ctx], Outcome]:
+    """The rule, unless this delivery was handled already."""
+
+    def once(ctx: Ctx) -> Outcome:
+        if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
+            return Outcome()
+        return rule(ctx)
+
+    return once
 
 
 def _typed(ctx: Ctx, text: str) -> Outcome:

@@ -21,7 +21,14 @@ from handlers.slack.errors import error_code
 from handlers.slack.install import workspace_of
 from handlers.slack.mrkdwn import to_plain
 from handlers.slack.profiles import COMMAND
-from handlers.slack.translate import is_person_message, text_of, to_action, to_form_values, to_neutral_text
+from handlers.slack.translate import (
+    interaction_id,
+    is_person_message,
+    text_of,
+    to_action,
+    to_form_values,
+    to_neutral_text,
+)
 
 logger = logging.getLogger(__name__)
 # A form's answer is its acknowledgement, due within Slack's 3 seconds: the profile may take 1 of them.
@@ -35,7 +42,7 @@ async def handle_command(
     async with _turn(context):
         deps, actor = await _who(context, client)
         text = to_neutral_text(command.get("text") or "")
-        outcome = await asyncio.to_thread(deps.bot.command, actor, text, deps.clock())
+        outcome = await asyncio.to_thread(deps.bot.command, actor, text, deps.clock(), interaction_id(command))
         await deliver(client, Origin(actor.user_id, respond=respond), outcome, deps, actor)
 
 
@@ -71,7 +78,7 @@ async def handle_action(
     async with _turn(context):
         deps, actor = await _who(context, client)
         name, values = to_action(action)
-        outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock())
+        outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock(), interaction_id(body))
         container = body.get("container") or {}
         origin = Origin(
             actor.user_id,
@@ -85,13 +92,13 @@ async def handle_action(
 
 
 async def handle_view_submission(
-    ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
     deps, actor = await _who(context, client, within=PROFILE_WAIT)
     form = str(view.get("callback_id") or "").removeprefix("form:")
     values = to_form_values(view.get("state") or {})
     try:
-        outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock())
+        outcome = await asyncio.to_thread(deps.bot.submitted, actor, form, values, deps.clock(), interaction_id(body))
     except Exception:
         # Slack waits for this answer: the form stays open and says what happened, rather than a connection error.
         _log_failure("a form submission failed", sys.exc_info()[1])

@@ -103,3 +103,14 @@ def _typed_ids(text: str) -> str:
 def _unescape(text: str) -> str:
     """Slack escapes these three in every text it sends; `&amp;` last, so `&amp;lt;` stays `&lt;`."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# Slack's trigger_id: digits and dots, then hex (`13345224609.738474920.8088930838d88f008e0`).
+TRIGGER = re.compile(r"[0-9A-Za-z.]{1,60}")
+
+
+def interaction_id(body: dict[str, Any]) -> str | None:
+    """The id of one press, command or submission: Slack gives each its own trigger_id, so the same request sent
+    again (replayed by someone who caught it) is recognised. None when the request carries none that fits."""
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if isinstance(trigger, str) and TRIGGER.fullmatch(trigger) else None

@@ -1,6 +1,7 @@
 """Signed requests whose values are forged: out of range, too long, of the wrong type. Each is refused cleanly."""
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 
 ANA = "UANA0001"
 NO_LONGER = "no longer works"
+TRIGGERS = itertools.count(1)  # each press its own, as Slack gives them
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def interaction(world: SlackWorld, user: Any = ANA, team: Any = None) -> dict[st
         "user": {"id": user, "username": "ana", "name": "ana", "team_id": team},
         "api_app_id": "A0PASSE",
         "token": "legacy",
-        "trigger_id": "1.t",
+        "trigger_id": f"{next(TRIGGERS)}.t",
     }
 
 

@@ -163,9 +163,16 @@ async def test_a_command_no_listener_takes_is_logged_without_its_words(
     assert "MY-PRIVATE-TEXT" not in caplog.text and "Suggestion" not in caplog.text
 
 
-async def test_a_button_press_replayed_at_once_is_one_press(world: SlackWorld) -> None:
+async def test_a_press_or_a_command_replayed_is_done_once(world: SlackWorld) -> None:
     payload = block_actions(world, [button("join", "")])
-    answers = await asyncio.gather(*(post_payload(world, payload) for _ in range(3)))
+    answers = await asyncio.gather(*(post_payload(world, payload) for _ in range(5)))
     assert {status for status, _ in answers} == {200}
     await world.fake.settle()
     assert people(world).count(ANA) == 1
+    welcomes = [c for c in world.fake.of("chat.postMessage") if c.args.get("channel") == ANA]
+    assert len(welcomes) == 1, [c.text[:40] for c in welcomes]
+    body = world.send.command_body(COORDINATOR, "program set name Mentorat")
+    for _ in range(3):
+        assert (await world.send.post(body, "application/x-www-form-urlencoded")).status == 200
+    await world.fake.settle()
+    assert len([c for c in world.fake.of("response_url") if "Mentorat" in c.text]) == 1

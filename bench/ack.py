@@ -130,7 +130,7 @@ def requests(count: int, api_port: int, round_number: int) -> list[tuple[str, st
                             "text": "help",
                             "api_app_id": "A1",
                             "response_url": respond,
-                            "trigger_id": "1.2",
+                            "trigger_id": f"{round_number}.{i}.{time.time_ns()}",
                         }
                     ),
                     "command",
@@ -143,7 +143,7 @@ def requests(count: int, api_port: int, round_number: int) -> list[tuple[str, st
                 "user": {"id": user, "username": "b", "name": "b", "team_id": TEAM},
                 "api_app_id": "A1",
                 "token": "x",
-                "trigger_id": "1.2",
+                "trigger_id": f"{round_number}.{i}.{time.time_ns()}",
                 "response_url": respond,
                 "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": False},
                 "channel": {"id": "C1", "name": "general"},

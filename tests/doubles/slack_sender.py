@@ -6,6 +6,7 @@ Each payload has the shape Slack sends (checked against Slack's own samples and 
 import itertools
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +21,14 @@ from tests.doubles.slack_api import BOT_USER, Call, FakeSlack
 SAMPLES = "slack-json-logs-samples"
 # Keys Slack documents for element types its union sample does not include.
 DOCUMENTED = frozenset({"selected_options", "values"})
+
+
+def trigger() -> str:
+    """A trigger id as Slack makes them, unique to each interaction whichever sender sends it."""
+    return f"{next(_TRIGGERS)}.{uuid.uuid4().int % 10**9}.{uuid.uuid4().hex[:16]}"
+
+
+_TRIGGERS = itertools.count(1)
 
 
 @dataclass
@@ -88,7 +97,7 @@ class SlackSender:
             "is_enterprise_install": str(self.org_wide).lower(),
             **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": self.fake.response_url(f"cmd{next(self._ids)}"),
-            "trigger_id": f"{next(self._ids)}.trigger",
+            "trigger_id": trigger(),
         }
         _assert_known(fields, "app-backend/slash-commands/SlashCommandPayload.json")
         return urlencode(fields)
@@ -158,7 +167,7 @@ class SlackSender:
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team},
             "api_app_id": "A0PASSE",
             "token": "legacy",
-            "trigger_id": f"{next(self._ids)}.t",
+            "trigger_id": trigger(),
         }
 
     async def press(

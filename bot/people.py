@@ -49,3 +49,15 @@ def display_names(engine: Engine, platform: str, workspace: str, user_ids: Seque
             return {}
         people = queries.people_by_user_id(session, found.id, user_ids)
     return {user_id: person.display_name for user_id, person in people.items() if person.display_name}
+
+
+def reader_locale(engine: Engine, platform: str, workspace: str, user_id: str, fallback: str) -> str:
+    """The language a person reads (as `tr_for` picks it), for a channel's own words around the core's messages;
+    someone the core does not know yet reads the programme's language. Looking stores nothing."""
+    with open_session(engine) as session:
+        found = queries.get_workspace(session, platform, workspace)
+        if found is None or found.id is None:
+            return fallback
+        programme = queries.current_programme(session, found.id)
+        language = programme.locale if programme else fallback
+        return reading(queries.get_person(session, found.id, user_id), language).locale

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 
 from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
@@ -188,3 +188,26 @@ def undeliverable(engine: Engine, parcel: Parcel, reason: str, now: datetime) ->
         if row is not None:
             row.state, row.error, row.lease_until, row.failed_at = OutboxState.UNDELIVERABLE, reason, None, now
             session.commit()
+
+
+def delivered(engine: Engine, platform: str, workspace: str, per_conversation: int = 20) -> list[Parcel]:
+    """The latest messages sent to each conversation of a workspace, oldest first, with who they went to: a channel
+    that keeps no history of its own (the console) shows them again after a restart. Those whose recipients are
+    gone are left out; nothing is changed."""
+    with open_session(engine) as session:
+        found = queries.get_workspace(session, platform, workspace)
+        if found is None or found.id is None:
+            return []
+        latest = (
+            select(Outbox.id)
+            .where(Outbox.workspace_id == found.id, Outbox.state == OutboxState.SENT)
+            .add_columns(
+                func.row_number()
+                .over(partition_by=col(Outbox.conversation), order_by=col(Outbox.id).desc())
+                .label("rank")
+            )
+            .subquery()
+        )
+        wanted = select(latest.c.id).where(latest.c.rank <= per_conversation)
+        rows = session.exec(select(Outbox).where(col(Outbox.id).in_(wanted)).order_by(col(Outbox.id))).all()
+        return [parcel for row in rows if (parcel := _parcel(session, row)) is not None]

@@ -9,22 +9,12 @@ from pathlib import Path
 from bot.actor import Actor
 from bot.i18n import Tr, translator
 from bot.outbox.parcel import Parcel, Sent
-from bot.outbox.queue import Policy
+from bot.outbox.queue import Policy, delivered
 from bot.outbox.worker import Worker
-from bot.people import display_names
+from bot.people import display_names, reader_locale
 from bot.service import Passerelle
 from bot.ui import Buttons, DateInput, Form, Message, Outcome, TextInput, answers, channel_ref, mention
 from handlers.console.render import Shown, render
-
-HELP = """Console commands:
-  /mentoring …   a slash command, e.g. /mentoring help
-  /home          the Home tab
-  /as NAME       act as another person (coordinators: {coordinators})
-  /inbox         your conversations again (a pair's, a channel's post), with keys to press their buttons
-  /quit          leave
-Anything else is a message to the bot. Type a letter to press a button, a number to pick an option.
-A form asks its fields one by one: type a value, `-` to leave one empty, or `cancel`."""
-
 
 CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
 COMMAND = "/mentoring"  # a line that starts with it is a command, even in the middle of the questions
@@ -34,6 +24,23 @@ COMMAND = "/mentoring"  # a line that starts with it is a command, even in the m
 NAME = re.compile(r"[^\W\d_](?:[\w' .-]{0,38}[\w.])?")
 MENTIONED = re.compile(r"(?<![\w@])@([^\W\d_](?:[\w'.-]*\w)?)")
 CHANNEL = re.compile(r"(?<![\w⟦#])#([^\W\d_](?:[\w.-]*\w)?)")
+
+
+def console_help(tr: Tr, coordinators: str) -> str:
+    """What the console takes besides the bot's own commands, in the reader's language."""
+    return tr(
+        "Console commands:\n"
+        "  {command} …   a slash command, e.g. {command} help\n"
+        "  /home          the Home tab\n"
+        "  /as NAME       act as another person (coordinators: {coordinators})\n"
+        "  /inbox         your conversations again (a pair's, a channel's post), with keys to press their buttons\n"
+        "  /quit          leave\n"
+        "Anything else is a message to the bot. Type a letter to press a button, a number to pick an option.\n"
+        "A form asks its fields one by one: type a value, an empty line to keep the one shown, `-` to empty it, "
+        "or `cancel`.",
+        command=COMMAND,
+        coordinators=coordinators,
+    )
 
 
 def console_id(name: str, kind: str = "U") -> str:
@@ -81,13 +88,21 @@ class Console:
         self.kept: dict[str, dict[str, Message]] = {}
         self.posts: dict[str, Message] = {}
         self.user = self._id(user)
-        # A form being filled in: the form, the fields still to ask, the values given so far.
-        self.form: tuple[Form, list[tuple[str, str]], dict[str, str | None]] | None = None
+        # A form being filled in: the form, the fields still to ask (name, label, current value), the values given.
+        self.form: tuple[Form, list[tuple[str, str, str]], dict[str, str | None]] | None = None
+        self._restore()
+
+    def _restore(self) -> None:
+        """The conversations as the outbox delivered them before this process started: the console keeps them in
+        memory only, and a restart must not cut a pair off its buttons (Slack keeps its messages)."""
+        for parcel in delivered(self.bot.engine, "console", "local"):
+            self._file(parcel)
 
     def say(self, line: str) -> str:
         line = line.strip()
         if not line:
-            return ""
+            # In a form an empty line is an answer: keep the field's value.
+            return self._fill(line) if self.form else ""
         if line == "/as" or line.startswith("/as "):
             name = usable_name(line[3:])
             if name is None:
@@ -124,9 +139,11 @@ class Console:
         if line.lower() in ("cancel", "annuler"):
             self.form = None
             return self.tr("Cancelled.")
-        values[fields.pop(0)[0]] = None if line == "-" else line
+        name, _, current = fields.pop(0)
+        # As in Slack's prefilled modal: what is not changed is sent as it was, and only `-` empties a field.
+        values[name] = None if line == "-" else line or current or None
         if fields:
-            return f"{fields[0][1]}:"  # the field's label, in the language the core wrote the form in
+            return self._prompt(fields[0])
         self.form = None
         return self._show(self.bot.submitted(self.actor, form.action, values, self.clock()))
 
@@ -134,10 +151,17 @@ class Console:
     def actor(self) -> Actor:
         return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=COMMAND + " ")
 
+    def _prompt(self, field: tuple[str, str, str]) -> str:
+        """The field's label, in the language the core wrote the form in, with its current value if it has one."""
+        _, label, current = field
+        if current:
+            return self.tr("{label} (now: {value}):", label=label, value=current)
+        return self.tr("{label}:", label=label)
+
     @property
     def tr(self) -> Tr:
-        """The console's own words, in the language the bot speaks by default."""
-        return translator(self.bot.locale)
+        """The console's own words, in the language of the person at the keyboard (the bot's, for a newcomer)."""
+        return translator(reader_locale(self.bot.engine, "console", "local", self.user, self.bot.locale))
 
     def _to_neutral(self, line: str) -> str:
         """`@ana`, `@léa` and `#news` as the core's markup, with the console's ids; typed brackets stay plain."""
@@ -158,25 +182,30 @@ class Console:
 
     def _show(self, outcome: Outcome, home: bool = False) -> str:
         self._fresh()
+        tr = self.tr
         parts = []
         if outcome.replace:
-            parts.append(render(outcome.replace, self.names, self.shown))
-        parts += [render(shown, self.names, self.shown) for shown, _ in answers(outcome)]
+            parts.append(render(outcome.replace, self.names, self.shown, tr))
+        parts += [render(shown, self.names, self.shown, tr) for shown, _ in answers(outcome)]
         parts += self._delivered()
         if home:
-            parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown))
+            parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown, tr))
         if outcome.form:
-            fields = [(b.action, b.label) for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)]
+            fields = [
+                (b.action, b.label, _current(b)) for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)
+            ]
             self.form = (outcome.form, fields, {})
-            form = f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None)
-            parts.append(form + (f"\n\n{fields[0][1]}:" if fields else ""))
+            form = f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None, tr)
+            # Said before the first question, so that no one wipes a prefilled field by accident.
+            hint = tr("Type each value in turn: an empty line keeps the one shown, `-` empties it, `cancel` stops.")
+            parts.append(form + (f"\n\n{hint}\n{self._prompt(fields[0])}" if fields else ""))
         if outcome.form_errors and self.form is None:
             # The form stays open on a platform; here it is asked again.
             parts.append("\n".join(outcome.form_errors.values()))
         for document in outcome.files:
             path = Path(document.name)
             path.write_text(document.content, encoding="utf-8")
-            parts.append(f"(file saved: {path.resolve()})")
+            parts.append(tr("(file saved: {path})", path=path.resolve()))
         return "\n\n".join(p for p in parts if p)
 
     def _delivered(self) -> list[str]:
@@ -184,20 +213,27 @@ class Console:
         asyncio.run(self.worker.drain())
         shown = []
         for parcel in self.outbox.take():
+            self._file(parcel)
             if parcel.channel:
-                # A channel's post is everyone's to press (its Join): whoever has the keyboard, now or later.
-                self.posts[parcel.channel] = parcel.message
                 shown.append(self._post(parcel.channel, parcel.message))
                 continue
             for person in parcel.people:
-                if _has_buttons(parcel.message):
-                    self.kept.setdefault(person, {})[_conversation(parcel.people)] = parcel.message
                 if person != self.user:
                     self.inbox.setdefault(person, []).append(parcel)
             # Only your own messages get keys: pressing someone else's buttons would act as you. The others get
             # theirs when they take the keyboard (`/as`), and again with `/inbox`.
             shown.append(self._parcel(parcel, self.user in parcel.people))
         return shown
+
+    def _file(self, parcel: Parcel) -> None:
+        """Keep a delivered message where `/inbox` finds it: its conversation's latest with buttons."""
+        if parcel.channel:
+            # A channel's post is everyone's to press (its Join): whoever has the keyboard, now or later.
+            self.posts[parcel.channel] = parcel.message
+            return
+        if _has_buttons(parcel.message):
+            for person in parcel.people:
+                self.kept.setdefault(person, {})[_conversation(parcel.people)] = parcel.message
 
     def _inbox(self) -> str:
         """Your conversations and the channels' posts as they stand, with keys for their buttons."""
@@ -212,17 +248,17 @@ class Console:
             if self.kept.get(self.user, {}).get(conversation) is not message:
                 continue
             who = self._who(tuple(conversation.split("+")))
-            parts.append(self._keyed(f"(to {who}) ", message, (self.user, conversation)))
+            parts.append(self._keyed(self._to(who), message, (self.user, conversation)))
         return "\n\n".join(parts) or self.tr("Nothing is waiting for you.")
 
     def _post(self, channel: str, message: Message) -> str:
         name = self.names.get(channel) or channel.removeprefix("C").lower()
-        return self._keyed(f"(in #{name}) ", message, ("#", channel))
+        return self._keyed(self.tr("(in #{channel})", channel=name) + " ", message, ("#", channel))
 
     def _keyed(self, prefix: str, message: Message, origin: tuple[str, str]) -> str:
         """The message with keys for its buttons, each remembering the message it came from."""
         before = set(self.shown.buttons)
-        text = prefix + render(message, self.names, self.shown)
+        text = prefix + render(message, self.names, self.shown, self.tr)
         self.origins.update({key: origin for key in set(self.shown.buttons) - before})
         return text
 
@@ -243,13 +279,24 @@ class Console:
         return [self.tr("(while you were away)")] + [self._parcel(p, True) for p in waiting] if waiting else []
 
     def _parcel(self, parcel: Parcel, pressable: bool) -> str:
-        prefix = f"(to {self._who(parcel.people)}) "
+        prefix = self._to(self._who(parcel.people))
         if not pressable:
-            return prefix + render(parcel.message, self.names, None)
+            return prefix + render(parcel.message, self.names, None, self.tr)
         return self._keyed(prefix, parcel.message, (self.user, _conversation(parcel.people)))
 
+    def _to(self, who: str) -> str:
+        return self.tr("(to {people})", people=who) + " "
+
     def _who(self, people: tuple[str, ...]) -> str:
-        return " and ".join("@" + (self.names.get(p) or p) for p in people)
+        named = ["@" + (self.names.get(p) or p) for p in people]
+        return self.tr("{first} and {second}", first=named[0], second=named[1]) if len(named) == 2 else ", ".join(named)
+
+
+def _current(field: TextInput | DateInput) -> str:
+    """What a form's field holds already, as the console shows and keeps it."""
+    if isinstance(field, TextInput):
+        return field.initial
+    return field.initial.isoformat() if field.initial else ""
 
 
 def _has_buttons(message: Message) -> bool:
@@ -280,9 +327,12 @@ def run_console(bot: Passerelle, coordinators: frozenset[str]) -> None:
     """The interactive loop; you start as the first coordinator."""
     first = sorted(coordinators)[0].removeprefix("U").lower() if coordinators else CONSOLE_COORDINATOR
     console = Console(bot, first)
-    names = ", ".join(sorted(c.removeprefix("U").lower() for c in coordinators)) or "none"
-    print(f"Passerelle console · you are {first}. Type /mentoring help, or just say hello.")
-    print(HELP.format(coordinators=names))
+    tr = console.tr
+    names = ", ".join(sorted(c.removeprefix("U").lower() for c in coordinators)) or tr("none")
+    print(
+        tr("Passerelle console · you are {name}. Type {command} help, or just say hello.", name=first, command=COMMAND)
+    )
+    print(console_help(tr, names))
     while True:
         try:
             line = input(f"{console.names[console.user]}> ")

@@ -3,6 +3,7 @@
 import string
 from dataclasses import dataclass, field
 
+from bot.i18n import Tr
 from bot.ui import (
     MARKUP,
     Button,
@@ -27,8 +28,9 @@ class Shown:
     options: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (action, value)
 
 
-def render(msg: Message | Form, names: dict[str, str], shown: Shown | None) -> str:
-    """The message as text; with `shown`, its buttons and options get the keys that press them."""
+def render(msg: Message | Form, names: dict[str, str], shown: Shown | None, tr: Tr) -> str:
+    """The message as text; with `shown`, its buttons and options get the keys that press them. The console's own
+    words (how to answer a field, a label's colon) are in `tr`'s language, the reader's."""
     lines: list[str] = []
     for block in msg.blocks:
         if isinstance(block, Header):
@@ -36,20 +38,27 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None) -> s
         elif isinstance(block, Text):
             lines.append(block.text)
         elif isinstance(block, Fields):
-            lines += [f"  {label}: {value}" for label, value in block.items]
+            lines += ["  " + labelled(tr, label, value) for label, value in block.items]
         elif isinstance(block, Buttons):
             lines.append("  ".join(_button(button, shown) for button in block.buttons))
         elif isinstance(block, Choice):
-            lines += _choice(block, shown or Shown())
+            lines += _choice(block, shown or Shown(), tr)
         elif isinstance(block, PersonChoice):
-            lines.append(f"{block.label}: type @name")
+            lines.append(labelled(tr, block.label, tr("type @name")))
         elif isinstance(block, TextInput):
-            lines.append(f"{block.label}: type it")
+            # A prefilled field shows what it holds, as Slack's modal does; the console keeps it on an empty line.
+            lines.append(labelled(tr, block.label, block.initial or tr("type it")))
         elif isinstance(block, DateInput):
-            lines.append(f"{block.label}: type a date (YYYY-MM-DD)")
+            current = block.initial.isoformat() if block.initial else tr("type a date (YYYY-MM-DD)")
+            lines.append(labelled(tr, block.label, current))
     text = "\n".join(lines)
     # A person or channel as `@name`: the name the console gave it, else the one in the text, else its id.
     return MARKUP.sub(lambda m: m.group(1) + (names.get(m.group(2)) or m.group(3) or m.group(2)), text)
+
+
+def labelled(tr: Tr, label: str, value: str) -> str:
+    """`label: value`; French puts a narrow no-break space before the colon."""
+    return tr("{label}: {value}", label=label, value=value)
 
 
 def _button(button: Button, shown: Shown | None) -> str:
@@ -60,13 +69,13 @@ def _button(button: Button, shown: Shown | None) -> str:
     return f"[{letter}] {button.label}"
 
 
-def _choice(block: Choice, shown: Shown) -> list[str]:
-    lines = [f"{block.label}:"] if block.label else []
+def _choice(block: Choice, shown: Shown, tr: Tr) -> list[str]:
+    lines = [tr("{label}:", label=block.label)] if block.label else []
     for number, option in enumerate(block.options, start=1):
         mark = ("[x] " if option.value in block.selected else "[ ] ") if block.multiple else ""
         lines.append(f"  {number}. {mark}{option.label}")
         if not block.multiple:
             shown.options[str(number)] = (block.action, option.value)
     if block.multiple:
-        lines.append("  (type the numbers or names, e.g. 1 3)")
+        lines.append("  " + tr("(type the numbers or names, e.g. 1 3)"))
     return lines

@@ -104,3 +104,76 @@ def test_the_consoles_own_words_follow_the_bots_language(sqlite_engine: Engine, 
     console = Console(Passerelle(sqlite_engine, locale="fr"), "claire", clock)
     assert console.say("/as léa") == "Vous êtes maintenant léa."
     assert console.say("/as !!").startswith("Usage\u202f: /as NOM.")
+
+
+def test_a_pairs_buttons_and_a_rematch_request_are_there_again_after_a_restart(engine: Engine, clock: Clock) -> None:
+    bot = Passerelle(engine, coordinators=frozenset({"UCLAIRE"}))
+    paired(Console(bot, "claire", clock), bot, clock)
+    # A new process on the same database: the console's memory is gone, what the outbox delivered is not.
+    jean = Console(bot, "jean", clock)
+    inbox = jean.say("/inbox")
+    assert "(to @Ana and @Jean)" in inbox and "Nothing is waiting" not in inbox
+    assert "Committed: @Jean" in jean.say(key_of(inbox, "I commit"))
+    assert "== Our objectives ==" in jean.say(key_of(jean.say("/inbox"), "Set our objectives"))
+    jean.say("cancel")
+    asked = jean.say(key_of(jean.say("/inbox"), "Not a good fit"))
+    assert "Your request is with the coordinators" in jean.say(key_of(asked, "Yes, ask for a new partner"))
+
+    claire = Console(bot, "claire", clock)
+    inbox = claire.say("/inbox")
+    assert "*Rematch request*" in inbox and "End the pair" in inbox
+    assert "You kept this pair" in claire.say(key_of(inbox, "Keep the pair"))
+
+
+def test_the_consoles_own_words_are_in_the_readers_language(sqlite_engine: Engine, clock: Clock) -> None:
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))  # the bot speaks English by default
+    console = Console(bot, "claire", clock)
+    paired(console, bot, clock)
+    console.say("/mentoring language fr")
+    assert console.say("/inbox") == "Rien ne vous attend."
+    assert "  Canal de la communauté\u202f: " in console.say("/mentoring program")  # `label : value` in French
+    assert console.say("/as jean").startswith("You are now Jean.\n\n(while you were away)")  # Jean reads English
+    console.say("/mentoring language fr")
+    inbox = console.say("/inbox")
+    assert "(à @Ana et @Jean)" in inbox and "(to " not in inbox
+    form = console.say(key_of(inbox, "Set our objectives"))
+    assert "Objectif 1\u202f: à taper" in form and "une ligne vide garde celle affichée" in form
+    assert "type it" not in form
+    assert console.say("annuler") == "Annulé."
+
+
+def test_a_french_newcomers_questions_say_how_to_answer_in_french(sqlite_engine: Engine, clock: Clock) -> None:
+    console = Console(Passerelle(sqlite_engine, locale="fr"), "léa", clock)
+    console.say("bonjour")
+    console.say("oui")
+    topics = console.say("mentee")
+    assert "Vos réponses\u202f:" in topics and "(tapez les numéros ou les noms, par exemple 1 3)" in topics
+    for answer in ["ai, social networks", "a must", "2", "5"]:
+        console.say(answer)
+    manager = console.say("Finance")
+    assert "Votre manager\u202f: tapez @nom" in manager and "type" not in manager
+
+
+def test_the_objectives_form_shows_and_keeps_the_current_objectives(sqlite_engine: Engine, clock: Clock) -> None:
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    paired(console, bot, clock)
+    console.say("/as ana")
+    console.say(key_of(console.say("/inbox"), "Set our objectives"))
+    console.say("Learn prompts")
+    console.say("Read the news")
+    assert "1. Learn prompts\n2. Read the news" in console.say("")  # an empty third objective
+
+    form = console.say(key_of(console.say("/inbox"), "Set our objectives"))
+    assert "Objective 1: Learn prompts\nObjective 2: Read the news\nObjective 3: type it" in form
+    assert "an empty line keeps the one shown, `-` empties it" in form
+    assert form.endswith("Objective 1 (now: Learn prompts):")
+    assert console.say("") == "Objective 2 (now: Read the news):"  # kept
+    assert console.say("Write a prompt") == "Objective 3:"
+    assert "1. Learn prompts\n2. Write a prompt" in console.say("")
+
+    console.say(key_of(console.say("/inbox"), "Set our objectives"))
+    console.say("-")  # emptied
+    console.say("")
+    written = console.say("")
+    assert "1. Write a prompt" in written and "Learn prompts" not in written

@@ -115,6 +115,22 @@ def test_no_topic_in_common_is_not_said_when_a_confidential_list_hides_the_one_w
     assert "this time there was no compatible partner for you" in sent and "topic" not in sent
 
 
+def test_a_preferred_topic_is_not_blamed_when_a_confidential_list_hides_the_one_who_shares_it(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    a_volunteer(bot, "UHUGO001", clock.now, MENTOR, not_with=["UANA0001", "UMARC001"])  # shares Ana's topic
+    a_volunteer(bot, "UPAUL001", clock.now, MENTOR, topics=["dei"], levels={"dei": 3})
+    a_volunteer(bot, "UANA0001", clock.now, MENTEE)
+    a_volunteer(bot, "UMARC001", clock.now, MENTEE, topics=["dei"], levels={"dei": 3})  # fits Paul better
+    shown = coordinator.command("match")
+    assert "<@UPAUL001> → <@UMARC001>" in shown
+    assert "<@UANA0001> — every suitable partner was paired with someone who fitted them even better" in shown
+    before = last_id(bot)
+    coordinator.command("match confirm")
+    sent = told(bot, before)["UANA0001"]
+    assert "no partner: every suitable partner was paired" in sent and "topic" not in sent
+
+
 def test_no_topic_in_common_is_still_said_when_it_is_true_of_every_candidate(
     bot: Passerelle, clock: Clock, coordinator: Dialog
 ) -> None:

@@ -122,6 +122,11 @@ def before_exclusions(mentors: Side, mentees: Side, rows: Ints, rules: Rules) ->
     return _stages(mentors, mentees, rows, rules, {})[2]
 
 
+def without_exclusions(mentors: Side, mentees: Side, rows: Ints, rules: Rules) -> list[npt.NDArray[np.bool_]]:
+    """The masks of every stage for these mentee rows × every mentor, as if no confidential exclusion applied."""
+    return _scored(mentors, mentees, rows, rules, {})[0]
+
+
 def _stages(
     mentors: Side, mentees: Side, rows: Ints, rules: Rules, forbidden: dict[int, list[int]]
 ) -> list[npt.NDArray[np.bool_]]:

@@ -5,8 +5,18 @@ from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
-from bot.matching.candidates import COMPONENTS, STAGES, Graph, Ints, before_exclusions, build, widen
+from bot.matching.candidates import (
+    COMPONENTS,
+    STAGES,
+    Graph,
+    Ints,
+    before_exclusions,
+    build,
+    widen,
+    without_exclusions,
+)
 from bot.matching.encode import Side, encode
 from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
 from bot.matching.model import POINTS, Pair, Proposal, Rules, Unmatched, Volunteer
@@ -44,22 +54,48 @@ def match(
     found = proposal(graph, chosen, mentors, mentees, rules)
     rows = {v.id: ("mentor", j) for j, v in enumerate(mentors)} | {v.id: ("mentee", i) for i, v in enumerate(mentees)}
     found.unmatched = [
-        replace(u, excluded_by=_excluded_by(*rows[u.volunteer_id], mentor_side, mentee_side, rules, kinds))
-        if u.reason == STAGE_REASONS["confidential"]
-        else u
-        for u in found.unmatched
+        _explained(u, *rows[u.volunteer_id], mentor_side, mentee_side, rules, kinds) for u in found.unmatched
     ]
     return found
 
 
-def _excluded_by(role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds) -> frozenset[str]:
-    """What excludes each candidate someone had left after the open rules, as that person sees it."""
+def _explained(
+    u: Unmatched, role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds
+) -> Unmatched:
+    """The reason as it is true of every candidate. A rule after the confidential exclusions (a topic in common,
+    the minimum score) explains nothing when a candidate excluded confidentially would have passed it: that
+    candidate is what is missing, so the exclusion is the reason (or, when topics are only preferred, that the
+    others were taken)."""
+    if u.reason == STAGE_REASONS["confidential"]:
+        return replace(u, excluded_by=_excluded_by(role, row, mentors, mentees, rules, kinds))
+    if u.reason not in (STAGE_REASONS["topics"], STAGE_REASONS["min_score"]):
+        return u
+    stage = STAGES.index("min_score" if u.reason == STAGE_REASONS["min_score"] else "topics")
+    hidden = _excluded_by(role, row, mentors, mentees, rules, kinds, stage)
+    if not hidden:
+        return u
+    if u.reason == STAGE_REASONS["topics"] and rules.topic_overlap != "required":
+        return replace(u, reason="all_taken")
+    return replace(u, reason=STAGE_REASONS["confidential"], excluded_by=hidden)
+
+
+def _excluded_by(
+    role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds, stage: int | None = None
+) -> frozenset[str]:
+    """What excludes each candidate someone had left after the open rules (those before the exclusions, or up to
+    `stage` of STAGES as if nothing were excluded), as that person sees it."""
+
+    def passing(rows: Ints) -> npt.NDArray[np.bool_]:
+        if stage is None:
+            return before_exclusions(mentors, mentees, rows, rules)
+        return without_exclusions(mentors, mentees, rows, rules)[stage]
+
     if role == "mentee":
-        open_to = np.nonzero(before_exclusions(mentors, mentees, np.array([row]), rules)[0])[0]
+        open_to = np.nonzero(passing(np.array([row], dtype=np.int64))[0])[0]
         pairs = [(row, int(j)) for j in open_to]
     else:
         rows = np.array(sorted({i for i, j in kinds if j == row}), dtype=np.int64)
-        allowed = before_exclusions(mentors, mentees, rows, rules)[:, row] if rows.size else np.zeros(0, bool)
+        allowed = passing(rows)[:, row] if rows.size else np.zeros(0, bool)
         pairs = [(int(i), row) for i in rows[allowed]]
     return frozenset(k for pair in pairs for k in as_seen_by(kinds.get(pair, set()), role))
 

@@ -79,13 +79,18 @@ def unforbid(ctx: Ctx, args: list[str]) -> Outcome:
         return say(ctx.tr("{mentor} → {mentee} was not forbidden in this programme; nothing changed.", **names))
     ctx.session.delete(row)
     ctx.session.flush()
-    return say(
-        ctx.tr(
-            "{mentor} → {mentee} is no longer forbidden. The next matching (`{command}`) may propose them.",
-            command=ctx.command("match"),
-            **names,
+    if queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id) is None:
+        return say(
+            ctx.tr(
+                "{mentor} → {mentee} is no longer forbidden. The next matching (`{command}`) may propose them.",
+                command=ctx.command("match"),
+                **names,
+            )
         )
-    )
+    # A preview made while the forbid held would be confirmed as it stands, leaving out a pair now allowed (and
+    # telling its members that nobody fitted): it is made again, as a forbid does.
+    note = Text(ctx.tr("{mentor} → {mentee} is no longer forbidden. The proposal is made again:", **names))
+    return Outcome([Reply(message(note, *preview.rerun(ctx).blocks))])
 
 
 def _add_forbid(ctx: Ctx, mentor_id: int, mentee_id: int) -> None:
@@ -161,6 +166,16 @@ def swap(ctx: Ctx, args: list[str]) -> Outcome:
     assert a is not None and b is not None and people[0] is not None and people[1] is not None
     if (people[0].id == a.mentor_id) != (people[1].id == b.mentor_id):
         return usage(ctx, SWAP_USAGE, ctx.tr("Mention two people of the same role, each in a proposed pair."))
+    if a.mentor_id == b.mentor_id:
+        shared = queries.people_by_id(ctx.session, ctx.workspace_id, [a.mentor_id])[a.mentor_id]
+        return say(
+            ctx.tr(
+                "{a} and {b} already share a mentor, {mentor}: there is nothing to swap.",
+                a=named(people[0]),
+                b=named(people[1]),
+                mentor=named(shared),
+            )
+        )
     if people[0].id == a.mentor_id:
         new = [(a.mentor_id, b.mentee_id), (b.mentor_id, a.mentee_id)]
     else:

@@ -111,12 +111,20 @@ def _no_partner(ctx: Ctx, why: str, answers: dict[str, Any]) -> Callable[[Tr], M
     """Told the reason as it concerns them, with what they could change; never someone else's list or manager."""
 
     def compose(tr: Tr) -> Message:
-        text = tr(
-            "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
-            "the list for the next matching; thank you for your patience.",
-            programme=ctx.programme.name,
-            why=volunteer_reason(tr, why, answers, ctx.command),
-        )
+        reason = volunteer_reason(tr, why, answers, ctx.command)
+        if reason is None:
+            text = tr(
+                "The matching of *{programme}* is done, and this time there was no compatible partner for you. "
+                "You stay on the list for the next matching; thank you for your patience.",
+                programme=ctx.programme.name,
+            )
+        else:
+            text = tr(
+                "The matching of *{programme}* is done, and this time you have no partner: {why}. You stay on "
+                "the list for the next matching; thank you for your patience.",
+                programme=ctx.programme.name,
+                why=reason,
+            )
         return message(Text(text))
 
     return compose

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Collection, Sequence
 
 from bot.context import Ctx, known
-from bot.i18n import Tr, translator
+from bot.i18n import LOCALES, Tr, normalize_locale, translator
 from bot.pairing import pair as pair_status
 from bot.pairing import rematch
 from bot.pairing.pair import EndReason
@@ -52,7 +52,7 @@ def introduction(
     `members` (mentor, mentee) and `who` has committed may be given when many pairs are introduced at once, to
     load them in one go."""
     mentor, mentee = members or _members(ctx, pair)
-    tr = tr_for_pair(ctx, (mentor[0], mentee[0]))
+    tr = tr_for_pair(ctx, (mentor, mentee))
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
     who = queries.committed(ctx.session, ctx.workspace_id, known(pair.id)) if who is None else who
     committed = ", ".join(named(p) for p, _ in (mentor, mentee) if p.id in who)
@@ -152,7 +152,7 @@ def objectives_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) ->
     if not any(written):
         return Outcome(form_errors={"objective1": ctx.tr("Write at least one objective.")})
     pair.objectives = [text for text in written if text]
-    tr = tr_for_pair(ctx, [person for person, _ in _members(ctx, pair)])
+    tr = tr_for_pair(ctx, _members(ctx, pair))
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
     shared = message(Text(tr("{user} wrote down your objectives:", user=named(ctx.person)) + "\n" + lines))
     # The same objectives written twice (two presses of Save) are shared once.
@@ -230,10 +230,22 @@ def _told(text: str, names: dict[str, str]) -> Compose:
     return lambda tr: message(Text(tr(text, **names)))
 
 
-def tr_for_pair(ctx: Ctx, people: Sequence[Person]) -> Tr:
-    """A pair's conversation is in the language both members read; if they read different ones, the programme's."""
-    spoken = {tr_for(person, ctx.programme).locale for person in people}
-    return translator(spoken.pop() if len(spoken) == 1 else ctx.programme.locale)
+def tr_for_pair(ctx: Ctx, members: Sequence[Member]) -> Tr:
+    """The language of a pair's conversation, one both members read: the bot language of both; else one each
+    either uses with the bot or declared when joining ("languages"); else the programme's."""
+    bot_languages = [tr_for(person, ctx.programme).locale for person, _ in members]
+    if len(set(bot_languages)) == 1:
+        return translator(bot_languages[0])
+    readable = [
+        {bot_language, *(normalize_locale(code) for code in enrollment.answers.get("languages", []))}
+        for bot_language, (_, enrollment) in zip(bot_languages, members, strict=True)
+    ]
+    common = [code for code in LOCALES if all(code in languages for languages in readable)]
+    if not common:
+        return translator(ctx.programme.locale)
+    # Among several, the programme's, then one a member already reads the bot in, so that the choice is stable.
+    best = sorted(common, key=lambda code: (code != ctx.programme.locale, code not in bot_languages))
+    return translator(best[0])
 
 
 def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:

@@ -4,6 +4,8 @@ only what is about themselves, with what they can change, never someone else's c
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from babel.lists import format_list
+
 from bot.i18n import Tr
 from bot.matching.model import Unmatched
 from bot.topics import N_, topic_label
@@ -40,12 +42,17 @@ EXCLUDED_BY = {
     "own_not_with": CONFIDENTIAL,
     "their_not_with": CONFIDENTIAL,
 }
-# A volunteer hears an exclusion only when it is about themselves; someone else's list, or a coordinator's
-# decision, reads as "no compatible partner this time".
+# A volunteer hears an exclusion only when it is about themselves alone and tells them nothing of anyone else's
+# data: their own list, their own past pairs. A reporting line is not: it would say that their manager, or someone
+# who reports to them, volunteered. Someone else's list, a reporting line or a coordinator's decision, alone or
+# with the others, reads as "no compatible partner this time". One text per combination, so that a language
+# composes it whole.
 TOLD_TO_VOLUNTEER = {
-    "reporting_line": N_("the only candidates are in your own reporting line"),
-    "own_not_with": N_("the only candidates are on your not-with list (`{command}` shows it)"),
-    "past_pair": N_("you have been paired with the only candidates before"),
+    frozenset({"own_not_with"}): N_("the only candidates are on your not-with list (`{command}` shows it)"),
+    frozenset({"past_pair"}): N_("you have been paired with the only candidates before"),
+    frozenset({"own_not_with", "past_pair"}): N_(
+        "the only candidates are on your not-with list (`{command}` shows it) or have been paired with you before"
+    ),
 }
 HINTS = {
     "no_shared_language": N_("add any other language you speak to your profile (`{command}`)"),
@@ -71,22 +78,28 @@ def unmatched_reason(tr: Tr, code: str) -> str:
     """The reason as a coordinator reads it: the real one, but a not-with list, which nobody else ever sees."""
     said = list(dict.fromkeys(EXCLUDED_BY[k] for k in _excluded(code)))
     if said and said != [CONFIDENTIAL]:
-        return tr("every candidate left is ruled out by {what}", what=", ".join(tr(s) for s in said))
+        what = format_list([tr(s) for s in said], locale=tr.locale)
+        return tr("every candidate left is ruled out by {what}", what=what)
     return tr(UNMATCHED.get(code, UNMATCHED["no_compatible_partner"]))
 
 
-def volunteer_reason(tr: Tr, code: str, answers: Mapping[str, Any], command: Callable[[str], str]) -> str:
-    """The reason as the volunteer left alone reads it, with what they can change when something is theirs."""
-    kinds = _excluded(code)
+def volunteer_reason(tr: Tr, code: str, answers: Mapping[str, Any], command: Callable[[str], str]) -> str | None:
+    """The reason as the volunteer left alone reads it, with what they can change when something is theirs; None
+    when all that is true to say, without telling anyone else's data, is that no compatible partner was found.
+
+    The matching (bot.matching.match) gives a reason about topics or the score only when no confidential
+    exclusion is part of it: such a reason is true of every candidate."""
+    kinds = frozenset(_excluded(code))
     if kinds:
-        if all(k in TOLD_TO_VOLUNTEER for k in kinds):
-            return "; ".join(tr(TOLD_TO_VOLUNTEER[k], command=command("not-with")) for k in kinds)
-        return tr(UNMATCHED["no_compatible_partner"])
-    said = tr(UNMATCHED.get(code, UNMATCHED["no_compatible_partner"]))
+        told = TOLD_TO_VOLUNTEER.get(kinds)
+        return tr(told, command=command("not-with")) if told else None
+    if code not in UNMATCHED or code == "no_compatible_partner":
+        return None
+    said = tr(UNMATCHED[code])
     hint = HINTS.get(code)
     if code == "no_compatible_format" and answers.get("format", "either") != "either":
         hint = FORMAT_HINT
-    return f"{said} — {tr(hint, command=command('profile'))}" if hint else said
+    return tr("{reason} — {hint}", reason=said, hint=tr(hint, command=command("profile"))) if hint else said
 
 
 def shared_topics(mentor: Mapping[str, Any], mentee: Mapping[str, Any]) -> list[str]:

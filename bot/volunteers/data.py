@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from babel.lists import format_list
+
 from bot.context import Ctx
-from bot.pairing.pair import EndReason
+from bot.pairing.pair import LIVE, EndReason
 from bot.people import named, named_by_user_id
 from bot.programme.lock import hold
 from bot.replies import say
@@ -19,7 +21,7 @@ from bot.topics import N_
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Outcome, Text
 from bot.volunteers.not_with import KEY as NOT_WITH
 from bot.volunteers.onboarding.summary import summary_fields
-from bot.volunteers.profile import end_pairs, pair_status, status_name
+from bot.volunteers.profile import end_pairs, pair_status, partners_of, status_name
 from storage import queries
 from storage.models import Enrollment, Pair, PairStatus, Programme, RematchOutcome
 
@@ -320,11 +322,23 @@ SECTIONS: tuple[Callable[[Ctx], Section | None], ...] = (
 
 
 def delete(ctx: Ctx, args: list[str]) -> Outcome:
+    """Ask first, saying what erasing does, and which pairs it ends (as `leave` does)."""
+    text = ctx.tr(
+        "This erases your profile, your answers and your settings, in every programme. It cannot be undone. "
+        "Are you sure?"
+    )
+    partners = partners_of(ctx, queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE))
+    if partners:
+        text = ctx.tr.plural(
+            "This erases your profile, your answers and your settings, in every programme, and ends your pair "
+            "with {partners}: they will be told, and so will the coordinators. It cannot be undone. Are you sure?",
+            "This erases your profile, your answers and your settings, in every programme, and ends your pairs "
+            "with {partners}: they will be told, and so will the coordinators. It cannot be undone. Are you sure?",
+            len(partners),
+            partners=format_list(partners, locale=ctx.tr.locale),
+        )
     return say(
-        ctx.tr(
-            "This erases your profile, your answers and your settings, in every programme. It cannot be "
-            "undone. Are you sure?"
-        ),
+        text,
         Buttons(
             (
                 Button(ctx.tr("Yes, erase everything"), "data.delete.confirm", style="danger"),

@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+from babel.lists import format_list
+
 from bot.context import Ctx
 from bot.pairing.members import end_pair
 from bot.pairing.pair import LIVE, EndReason
@@ -92,10 +94,13 @@ def _ask_leave(ctx: Ctx, enrollment: Enrollment, before: str = "") -> Outcome:
             "Leave *{programme}*? The answers you gave so far will be discarded.", programme=ctx.programme.name
         )
     elif pairs:
-        text = ctx.tr(
+        partners = partners_of(ctx, pairs)
+        text = ctx.tr.plural(
             "Leave *{programme}*? Your pair with {partners} ends now: they will be told, and so will the coordinators.",
+            "Leave *{programme}*? Your pairs with {partners} end now: they will be told, and so will the coordinators.",
+            len(partners),
             programme=ctx.programme.name,
-            partners=", ".join(_partners(ctx, pairs)),
+            partners=format_list(partners, locale=ctx.tr.locale),
         )
     else:
         text = ctx.tr(
@@ -161,8 +166,10 @@ def _ids(pairs: Sequence[Pair]) -> list[int]:
     return [pair.id for pair in pairs if pair.id is not None]
 
 
-def _partners(ctx: Ctx, pairs: Sequence[Pair]) -> list[str]:
-    others = [pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id for pair in pairs]
+def partners_of(ctx: Ctx, pairs: Sequence[Pair]) -> list[str]:
+    """The other member of each pair, named, oldest pair first, for a confirmation that ends them."""
+    ordered = sorted(pairs, key=lambda pair: pair.id or 0)
+    others = [pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id for pair in ordered]
     people = queries.people_by_id(ctx.session, ctx.workspace_id, others)
     return [named(people[other]) for other in others if other in people]
 

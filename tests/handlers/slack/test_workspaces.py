@@ -42,7 +42,8 @@ async def test_another_team_is_refused_and_nothing_is_stored(slack: SlackWorld) 
     await slack.fake.quiet()
     assert slack.fake.of("chat.postMessage") == []
     with Session(slack.bot.engine) as session:
-        assert session.scalars(select(Workspace.external_id)).all() == []
+        # The token's own workspace is known from its auth.test; the stranger's is not.
+        assert session.scalars(select(Workspace.external_id)).all() == [slack.fake.team_id]
         assert session.scalar(select(func.count()).select_from(Person)) == 0
 
 
@@ -52,7 +53,8 @@ async def test_the_founders_coordinate_only_the_tokens_own_workspace(slack: Slac
     refused = (await slack.fake.next("response_url")).text
     assert "Passerelle is not installed in this workspace." in refused
     with Session(slack.bot.engine) as session:
-        assert session.scalar(select(func.count()).select_from(Workspace)) == 0
+        assert session.scalars(select(Workspace.external_id)).all() == [slack.fake.team_id]
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
 
 
 async def test_at_start_auth_test_is_called_once_and_the_workspace_is_served(engine: Engine, clock: Clock) -> None:

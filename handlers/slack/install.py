@@ -626,9 +626,10 @@ def browser_locale(request: AsyncBoltRequest, fallback: str) -> str:
 
 
 def _page(status: int, locale: str, title: str, text: str) -> BoltResponse:
+    title, text = html.escape(title, quote=False), html.escape(text, quote=False)
     body = (
-        f'<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
+        f'<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><h1>{title}</h1><p>{text}</p></body></html>"
     )
     return BoltResponse(status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
 

@@ -12,7 +12,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
 from handlers.slack.blocks import build_messages
-from handlers.slack.install import Installations
+from handlers.slack.install import Installations, TokenExpired
 
 METADATA = "passerelle_outbox"
 # How far back to look for a message that may have been posted: a conversation's latest messages.
@@ -55,6 +55,8 @@ def installed_clients(installations: Installations, api_url: str, timeout: float
     async def client_for(workspace: str) -> AsyncWebClient:
         try:
             bot = await installations.bot_of(workspace)
+        except TokenExpired:  # logged by the failed refresh, once a minute; the app must be installed again
+            raise Retry("token expired and could not be refreshed") from None
         except SlackApiError as error:
             raise Retry(f"token refresh failed: {error.response.get('error')}") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:

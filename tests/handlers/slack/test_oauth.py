@@ -396,3 +396,19 @@ async def test_an_install_ends_on_a_page_of_our_own_in_the_browsers_language(wor
         async with browser.get(f"{world.send.app_url}/slack/oauth_redirect", params=query, headers=headers) as done:
             assert done.status == 200
             assert "Passerelle est maintenant installé" in await done.text()
+
+
+async def test_the_outbox_waits_without_a_traceback_when_the_token_expired_and_cannot_be_refreshed(
+    world: SlackWorld, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True, expires_in=3600))
+    world.fake.refresh_tokens.clear()
+    world.clock.now = datetime.now(UTC) + timedelta(hours=2)  # expired
+    with caplog.at_level(logging.INFO):
+        queue_for(engine, TEAM_A, COORDINATOR, "reminder:expired", world.clock())
+        world.bot.queued()
+        await world.fake.quiet()
+    assert world.fake.of("chat.postMessage") == []
+    with Session(engine) as session:
+        assert session.scalars(select(Outbox).where(Outbox.key == "reminder:expired")).one().state == "pending"
+    assert "Traceback" not in caplog.text and "sending failed" not in caplog.text

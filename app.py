@@ -6,6 +6,7 @@ python app.py     Slack over HTTP and/or Socket Mode when configured; otherwise 
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -191,6 +192,10 @@ def build_worker(settings: Settings, bot: Passerelle, installations: Installatio
     return worker
 
 
+class CannotListen(OSError):
+    """The HTTP server's address is taken or not ours (Slack's own connections failing are other OSErrors)."""
+
+
 class AccessLog(AbstractAccessLogger):
     """aiohttp's access line without the query string: the OAuth redirect's holds a one-use code and a state."""
 
@@ -217,7 +222,12 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http), access_log_class=AccessLog
     )
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as error:
+        await runner.cleanup()
+        # asyncio's strerror repeats the address: the system's own words are enough beside ours.
+        raise CannotListen(error.errno, os.strerror(error.errno) if error.errno else str(error)) from error
     logger.info("listening on http://%s:%s", settings.host, settings.port)
     if slack is not None:
         await started(slack)
@@ -279,8 +289,12 @@ def main() -> None:
         logger.warning("%s", why)
     if on_slack:
         bot = open_bot(settings)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(settings, bot, asyncio.Event()))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(settings, bot, asyncio.Event()))
+        except CannotListen as error:
+            print(f"passerelle: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
+            sys.exit(2)
         return
     # No platform configured: the console chat, with the server (health check) and scheduler beside it.
     # Someone trying Passerelle out starts as a coordinator, so that every command can be tried.

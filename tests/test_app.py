@@ -1,6 +1,7 @@
 """`python app.py` as a newcomer runs it: the console with no credentials, Slack over HTTP with them."""
 
 import asyncio
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -281,3 +282,20 @@ async def test_a_start_while_slack_cannot_be_reached_serves_and_tries_again_with
     about = [line for line in text.splitlines() if "auth.test" in line and ("WARNING" in line or "ERROR" in line)]
     assert len(about) == 1 and "WARNING" in about[0] and "auth.test failed at start" in about[0], text
     assert len(fake.of("auth.test")) == 1
+
+
+def test_a_port_already_taken_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_app(
+            tmp_path,
+            PORT=str(port),
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL="http://127.0.0.1:1/api/",
+            DATABASE_URL=f"sqlite:///{tmp_path}/passerelle.db",
+        )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"passerelle: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

@@ -6,13 +6,16 @@ python app.py     Slack over HTTP and/or Socket Mode when configured; otherwise 
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.engine import make_url
@@ -26,7 +29,7 @@ from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import OAuth, build_app, started
 from handlers.slack.edge import UNREADABLE, readable, verified
 from handlers.slack.install import Client as SlackClient
-from handlers.slack.install import Installations, States
+from handlers.slack.install import Installations, States, purge_states
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
@@ -42,14 +45,23 @@ def open_bot(settings: Settings, coordinators: frozenset[str] | None = None) -> 
     """The bot on its database, or one clear line and exit code 2 when the database cannot be opened."""
     try:
         return build_bot(settings, coordinators)
-    except (SQLAlchemyError, OSError) as error:
-        where = make_url(settings.database_url).render_as_string(hide_password=True)
+    # ImportError: a URL whose driver is not installed (`mysql://…`); ArgumentError, an SQLAlchemyError: not a URL.
+    except (SQLAlchemyError, OSError, ImportError) as error:
         cause = getattr(error, "orig", None) or error
         print(
-            f"passerelle: cannot open the database {where}: {type(cause).__name__}: {str(cause).strip()[:300]}",
+            f"passerelle: cannot open the database {_shown(settings.database_url)}: "
+            f"{type(cause).__name__}: {str(cause).strip()[:300]}",
             file=sys.stderr,
         )
         sys.exit(2)
+
+
+def _shown(url: str) -> str:
+    """The database URL without its password; one that cannot even be read is not shown (it may hold one)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "(DATABASE_URL is not a database URL)"
 
 
 def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) -> Passerelle:
@@ -146,12 +158,15 @@ def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events:
     return web_app
 
 
-def build_scheduler(settings: Settings, bot: Passerelle) -> AsyncIOScheduler:
+def build_scheduler(settings: Settings, bot: Passerelle, clock: Callable[[], datetime] = now) -> AsyncIOScheduler:
     """One periodic tick; what is due is computed from the database and the clock, never stored as jobs."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def tick() -> None:
-        await asyncio.to_thread(bot.tick, now())
+        at = clock()
+        await asyncio.to_thread(bot.tick, at)
+        if settings.slack_oauth:  # install pages opened and never finished
+            await asyncio.to_thread(purge_states, bot.engine, at)
 
     scheduler.add_job(
         tick, "interval", seconds=settings.passerelle_tick_seconds, id="tick", coalesce=True, max_instances=1
@@ -177,15 +192,42 @@ def build_worker(settings: Settings, bot: Passerelle, installations: Installatio
     return worker
 
 
+class CannotListen(OSError):
+    """The HTTP server's address is taken or not ours (Slack's own connections failing are other OSErrors)."""
+
+
+class AccessLog(AbstractAccessLogger):
+    """aiohttp's access line without the query string: the OAuth redirect's holds a one-use code and a state."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.3fs',
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time,
+        )
+
+
 async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, deliver: bool = True) -> None:
     """The HTTP server, Socket Mode, the tick and (unless the console delivers its own) the outbox worker."""
     # One installation store for the listeners and the worker: one lock per installation in this process.
     installations = build_installations(settings, bot)
-    slack = build_slack(settings, bot, installations=installations) if settings.slack_served else None
+    on_slack = settings.slack_over_http or settings.slack_socket_mode
+    slack = build_slack(settings, bot, installations=installations) if on_slack else None
     on_web = slack if settings.slack_over_http or settings.slack_oauth else None
-    runner = web.AppRunner(build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http))
+    runner = web.AppRunner(
+        build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http), access_log_class=AccessLog
+    )
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as error:
+        await runner.cleanup()
+        # asyncio's strerror repeats the address: the system's own words are enough beside ours.
+        raise CannotListen(error.errno, os.strerror(error.errno) if error.errno else str(error)) from error
     logger.info("listening on http://%s:%s", settings.host, settings.port)
     if slack is not None:
         await started(slack)
@@ -212,8 +254,30 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         await runner.cleanup()
 
 
+def read_settings() -> Settings:
+    """The settings, or one line per bad or missing one and exit code 2."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+            given = problem.get("input")
+            shown = f" (given: {given!r})" if isinstance(given, str | int | float) and not _secret(name) else ""
+            why = str(problem["msg"]).removeprefix("Value error, ")
+            print(f"passerelle: {name}{shown}: {why}", file=sys.stderr)
+        sys.exit(2)
+    if settings.missing:
+        print(f"passerelle: {settings.missing}", file=sys.stderr)
+        sys.exit(2)
+    return settings
+
+
+def _secret(name: str) -> bool:
+    return any(word in name for word in ("SECRET", "TOKEN", "PASSWORD", "DATABASE_URL"))
+
+
 def main() -> None:
-    settings = Settings()
+    settings = read_settings()
     on_slack = settings.slack_over_http or settings.slack_socket_mode
     # In the console, only warnings would interrupt the conversation.
     logging.basicConfig(
@@ -225,8 +289,12 @@ def main() -> None:
         logger.warning("%s", why)
     if on_slack:
         bot = open_bot(settings)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(settings, bot, asyncio.Event()))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(settings, bot, asyncio.Event()))
+        except CannotListen as error:
+            print(f"passerelle: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
+            sys.exit(2)
         return
     # No platform configured: the console chat, with the server (health check) and scheduler beside it.
     # Someone trying Passerelle out starts as a coordinator, so that every command can be tried.

@@ -5,6 +5,9 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The languages of the texts (bot/i18n.py has the same; settings are read before anything is imported from there).
+LOCALES = ("en", "fr")
+
 
 class Settings(BaseSettings):
     """Names and defaults as in DESIGN.md; never instantiated at import time."""
@@ -40,10 +43,18 @@ class Settings(BaseSettings):
     @field_validator("passerelle_coordinators", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        """`U123,U456` or `U123 U456` → a set of ids."""
+        """`U123,U456`, `U123;U456` or `U123 U456` → a set of ids."""
         if isinstance(value, str):
-            return frozenset(part for part in value.replace(",", " ").split() if part)
+            return frozenset(part for part in value.replace(",", " ").replace(";", " ").split() if part)
         return value
+
+    @field_validator("passerelle_locale")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        language = value.strip().lower()
+        if language not in LOCALES:
+            raise ValueError(f"Passerelle speaks {' and '.join(LOCALES)}, not {value!r}")
+        return language
 
     @property
     def not_yet_used(self) -> list[str]:
@@ -57,16 +68,39 @@ class Settings(BaseSettings):
 
     @property
     def ignored(self) -> list[str]:
-        """Settings given that cannot work as given, each with why."""
-        why = []
-        if bool(self.slack_client_id) != bool(self.slack_client_secret):
-            given = "SLACK_CLIENT_ID" if self.slack_client_id else "SLACK_CLIENT_SECRET"
-            why.append(f"{given} set without the other: installing in many workspaces needs both")
-        elif self.slack_oauth and self.slack_bot_token:
-            why.append(
+        """Settings given that are not used, each with why."""
+        if self.slack_oauth and self.slack_bot_token:
+            return [
                 "SLACK_BOT_TOKEN set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: not used, each workspace's own is"
+            ]
+        return []
+
+    @property
+    def missing(self) -> str | None:
+        """What the Slack settings given lack to work, in one line; None when they work, or none is given.
+
+        Without it a half-configured server would open the local console (or, without a terminal, exit at once)."""
+        given = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
+        if not any([*given, self.slack_client_id, self.slack_client_secret]):
+            return None
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            present, absent = (
+                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                if self.slack_client_id
+                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
             )
-        return why
+            return f"{absent} is missing: installing in many workspaces needs it with {present}"
+        if not self.slack_served:
+            return (
+                "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many) is missing: "
+                "without them Slack cannot be served"
+            )
+        if not (self.slack_signing_secret or self.slack_app_token):
+            return (
+                "SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Socket Mode) is missing: "
+                "without one of them no request from Slack can reach Passerelle"
+            )
+        return None
 
     @property
     def slack_oauth(self) -> bool:

@@ -1,6 +1,7 @@
 """`python app.py` as a newcomer runs it: the console with no credentials, Slack over HTTP with them."""
 
 import asyncio
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -73,7 +74,8 @@ async def test_with_oauth_credentials_it_serves_the_install_and_only_installed_w
         assert await healthy(port, process), "the server never answered /healthz"
         async with aiohttp.ClientSession() as browser, browser.get(f"{url}/slack/install") as page:
             assert page.status == 200
-            assert "https://slack.com/oauth/v2/authorize?state=" in await page.text()
+            # Beside the Web API it was given (GovSlack's, or here the double's), not slack.com's.
+            assert f"http://127.0.0.1:{fake.port}/oauth/v2/authorize?state=" in await page.text()
         assert (await SlackSender(url, SIGNING_SECRET, fake).command("UANA0001", "help")).status == 200
         assert "Passerelle is not installed in this workspace." in (await fake.next("response_url")).text
     finally:
@@ -186,11 +188,114 @@ def test_a_database_that_cannot_be_opened_is_one_clear_line_and_exit_code_2(tmp_
     assert "secret" not in done.stderr + done.stdout
 
 
-def test_oauth_settings_that_cannot_work_as_given_are_named() -> None:
-    half = Settings(_env_file=None, slack_client_id="1.2")
-    assert not half.slack_oauth and half.ignored == [
-        "SLACK_CLIENT_ID set without the other: installing in many workspaces needs both"
-    ]
+def test_a_bot_token_beside_oauth_is_named_as_not_used() -> None:
     both = Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_bot_token="xoxb-1")
     assert both.slack_oauth and both.slack_served and "SLACK_BOT_TOKEN" in both.ignored[0]
     assert Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").not_yet_used == []
+
+
+def run_app(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python app.py` with no terminal (stdin empty), as a service manager starts it."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(**({"PORT": str(free_port())} | env)),
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+HTTP_OR_SOCKET = "SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Socket Mode) is missing"
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET is missing"),
+        ({"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is missing"),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, HTTP_OR_SOCKET),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:1/api/"}, HTTP_OR_SOCKET),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+    ],
+)
+def test_slack_settings_given_in_part_name_what_is_missing_and_exit_2(
+    tmp_path: Path, given: dict[str, str], missing: str
+) -> None:
+    done = run_app(tmp_path, **given)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"passerelle: {missing}"), lines
+    assert "Passerelle console" not in done.stdout
+    assert "no HTTP server" not in done.stderr  # a failed auth.test was once reported as that
+
+
+def test_invalid_settings_are_one_line_each_and_exit_2(tmp_path: Path) -> None:
+    done = run_app(tmp_path, PORT="abc", PASSERELLE_TICK_SECONDS="0", PASSERELLE_LOCALE="de")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert [line.split(" ")[1] for line in lines] == ["PORT", "PASSERELLE_TICK_SECONDS", "PASSERELLE_LOCALE"], lines
+    assert "speaks en and fr, not 'de'" in lines[2]
+
+
+@pytest.mark.parametrize("url", ["nonsense", "mysql://someone:secret@127.0.0.1/passerelle"])
+def test_a_database_url_that_cannot_be_used_is_one_clear_line_and_exit_code_2(tmp_path: Path, url: str) -> None:
+    done = run_app(tmp_path, DATABASE_URL=url)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("passerelle: cannot open the database ")
+    assert "secret" not in done.stderr
+
+
+def test_coordinators_may_be_separated_by_semicolons() -> None:
+    settings = Settings(_env_file=None, passerelle_coordinators="U0AAAAA1;U0BBBBB1; U0CCCCC1")
+    assert settings.passerelle_coordinators == {"U0AAAAA1", "U0BBBBB1", "U0CCCCC1"}
+
+
+async def test_a_start_while_slack_cannot_be_reached_serves_and_tries_again_with_the_first_request(
+    tmp_path: Path,
+) -> None:
+    slack_port, port = free_port(), free_port()
+    fake = FakeSlack(users=dict(PEOPLE), port=slack_port)  # not listening yet: Slack cannot be reached
+    env = slack_env(fake, port, f"sqlite:///{tmp_path}/passerelle.db")
+    log = tmp_path / "app.log"
+    with log.open("wb") as output:
+        process = await start_app(env, tmp_path, output)
+        try:
+            assert await healthy(port, process), "the server never answered /healthz"
+            for _ in range(300):  # the start's auth.test gives up (after its one retry) before Slack is back
+                if "auth.test failed at start" in log.read_text():
+                    break
+                await asyncio.sleep(0.1)
+            await fake.start()
+            sent = await SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake).command("UANA0001", "help")
+            assert sent.status == 200
+            assert "`join`" in (await fake.next("response_url")).text
+        finally:
+            process.terminate()
+            await process.wait()
+            await fake.stop()
+    text = log.read_text()
+    assert "Traceback" not in text
+    about = [line for line in text.splitlines() if "auth.test" in line and ("WARNING" in line or "ERROR" in line)]
+    assert len(about) == 1 and "WARNING" in about[0] and "auth.test failed at start" in about[0], text
+    assert len(fake.of("auth.test")) == 1
+
+
+def test_a_port_already_taken_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_app(
+            tmp_path,
+            PORT=str(port),
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="s",
+            SLACK_API_URL="http://127.0.0.1:1/api/",
+            DATABASE_URL=f"sqlite:///{tmp_path}/passerelle.db",
+        )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"passerelle: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

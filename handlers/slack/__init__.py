@@ -10,10 +10,8 @@ from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -21,7 +19,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n import translator
 from bot.service import Passerelle
 from handlers.slack import install, listeners
 from handlers.slack.deps import Deps
@@ -42,6 +39,7 @@ SCOPES = (
     "mpim:write",
     "users:read",
 )
+_TOKEN_WARNINGS, _HIDE_CODE = install.TokenWarnings(), install.HideOAuthCode()
 # What each app does once the server is up (single-token mode: learn the token's team).
 _STARTS: "weakref.WeakKeyDictionary[AsyncApp, Callable[[], Awaitable[None]]]" = weakref.WeakKeyDictionary()
 
@@ -68,54 +66,67 @@ def build_app(
     oauth: OAuth | None = None,
 ) -> AsyncApp:
     """The Bolt app, serving the token's own workspace, or (with `oauth`) every workspace that installed it."""
-    client = AsyncWebClient(
-        token=token,
-        base_url=api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            # Opening a group DM per pair is Tier 3 (about 50 a minute): announcing hundreds of pairs waits
-            # out Slack's Retry-After more than twice.
-            AsyncRateLimitErrorRetryHandler(max_retry_count=20),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-    # A request from a workspace not served reaches no listener and stores nothing; a person sees this.
-    tr = translator(locale)
-    refusal = tr("Passerelle is not installed in this workspace.")
+
+    def client_of(token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=token,
+            base_url=api_url,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                # Opening a group DM per pair is Tier 3 (about 50 a minute): announcing hundreds of pairs waits
+                # out Slack's Retry-After more than twice.
+                AsyncRateLimitErrorRetryHandler(max_retry_count=20),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_WARNINGS)
+    # Bolt's client has no token of its own: each request gets the one of its authorization (a client with a token
+    # beside `authorize` makes Bolt warn at every start that the token is ignored).
+    client = client_of(None)
     # Socket Mode needs no signing secret; over HTTP every request is verified.
     secret, verify = signing_secret or "", bool(signing_secret)
     if oauth is None:
         assert token, "a bot token, or OAuth settings"
-        team = OneTeam(client)
+
+        async def learnt(workspace: str) -> None:
+            await asyncio.to_thread(bot.installed, "slack", workspace, None, clock())
+
+        team = OneTeam(client_of(token), clock, learnt)
         app = AsyncApp(
             client=client,
-            # Bolt's annotation forgets that authorize may answer None (not served); it handles it.
+            # An AsyncAuthorize, which Bolt accepts (its annotation says callables).
             authorize=team.authorize(),  # type: ignore[arg-type]
-            user_facing_authorize_error_message=refusal,
             signing_secret=secret,
             request_verification_enabled=verify,
         )
-        _STARTS[app] = _learn_team(team, bot, clock)
+        _STARTS[app] = _learn_team(team)
     else:
-        client.token = None  # each request and each delivery gets its installation's token
         settings = AsyncOAuthSettings(
             client_id=oauth.client_id,
             client_secret=oauth.client_secret,
             scopes=list(SCOPES),
             redirect_uri=oauth.redirect_uri,
+            authorization_url=install.authorization_url(api_url),
             installation_store=oauth.installations,
             state_store=oauth.states,
-            callback_options=AsyncCallbackOptions(success=install.on_installed(bot, clock), failure=_failed),
+            callback_options=AsyncCallbackOptions(
+                success=install.on_installed(bot, clock, locale), failure=install.on_failed(locale)
+            ),
         )
         app = AsyncApp(
             client=client,
             oauth_settings=settings,
             # An AsyncAuthorize, which Bolt accepts beside an installation store (its annotation says callables).
             authorize=install.FromInstallations(oauth.installations),  # type: ignore[arg-type]
-            user_facing_authorize_error_message=refusal,
             signing_secret=secret,
             request_verification_enabled=verify,
         )
+        # The code and state of a refused install stay out of Bolt's warning: the code is a credential.
+        assert app.oauth_flow is not None
+        app.oauth_flow.logger.addFilter(_HIDE_CODE)
+    # Why a request is refused, in the person's terms, and one log line per workspace and hour, not Bolt's ERROR.
+    install.use_our_authorization(app, locale)
     deps = Deps(bot, clock, locale, installations=oauth.installations if oauth else None)
 
     async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
@@ -135,23 +146,14 @@ async def started(app: AsyncApp) -> None:
         await start()
 
 
-def _learn_team(team: OneTeam, bot: Passerelle, clock: Callable[[], datetime]) -> Callable[[], Awaitable[None]]:
+def _learn_team(team: OneTeam) -> Callable[[], Awaitable[None]]:
     async def learn() -> None:
         try:
-            own = await team.load()
-        except SlackApiError as error:  # Slack away or the token refused: the first request tries again
-            logger.warning("auth.test failed at start (%s); trying again with the first request", error.response)
-            return
-        workspace = own.enterprise_id if team.org_wide else own.team_id
-        if workspace:  # the token's workspace is served, again if it had been uninstalled
-            await asyncio.to_thread(bot.installed, "slack", workspace, None, clock())
+            await team.load()  # on success, the token's workspace is served, again if it had been uninstalled
+        except install.CALL_FAILED as error:  # Slack away or the token refused: the first request tries again
+            logger.warning("auth.test failed at start (%s); trying again with the first request", install._why(error))
 
     return learn
-
-
-async def _failed(args: AsyncFailureArgs) -> BoltResponse:
-    logger.warning("a Slack install failed: %s", args.reason)
-    return await args.default.failure(args)
 
 
 # Event subscriptions, named as in the manifest (`message.im` is the `message` event in a DM).

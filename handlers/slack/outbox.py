@@ -13,7 +13,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
 from handlers.slack.blocks import build_messages
 from handlers.slack.errors import error_code, http_status
-from handlers.slack.install import Installations
+from handlers.slack.install import Installations, TokenExpired
 
 METADATA = "passerelle_outbox"
 # How far back to look for a message that may have been posted: a conversation's latest messages.
@@ -59,8 +59,10 @@ def installed_clients(installations: Installations, api_url: str, timeout: float
     async def client_for(workspace: str) -> AsyncWebClient:
         try:
             bot = await installations.bot_of(workspace)
+        except TokenExpired:  # logged by the failed refresh, once a minute; the app must be installed again
+            raise Retry("token expired and could not be refreshed") from None
         except SlackApiError as error:
-            raise Retry(f"token refresh failed: {error.response.get('error')}") from None
+            raise Retry(f"token refresh failed: {error_code(error) or http_status(error)}") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise Retry(f"token refresh failed: {type(error).__name__}") from None
         if bot is None or not bot.bot_token:

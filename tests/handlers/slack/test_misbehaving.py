@@ -176,3 +176,17 @@ async def test_a_press_or_a_command_replayed_is_done_once(world: SlackWorld) -> 
         assert (await world.send.post(body, "application/x-www-form-urlencoded")).status == 200
     await world.fake.settle()
     assert len([c for c in world.fake.of("response_url") if "Mentorat" in c.text]) == 1
+
+
+@pytest.mark.parametrize("tokens", ["x", {"oauth": "U1", "bot": []}, None])
+async def test_a_tokens_revoked_event_of_another_shape_revokes_nothing(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture, tokens: object
+) -> None:
+    sent = await world.send.post(
+        world.send.event_body({"type": "tokens_revoked", "tokens": tokens}), "application/json"
+    )
+    assert sent.status == 200
+    await world.fake.settle()
+    assert "Traceback" not in caplog.text
+    await world.send.message(ANA, "hello")
+    assert "what I keep" in (await world.fake.next("chat.postMessage")).text

@@ -1,25 +1,28 @@
 """Any number of workspaces over HTTP: the OAuth install, workspaces kept apart, uninstalls, token rotation."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from app import build_installations
+from app import build_bot, build_installations, build_scheduler, serve
 from bot import ui
 from bot.outbox.codec import encode
-from handlers.slack.install import Installations
+from handlers.slack.install import Installations, authorization_url
 from settings import Settings
 from storage import slack_tables
 from storage.db import make_engine
 from storage.models import Enrollment, Outbox, Person, Workspace
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, COORDINATOR, Clock, SlackWorld, oauth_world
-from tests.doubles.slack_api import Grant
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, COORDINATOR, PEOPLE, SIGNING_SECRET, Clock, SlackWorld, oauth_world
+from tests.doubles.slack_api import FakeSlack, Grant
 from tests.doubles.slack_sender import SlackSender
+from tests.processes import free_port, healthy
 
 ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
 COORDINATOR_B = "UCOORDB1"
@@ -261,3 +264,151 @@ async def test_a_request_with_an_expiring_token_is_served_with_a_refreshed_one(w
     await world.send.as_team(TEAM_A).message(ANA, "hello")
     welcome = await world.fake.next("chat.postMessage")
     assert welcome.headers["Authorization"] == f"Bearer {token_of(world, TEAM_A)}" != f"Bearer {first}"
+
+
+async def test_a_failed_refresh_keeps_the_valid_token_then_asks_for_a_reinstall_logging_once_a_minute(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True, expires_in=3600))
+    first = token_of(world, TEAM_A)
+    world.clock.now = datetime.now(UTC)  # an hour left: it is refreshed before use, and the refresh fails
+    world.fake.refresh_tokens.clear()  # spent, as by a process killed mid-refresh
+    a = world.send.as_team(TEAM_A)
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            assert "`join`" in await command(a, COORDINATOR, "help")
+        assert {c.headers.get("Authorization") for c in world.fake.of("users.info")} == {f"Bearer {first}"}
+        refreshes = [c for c in world.fake.of("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"]
+        assert len(refreshes) == 1  # tried again a minute later, not with each request
+        world.clock.travel(hours=2)  # expired, and still not refreshable
+        for _ in range(3):
+            refused = await command(a, COORDINATOR, "help")
+            assert "must install Passerelle again" in refused
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in logged] == ["handlers.slack.install", "handlers.slack.install"], caplog.text
+    assert "still valid" in logged[0].getMessage() and "expired" in logged[1].getMessage()
+
+
+async def test_requests_from_a_workspace_not_installed_log_one_warning_and_no_error(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    stranger = world.send.as_team("T0STRANGE")
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            assert "is not installed in this workspace" in await command(stranger, ANA, "help")
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING] == ["WARNING"]
+
+
+async def test_expired_oauth_states_are_purged_by_the_tick(world: SlackWorld, engine: Engine) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        for _ in range(5):  # nobody finishes these installs
+            async with browser.get(f"{world.send.app_url}/slack/install") as page:
+                assert page.status == 200
+
+    def states() -> int:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(slack_tables.oauth_states)) or 0
+
+    assert states() == 5
+    settings = Settings(
+        _env_file=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET, passerelle_tick_seconds=0.05
+    )
+    scheduler = build_scheduler(settings, world.bot, lambda: datetime.now(UTC) + timedelta(minutes=11))
+    scheduler.start()
+    try:
+        for _ in range(200):
+            if states() == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert states() == 0
+
+
+async def test_an_install_refused_by_slack_leaves_its_code_and_state_out_of_the_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    settings = Settings(
+        _env_file=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+        port=free_port(),
+        database_url=f"sqlite:///{tmp_path}/passerelle.db",
+    )
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        server = asyncio.create_task(serve(settings, build_bot(settings), stop))
+        try:
+            url = f"http://127.0.0.1:{settings.port}"
+            assert await healthy(settings.port)
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+                async with browser.get(f"{url}/slack/install") as page:
+                    state = page.cookies["slack-app-oauth-state"].value
+                query = {"code": "CODE-NOT-TO-LOG", "state": state}
+                cookie = {"Cookie": f"slack-app-oauth-state={state}"}
+                async with browser.get(f"{url}/slack/oauth_redirect", params=query, headers=cookie) as done:
+                    assert done.status >= 400
+        finally:
+            stop.set()
+            await server
+            await fake.stop()
+    assert "GET /slack/oauth_redirect" in caplog.text  # the access log was captured
+    assert "Failed to fetch oauth.v2.access result" in caplog.text
+    assert "CODE-NOT-TO-LOG" not in caplog.text and state not in caplog.text
+
+
+def test_the_add_to_slack_link_is_beside_the_web_api_it_was_given() -> None:
+    assert authorization_url("https://slack.com/api/") == "https://slack.com/oauth/v2/authorize"
+    assert authorization_url("https://slack-gov.com/api/") == "https://slack-gov.com/oauth/v2/authorize"
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [("fr-CA,fr;q=0.9,en;q=0.8", "L'installation a été annulée"), ("de,en;q=0.5", "The installation was cancelled")],
+)
+async def test_a_cancelled_install_is_a_page_of_our_own_in_the_browsers_language(
+    world: SlackWorld, languages: str, expected: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(
+            f"{world.send.app_url}/slack/oauth_redirect",
+            params={"error": "access_denied", "state": "any"},
+            headers={"Accept-Language": languages},
+        ) as done,
+    ):
+        assert done.status == 403
+        page = await done.text()
+    assert expected in page and "Oops" not in page
+
+
+async def test_an_install_ends_on_a_page_of_our_own_in_the_browsers_language(world: SlackWorld) -> None:
+    world.fake.codes["code-fr"] = Grant(TEAM_A, installer=COORDINATOR)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        async with browser.get(f"{world.send.app_url}/slack/install") as page:
+            state = page.cookies["slack-app-oauth-state"].value
+        headers = {"Cookie": f"slack-app-oauth-state={state}", "Accept-Language": "fr"}
+        query = {"code": "code-fr", "state": state}
+        async with browser.get(f"{world.send.app_url}/slack/oauth_redirect", params=query, headers=headers) as done:
+            assert done.status == 200
+            assert "Passerelle est maintenant installé" in await done.text()
+
+
+async def test_the_outbox_waits_without_a_traceback_when_the_token_expired_and_cannot_be_refreshed(
+    world: SlackWorld, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR, rotation=True, expires_in=3600))
+    world.fake.refresh_tokens.clear()
+    world.clock.now = datetime.now(UTC) + timedelta(hours=2)  # expired
+    with caplog.at_level(logging.INFO):
+        queue_for(engine, TEAM_A, COORDINATOR, "reminder:expired", world.clock())
+        world.bot.queued()
+        await world.fake.quiet()
+    assert world.fake.of("chat.postMessage") == []
+    with Session(engine) as session:
+        assert session.scalars(select(Outbox).where(Outbox.key == "reminder:expired")).one().state == "pending"
+    assert "Traceback" not in caplog.text and "sending failed" not in caplog.text

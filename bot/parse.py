@@ -6,7 +6,7 @@ Each returns None when it cannot understand, never raises.
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
@@ -172,9 +172,18 @@ def parse_choices(text: str, options: Sequence[tuple[str, Iterable[str]]]) -> li
         if whole is not None and not SEPARATORS.search(folded):
             return [whole]
         parts = split_list(folded)
+    chosen = _each(parts, lambda part: parse_choice(part, options))
+    if chosen is None and len(parts) == 1:
+        # Names separated by spaces alone ('morning lunchtime'), when every word is one of them.
+        chosen = _each(folded.split(), lambda part: parse_choice(part, options))
+    return chosen
+
+
+def _each(parts: Sequence[str], read: Callable[[str], str | None]) -> list[str] | None:
+    """Every part read, in order and once each; None if one of them cannot be read."""
     chosen: list[str] = []
     for part in parts:
-        value = parse_choice(part, options)
+        value = read(part)
         if value is None:
             return None
         if value not in chosen:
@@ -208,14 +217,15 @@ def language_codes() -> set[str]:
 def parse_languages(text: str) -> list[str] | None:
     """'French and English', 'fr;en', 'anglais, espagnol' → ['fr', 'en'] in the order given."""
     names = _language_names()
-    codes: list[str] = []
-    for part in split_list(text):
-        code = names.get(part) or names.get(part.removesuffix("s"))
-        if code is None:
-            return None
-        if code not in codes:
-            codes.append(code)
-    return codes or None
+
+    def read(part: str) -> str | None:
+        return names.get(part) or names.get(part.removesuffix("s"))
+
+    parts = split_list(text)
+    codes = _each(parts, read)
+    if codes is None and len(parts) == 1:
+        codes = _each(parts[0].split(), read)  # 'français anglais'
+    return codes
 
 
 @cache

@@ -264,3 +264,12 @@ def test_an_id_picked_in_a_menu_is_printable_and_fits_its_column(text: str) -> N
     picked = parse_id(text)
     if picked is not None:
         assert picked == text and 0 < len(picked) <= 64 and picked.isprintable()
+
+
+def test_names_separated_by_spaces_alone_are_read_when_each_word_is_one() -> None:
+    assert parse_languages("français anglais") == ["fr", "en"]
+    assert parse_languages("english spanish") == ["en", "es"]
+    options = [("morning", ["Morning"]), ("lunch", ["Lunchtime"]), ("evening", ["Evening"])]
+    assert parse_choices("morning lunchtime", options) == ["morning", "lunch"]
+    assert parse_choices("tea coffee", options) is None  # no word is a choice
+    assert parse_languages("klingon anglais") is None

@@ -263,6 +263,9 @@ def parse_date(text: str, today: date) -> date | None:
     A date without a year is the next one to come.
     """
     folded = fold(text).replace("1er", "1")
+    relative = _relative_day(folded, today)
+    if relative is not None:
+        return relative
     try:
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", folded):
             return date.fromisoformat(folded)
@@ -280,6 +283,21 @@ def parse_date(text: str, today: date) -> date | None:
             return _dated(int(day_text), month_number, words.group(5), today)
     except ValueError:
         return None
+    return None
+
+
+RELATIVE_DAYS = {"today": 0, "aujourd'hui": 0, "aujourdhui": 0, "tomorrow": 1, "demain": 1}
+RELATIVE_UNITS = {"day": 1, "days": 1, "jour": 1, "jours": 1, "week": 7, "weeks": 7, "semaine": 7, "semaines": 7}
+
+
+def _relative_day(folded: str, today: date) -> date | None:
+    """'tomorrow', 'demain', 'in 2 weeks', 'dans 10 jours' (at most a year ahead)."""
+    if folded in RELATIVE_DAYS:
+        return today + timedelta(days=RELATIVE_DAYS[folded])
+    ahead = re.fullmatch(r"(?:in|dans) ([0-9]{1,3}) ([a-z]+)", folded)
+    if ahead and ahead.group(2) in RELATIVE_UNITS:
+        days = int(ahead.group(1)) * RELATIVE_UNITS[ahead.group(2)]
+        return today + timedelta(days=days) if days <= 366 else None
     return None
 
 

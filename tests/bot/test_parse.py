@@ -273,3 +273,14 @@ def test_names_separated_by_spaces_alone_are_read_when_each_word_is_one() -> Non
     assert parse_choices("morning lunchtime", options) == ["morning", "lunch"]
     assert parse_choices("tea coffee", options) is None  # no word is a choice
     assert parse_languages("klingon anglais") is None
+
+
+def test_a_day_said_in_words_relative_to_today() -> None:
+    today = date(2026, 12, 2)
+    assert parse_date("tomorrow", today) == date(2026, 12, 3)
+    assert parse_date("Demain", today) == date(2026, 12, 3)
+    assert parse_date("aujourd’hui", today) == today
+    assert parse_date("in 2 weeks", today) == date(2026, 12, 16)
+    assert parse_date("dans 10 jours", today) == date(2026, 12, 12)
+    assert parse_date("in 900 days", today) is None  # more than a year ahead is not a pause date anyone means
+    assert parse_date("in 2 fortnights", today) is None

@@ -215,3 +215,14 @@ def test_the_current_programme_is_the_one_marked_so(bot: Passerelle, clock: Cloc
     Dialog(bot, clock.now, user=COORD).command("help")
     with Session(bot.engine) as session:
         assert [p.is_current for p in session.exec(select(Programme)).all()] == [True]
+
+
+def test_a_pause_until_a_day_said_in_words_ends_on_that_day(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UJEAN001", clock.now, MENTEE)
+    jean = Dialog(bot, clock.now, user="UJEAN001")
+    assert "Usage" not in jean.command("pause until in 2 weeks")
+    assert status_of(bot, "UJEAN001") == "paused"
+    bot.tick(clock.now + timedelta(days=13))
+    assert status_of(bot, "UJEAN001") == "paused"
+    bot.tick(clock.now + timedelta(days=14))
+    assert status_of(bot, "UJEAN001") == "ready"

@@ -135,7 +135,12 @@ async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[w
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
     )
-    runner = web.AppRunner(build_web(build_slack(settings, bot, clock), SIGNING_SECRET))
+    return await _served(build_web(build_slack(settings, bot, clock), SIGNING_SECRET))
+
+
+async def _served(web_app: web.Application) -> tuple[web.AppRunner, str]:
+    """The app listening on a free port of 127.0.0.1, and its URL."""
+    runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -163,18 +168,24 @@ async def slack_world(engine: Engine, clock: Clock, timeout: float = 10) -> Asyn
     # The test's clock stands still unless a test moves it: messages to one conversation are not spaced out here
     # (tests/bot/test_outbox.py shows the spacing with a clock that moves).
     worker = slack_worker(bot, clock, fake, Policy(spacing=timedelta(0)), timeout)
+    async with _running(SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)) as world:
+        yield world
+    assert fake.problems == [], "calls that break Slack's spec or Block Kit"
+
+
+@asynccontextmanager
+async def _running(world: SlackWorld) -> AsyncIterator[SlackWorld]:
+    """The world's worker delivering while the test runs; then everything stopped, the double last."""
     stop = asyncio.Event()
-    delivering = asyncio.create_task(worker.run(stop))
-    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)
+    delivering = asyncio.create_task(world.worker.run(stop))
     try:
         yield world
-        await fake.quiet(0.2)
+        await world.fake.quiet(0.2)
     finally:
         stop.set()
         await delivering
         await world.runner.cleanup()
-        await fake.stop()
-    assert fake.problems == [], "calls that break Slack's spec or Block Kit"
+        await world.fake.stop()
 
 
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-client-secret"
@@ -195,25 +206,12 @@ async def oauth_world(engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]
     )
     installations = build_installations(settings, bot, clock)
     assert installations is not None
-    runner = web.AppRunner(build_web(build_slack(settings, bot, clock, installations), SIGNING_SECRET))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    runner, url = await _served(build_web(build_slack(settings, bot, clock, installations), SIGNING_SECRET))
     sender = SlackOutbox(installed_clients(installations, fake.api_url), clock)
     worker = Worker(bot.engine, {"slack": sender}, clock, Policy(spacing=timedelta(0)), idle=0.05)
     bot.queued = worker.wake
-    stop = asyncio.Event()
-    delivering = asyncio.create_task(worker.run(stop))
-    world = SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)
-    try:
+    async with _running(SlackWorld(fake, SlackSender(url, SIGNING_SECRET, fake), bot, clock, runner, worker)) as world:
         yield world
-        await fake.quiet(0.2)
-    finally:
-        stop.set()
-        await delivering
-        await runner.cleanup()
-        await fake.stop()
     assert fake.problems == [], "calls that break Slack's spec or Block Kit"
 
 

@@ -1,0 +1,1 @@
+"""What happens to a pair's session once it is booked: its calendar invite."""

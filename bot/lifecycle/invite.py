@@ -1,0 +1,142 @@
+"""A booked session as a calendar invite: an .ics file, and links that open it in Google Calendar or Outlook."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
+
+PRODID = "-//Passerelle//Reverse mentoring//EN"
+REMINDER = timedelta(minutes=15)
+PEOPLE = uuid.uuid5(uuid.NAMESPACE_DNS, "attendees.passerelle.invalid")  # the namespace of attendees without address
+GOOGLE = "https://calendar.google.com/calendar/render"
+# Outlook on the web for work and school accounts, the ones Teams signs in with; personal accounts use outlook.live.com.
+OUTLOOK = "https://outlook.office.com/calendar/0/deeplink/compose"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    address: str | None  # an e-mail address when the platform gave one, else None
+
+
+@dataclass(frozen=True)
+class Invite:
+    uid: str  # stable for the session across reschedules, e.g. "session-42@passerelle"
+    sequence: int  # raised on each change: a reschedule, a cancellation
+    starts: datetime  # aware
+    timezone: str  # the IANA name the time was chosen in, e.g. "Europe/Paris"
+    title: str  # already translated
+    description: str  # already translated, plain text
+    location: str  # "" when none; a place or a video link
+    attendees: tuple[Attendee, ...]
+    stamp: datetime  # when this version of the invite was issued, aware
+    minutes: int = 60
+    cancelled: bool = False
+
+    def __post_init__(self) -> None:
+        if self.starts.utcoffset() is None or self.stamp.utcoffset() is None:
+            raise ValueError("an invite's times must be aware")
+        ZoneInfo(self.timezone)  # an unknown name raises ZoneInfoNotFoundError here, not when the file is written
+
+    @property
+    def start(self) -> datetime:
+        """The start as the wall time of the invite's own time zone."""
+        return self.starts.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def end(self) -> datetime:
+        # Added in UTC: an aware datetime plus a timedelta moves the wall clock, wrong across a change of offset.
+        return (self.starts.astimezone(UTC) + timedelta(minutes=self.minutes)).astimezone(ZoneInfo(self.timezone))
+
+
+def ics(invite: Invite) -> bytes:
+    """The .ics file of the invite (RFC 5545): the session, the time zone it was chosen in, who takes part."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    # iTIP (RFC 5546) wants an ORGANIZER and no ATTENDEE in a PUBLISH, and an ORGANIZER in a CANCEL; the bot has no
+    # calendar address to be one. The attendees are listed all the same, for the names they show.
+    calendar.add("method", "CANCEL" if invite.cancelled else "PUBLISH")
+    calendar.add_component(vtimezone(invite))
+    calendar.add_component(event(invite))
+    written: bytes = calendar.to_ical()  # folded at 75 octets, CRLF, text escaped: the library's work
+    return written
+
+
+def vtimezone(invite: Invite) -> Timezone:
+    # A few years around the session, so that a session moved by hand in a calendar keeps its offsets; the library's
+    # default span, 1970 to 2038, is long to write and ends too soon. Unknown names raise, never go silently missing.
+    return Timezone.from_tzid(
+        invite.timezone,
+        first_date=date(invite.start.year - 1, 1, 1),
+        last_date=date(invite.end.year + 2, 1, 1),
+    )
+
+
+def event(invite: Invite) -> Event:
+    session = Event()
+    session.add("uid", invite.uid)
+    session.add("dtstamp", invite.stamp.astimezone(UTC))
+    session.add("sequence", invite.sequence)
+    session.add("dtstart", invite.start)
+    session.add("dtend", invite.end)
+    session.add("summary", invite.title)
+    session.add("description", invite.description)
+    if invite.location:
+        session.add("location", invite.location)
+    session.add("status", "CANCELLED" if invite.cancelled else "CONFIRMED")
+    for person in invite.attendees:
+        session.add("attendee", address(invite, person))
+    if not invite.cancelled:
+        session.add_component(reminder(invite))
+    return session
+
+
+def address(invite: Invite, person: Attendee) -> vCalAddress:
+    # A CAL-ADDRESS is any URI (RFC 5545, 3.3.3), mailto: when it is an e-mail address. Without one, a urn:uuid names
+    # the person within this session and reaches no one: no calendar can write to it, and no e-mail address is
+    # guessed. It comes from the session and the name, so a reschedule lists the same attendee.
+    if person.address:
+        attendee = vCalAddress(f"mailto:{person.address}")
+    else:
+        attendee = vCalAddress(uuid.uuid5(PEOPLE, f"{invite.uid}\n{person.name}").urn)
+    attendee.params["CN"] = person.name
+    return attendee
+
+
+def reminder(invite: Invite) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", invite.title)  # a DISPLAY alarm must say something (RFC 5545, 3.6.6)
+    alarm.add("trigger", -REMINDER)
+    return alarm
+
+
+def google_link(invite: Invite) -> str:
+    """A link that opens the session, filled in, in Google Calendar; the times are UTC and `ctz` shows them in the
+    session's own time zone."""
+    times = "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for moment in (invite.start, invite.end))
+    query = {"action": "TEMPLATE", "text": invite.title, "dates": times, "details": invite.description}
+    return link(GOOGLE, query | ({"location": invite.location} if invite.location else {}) | {"ctz": invite.timezone})
+
+
+def outlook_link(invite: Invite) -> str:
+    """A link that opens the session, filled in, in Outlook on the web; the times are ISO 8601 with their offset."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": invite.title,
+        "startdt": invite.start.isoformat(),
+        "enddt": invite.end.isoformat(),
+        "body": invite.description,
+    }
+    return link(OUTLOOK, query | ({"location": invite.location} if invite.location else {}))
+
+
+def link(base: str, query: dict[str, str]) -> str:
+    # Every reserved character percent-encoded, a space as %20: a "+" of an offset or a title is never read as a space.
+    return f"{base}?{urlencode(query, quote_via=quote)}"

@@ -58,9 +58,9 @@ def ics(invite: Invite) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    # iTIP (RFC 5546) wants an ORGANIZER and no ATTENDEE in a PUBLISH, and an ORGANIZER in a CANCEL; the bot has no
-    # calendar address to be one. The attendees are listed all the same, for the names they show.
-    calendar.add("method", "CANCEL" if invite.cancelled else "PUBLISH")
+    # No METHOD: a file to add to one's calendar, not an iTIP message (RFC 5546), which would need an ORGANIZER the
+    # bot has no calendar address to be, and no ATTENDEE in a PUBLISH. Imported again, the same UID with a higher
+    # SEQUENCE replaces the event; STATUS says when it was cancelled.
     calendar.add_component(vtimezone(invite))
     calendar.add_component(event(invite))
     written: bytes = calendar.to_ical()  # folded at 75 octets, CRLF, text escaped: the library's work

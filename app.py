@@ -169,7 +169,14 @@ def build_scheduler(settings: Settings, bot: Passerelle, clock: Callable[[], dat
             await asyncio.to_thread(purge_states, bot.engine, at)
 
     scheduler.add_job(
-        tick, "interval", seconds=settings.passerelle_tick_seconds, id="tick", coalesce=True, max_instances=1
+        tick,
+        "interval",
+        seconds=settings.passerelle_tick_seconds,
+        id="tick",
+        # A clock that jumps forward (a suspended machine) runs the missed ticks as one, however late it is.
+        coalesce=True,
+        misfire_grace_time=None,
+        max_instances=1,
     )
     return scheduler
 

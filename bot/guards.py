@@ -42,4 +42,9 @@ def member_of(ctx: Ctx, pair_id: int) -> Pair | Outcome:
         return say(ctx.tr("These buttons are for the two members of this pair."))
     if pair.programme_id != ctx.programme_id:
         ctx.programme = ctx.session.get(Programme, pair.programme_id) or ctx.programme
+    # A member acting for the pair is not someone who lets the reminders pass (bot/lifecycle/tick.py).
+    if ctx.person_id == pair.mentor_id:
+        pair.mentor_seen_at = ctx.now
+    else:
+        pair.mentee_seen_at = ctx.now
     return pair

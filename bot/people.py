@@ -9,7 +9,7 @@ from bot.i18n import Tr, normalize_locale, translator
 from bot.ui import mention
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Person, Programme
+from storage.models import Enrollment, Person, Programme
 
 
 def usable_id(value: object) -> bool:
@@ -27,6 +27,19 @@ def reading(person: Person | None, fallback: str) -> Tr:
     if person is None:
         return translator(fallback)
     return translator(person.chosen_locale or normalize_locale(person.platform_locale) or fallback)
+
+
+def zone_of(session: Session, person: Person | None, programme: Programme) -> str:
+    """Their time zone: the one they gave when they joined, else their platform's, else UTC."""
+    if person is None or person.id is None:
+        return "UTC"
+    return zone_in(person, queries.get_enrollment(session, programme.workspace_id, programme.id or 0, person.id))
+
+
+def zone_in(person: Person, enrollment: Enrollment | None) -> str:
+    """`zone_of`, with the person's enrollment at hand."""
+    answered = enrollment.answers.get("timezone") if enrollment else None
+    return answered if isinstance(answered, str) and answered else person.timezone or "UTC"
 
 
 def named(person: Person) -> str:

@@ -17,6 +17,8 @@ from typing import ClassVar
 from bot.commands import Command, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
+from bot.lifecycle import commands as lifecycle
+from bot.lifecycle import nudges
 from bot.pairing import adjust, confirm, members, preview, rematch_decision
 from bot.pairing import commands as pairing
 from bot.programme import announce, coordinators, current
@@ -143,6 +145,7 @@ ROUTES: tuple[Route, ...] = (
     Command("pair", "pair @mentor @mentee", N_("pair two volunteers by hand"), pairing.pair, COORDINATOR),
     Command("unpair", "unpair @person", N_("undo someone's pair"), pairing.unpair, COORDINATOR),
     Command("pairs", "pairs", N_("list the pairs of the programme"), pairing.pairs, COORDINATOR),
+    Command("nudge", "nudge", N_("send now the reminders that are due"), lifecycle.nudge, COORDINATOR, ("relancer",)),
     Command(
         "coordinators",
         "coordinators add|remove @person",
@@ -174,9 +177,15 @@ ROUTES: tuple[Route, ...] = (
     PairPress("pair.rematch", members.not_a_fit),
     PairPress("pair.rematch.confirm", members.not_a_fit_confirmed),
     PairPress("pair.rematch.cancel", members.keep),
+    PairPress("pair.snooze.3d", nudges.snooze_3_days),
+    PairPress("pair.snooze.1w", nudges.snooze_a_week),
+    PairPress("pair.met", nudges.met),
+    PairPress("pair.pause", nudges.pause_form),
+    PairPress("pair.stay", nudges.stay),
     # Forms.
     Submit("pause", pause.pause_submitted),
     PairSubmit("pair.objectives", members.objectives_submitted),
+    PairSubmit("pair.pause", nudges.pause_submitted),
     # Leaving, once asked: Yes carries the enrollment, or the newest pair named (see profile.leave).
     PressOn("leave.confirm", profile.leave_confirmed),
     PressOn("leave.confirm.pair", profile.leave_pair_confirmed),

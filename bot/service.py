@@ -13,6 +13,7 @@ from bot.commands import Command
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
+from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
 from bot.parse import words as split_words
 from bot.people import tr_for
@@ -110,12 +111,17 @@ class Passerelle:
             queries.mark_uninstalled(session, platform, workspace, now)
             session.commit()
 
-    def tick(self, now: datetime) -> None:
-        """Periodic work: pauses that reached their date end; old delivery ids are forgotten."""
+    def tick(self, now: datetime) -> lifecycle.Counts:
+        """Periodic work: pauses that reached their date end; what the pairs' cadence makes due is written to the
+        outbox; old delivery ids are forgotten."""
         with open_session(self.engine) as session:
             end_pauses(session, now.date(), now)
             queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
             session.commit()
+        counts = lifecycle.everything_due(self.engine, now)
+        if counts.written:
+            self.queued()
+        return counts
 
     @contextmanager
     def _context(self, actor: Actor, now: datetime, remember: bool = True) -> Iterator[Ctx]:
@@ -154,7 +160,7 @@ class Passerelle:
         with self._context(actor, now) as ctx:
             outcome = rule(ctx)
             others = [reply for reply in outcome.replies if not isinstance(reply.to, ToCaller)]
-            outbox.write(ctx.session, ctx.workspace_id, ctx.programme.locale, ctx.now, others)
+            outbox.write(ctx.session, ctx.programme, ctx.now, others)
         if others:
             self.queued()
         outcome.replies = [reply for reply in outcome.replies if isinstance(reply.to, ToCaller)]

@@ -108,6 +108,20 @@ class Programme(SQLModel, table=True):
     match_weights: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # "preferred": a pair with no topic in common may be proposed, scored low; "required": never.
     topic_overlap: str = Field(default="preferred", max_length=16, sa_column_kwargs={"server_default": "preferred"})
+    # The cadence (bot/lifecycle/cadence.py): sessions of `session_minutes`, one a month for the first
+    # `monthly_sessions` periods, then one a quarter, over `length_months` from the start unless an end is set.
+    session_minutes: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
+    monthly_sessions: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
+    length_months: int = Field(default=6, sa_column_kwargs={"server_default": "6"})
+    target_min: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
+    target_max: int = Field(default=6, sa_column_kwargs={"server_default": "6"})
+    # The days messages go out on (0 is Monday), between quiet_end and quiet_start in each recipient's time zone.
+    working_days: list[int] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4],
+        sa_column=Column(JSON, nullable=False, server_default="[0, 1, 2, 3, 4]"),
+    )
+    # How long after its end a programme's personal data is kept, in months.
+    retention_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
     created_at: datetime
 
 
@@ -183,6 +197,15 @@ class Pair(SQLModel, table=True):
     created_at: datetime
     confirmed_at: datetime | None = None
     ended_at: datetime | None = None
+    # When the tick should look at this pair again (bot/lifecycle/tick.py): the tick reads only pairs due, so its
+    # cost follows the work due, not the number of pairs. None: nothing will be due (proposed or ended).
+    next_check_at: datetime | None = Field(default=None, index=True)
+    paused_until: date | None = None  # "Pause until": nothing is asked of the pair before that day
+    snoozed_until: datetime | None = None  # "Snooze": the next nudge waits until then
+    # The last time each member did anything for the pair (pressed, booked, answered): three nudges in a row
+    # after it, and that member is asked privately whether to stay.
+    mentor_seen_at: datetime | None = None
+    mentee_seen_at: datetime | None = None
 
 
 class Commitment(SQLModel, table=True):
@@ -297,3 +320,80 @@ class RematchRequest(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="person.id")
     decided_at: datetime | None = None
     outcome: RematchOutcome | None = Field(default=None, sa_type=_status_type(RematchOutcome))
+
+
+class MeetingStatus(StrEnum):
+    """Where a session stands; bot/lifecycle/meeting.py makes every change."""
+
+    BOOKED = "booked"
+    HELD = "held"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Meeting(SQLModel, table=True):
+    """One session of a pair (the vocabulary's Session; named so as not to be taken for a database session)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    starts_at: datetime
+    minutes: int = 60
+    timezone: str = Field(default="UTC", max_length=64)  # the zone its time was chosen in, for the invite
+    format: str = Field(default="video", max_length=16)  # "in_person" or "video"
+    place: str = Field(default="", max_length=300)  # a room, an address or a video link
+    status: MeetingStatus = Field(default=MeetingStatus.BOOKED, sa_type=_status_type(MeetingStatus))
+    sequence: int = 0  # the invite's SEQUENCE, raised on each change
+    # The calendar file's address holds this: unguessable, and changed to withdraw a link handed out.
+    token: str = Field(max_length=64, unique=True)
+    booked_by: int | None = Field(default=None, foreign_key="person.id")
+    cancelled_by: int | None = Field(default=None, foreign_key="person.id")
+    talking_points: str | None = Field(default=None, max_length=2000)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Nudge(SQLModel, table=True):
+    """A nudge written for a pair: one of each kind per period, ever."""
+
+    __table_args__ = (UniqueConstraint("pair_id", "period", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    period: int
+    kind: str = Field(max_length=16)  # "book", "reminder", "last"
+    sent_at: datetime
+
+
+class Pulse(SQLModel, table=True):
+    """One member's feedback on one session: seen by nobody but its author, counted only in aggregates."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    happened: str | None = Field(default=None, max_length=16)  # "yes", "postponed", "cancelled"
+    rating: int | None = None  # 1–5
+    progress: int | None = None  # 1–5, on the pair's objectives
+    fit: str | None = Field(default=None, max_length=16)  # "good", "not_good", after the first session only
+    comment: str | None = Field(default=None, max_length=2000)
+    answered_at: datetime | None = None
+
+
+class Survey(SQLModel, table=True):
+    """One member's answers to the mid-programme checkpoint or to the end-of-programme survey."""
+
+    __table_args__ = (UniqueConstraint("pair_id", "person_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    pair_id: int = Field(foreign_key="pair.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=16)  # "checkpoint" or "end"
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answered_at: datetime | None = None

@@ -19,15 +19,21 @@ from storage.models import (
     EnrollmentStatus,
     Forbidden,
     MatchRun,
+    Meeting,
+    Nudge,
     Outbox,
     OutboxState,
     Pair,
     PairStatus,
     Person,
     Programme,
+    Pulse,
     RematchRequest,
+    Survey,
     Workspace,
 )
+
+LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.AT_RISK)
 
 
 def get_workspace(session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -485,3 +491,41 @@ def forget_rematch_requests(session: Session, workspace_id: int, person_id: int,
     for request in session.exec(decided).all():
         request.decided_by = None
     session.flush()
+
+
+def due_pairs(session: Session, now: datetime, limit: int, workspace_id: int | None = None) -> Sequence[Pair]:
+    """Live pairs the tick should look at by `now`, in every workspace, the longest waiting first; locked, and
+    skipped when another instance holds them (PostgreSQL), so that two ticks never work on one pair."""
+    query = select(Pair).where(col(Pair.status).in_(LIVE_STATUSES), col(Pair.next_check_at) <= now)
+    if workspace_id is not None:
+        query = query.where(Pair.workspace_id == workspace_id)
+    query = query.order_by(col(Pair.next_check_at), col(Pair.id)).limit(limit)
+    return session.exec(query.with_for_update(skip_locked=True).execution_options(populate_existing=True)).all()
+
+
+def meetings_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Meeting]:
+    return session.exec(
+        select(Meeting).where(col(Meeting.pair_id).in_(pair_ids)).order_by(col(Meeting.starts_at), col(Meeting.id))
+    ).all()
+
+
+def nudges_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Nudge]:
+    return session.exec(select(Nudge).where(col(Nudge.pair_id).in_(pair_ids)).order_by(col(Nudge.id))).all()
+
+
+def pulsed_meetings(session: Session, meeting_ids: Sequence[int]) -> set[int]:
+    """The sessions whose pulses were asked already."""
+    if not meeting_ids:
+        return set()
+    return set(session.exec(select(Pulse.meeting_id).where(col(Pulse.meeting_id).in_(meeting_ids))).all())
+
+
+def surveys_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Survey]:
+    return session.exec(select(Survey).where(col(Survey.pair_id).in_(pair_ids))).all()
+
+
+def enrollments_of(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Enrollment]:
+    found = session.exec(
+        select(Enrollment).where(Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids))
+    ).all()
+    return {e.person_id: e for e in found}

@@ -113,7 +113,9 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
+    # A Thursday within everyone's working hours: 09:30 in New York, 14:30 in London, 15:30 in Paris. Tests of
+    # working hours travel from here.
+    return Clock(datetime(2026, 11, 26, 14, 30, tzinfo=UTC))
 
 
 @dataclass

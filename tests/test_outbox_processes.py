@@ -49,7 +49,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
 def seeded(database_url: str, pairs: int) -> None:
     engine = make_engine(database_url)
     migrate(engine)
-    many_volunteers(Passerelle(engine), datetime.now(UTC), pairs)
+    many_volunteers(Passerelle(engine), datetime.now(UTC), pairs, all_hours=True)
     engine.dispose()
 
 

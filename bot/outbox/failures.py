@@ -14,7 +14,7 @@ from bot.topics import N_
 from bot.ui import Compose, Message, Reply, Text, channel_ref, message
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Outbox, OutboxState, Person
+from storage.models import Outbox, OutboxState, Person, Programme
 
 LISTED = 20
 # Failures of one burst (a confirmation, an announcement) are told together, in one notice.
@@ -46,9 +46,8 @@ def report(engine: Engine, now: datetime) -> int:
                 continue
             lines = [_line(session, row) for row in rows]
             key = f"{queue.NOTICE}{rows[0].id}-{rows[-1].id}"
-            locale = _locale(session, workspace_id)
             notice = Reply(_compose(lines), to=ToCoordinators(), key=key)
-            queue.write(session, workspace_id, locale, now, [notice])
+            queue.write(session, _programme(session, workspace_id, now), now, [notice])
         session.commit()
         return sum(len(rows) for rows in told.values())
 
@@ -91,6 +90,7 @@ def _line(session: Session, row: Outbox) -> tuple[str, str, int]:
     return (named(person) if person else "—"), why, row.attempts
 
 
-def _locale(session: Session, workspace_id: int) -> str:
-    programme = queries.current_programme(session, workspace_id)
-    return programme.locale if programme else "en"
+def _programme(session: Session, workspace_id: int, now: datetime) -> Programme:
+    """The programme whose language and working hours the notice follows (every workspace has one)."""
+    found = queries.current_programme(session, workspace_id)
+    return found or Programme(workspace_id=workspace_id, name="", created_at=now)

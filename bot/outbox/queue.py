@@ -11,12 +11,13 @@ from sqlmodel import Session, col, select
 from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
-from bot.people import reading
+from bot.people import reading, zone_of
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import Message, Reply
+from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Outbox, OutboxState, Person, Workspace
+from storage.models import Outbox, OutboxState, Person, Programme, Workspace
 
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
@@ -26,6 +27,8 @@ NOTICE = "undeliverable:"
 # How far apart the clocks of two instances may be. A lease or a wait ending later than the policy allows, by more
 # than this, was set by a clock moved ahead (a host suspended, set wrong): it is not waited out for months.
 SKEW = timedelta(minutes=5)
+# The longest a message waits for working hours: a week holds at least one working day.
+LONGEST_HOLD = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,22 @@ class Policy:
     spacing: timedelta = timedelta(seconds=1)
 
 
-def write(session: Session, workspace_id: int, locale: str, now: datetime, replies: Sequence[Reply]) -> int:
-    """Store every reply for someone other than the caller as an outbox row; a key already there is a no-op."""
-    rows = [row for reply in replies for row in _rows(session, workspace_id, locale, now, reply)]
+def write(session: Session, programme: Programme, now: datetime, replies: Sequence[Reply]) -> int:
+    """Store every reply for someone other than the caller as an outbox row; a key already there is a no-op.
+
+    Each row waits for its recipient's working hours (the programme's, in the recipient's time zone)."""
+    hours = of_programme(programme)
+    rows = [row for reply in replies for row in _rows(session, programme, hours, now, reply)]
     return queries.add_outbox(session, rows)
 
 
-def _rows(session: Session, workspace_id: int, locale: str, now: datetime, reply: Reply) -> list[Outbox]:
+def _rows(session: Session, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply) -> list[Outbox]:
     assert reply.key is not None
+    workspace_id, locale = programme.workspace_id, programme.locale
 
-    def row(recipient: dict[str, object], conversation: str, tr: Tr, key: str = reply.key or "") -> Outbox:
+    def row(
+        recipient: dict[str, object], conversation: str, tr: Tr, at: datetime, key: str = reply.key or ""
+    ) -> Outbox:
         composed = reply.message if isinstance(reply.message, Message) else reply.message(tr)
         return Outbox(
             workspace_id=workspace_id,
@@ -57,25 +66,39 @@ def _rows(session: Session, workspace_id: int, locale: str, now: datetime, reply
             recipient=recipient,
             conversation=conversation,
             message=encode(composed),
-            not_before=now,
+            not_before=at,
             created_at=now,
         )
+
+    def opens(person: Person | None) -> datetime:
+        return hours.next_open(now, zone_of(session, person, programme))
 
     to = reply.to
     if isinstance(to, ToPerson):
         person = session.get(Person, to.person_id)
         tr = reading(person, locale)
-        return [row({"kind": "person", "id": to.person_id}, f"person:{to.person_id}", tr)]
+        return [row({"kind": "person", "id": to.person_id}, f"person:{to.person_id}", tr, opens(person))]
     if isinstance(to, ToCoordinators):
         return [
-            row({"kind": "person", "id": c.id}, f"person:{c.id}", reading(c, locale), key=f"{reply.key}:to:{c.id}")
+            row(
+                {"kind": "person", "id": c.id},
+                f"person:{c.id}",
+                reading(c, locale),
+                opens(c),
+                key=f"{reply.key}:to:{c.id}",
+            )
             for c in queries.coordinators(session, workspace_id)
         ]
     if isinstance(to, ToPair):
-        # A pair's messages come written in the language both members read (`members.tr_for_pair`).
-        return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale))]
+        # A pair's messages come written in the language both members read (`members.tr_for_pair`), when both
+        # are at work if their hours meet.
+        pair = queries.get_pair(session, workspace_id, to.pair_id)
+        members = [session.get(Person, m) for m in (pair.mentor_id, pair.mentee_id)] if pair else []
+        at = next_open_for_all(hours, now, [zone_of(session, m, programme) for m in members])
+        return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale), at)]
     if isinstance(to, ToChannel):
-        return [row({"kind": "channel", "ref": to.channel}, f"channel:{to.channel}", translator(locale))]
+        # A channel is read by many, in many zones: its post goes when the coordinator who asked for it acted.
+        return [row({"kind": "channel", "ref": to.channel}, f"channel:{to.channel}", translator(locale), now)]
     assert isinstance(to, ToCaller)
     return []
 
@@ -83,7 +106,7 @@ def _rows(session: Session, workspace_id: int, locale: str, now: datetime, reply
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
     """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
     latest_lease = now + policy.lease + SKEW
-    latest_wait = now + timedelta(seconds=policy.longest_wait) + SKEW
+    latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
     with open_session(engine) as session:
         candidates = queries.claimable_outbox(session, now, max(50, 5 * limit), latest_lease, latest_wait)
         conversations = list({r.conversation for r in candidates})

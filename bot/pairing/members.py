@@ -34,7 +34,7 @@ from bot.ui import (
 )
 from bot.volunteers import enrollment as enrollment_status
 from storage import queries
-from storage.models import Enrollment, Pair, Person
+from storage.models import Enrollment, Pair, Person, Programme
 
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
@@ -51,7 +51,7 @@ def introduction(
 
     `members` (mentor, mentee) and `who` has committed may be given when many pairs are introduced at once, to
     load them in one go."""
-    mentor, mentee = members or _members(ctx, pair)
+    mentor, mentee = members or members_of(ctx, pair)
     tr = tr_for_pair(ctx, (mentor, mentee))
     answers = {p.id: e.answers for p, e in (mentor, mentee)}
     who = queries.committed(ctx.session, ctx.workspace_id, known(pair.id)) if who is None else who
@@ -152,7 +152,7 @@ def objectives_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) ->
     if not any(written):
         return Outcome(form_errors={"objective1": ctx.tr("Write at least one objective.")})
     pair.objectives = [text for text in written if text]
-    tr = tr_for_pair(ctx, _members(ctx, pair))
+    tr = tr_for_pair(ctx, members_of(ctx, pair))
     lines = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
     shared = message(Text(tr("{user} wrote down your objectives:", user=named(ctx.person)) + "\n" + lines))
     # The same objectives written twice (two presses of Save) are shared once.
@@ -198,7 +198,7 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ende
     pair_status.end(pair, why, ctx.now)
     rematch.settle(ctx, pair)
     replies = []
-    members = _members(ctx, pair)
+    members = members_of(ctx, pair)
     for (person, enrollment), (partner, _) in zip(members, reversed(members), strict=True):
         enrollment_status.pair_ended(ctx.session, enrollment, pair.id, ctx.now)
         if person.id != told:
@@ -231,9 +231,13 @@ def _told(text: str, names: dict[str, str]) -> Compose:
 
 
 def tr_for_pair(ctx: Ctx, members: Sequence[Member]) -> Tr:
+    return pair_language(ctx.programme, members)
+
+
+def pair_language(programme: Programme, members: Sequence[Member]) -> Tr:
     """The language of a pair's conversation, one both members read: the bot language of both; else one each
     either uses with the bot or declared when joining ("languages"); else the programme's."""
-    bot_languages = [tr_for(person, ctx.programme).locale for person, _ in members]
+    bot_languages = [tr_for(person, programme).locale for person, _ in members]
     if len(set(bot_languages)) == 1:
         return translator(bot_languages[0])
     readable = [
@@ -242,13 +246,13 @@ def tr_for_pair(ctx: Ctx, members: Sequence[Member]) -> Tr:
     ]
     common = [code for code in LOCALES if all(code in languages for languages in readable)]
     if not common:
-        return translator(ctx.programme.locale)
+        return translator(programme.locale)
     # Among several, the programme's, then one a member already reads the bot in, so that the choice is stable.
-    best = sorted(common, key=lambda code: (code != ctx.programme.locale, code not in bot_languages))
+    best = sorted(common, key=lambda code: (code != programme.locale, code not in bot_languages))
     return translator(best[0])
 
 
-def _members(ctx: Ctx, pair: Pair) -> Sequence[Member]:
+def members_of(ctx: Ctx, pair: Pair) -> Sequence[Member]:
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [pair.mentor_id, pair.mentee_id])
     found = []
     for person_id in (pair.mentor_id, pair.mentee_id):

@@ -15,7 +15,7 @@ TRANSITIONS: dict[Status | None, frozenset[Status]] = {
     None: frozenset({Status.PROPOSED}),
     Status.PROPOSED: frozenset({Status.ACTIVE}),  # a proposal not confirmed is deleted, not ended
     Status.ACTIVE: frozenset({Status.AT_RISK, Status.ENDED}),
-    Status.AT_RISK: frozenset({Status.ENDED}),
+    Status.AT_RISK: frozenset({Status.ACTIVE, Status.ENDED}),  # a session booked at last puts it back on track
     Status.ENDED: frozenset(),
 }
 LIVE = (Status.ACTIVE, Status.AT_RISK)  # pairs that hold their members
@@ -58,6 +58,7 @@ def propose(
 def confirm(pair: Pair, now: datetime) -> None:
     _move(pair, Status.ACTIVE)
     pair.confirmed_at, pair.pinned = now, False
+    touch(pair, now)
 
 
 def flag_at_risk(pair: Pair) -> None:
@@ -65,9 +66,21 @@ def flag_at_risk(pair: Pair) -> None:
     _move(pair, Status.AT_RISK)
 
 
+def back_on_track(pair: Pair) -> None:
+    """A pair at risk booked or held a session."""
+    if pair.status == Status.AT_RISK:
+        _move(pair, Status.ACTIVE)
+
+
 def end(pair: Pair, reason: EndReason, now: datetime) -> None:
     _move(pair, Status.ENDED)
-    pair.ended_reason, pair.ended_at = reason, now
+    pair.ended_reason, pair.ended_at, pair.next_check_at = reason, now, None
+
+
+def touch(pair: Pair, now: datetime) -> None:
+    """Something changed for the pair: the tick looks at it again at once, rather than at the time it had set."""
+    if pair.status in LIVE:
+        pair.next_check_at = min(pair.next_check_at or now, now)
 
 
 def drop(session: Session, pairs: Iterable[Pair]) -> None:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.context import Ctx
+from bot.pairing import pair as pair_status
 from bot.pairing.pair import LIVE
 from bot.programme.lock import hold
 from bot.transitions import InvalidTransition, check
@@ -75,6 +76,8 @@ def resume(session: Session, enrollment: Enrollment, now: datetime) -> Status:
     back = Status.MATCHED if held else Status.READY
     _move(enrollment, back, now)
     enrollment.paused_from, enrollment.paused_until = None, None
+    for pair in queries.pairs_of_person(session, enrollment.workspace_id, enrollment.person_id, *LIVE):
+        pair_status.touch(pair, now)  # the reminders held back by the pause are due again
     return back
 
 

@@ -32,6 +32,7 @@ from bot.ui import (
     mention,
     message,
 )
+from storage import queries
 from storage.db import session as open_session
 from storage.models import Outbox, OutboxState, Person
 from tests.bot.dialog import Dialog, queued
@@ -86,7 +87,9 @@ def rows(bot: Passerelle) -> list[Outbox]:
 
 def write(bot: Passerelle, clock: Clock, *replies: Reply) -> int:
     with open_session(bot.engine) as session:
-        written = queue.write(session, 1, "en", clock.now, replies)
+        programme = queries.current_programme(session, 1)
+        assert programme is not None
+        written = queue.write(session, programme, clock.now, replies)
         session.commit()
         return written
 
@@ -227,7 +230,7 @@ def test_after_the_last_attempt_a_row_is_dead_and_told(bot: Passerelle, clock: C
     w = worker(bot, clock, sender)
     for _ in range(POLICY.attempts + 2):
         drain(w)
-        clock.travel(hours=1)
+        clock.travel(minutes=10)  # within the coordinator's working hours, who is told
     states = {r.key: r.state for r in rows(bot)}
     assert states["hi"] == OutboxState.DEAD and states["ghost"] == OutboxState.UNDELIVERABLE
     told = [p for p in sender.sent if p.people == (COORD,)]

@@ -161,8 +161,13 @@ def test_the_member_routes_are_the_pairs_buttons_and_form() -> None:
         "pair.rematch",
         "pair.rematch.confirm",
         "pair.rematch.cancel",
+        "pair.snooze.3d",
+        "pair.snooze.1w",
+        "pair.met",
+        "pair.pause",
+        "pair.stay",
     }
-    assert sum(isinstance(r, routes.PairSubmit) for r in MEMBER_ROUTES) == 1
+    assert sum(isinstance(r, routes.PairSubmit) for r in MEMBER_ROUTES) == 2
 
 
 @pytest.mark.parametrize("route", MEMBER_ROUTES, ids=lambda r: f"{type(r).__name__}:{r.name}")

@@ -2,6 +2,7 @@
 every button and form route is rendered by one of them."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -99,6 +100,12 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
         assert member is not None
     for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch", "pair.rematch.confirm"):
         screens.keep(bot.pressed(Dialog(bot, clock.now, user=member.user_id).actor, name, [str(pair.id)], clock.now))
+    # Nothing booked: a reminder, a last one, the next period's nudge, and the mentor who answered none is asked.
+    for days in (7, 14, 35):
+        bot.tick(clock.now + timedelta(days=days))
+    later = clock.now + timedelta(days=36)
+    for name in ("pair.pause", "pair.snooze.3d", "pair.stay", "pair.met"):
+        screens.keep(bot.pressed(Dialog(bot, later, user=member.user_id).actor, name, [str(pair.id)], later))
     screens.messages += [q.message for q in queued(bot)]
     screens.keep(bot.command(Dialog(bot, clock.now, user=member.user_id).actor, "leave", clock.now))
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from bot.actor import Actor
 from bot.service import Passerelle
 from bot.ui import mention
+from bot.working_hours import ALL_WEEK
 from storage.models import Enrollment, Person, Programme
 
 MENTOR = {
@@ -59,10 +60,14 @@ def a_volunteer(
         session.commit()
 
 
-def many_volunteers(bot: Passerelle, now: datetime, pairs: int) -> None:
-    """`pairs` mentors and as many mentees, in one transaction."""
+def many_volunteers(bot: Passerelle, now: datetime, pairs: int, all_hours: bool = False) -> None:
+    """`pairs` mentors and as many mentees, in one transaction; with `all_hours`, in a programme whose messages go
+    out at any hour of any day (a real process runs on the wall clock, whatever the time the tests run at)."""
     with Session(bot.engine) as session:
         programme = _programme(bot, session, SLACK, now)
+        if all_hours:
+            programme.quiet_start = programme.quiet_end = "00:00"
+            programme.working_days = list(ALL_WEEK)
         for n in range(pairs):
             _enroll(session, programme, f"UM{n:06d}", MENTOR, now)
             _enroll(session, programme, f"UE{n:06d}", MENTEE, now)

@@ -1,0 +1,63 @@
+"""Every change of a session's status: booked, held, missed or cancelled."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.context import known
+from bot.transitions import check
+from storage.models import Meeting, MeetingStatus, Pair
+
+Status = MeetingStatus
+TRANSITIONS: dict[Status | None, frozenset[Status]] = {
+    None: frozenset({Status.BOOKED, Status.HELD}),  # "we already met" records a session held
+    Status.BOOKED: frozenset({Status.HELD, Status.MISSED, Status.CANCELLED}),
+    # A pulse corrects what the tick assumed when the session's time passed.
+    Status.HELD: frozenset({Status.MISSED, Status.CANCELLED}),
+    Status.MISSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+def record_held(session: Session, pair: Pair, person_id: int, minutes: int, now: datetime) -> Meeting:
+    """A session the pair says it held just now, booked or not."""
+    check("meeting", None, TRANSITIONS, None, Status.HELD)
+    held = Meeting(
+        workspace_id=pair.workspace_id,
+        pair_id=known(pair.id),
+        starts_at=now - timedelta(minutes=minutes),
+        minutes=minutes,
+        status=Status.HELD,
+        token=new_token(),
+        booked_by=person_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(held)
+    session.flush()
+    return held
+
+
+def held(meeting: Meeting, now: datetime) -> None:
+    """Its time has passed: held, unless a pulse says otherwise."""
+    _move(meeting, Status.HELD, now)
+
+
+def held_since(session: Session, pair: Pair, since: datetime) -> Meeting | None:
+    """A session of the pair held since then, if any."""
+    return session.exec(
+        select(Meeting).where(
+            Meeting.pair_id == pair.id, Meeting.status == Status.HELD, col(Meeting.starts_at) >= since
+        )
+    ).first()
+
+
+def new_token() -> str:
+    """The secret part of a calendar file's address: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def _move(meeting: Meeting, wanted: Status, now: datetime) -> None:
+    check("meeting", meeting.id, TRANSITIONS, meeting.status, wanted)
+    meeting.status, meeting.updated_at = wanted, now

@@ -1,0 +1,168 @@
+"""Nudges to book the period's hour, and what a pair answers them: snooze, pause until a date, "we already met"."""
+
+from datetime import date, datetime, timedelta
+
+from bot.context import Ctx, known
+from bot.i18n import Tr
+from bot.lifecycle import meeting
+from bot.pairing import pair as pair_status
+from bot.pairing.members import members_of, tr_for_pair
+from bot.people import named
+from bot.recipients import ToCoordinators, ToPair, ToPerson
+from bot.replies import say
+from bot.topics import N_
+from bot.ui import Button, Buttons, DateInput, Form, Message, Outcome, Reply, Text, form_action, message
+from storage.models import Pair, Person, Programme
+
+SNOOZES = {"pair.snooze.3d": timedelta(days=3), "pair.snooze.1w": timedelta(weeks=1)}
+ASKED = {
+    "book": N_(
+        "A new period of *{programme}* has begun: time to book your hour together. Pick a date that suits you both."
+    ),
+    "reminder": N_("A friendly reminder: nothing is booked yet for this period's hour."),
+    "last": N_(
+        "Last reminder: your hour for this period is still not booked. If now is not the moment, pause until a date "
+        "that suits you better."
+    ),
+}
+
+
+def nudge(pair: Pair, programme: Programme, kind: str, period: int, tr_pair: Tr) -> Reply:
+    """The pair's nudge of one kind for one period, with everything they may answer."""
+    text = tr_pair(ASKED[kind], programme=programme.name)
+    return Reply(_with_answers(tr_pair, pair, text), to=ToPair(known(pair.id)), key=f"nudge:{pair.id}:{period}:{kind}")
+
+
+def _with_answers(tr: Tr, pair: Pair, text: str) -> Message:
+    value = str(pair.id)
+    return message(
+        Text(text),
+        Buttons(
+            (
+                Button(tr("Book our hour"), "pair.book", value, style="primary"),
+                Button(tr("Snooze 3 days"), "pair.snooze.3d", value),
+                Button(tr("Snooze a week"), "pair.snooze.1w", value),
+                Button(tr("We already met"), "pair.met", value),
+                Button(tr("Pause until…"), "pair.pause", value),
+            )
+        ),
+    )
+
+
+def at_risk(pair: Pair, mentor: Person, mentee: Person, period: int) -> Reply:
+    """The coordinators are told, privately, that a pair let its last reminder pass."""
+    names = {"mentor": named(mentor), "mentee": named(mentee)}
+
+    def compose(tr: Tr) -> Message:
+        return message(
+            Text(
+                tr(
+                    "The pair {mentor} – {mentee} has booked nothing this period after three reminders: it is now "
+                    "*at risk*. A word from you may help.",
+                    **names,
+                )
+            )
+        )
+
+    return Reply(compose, to=ToCoordinators(), key=f"at_risk:{pair.id}:{period}")
+
+
+def still_there(pair: Pair, person: Person, partner: Person, streak: str) -> Reply:
+    """A member who let three nudges in a row pass is asked, privately, whether to stay, pause or leave."""
+
+    def compose(tr: Tr) -> Message:
+        return message(
+            Text(
+                tr(
+                    "You have not answered the last three messages about your pairing with {partner}. Would you like "
+                    "to go on, take a break or leave the programme? Nothing changes unless you choose.",
+                    partner=named(partner),
+                )
+            ),
+            Buttons(
+                (
+                    Button(tr("I am still in"), "pair.stay", str(pair.id), style="primary"),
+                    Button(tr("Take a break"), "pause.form"),
+                    Button(tr("Leave"), "/leave"),
+                )
+            ),
+        )
+
+    return Reply(compose, to=ToPerson(known(person.id)), key=f"still_there:{pair.id}:{person.id}:{streak}")
+
+
+def snooze(ctx: Ctx, pair: Pair, action: str) -> Outcome:
+    until = ctx.now + SNOOZES[action]
+    pair.snoozed_until = max(pair.snoozed_until or until, until)
+    pair_status.touch(pair, ctx.now)
+    day = pair.snoozed_until
+    told = _to_pair(pair, f"snooze:{pair.id}:{day:%Y%m%d}", N_("{user} snoozed the reminders until {day}."), ctx, day)
+    return Outcome([*say(ctx.tr("Snoozed: I will ask again on {day}.", day=ctx.tr.day(day))).replies, told])
+
+
+def snooze_3_days(ctx: Ctx, pair: Pair) -> Outcome:
+    return snooze(ctx, pair, "pair.snooze.3d")
+
+
+def snooze_a_week(ctx: Ctx, pair: Pair) -> Outcome:
+    return snooze(ctx, pair, "pair.snooze.1w")
+
+
+def met(ctx: Ctx, pair: Pair) -> Outcome:
+    """ "We already met": a session held just now is recorded, and its pulse follows."""
+    recent = meeting.held_since(ctx.session, pair, ctx.now - timedelta(days=1))
+    if recent is not None:
+        return say(ctx.tr("Already noted: your session of {day} counts.", day=ctx.tr.day(recent.starts_at)))
+    held = meeting.record_held(ctx.session, pair, ctx.person_id, ctx.programme.session_minutes, ctx.now)
+    pair_status.back_on_track(pair)
+    pair_status.touch(pair, ctx.now)
+    told = _to_pair(pair, f"met:{pair.id}:{held.id}", N_("{user} noted that you met. Thank you!"), ctx, ctx.now)
+    return Outcome([*say(ctx.tr("Noted, thank you! That session counts for this period.")).replies, told])
+
+
+def pause_form(ctx: Ctx, pair: Pair) -> Outcome:
+    tr = ctx.tr
+    return Outcome(
+        form=Form(
+            form_action("pair.pause", pair.id),
+            tr("Pause our pairing"),
+            (
+                Text(tr("No reminders to book until the date you pick; then the programme goes on by itself.")),
+                DateInput("until", tr("Back on")),
+            ),
+            submit=tr("Pause"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def pause_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
+    raw = values.get("until")
+    try:
+        until = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        until = None
+    if until is None:
+        return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
+    if until <= ctx.now.date():
+        return Outcome(form_errors={"until": ctx.tr("That date has passed; give a date to come.")})
+    end = ctx.programme.end_date
+    if end is not None and until > end:
+        return Outcome(form_errors={"until": ctx.tr("The programme ends on {day}.", day=ctx.tr.day(end))})
+    pair.paused_until = until
+    pair_status.touch(pair, ctx.now)
+    key = f"paused:{pair.id}:{until:%Y%m%d}"
+    told = _to_pair(
+        pair, key, N_("{user} paused your reminders until {day}; they start again by themselves."), ctx, until
+    )
+    return Outcome([*say(ctx.tr("Paused until {day}.", day=ctx.tr.day(until))).replies, told])
+
+
+def stay(ctx: Ctx, pair: Pair) -> Outcome:
+    return say(ctx.tr("Glad to hear it! Your pairing goes on."))
+
+
+def _to_pair(pair: Pair, key: str, text: str, ctx: Ctx, day: date | datetime) -> Reply:
+    """What one member did, told in the pair's conversation, in the language both read."""
+    tr = tr_for_pair(ctx, members_of(ctx, pair))
+    return Reply(message(Text(tr(text, user=named(ctx.person), day=tr.day(day)))), to=ToPair(known(pair.id)), key=key)

@@ -1,0 +1,221 @@
+"""The tick: the pairs due by now are read with their history, the cadence says what is due, and it is written.
+
+Only pairs whose `next_check_at` has come are read, so a tick's cost follows the work due, not the number of pairs.
+Everything it sends goes to the outbox in the same transaction as what it records (a nudge, a status)."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.context import known
+from bot.lifecycle import cadence, meeting, nudges
+from bot.lifecycle.cadence import Due, Held, History, Plan
+from bot.outbox import queue as outbox
+from bot.pairing import pair as pair_status
+from bot.pairing.members import pair_language
+from bot.people import zone_in
+from bot.ui import Reply
+from bot.working_hours import of_programme
+from storage import queries
+from storage.db import session as open_session
+from storage.models import Enrollment, EnrollmentStatus, Meeting, Nudge, Pair, Person, Programme
+
+BATCH = 500  # pairs read and written per transaction
+MOST_BATCHES = 1000  # a bound, never reached: each pair visited is set a next look after now
+
+
+@dataclass
+class Counts:
+    """What one tick did, by kind of thing due."""
+
+    pairs: int = 0
+    written: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: "Counts") -> None:
+        self.pairs += other.pairs
+        for kind, n in other.written.items():
+            self.written[kind] += n
+
+
+@dataclass
+class Scene:
+    """One due pair and what the rules need of it, loaded for the whole batch at once."""
+
+    pair: Pair
+    programme: Programme
+    mentor: Person
+    mentee: Person
+    enrollments: tuple[Enrollment, Enrollment]
+    meetings: list[Meeting]
+    nudged: dict[tuple[int, str], Nudge]
+    pulsed: set[int]
+
+
+def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int | None = None) -> Counts:
+    """One batch of due pairs (of one workspace, or all); the caller commits, and calls again while a whole batch
+    was due."""
+    pairs = queries.due_pairs(session, now, limit, workspace_id)
+    counts = Counts(pairs=len(pairs))
+    for scene in _scenes(session, pairs):
+        for kind, n in visit(session, scene, now).items():
+            counts.written[kind] += n
+    return counts
+
+
+def visit(session: Session, scene: Scene, now: datetime) -> dict[str, int]:
+    """What is due for one pair, done; the pair's next look set."""
+    plan = _plan(scene.programme)
+    history = _history(scene)
+    due, upcoming = cadence.agenda(history, plan, now)
+    written: dict[str, int] = defaultdict(int)
+    replies: list[Reply] = []
+    for item in due:
+        made = _do(session, scene, item, now)
+        if made:
+            written[item.kind] += 1
+            replies += made
+    replies += _ghosted(scene)
+    outbox.write(session, scene.programme, now, replies)
+    if written:
+        _, upcoming = cadence.agenda(_history(scene), plan, now)  # what was just done brings its own next step
+    scene.pair.next_check_at = upcoming
+    return written
+
+
+def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]:
+    pair, programme = scene.pair, scene.programme
+    if item.kind in cadence.NUDGES and item.period is not None:
+        row = Nudge(
+            workspace_id=pair.workspace_id, pair_id=pair.id or 0, period=item.period, kind=item.kind, sent_at=now
+        )
+        session.add(row)
+        session.flush()
+        scene.nudged[(item.period, item.kind)] = row
+        tr = pair_language(programme, list(zip((scene.mentor, scene.mentee), scene.enrollments, strict=True)))
+        replies = [nudges.nudge(pair, programme, item.kind, item.period, tr)]
+        if item.kind == "last":
+            if pair.status != pair_status.Status.AT_RISK:
+                pair_status.flag_at_risk(pair)
+            replies.append(nudges.at_risk(pair, scene.mentor, scene.mentee, item.period))
+        return replies
+    if item.kind == "pulse" and item.meeting is not None:
+        # The session's time has passed: held, unless a pulse says otherwise. Its pulses come with the booking work.
+        found = next((m for m in scene.meetings if m.id == item.meeting), None)
+        if found is not None and found.status == meeting.Status.BOOKED:
+            meeting.held(found, now)
+            pair_status.back_on_track(pair)
+        return []
+    return []  # what the booking, the pulses and the surveys send is not built yet
+
+
+def _ghosted(scene: Scene) -> list[Reply]:
+    """A member who let three nudges in a row pass since they last did anything for the pair is asked privately."""
+    asked: list[Reply] = []
+    written = sorted(scene.nudged.values(), key=lambda n: n.sent_at)
+    for person, partner, seen in (
+        (scene.mentor, scene.mentee, scene.pair.mentor_seen_at),
+        (scene.mentee, scene.mentor, scene.pair.mentee_seen_at),
+    ):
+        since = [n for n in written if seen is None or n.sent_at > seen]
+        if len(since) >= cadence.GHOSTED_AFTER:
+            third = since[cadence.GHOSTED_AFTER - 1]
+            asked.append(nudges.still_there(scene.pair, person, partner, f"{third.period}:{third.kind}"))
+    return asked
+
+
+def _plan(programme: Programme) -> Plan:
+    hours = of_programme(programme)
+    return Plan(
+        monthly=programme.monthly_sessions,
+        months=programme.length_months,
+        working_days=hours.days,
+        day_starts=hours.start,
+    )
+
+
+def _history(scene: Scene) -> History:
+    pair, programme = scene.pair, scene.programme
+    announced = pair.confirmed_at or pair.created_at
+    opens, ends = cadence.window(announced, programme.start_date, programme.end_date, programme.length_months)
+    held = [
+        Held(known(m.id), m.starts_at, m.minutes, m.status, m.updated_at, pulsed=(m.id in scene.pulsed))
+        for m in scene.meetings
+    ]
+    nudged = {key: n.sent_at for key, n in scene.nudged.items()}
+    if opens == announced:
+        nudged.setdefault((0, "book"), opens)  # the introduction asks to book the first hour
+    return History(
+        opens=opens,
+        ends=ends,
+        zones=(zone_in(scene.mentor, scene.enrollments[0]), zone_in(scene.mentee, scene.enrollments[1])),
+        meetings=held,
+        nudged=nudged,
+        paused_until=_paused_until(pair, scene.enrollments),
+        snoozed_until=pair.snoozed_until,
+        checkpoint_sent=True,  # the checkpoint and the survey are not built yet: nothing is asked
+        survey_sent=None,
+    )
+
+
+def _paused_until(pair: Pair, enrollments: Sequence[Enrollment]) -> date | None:
+    """The pair's own pause, or a member's: nothing is asked of a pair while either member is away."""
+    days = [pair.paused_until] if pair.paused_until else []
+    for e in enrollments:
+        if e.status == EnrollmentStatus.PAUSED:
+            days.append(e.paused_until or date.max)
+    return max(days, default=None)
+
+
+def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
+    """The batch's pairs with their programmes, members, sessions and nudges, in a few queries."""
+    ids = [known(p.id) for p in pairs]
+    meetings: dict[int, list[Meeting]] = defaultdict(list)
+    for m in queries.meetings_of_pairs(session, ids):
+        meetings[m.pair_id].append(m)
+    nudged: dict[int, dict[tuple[int, str], Nudge]] = defaultdict(dict)
+    for n in queries.nudges_of_pairs(session, ids):
+        nudged[n.pair_id][(n.period, n.kind)] = n
+    pulsed = queries.pulsed_meetings(session, [known(m.id) for ms in meetings.values() for m in ms])
+    programmes: dict[int, Programme] = {}
+    scenes = []
+    for pair in pairs:
+        programme = programmes.get(pair.programme_id) or session.get(Programme, pair.programme_id)
+        if programme is None:
+            pair.next_check_at = None
+            continue
+        programmes[pair.programme_id] = programme
+        people = queries.people_by_id(session, pair.workspace_id, [pair.mentor_id, pair.mentee_id])
+        enrolled = queries.enrollments_of(session, pair.programme_id, [pair.mentor_id, pair.mentee_id])
+        if len(people) < 2 or len(enrolled) < 2:
+            pair.next_check_at = None  # a member erased: nothing more is due for this pair
+            continue
+        scenes.append(
+            Scene(
+                pair,
+                programme,
+                people[pair.mentor_id],
+                people[pair.mentee_id],
+                (enrolled[pair.mentor_id], enrolled[pair.mentee_id]),
+                meetings[known(pair.id)],
+                nudged[known(pair.id)],
+                pulsed,
+            )
+        )
+    return scenes
+
+
+def everything_due(engine: Engine, now: datetime, workspace_id: int | None = None) -> Counts:
+    """Batch after batch until no pair is due; each batch its own transaction, so a crash loses none of the others."""
+    total = Counts()
+    for _ in range(MOST_BATCHES):
+        with open_session(engine) as session:
+            counts = run(session, now, BATCH, workspace_id)
+            session.commit()
+        total.add(counts)
+        if counts.pairs < BATCH:
+            break
+    return total

@@ -1,0 +1,182 @@
+"""The pair lifecycle in travelled time, against the core: nudges, escalation, snooze, pause, ghosting."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.service import Passerelle
+from storage.models import Meeting, MeetingStatus, Nudge, Outbox, Pair, PairStatus, Programme
+from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import Clock
+
+COORD = "UCOORD01"
+ANNOUNCED = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # a Thursday; both members are in Paris
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Passerelle:
+    return Passerelle(engine, coordinators=frozenset({COORD}))
+
+
+@pytest.fixture
+def pair(bot: Passerelle, clock: Clock) -> Pair:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    assert "1 pair confirmed" in coordinator.command("match confirm")
+    return the_pair(bot)
+
+
+def the_pair(bot: Passerelle) -> Pair:
+    with Session(bot.engine) as session:
+        return session.exec(select(Pair).where(Pair.status != PairStatus.PROPOSED)).one()
+
+
+def at(when: datetime, bot: Passerelle) -> list[Queued]:
+    """Tick at `when`; what it queued."""
+    with Session(bot.engine) as session:
+        last = max(session.exec(select(Outbox.id)).all(), default=0) or 0
+    bot.tick(when)
+    return queued(bot, after=last)
+
+
+def press(bot: Passerelle, user: str, action: str, pair: Pair, when: datetime) -> str:
+    return Dialog(bot, when, user=user).pick(action, str(pair.id))
+
+
+def keys(found: list[Queued]) -> list[str]:
+    return [q.key.split(":to:")[0] for q in found]
+
+
+def test_nothing_booked_brings_a_reminder_after_five_working_days_then_a_last_one_and_the_pair_is_at_risk(
+    bot: Passerelle, pair: Pair
+) -> None:
+    assert at(ANNOUNCED + timedelta(days=1), bot) == []  # the introduction asked to book already
+    assert at(datetime(2026, 12, 3, 14, 29, tzinfo=UTC), bot) == []
+    [reminder] = at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # five working days later
+    assert reminder.key == f"nudge:{pair.id}:0:reminder" and reminder.to == ("UMENTOR1", "UMENTEE1")
+    assert "nothing is booked yet" in reminder.text
+    assert "[Book our hour]" in reminder.text and "[Snooze a week]" in reminder.text
+    assert "[We already met]" in reminder.text and "[Pause until…]" in reminder.text
+    assert at(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), bot) == []  # written once
+    last = at(datetime(2026, 12, 10, 14, 31, tzinfo=UTC), bot)
+    assert keys(last) == [f"nudge:{pair.id}:0:last", f"at_risk:{pair.id}:0"]
+    assert last[1].to == (COORD,) and "at risk" in last[1].text
+    assert the_pair(bot).status == PairStatus.AT_RISK
+
+
+def test_a_snooze_holds_the_next_reminder_until_it_ends_and_the_partner_is_told(bot: Passerelle, pair: Pair) -> None:
+    pressed = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    assert "I will ask again on 4 December 2026" in press(bot, "UMENTEE1", "pair.snooze.1w", pair, pressed)
+    told = queued(bot)[-1]
+    assert told.to == ("UMENTOR1", "UMENTEE1") and "snoozed the reminders until 4 December 2026" in told.text
+    assert at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot) == []
+    assert keys(at(datetime(2026, 12, 4, 10, 0, tzinfo=UTC), bot)) == [f"nudge:{pair.id}:0:reminder"]
+
+
+def test_we_already_met_records_a_session_held_and_no_reminder_follows(bot: Passerelle, pair: Pair) -> None:
+    pressed = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    assert "Noted" in press(bot, "UMENTOR1", "pair.met", pair, pressed)
+    assert "Already noted" in press(bot, "UMENTEE1", "pair.met", pair, pressed)  # the other presses too: once
+    with Session(bot.engine) as session:
+        [held] = session.exec(select(Meeting)).all()
+    assert held.status == MeetingStatus.HELD and held.pair_id == pair.id
+    assert at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot) == []
+    assert at(datetime(2026, 12, 20, tzinfo=UTC), bot) == []
+    # The next period opens a month after the announcement and asks again.
+    assert keys(at(datetime(2026, 12, 28, 9, 0, tzinfo=UTC), bot)) == [f"nudge:{pair.id}:1:book"]
+
+
+def test_a_pair_that_met_at_last_is_back_on_track(bot: Passerelle, pair: Pair) -> None:
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)
+    at(datetime(2026, 12, 10, 14, 31, tzinfo=UTC), bot)
+    assert the_pair(bot).status == PairStatus.AT_RISK
+    press(bot, "UMENTEE1", "pair.met", pair, datetime(2026, 12, 11, 10, 0, tzinfo=UTC))
+    assert the_pair(bot).status == PairStatus.ACTIVE
+
+
+def test_pause_until_a_date_asks_nothing_until_then_and_the_reminders_resume_by_themselves(
+    bot: Passerelle, pair: Pair
+) -> None:
+    pressed = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    form = bot.pressed(Dialog(bot, pressed, user="UMENTOR1").actor, "pair.pause", [str(pair.id)], pressed).form
+    assert form is not None and form.action == f"pair.pause:{pair.id}"
+    actor = Dialog(bot, pressed, user="UMENTOR1").actor
+    past = bot.submitted(actor, form.action, {"until": "2026-11-01"}, pressed)
+    assert "passed" in past.form_errors["until"]
+    done = bot.submitted(actor, form.action, {"until": "2027-01-05"}, pressed)
+    assert not done.form_errors
+    assert "paused your reminders until 5 January 2027" in queued(bot)[-1].text
+    for day in (datetime(2026, 12, 3, 15, tzinfo=UTC), datetime(2026, 12, 28, 9, tzinfo=UTC)):
+        assert at(day, bot) == []
+    # December's period was skipped; the one that opened on 26 December asks once the pause is over.
+    assert keys(at(datetime(2027, 1, 5, 8, 0, tzinfo=UTC), bot)) == [f"nudge:{pair.id}:1:book"]
+
+
+def test_a_members_own_pause_holds_the_pairs_reminders_and_resume_brings_them_back(bot: Passerelle, pair: Pair) -> None:
+    mentee = Dialog(bot, datetime(2026, 11, 30, 10, 0, tzinfo=UTC), user="UMENTEE1")
+    assert "on pause" in mentee.command("pause")
+    assert at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot) == []
+    back = Dialog(bot, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), user="UMENTEE1")
+    assert "Welcome back" in back.command("resume")
+    assert keys(at(datetime(2026, 12, 4, 10, 0, tzinfo=UTC), bot)) == [f"nudge:{pair.id}:0:reminder"]
+
+
+def test_a_tick_after_months_away_asks_once_for_the_period_it_is_in(bot: Passerelle, pair: Pair) -> None:
+    found = at(datetime(2027, 2, 10, 10, 0, tzinfo=UTC), bot)  # the machine was off for ten weeks
+    assert keys(found) == [f"nudge:{pair.id}:2:book"]
+    assert at(datetime(2027, 2, 10, 10, 1, tzinfo=UTC), bot) == []
+
+
+def test_someone_who_lets_three_nudges_pass_is_asked_privately_whether_to_stay(bot: Passerelle, pair: Pair) -> None:
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # reminder
+    press(bot, "UMENTOR1", "pair.snooze.3d", pair, datetime(2026, 12, 3, 16, 0, tzinfo=UTC))  # the mentor answers
+    at(datetime(2026, 12, 10, 16, 1, tzinfo=UTC), bot)  # last
+    found = at(datetime(2026, 12, 28, 9, 0, tzinfo=UTC), bot)  # the next period: a third nudge
+    asked = [q for q in found if q.key.startswith("still_there")]
+    assert [q.to for q in asked] == [("UMENTEE1",)]  # only the one who never answered, privately
+    assert "not answered the last three messages" in asked[0].text and "[Leave]" in asked[0].text
+    assert "goes on" in press(bot, "UMENTEE1", "pair.stay", pair, datetime(2026, 12, 28, 10, 0, tzinfo=UTC))
+
+
+def test_messages_due_at_the_weekend_wait_for_monday_morning_in_the_members_zone(bot: Passerelle, pair: Pair) -> None:
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)
+    at(datetime(2026, 12, 10, 14, 31, tzinfo=UTC), bot)
+    at(datetime(2026, 12, 26, 14, 30, tzinfo=UTC), bot)  # a Saturday: the next period opens
+    with Session(bot.engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.key == f"nudge:{pair.id}:1:book")).one()
+    assert row.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 28, 8, 0, tzinfo=UTC)  # 09:00 in Paris
+
+
+def test_a_programme_with_a_later_start_opens_its_first_period_then(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("program set start 2027-01-04")
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    assert at(datetime(2026, 12, 20, tzinfo=UTC), bot) == []
+    pair = the_pair(bot)
+    assert keys(at(datetime(2027, 1, 4, 8, 0, tzinfo=UTC), bot)) == [f"nudge:{pair.id}:0:book"]
+
+
+def test_the_nudge_command_runs_the_tick_now_and_says_what_it_queued(bot: Passerelle, pair: Pair, clock: Clock) -> None:
+    later = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)
+    assert "1 reminder" in Dialog(bot, later, user=COORD).command("nudge")
+    assert "Nothing was due" in Dialog(bot, later, user=COORD).command("nudge")
+    assert "for the programme's coordinators" in Dialog(bot, later, user="UMENTEE1").command("nudge")
+
+
+def test_nudges_are_recorded_once_per_kind_and_period(bot: Passerelle, pair: Pair, engine: Engine) -> None:
+    for day in range(0, 60):
+        bot.tick(ANNOUNCED + timedelta(days=day, hours=day % 7))
+    with Session(engine) as session:
+        written = [(n.period, n.kind) for n in session.exec(select(Nudge)).all()]
+        programme = session.exec(select(Programme)).one()
+    assert len(written) == len(set(written))
+    assert programme.monthly_sessions == 4
+    assert {k for p, k in written if p == 0} == {"reminder", "last"} and (1, "book") in written

@@ -6,7 +6,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -27,6 +27,10 @@ class Tr:
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
         return self._translations.ngettext(singular, plural, n).format(n=n, **values)
+
+    def weekday(self, number: int) -> str:
+        """A day of the week by its number (0 is Monday), in this language: "Monday", "lundi"."""
+        return str(get_day_names("wide", locale=self.locale)[number])
 
     def day(self, when: date | datetime) -> str:
         """A date as a person reads it in this language, `when` the moment's own day: "1 February 2027",

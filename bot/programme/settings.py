@@ -7,7 +7,7 @@ from bot.i18n import LOCALES
 from bot.matching.candidates import COMPONENTS
 from bot.matching.model import POINTS, Weights
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_decimal, parse_time, parse_whole
-from bot.programme import current
+from bot.programme import cadence, current
 from bot.replies import say, usage
 from bot.topics import DEFAULT_TOPICS, topic_label, topic_names
 from bot.ui import Fields, Header, Outcome, Reply, Text, channel_ref, message
@@ -27,6 +27,7 @@ SETTABLE = (
     "min-gap",
     "weights",
     "topic-overlap",
+    *cadence.SETTERS,
 )
 PROGRAM_USAGE = "program | program new NAME | program list | program use NAME | program set KEY VALUE"
 MAX_TOPICS = 30
@@ -58,7 +59,6 @@ def show_programme(ctx: Ctx) -> Outcome:
             (
                 (tr("Topics"), "\n".join(topic_label(t, tr) for t in p.topics)),
                 (tr("Dates"), f"{_day(ctx, p.start_date)} → {_day(ctx, p.end_date)}"),
-                (tr("Quiet hours"), f"{p.quiet_start}–{p.quiet_end}"),
                 (tr("Language"), p.locale),
                 (tr("Community channel"), channel_ref(p.community_channel) if p.community_channel else tr("not set")),
                 (
@@ -72,6 +72,7 @@ def show_programme(ctx: Ctx) -> Outcome:
                 ),
                 (tr("Weights"), " ".join(f"{k}={v:.2f}" for k, v in _weights(p).items())),
                 (tr("Topic in common"), p.topic_overlap),
+                *cadence.shown(tr, p),
             )
         ),
         tr(
@@ -123,15 +124,16 @@ def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
     elif key == "quiet-hours":
         parts = value.replace("–", "-").split("-")
         times = [parse_time(part) for part in parts] if len(parts) == 2 else []
-        if len(times) != 2 or None in times or times[0] == times[1]:
+        # Quiet from an evening to a morning: the working hours between them (`working-hours`) are one stretch.
+        if len(times) != 2 or None in times or not times[0] or not times[1] or times[0] <= times[1]:
             return usage(ctx, line, tr("Quiet hours go from one time to another, for example 18:00-09:00."))
         p.quiet_start, p.quiet_end = (f"{t:%H:%M}" for t in times if t)
     elif key == "language":
         if fold(value) not in LOCALES:
             return usage(ctx, line, tr("The language is en or fr."))
         p.locale = fold(value)
-    elif key in MATCHING:
-        why = MATCHING[key](ctx, value)
+    elif key in MATCHING or key in cadence.SETTERS:
+        why = (MATCHING.get(key) or cadence.SETTERS[key])(ctx, value)
         if why:
             return usage(ctx, line, why)
     else:

@@ -180,3 +180,39 @@ def test_nudges_are_recorded_once_per_kind_and_period(bot: Passerelle, pair: Pai
     assert len(written) == len(set(written))
     assert programme.monthly_sessions == 4
     assert {k for p, k in written if p == 0} == {"reminder", "last"} and (1, "book") in written
+
+
+def test_a_coordinator_sets_the_cadence_working_hours_and_retention(bot: Passerelle, clock: Clock) -> None:
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    for line in (
+        "program set session-length 45",
+        "program set monthly 3",
+        "program set length 9",
+        "program set target 3-5",
+        "program set working-hours 08:30-17:00",
+        "program set working-days lun-jeu",
+        "program set retention 6",
+    ):
+        assert "Usage" not in coordinator.command(line), line
+    shown = coordinator.command("program")
+    assert "45-minute sessions, monthly for the first 3, then quarterly; over 9 months" in shown
+    assert "target 3–5 sessions" in shown
+    assert "08:30–17:00, Monday, Tuesday, Wednesday, Thursday" in shown
+    assert "6 months after the programme's end" in shown
+    for bad in ("session-length 5", "working-hours 18:00-09:00", "working-days someday", "target many"):
+        assert "Usage" in coordinator.command(f"program set {bad}"), bad
+    with Session(bot.engine) as session:
+        programme = session.exec(select(Programme)).one()
+    assert (programme.quiet_end, programme.quiet_start, programme.working_days) == ("08:30", "17:00", [0, 1, 2, 3])
+    assert "all day" in coordinator.command("program set working-hours none")
+
+
+def test_a_programme_with_a_shorter_week_holds_messages_for_its_next_working_day(bot: Passerelle, pair: Pair) -> None:
+    Dialog(bot, ANNOUNCED, user=COORD).command("program set working-days mon-wed")
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # a Thursday: five of its working days had not passed
+    with Session(bot.engine) as session:
+        assert session.exec(select(Outbox).where(Outbox.key == f"nudge:{pair.id}:0:reminder")).first() is None
+    at(datetime(2026, 12, 8, 14, 30, tzinfo=UTC), bot)  # Monday–Wednesday weeks: the fifth working day
+    with Session(bot.engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.key == f"nudge:{pair.id}:0:reminder")).one()
+    assert row.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 8, 14, 30, tzinfo=UTC)

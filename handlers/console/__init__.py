@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import tzlocal
+
 from bot.actor import Actor
 from bot.i18n import Tr, translator
 from bot.outbox.parcel import Parcel, Sent
@@ -24,6 +26,17 @@ COMMAND = "/mentoring"  # a line that starts with it is a command, even in the m
 NAME = re.compile(r"[^\W\d_](?:[\w' .-]{0,38}[\w.])?")
 MENTIONED = re.compile(r"(?<![\w@])@([^\W\d_](?:[\w'.-]*\w)?)")
 CHANNEL = re.compile(r"(?<![\w⟦#])#([^\W\d_](?:[\w.-]*\w)?)")
+
+
+def local_zone() -> str | None:
+    """The machine's time zone by its IANA name, if it has one (APScheduler's tzlocal reads it)."""
+    try:
+        return str(tzlocal.get_localzone_name())
+    except Exception:  # a machine without a zone set: people are in UTC
+        return None
+
+
+LOCAL_ZONE = local_zone()
 
 
 def console_help(tr: Tr, coordinators: str) -> str:
@@ -149,7 +162,10 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor("console", "local", self.user, name=self.names[self.user], command_prefix=COMMAND + " ")
+        # The people at this keyboard are where the machine is: its zone sets their working hours.
+        return Actor(
+            "console", "local", self.user, name=self.names[self.user], timezone=LOCAL_ZONE, command_prefix=COMMAND + " "
+        )
 
     def _prompt(self, field: tuple[str, str, str]) -> str:
         """The field's label, in the language the core wrote the form in, with its current value if it has one."""

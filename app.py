@@ -69,7 +69,11 @@ def build_bot(settings: Settings, coordinators: frozenset[str] | None = None) ->
     migrate(engine)
     founders = settings.passerelle_coordinators if coordinators is None else coordinators
     return Passerelle(
-        engine, coordinators=founders, configured=settings.passerelle_coordinators, locale=settings.passerelle_locale
+        engine,
+        coordinators=founders,
+        configured=settings.passerelle_coordinators,
+        locale=settings.passerelle_locale,
+        public_url=settings.public_url,
     )
 
 
@@ -112,15 +116,33 @@ def build_slack(
     )
 
 
-def build_web(slack: AsyncApp | None, signing_secret: str | None = None, events: bool = True) -> web.Application:
+def build_web(
+    slack: AsyncApp | None, signing_secret: str | None = None, events: bool = True, bot: Passerelle | None = None
+) -> web.Application:
     """The HTTP server: `POST /slack/events` when Slack is served over HTTP, the install pages in OAuth mode (in
-    Socket Mode too: an install is a browser's visit), `GET /healthz` always."""
+    Socket Mode too: an install is a browser's visit), `GET /healthz` always, and the sessions' calendar files."""
     web_app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
+    if bot is not None:
+
+        async def calendar_file(request: web.Request) -> web.Response:
+            # The token is the whole secret: a wrong one, or one of a session gone, is simply not found.
+            assert bot is not None
+            ics = await asyncio.to_thread(bot.calendar_file, request.match_info["token"])
+            if ics is None:
+                return web.Response(status=404, text="not found")
+            return web.Response(
+                body=ics,
+                content_type="text/calendar",
+                charset="utf-8",
+                headers={"Content-Disposition": 'attachment; filename="session.ics"', "Cache-Control": "no-store"},
+            )
+
+        web_app.router.add_get("/calendar/{token}.ics", calendar_file)
     if slack is not None and events:
 
         async def slack_events(request: web.Request) -> web.Response:
@@ -204,14 +226,16 @@ class CannotListen(OSError):
 
 
 class AccessLog(AbstractAccessLogger):
-    """aiohttp's access line without the query string: the OAuth redirect's holds a one-use code and a state."""
+    """aiohttp's access line without the query string (the OAuth redirect's holds a one-use code and a state) and
+    without a calendar file's token, which is the file's only key."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = "/calendar/….ics" if request.path.startswith("/calendar/") else request.path
         self.logger.info(
             '%s "%s %s" %s %s %.3fs',
             request.remote,
             request.method,
-            request.path,
+            path,
             response.status,
             response.body_length,
             time,
@@ -226,7 +250,8 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     slack = build_slack(settings, bot, installations=installations) if on_slack else None
     on_web = slack if settings.slack_over_http or settings.slack_oauth else None
     runner = web.AppRunner(
-        build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http), access_log_class=AccessLog
+        build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http, bot=bot),
+        access_log_class=AccessLog,
     )
     await runner.setup()
     try:

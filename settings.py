@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     # How long a worker holds a message it is sending; past that, another worker takes it (its worker died).
     passerelle_outbox_lease: float = Field(default=60, ge=20, le=3600)
 
+    # The server's address as others reach it, for the links the bot hands out (calendar files); default http://HOST:PORT.
+    passerelle_public_url: str | None = None
+
+    @field_validator("passerelle_public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        address = value.strip().rstrip("/")
+        if not address.startswith(("http://", "https://")) or " " in address:
+            raise ValueError(f"a public URL starts with http:// or https://, not {value[:40]!r}")
+        return address
+
+    @property
+    def public_url(self) -> str:
+        return self.passerelle_public_url or f"http://{self.host}:{self.port}"
+
     @field_validator("passerelle_coordinators", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

@@ -17,8 +17,8 @@ from typing import ClassVar
 from bot.commands import Command, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
+from bot.lifecycle import booking, nudges
 from bot.lifecycle import commands as lifecycle
-from bot.lifecycle import nudges
 from bot.pairing import adjust, confirm, members, preview, rematch_decision
 from bot.pairing import commands as pairing
 from bot.programme import announce, coordinators, current
@@ -173,7 +173,9 @@ ROUTES: tuple[Route, ...] = (
     # A pair's own conversation: its two members only.
     PairPress("pair.commit", members.commit),
     PairPress("pair.objectives", members.objectives_form),
-    PairPress("pair.book", members.book),
+    PairPress("pair.book", booking.form),
+    PairPress("pair.cancel", booking.cancel),
+    PairPress("pair.points", booking.points_form),
     PairPress("pair.rematch", members.not_a_fit),
     PairPress("pair.rematch.confirm", members.not_a_fit_confirmed),
     PairPress("pair.rematch.cancel", members.keep),
@@ -186,6 +188,8 @@ ROUTES: tuple[Route, ...] = (
     Submit("pause", pause.pause_submitted),
     PairSubmit("pair.objectives", members.objectives_submitted),
     PairSubmit("pair.pause", nudges.pause_submitted),
+    PairSubmit("pair.book", booking.submitted),
+    PairSubmit("pair.points", booking.points_submitted),
     # Leaving, once asked: Yes carries the enrollment, or the newest pair named (see profile.leave).
     PressOn("leave.confirm", profile.leave_confirmed),
     PressOn("leave.confirm.pair", profile.leave_pair_confirmed),

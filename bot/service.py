@@ -1,5 +1,6 @@
 """The core's entry points: one session per input, its route looked up, guarded and called, one commit."""
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from bot.commands import Command
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
+from bot.lifecycle import booking
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
 from bot.parse import words as split_words
@@ -27,6 +29,7 @@ from storage import queries
 from storage.db import session as open_session
 from storage.models import EnrollmentStatus, Pair, Person, Programme, Workspace
 
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what meeting.new_token makes: 32 random bytes, URL-safe
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
 
 
@@ -41,8 +44,10 @@ class Passerelle:
         configured: frozenset[str] | None = None,
         locale: str = "en",
         queued: Callable[[], None] = lambda: None,
+        public_url: str = "http://127.0.0.1:3000",
     ) -> None:
         self.engine = engine
+        self.public_url = public_url  # where the links the bot hands out point (calendar files)
         self.founders = coordinators
         # The founders PASSERELLE_COORDINATORS names (all of them unless told otherwise): the console starts with
         # a coordinator of its own when the setting is empty, and the bot must not claim the setting names her.
@@ -90,6 +95,13 @@ class Passerelle:
         """The Home tab; looking at it stores nothing about a person the bot does not know yet."""
         with self._context(actor, now, remember=False) as ctx:
             return build_home(ctx)
+
+    def calendar_file(self, token: str) -> bytes | None:
+        """A booked session's .ics, served at the address its confirmation gave; None when the token names none."""
+        if not TOKEN.fullmatch(token):
+            return None
+        with open_session(self.engine) as session:
+            return booking.calendar_file(session, token)
 
     def installed(self, platform: str, workspace: str, installer: str | None, now: datetime) -> None:
         """The app was installed (or installed again) in a workspace: it is served, and what waited is sent.
@@ -152,6 +164,7 @@ class Passerelle:
                 founders=self.founders,
                 founders_configured=self.configured,
                 command_prefix=actor.command_prefix,
+                public_url=self.public_url,
             )
             session.commit()
 

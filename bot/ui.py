@@ -115,7 +115,20 @@ class DateInput:
     initial: date | None = None
 
 
-Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """Web addresses to open, each with its label: a calendar file, a page of a calendar service."""
+
+    links: tuple[Link, ...]
+
+
+Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput | Links
 
 
 @dataclass(frozen=True)

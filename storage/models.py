@@ -261,6 +261,7 @@ class OutboxState(StrEnum):
     SENT = "sent"
     UNDELIVERABLE = "undeliverable"  # the platform refused it for good
     DEAD = "dead"  # still failing after the last attempt
+    DROPPED = "dropped"  # lost its point before it went out (a reminder for a session moved)
 
 
 class Outbox(SQLModel, table=True):

@@ -20,6 +20,7 @@ from storage.models import (
     Forbidden,
     MatchRun,
     Meeting,
+    MeetingStatus,
     Nudge,
     Outbox,
     OutboxState,
@@ -529,3 +530,49 @@ def enrollments_of(session: Session, programme_id: int, person_ids: Sequence[int
         select(Enrollment).where(Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids))
     ).all()
     return {e.person_id: e for e in found}
+
+
+def upcoming_meeting(session: Session, pair_id: int, now: datetime) -> Meeting | None:
+    """The pair's next booked session that has not begun."""
+    return session.exec(
+        select(Meeting)
+        .where(Meeting.pair_id == pair_id, Meeting.status == MeetingStatus.BOOKED, col(Meeting.starts_at) > now)
+        .order_by(col(Meeting.starts_at))
+    ).first()
+
+
+def held_meeting_since(session: Session, pair_id: int, since: datetime) -> Meeting | None:
+    return session.exec(
+        select(Meeting).where(
+            Meeting.pair_id == pair_id, Meeting.status == MeetingStatus.HELD, col(Meeting.starts_at) >= since
+        )
+    ).first()
+
+
+def count_cancelled_by(session: Session, pair_id: int, person_id: int) -> int:
+    """How many of the pair's sessions this member cancelled."""
+    found = session.exec(
+        select(func.count(col(Meeting.id))).where(
+            Meeting.pair_id == pair_id, Meeting.status == MeetingStatus.CANCELLED, Meeting.cancelled_by == person_id
+        )
+    ).one()
+    return int(found)
+
+
+def meeting_by_token(session: Session, token: str) -> Meeting | None:
+    """The session whose calendar file this address names, in whichever workspace."""
+    return session.exec(select(Meeting).where(Meeting.token == token)).first()
+
+
+def withdraw_outbox(session: Session, workspace_id: int, prefix: str) -> int:
+    """Messages still waiting whose key starts with `prefix` have lost their point: dropped, never sent."""
+    rows = session.exec(
+        select(Outbox).where(
+            Outbox.workspace_id == workspace_id,
+            col(Outbox.key).startswith(prefix, autoescape=True),
+            Outbox.state == OutboxState.PENDING,
+        )
+    ).all()
+    for row in rows:
+        row.state = OutboxState.DROPPED
+    return len(rows)

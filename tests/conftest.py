@@ -137,7 +137,7 @@ async def serve_slack(bot: Passerelle, clock: Clock, fake: FakeSlack) -> tuple[w
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
     )
-    return await _served(build_web(build_slack(settings, bot, clock), SIGNING_SECRET))
+    return await _served(build_web(build_slack(settings, bot, clock), SIGNING_SECRET, bot=bot))
 
 
 async def _served(web_app: web.Application) -> tuple[web.AppRunner, str]:
@@ -208,7 +208,7 @@ async def oauth_world(engine: Engine, clock: Clock) -> AsyncIterator[SlackWorld]
     )
     installations = build_installations(settings, bot, clock)
     assert installations is not None
-    runner, url = await _served(build_web(build_slack(settings, bot, clock, installations), SIGNING_SECRET))
+    runner, url = await _served(build_web(build_slack(settings, bot, clock, installations), SIGNING_SECRET, bot=bot))
     sender = SlackOutbox(installed_clients(installations, fake.api_url), clock)
     worker = Worker(bot.engine, {"slack": sender}, clock, Policy(spacing=timedelta(0)), idle=0.05)
     bot.queued = worker.wake

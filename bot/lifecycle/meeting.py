@@ -3,10 +3,10 @@
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.context import known
-from bot.transitions import check
+from bot.transitions import InvalidTransition, check
 from storage.models import Meeting, MeetingStatus, Pair
 
 Status = MeetingStatus
@@ -39,18 +39,50 @@ def record_held(session: Session, pair: Pair, person_id: int, minutes: int, now:
     return held
 
 
+def book(
+    session: Session, pair: Pair, person_id: int, starts: datetime, zone: str, how: tuple[int, str, str], now: datetime
+) -> Meeting:
+    """A session booked; `how` is its length in minutes, its format and its place."""
+    check("meeting", None, TRANSITIONS, None, Status.BOOKED)
+    minutes, form, place = how
+    booked = Meeting(
+        workspace_id=pair.workspace_id,
+        pair_id=known(pair.id),
+        starts_at=starts,
+        minutes=minutes,
+        timezone=zone,
+        format=form,
+        place=place,
+        status=Status.BOOKED,
+        token=new_token(),
+        booked_by=person_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booked)
+    session.flush()
+    return booked
+
+
+def move(meeting: Meeting, starts: datetime, zone: str, how: tuple[int, str, str], now: datetime) -> None:
+    """A booked session moved: the same invite (its UID and address), one version further."""
+    if meeting.status != Status.BOOKED:
+        raise InvalidTransition(f"meeting {meeting.id}: only a booked session moves, not a {meeting.status} one")
+    meeting.starts_at, meeting.timezone = starts, zone
+    meeting.minutes, meeting.format, meeting.place = how
+    meeting.sequence += 1
+    meeting.updated_at = now
+
+
+def cancel(meeting: Meeting, person_id: int, now: datetime) -> None:
+    _move(meeting, Status.CANCELLED, now)
+    meeting.cancelled_by = person_id
+    meeting.sequence += 1
+
+
 def held(meeting: Meeting, now: datetime) -> None:
     """Its time has passed: held, unless a pulse says otherwise."""
     _move(meeting, Status.HELD, now)
-
-
-def held_since(session: Session, pair: Pair, since: datetime) -> Meeting | None:
-    """A session of the pair held since then, if any."""
-    return session.exec(
-        select(Meeting).where(
-            Meeting.pair_id == pair.id, Meeting.status == Status.HELD, col(Meeting.starts_at) >= since
-        )
-    ).first()
 
 
 def new_token() -> str:

@@ -12,6 +12,7 @@ from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_
 from bot.ui import Button, Buttons, DateInput, Form, Message, Outcome, Reply, Text, form_action, message
+from storage import queries
 from storage.models import Pair, Person, Programme
 
 SNOOZES = {"pair.snooze.3d": timedelta(days=3), "pair.snooze.1w": timedelta(weeks=1)}
@@ -110,7 +111,7 @@ def snooze_a_week(ctx: Ctx, pair: Pair) -> Outcome:
 
 def met(ctx: Ctx, pair: Pair) -> Outcome:
     """ "We already met": a session held just now is recorded, and its pulse follows."""
-    recent = meeting.held_since(ctx.session, pair, ctx.now - timedelta(days=1))
+    recent = queries.held_meeting_since(ctx.session, known(pair.id), ctx.now - timedelta(days=1))
     if recent is not None:
         return say(ctx.tr("Already noted: your session of {day} counts.", day=ctx.tr.day(recent.starts_at)))
     held = meeting.record_held(ctx.session, pair, ctx.person_id, ctx.programme.session_minutes, ctx.now)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.context import known
-from bot.lifecycle import cadence, meeting, nudges
+from bot.lifecycle import booking, cadence, meeting, nudges
 from bot.lifecycle.cadence import Due, Held, History, Plan
 from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
@@ -102,9 +102,16 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
                 pair_status.flag_at_risk(pair)
             replies.append(nudges.at_risk(pair, scene.mentor, scene.mentee, item.period))
         return replies
+    found = next((m for m in scene.meetings if m.id == item.meeting), None)
+    members = (scene.mentor, scene.mentee)
+    if item.kind == "morning" and found is not None and item.member is not None:
+        person, partner = members[item.member], members[1 - item.member]
+        return [booking.morning(found, person, partner, zone_in(person, scene.enrollments[item.member]))]
+    if item.kind == "talking_points" and found is not None:
+        zone = zone_in(scene.mentor, scene.enrollments[0])
+        return [booking.talking_points_asked(found, pair, scene.mentor, scene.mentee, zone)]
     if item.kind == "pulse" and item.meeting is not None:
-        # The session's time has passed: held, unless a pulse says otherwise. Its pulses come with the booking work.
-        found = next((m for m in scene.meetings if m.id == item.meeting), None)
+        # The session's time has passed: held, unless a pulse says otherwise. Its pulses are not built yet.
         if found is not None and found.status == meeting.Status.BOOKED:
             meeting.held(found, now)
             pair_status.back_on_track(pair)

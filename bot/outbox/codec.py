@@ -11,6 +11,8 @@ from bot.ui import (
     DateInput,
     Fields,
     Header,
+    Link,
+    Links,
     Message,
     Option,
     PersonChoice,
@@ -20,7 +22,21 @@ from bot.ui import (
 
 TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Header, Text, Fields, Button, Buttons, Option, Choice, PersonChoice, TextInput, DateInput, Message)
+    for cls in (
+        Header,
+        Text,
+        Fields,
+        Button,
+        Buttons,
+        Option,
+        Choice,
+        PersonChoice,
+        TextInput,
+        DateInput,
+        Link,
+        Links,
+        Message,
+    )
 }
 
 

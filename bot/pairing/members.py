@@ -160,14 +160,6 @@ def objectives_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) ->
     return Outcome([Reply(shared, to=ToPair(known(pair.id)), key=f"objectives:pair:{pair.id}:{digest}")])
 
 
-def book(ctx: Ctx, pair: Pair) -> Outcome:
-    return say(
-        ctx.tr(
-            "Booking from here is coming soon. Until then, agree on a date together and send each other an invitation."
-        )
-    )
-
-
 def not_a_fit(ctx: Ctx, pair: Pair) -> Outcome:
     """Asked privately: only the person who pressed sees this."""
     return say(

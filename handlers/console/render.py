@@ -13,6 +13,7 @@ from bot.ui import (
     Fields,
     Form,
     Header,
+    Links,
     Message,
     PersonChoice,
     Text,
@@ -51,6 +52,8 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None, tr: 
         elif isinstance(block, DateInput):
             current = block.initial.isoformat() if block.initial else tr("type a date (YYYY-MM-DD)")
             lines.append(labelled(tr, block.label, current))
+        elif isinstance(block, Links):
+            lines += ["  " + labelled(tr, link.label, link.url) for link in block.links]
     text = "\n".join(lines)
     # A person or channel as `@name`: the name the console gave it, else the one in the text, else its id.
     return MARKUP.sub(lambda m: m.group(1) + (names.get(m.group(2)) or m.group(3) or m.group(2)), text)

@@ -11,6 +11,7 @@ from bot.ui import (
     Fields,
     Form,
     Header,
+    Links,
     Message,
     Option,
     PersonChoice,
@@ -99,6 +100,10 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
         if block.initial:
             element["initial_date"] = block.initial.isoformat()
         return [_input(block.action, block.label, element, in_modal)]
+    if isinstance(block, Links):
+        # The addresses are ours, URL-encoded: they hold no `|` or `>`. A label escapes what mrkdwn reads as markup.
+        shown = " · ".join(f"<{link.url}|{_escaped(to_plain(link.label))}>" for link in block.links)
+        return [{"type": "section", "text": _mrkdwn(shown, SECTION_TEXT)}]
     raise TypeError(f"no Block Kit for {type(block).__name__}")
 
 
@@ -138,6 +143,10 @@ def _button(button: Button, index: int) -> dict[str, Any]:
     if button.style:
         element["style"] = button.style
     return element
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "¦")
 
 
 def _option(option: Option) -> dict[str, Any]:

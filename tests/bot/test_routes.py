@@ -166,8 +166,10 @@ def test_the_member_routes_are_the_pairs_buttons_and_form() -> None:
         "pair.met",
         "pair.pause",
         "pair.stay",
+        "pair.cancel",
+        "pair.points",
     }
-    assert sum(isinstance(r, routes.PairSubmit) for r in MEMBER_ROUTES) == 2
+    assert sum(isinstance(r, routes.PairSubmit) for r in MEMBER_ROUTES) == 4
 
 
 @pytest.mark.parametrize("route", MEMBER_ROUTES, ids=lambda r: f"{type(r).__name__}:{r.name}")

@@ -106,6 +106,16 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
     later = clock.now + timedelta(days=36)
     for name in ("pair.pause", "pair.snooze.3d", "pair.stay", "pair.met"):
         screens.keep(bot.pressed(Dialog(bot, later, user=member.user_id).actor, name, [str(pair.id)], later))
+    # A session booked: its confirmation, the talking points asked of the mentor two days before, and their form.
+    day = (later + timedelta(days=5)).date().isoformat()
+    booked = {"day": day, "time": "14:00", "format": "video", "place": "", "odd_hour": None}
+    screens.keep(bot.submitted(Dialog(bot, later, user=member.user_id).actor, f"pair.book:{pair.id}", booked, later))
+    bot.tick(later + timedelta(days=4))
+    with Session(bot.engine) as session:
+        mentor = session.get(Person, pair.mentor_id)
+        assert mentor is not None
+    asking = later + timedelta(days=4, hours=1)
+    screens.keep(bot.pressed(Dialog(bot, asking, user=mentor.user_id).actor, "pair.points", [str(pair.id)], asking))
     screens.messages += [q.message for q in queued(bot)]
     screens.keep(bot.command(Dialog(bot, clock.now, user=member.user_id).actor, "leave", clock.now))
 

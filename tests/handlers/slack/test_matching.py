@@ -4,14 +4,19 @@ announcement in group DMs, the charter, objectives and "not a good fit"."""
 import codecs
 import csv
 import io
+import json
+import re
+from typing import Any
 
+import aiohttp
+from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from storage.models import Address, Pair, Person, RematchRequest
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, many_volunteers
 from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
-from tests.doubles.slack_api import Fault
+from tests.doubles.slack_api import Call, Fault
 from tests.handlers.slack.test_commands import onboard
 
 ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
@@ -76,8 +81,50 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     shared = await fake.posted("1. Use Copilot every day", channel=intro.args["channel"])
     assert "2. Post on LinkedIn once" in shared.text
 
+    await book_over_slack(slack, intro)
+
+
+async def book_over_slack(slack: SlackWorld, intro: Call) -> None:
+    """Book our first hour: the modal, an error shown in it, the confirmation in the pair's conversation with its
+    invite, and the calendar file over HTTP behind its token."""
+    send, fake = slack.send, slack.fake
     await send.press(MARC, intro, "Book our first hour")
-    assert "coming soon" in (await fake.next("response_url")).text
+    form = (await fake.next("views.open")).args["view"]
+    assert form["callback_id"] == f"form:pair.book:{intro_pair(slack).id}"
+
+    def values(day: str, at: str) -> dict[str, dict[str, Any]]:
+        return {
+            "day": {"day": {"type": "datepicker", "selected_date": day}},
+            "time": {"time": {"type": "plain_text_input", "value": at}},
+            "format": {"format": {"type": "static_select", "selected_option": {"value": "in_person"}}},
+            "place": {"place": {"type": "plain_text_input", "value": "Room 4.2, Lyon"}},
+            "odd_hour": {"odd_hour": {"type": "checkboxes", "selected_options": []}},
+        }
+
+    refused = await send.submit(MARC, form, values("2026-11-01", "10:00"))
+    shown = json.loads(refused.body)
+    assert refused.status == 200 and shown["response_action"] == "errors" and "passed" in shown["errors"]["day"]
+    accepted = await send.submit(MARC, form, values("2026-12-08", "10:00"))
+    assert accepted.status == 200 and "errors" not in accepted.body
+    confirmation = await fake.posted("booked your session", channel=intro.args["channel"])
+    assert "8 December 2026 at 10:00" in confirmation.text and "Room 4.2, Lyon" in confirmation.text
+    links = re.findall(r"<(http[^|>]+)\|", json.dumps(confirmation.args["blocks"]))
+    ics = next(link for link in links if link.endswith(".ics"))
+    token = ics.rsplit("/", 1)[1].removesuffix(".ics")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{send.app_url}/calendar/{token}.ics") as served:
+            assert served.status == 200 and served.content_type == "text/calendar"
+            [event] = Calendar.from_ical(await served.read()).walk("VEVENT")
+        forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+        async with http.get(f"{send.app_url}/calendar/{forged}.ics") as wrong:
+            assert wrong.status == 404
+    assert str(event["LOCATION"]) == "Room 4.2, Lyon" and str(event["DTSTART"].params["TZID"]) == "Europe/Paris"
+    assert any("google.com" in link for link in links) and any("outlook.office.com" in link for link in links)
+
+
+def intro_pair(slack: SlackWorld) -> Pair:
+    with Session(slack.bot.engine) as session:
+        return session.exec(select(Pair)).one()
 
 
 async def test_not_a_good_fit_is_a_private_request_that_a_coordinator_ends(engine: Engine, clock: Clock) -> None:

@@ -1,0 +1,346 @@
+"""Booking the pair's hour: the form, the confirmation with its calendar invite, moving and cancelling a session."""
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.context import Ctx, known
+from bot.i18n import Tr
+from bot.lifecycle import cadence, invite, meeting
+from bot.pairing import pair as pair_status
+from bot.pairing.members import Member, members_of, pair_language, tr_for_pair
+from bot.parse import parse_time
+from bot.people import named, zone_of
+from bot.recipients import ToCoordinators, ToPair, ToPerson
+from bot.replies import say
+from bot.ui import (
+    Button,
+    Buttons,
+    Choice,
+    DateInput,
+    Form,
+    Link,
+    Links,
+    Message,
+    Option,
+    Outcome,
+    Reply,
+    Text,
+    TextInput,
+    form_action,
+    message,
+    typed,
+)
+from bot.working_hours import zone_info
+from storage import queries
+from storage.models import Meeting, Pair, Person, Programme
+
+EARLIEST, LATEST = time(7), time(21)  # a session outside these asks the booker to confirm
+PLACE_LENGTH = 300
+POINTS_LENGTH = 2000
+CANCELLATIONS_TOLD = 2  # the coordinators hear of a member who cancelled this many sessions
+FORMATS = ("video", "in_person")
+
+
+def form(ctx: Ctx, pair: Pair) -> Outcome:
+    """The booking form; with a session booked already, the same form moves it."""
+    tr = ctx.tr
+    booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    zone = zone_of(ctx.session, ctx.person, ctx.programme)
+    local = booked.starts_at.astimezone(zone_info(zone)) if booked else None
+    return Outcome(
+        form=Form(
+            form_action("pair.book", pair.id),
+            tr("Move our session") if booked else tr("Book our hour"),
+            (
+                Text(tr("Pick a date and a time that suit you both; the time is yours, in {zone}.", zone=zone)),
+                DateInput("day", tr("Date"), initial=local.date() if local else None),
+                TextInput("time", tr("Start time"), placeholder="14:30", initial=f"{local:%H:%M}" if local else ""),
+                Choice(
+                    "format",
+                    (Option("video", tr("Video")), Option("in_person", tr("In person"))),
+                    selected=(booked.format if booked else "video",),
+                    label=tr("Format"),
+                ),
+                TextInput(
+                    "place",
+                    tr("Place or video link (optional)"),
+                    initial=booked.place if booked else "",
+                ),
+                Choice(
+                    "odd_hour",
+                    (Option("yes", tr("Yes, at this hour")),),
+                    multiple=True,
+                    label=tr("Before 07:00 or after 21:00?"),
+                ),
+            ),
+            submit=tr("Move") if booked else tr("Book"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
+    """Checked field by field, shown in the form; then booked (or moved) and both told, with the invite."""
+    tr = ctx.tr
+    zone = zone_of(ctx.session, ctx.person, ctx.programme)
+    local_now = ctx.now.astimezone(zone_info(zone))
+    errors: dict[str, str] = {}
+    day = _day(values.get("day"))
+    at = parse_time(values.get("time") or "")
+    last_day = _last_day(ctx, pair)
+    if day is None:
+        errors["day"] = tr("Pick a date in the calendar.")
+    elif day < local_now.date():
+        errors["day"] = tr("That date has passed; give a date to come.")
+    elif day > last_day:
+        errors["day"] = tr("That is after the programme's end, on {day}.", day=tr.day(last_day))
+    if at is None:
+        errors["time"] = tr("Write a time such as 14:30.")
+    elif not EARLIEST <= at <= LATEST and values.get("odd_hour") != "yes":
+        errors["time"] = tr("That is outside 07:00–21:00. Tick “Yes, at this hour” below to book it all the same.")
+    if errors or day is None or at is None:
+        return Outcome(form_errors=errors)
+    starts = datetime.combine(day, at, tzinfo=zone_info(zone))
+    if starts <= ctx.now:
+        return Outcome(form_errors={"time": tr("That time has passed; pick a later one.")})
+    place = " ".join(typed(values.get("place") or "").split())
+    if len(place) > PLACE_LENGTH:
+        return Outcome(form_errors={"place": tr("At most {n} characters.", n=PLACE_LENGTH)})
+    chosen = values.get("format")
+    how = (ctx.programme.session_minutes, chosen if chosen in FORMATS else "video", place)
+    booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    if booked is None:
+        booked = meeting.book(ctx.session, pair, ctx.person_id, starts.astimezone(UTC), zone, how, ctx.now)
+        done = tr("Booked! You both have the invite in your pair's conversation.")
+    else:
+        _withdraw_reminders(ctx, booked)
+        meeting.move(booked, starts.astimezone(UTC), zone, how, ctx.now)
+        done = tr("Moved! You both have the new invite in your pair's conversation.")
+    queries.withdraw_outbox(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
+    pair_status.back_on_track(pair)
+    pair_status.touch(pair, ctx.now)
+    return Outcome([*say(done).replies, confirmation(ctx, pair, booked)])
+
+
+def cancel(ctx: Ctx, pair: Pair) -> Outcome:
+    booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    if booked is None:
+        return say(ctx.tr("Nothing is booked to cancel."))
+    _withdraw_reminders(ctx, booked)
+    meeting.cancel(booked, ctx.person_id, ctx.now)
+    pair_status.touch(pair, ctx.now)
+    replies = [*say(ctx.tr("Cancelled. Book another hour when you can.")).replies, confirmation(ctx, pair, booked)]
+    count = queries.count_cancelled_by(ctx.session, known(pair.id), ctx.person_id)
+    if count == CANCELLATIONS_TOLD:
+        replies.append(_cancellations(ctx, pair, count))
+    return Outcome(replies)
+
+
+def confirmation(ctx: Ctx, pair: Pair, booked: Meeting) -> Reply:
+    """What both read in their conversation: when, how, where, and the invite to add to their calendars."""
+    members = members_of(ctx, pair)
+    tr = tr_for_pair(ctx, members)
+    when = _when(ctx, tr, booked, members)
+    if booked.status == meeting.Status.CANCELLED:
+        text = tr("{user} cancelled your session of {when}.", user=named(ctx.person), when=when)
+        blocks: list[Text | Links | Buttons] = [Text(text)]
+    else:
+        text = tr("{user} booked your session: {when}.", user=named(ctx.person), when=when)
+        how = tr("In person") if booked.format == "in_person" else tr("Video")
+        details = f"{how} — {booked.place}" if booked.place else how
+        blocks = [
+            Text(text + "\n" + details),
+            links(ctx, tr, pair, booked, members),
+            Buttons(
+                (
+                    Button(tr("Move it"), "pair.book", str(pair.id)),
+                    Button(tr("Cancel it"), "pair.cancel", str(pair.id), style="danger"),
+                )
+            ),
+        ]
+    key = f"booking:{booked.id}:{booked.sequence}"
+    return Reply(message(*blocks), to=ToPair(known(pair.id)), key=key)
+
+
+def links(ctx: Ctx, tr: Tr, pair: Pair, booked: Meeting, members: Sequence[Member]) -> Links:
+    made = the_invite(ctx.session, ctx.programme, tr, booked, members)
+    return Links(
+        (
+            Link(tr("Add to my calendar (.ics)"), f"{ctx.public_url}/calendar/{booked.token}.ics"),
+            Link(tr("Add to Google Calendar"), invite.google_link(made)),
+            Link(tr("Add to Outlook"), invite.outlook_link(made)),
+        )
+    )
+
+
+def the_invite(
+    session: Session, programme: Programme, tr: Tr, booked: Meeting, members: Sequence[Member]
+) -> invite.Invite:
+    (mentor, _), (mentee, _) = members
+    names = (mentor.display_name or mentor.user_id, mentee.display_name or mentee.user_id)
+    pair = session.get(Pair, booked.pair_id)
+    objectives = "\n".join(f"- {o}" for o in (pair.objectives if pair else []))
+    description = tr("Your reverse-mentoring hour in {programme}.", programme=programme.name)
+    return invite.Invite(
+        uid=f"session-{booked.id}@passerelle",
+        sequence=booked.sequence,
+        starts=booked.starts_at,
+        timezone=booked.timezone,
+        title=tr("Reverse mentoring: {mentor} and {mentee}", mentor=names[0], mentee=names[1]),
+        description=description + (("\n" + tr("Our objectives") + ":\n" + objectives) if objectives else ""),
+        location=booked.place,
+        attendees=tuple(invite.Attendee(name, None) for name in names),
+        stamp=booked.updated_at,
+        minutes=booked.minutes,
+        cancelled=booked.status == meeting.Status.CANCELLED,
+    )
+
+
+def _when(ctx: Ctx, tr: Tr, booked: Meeting, members: Sequence[Member]) -> str:
+    """The day and time in each member's own zone, once when they share one."""
+    zones = list(dict.fromkeys(zone_of(ctx.session, person, ctx.programme) for person, _ in members))
+    times = []
+    for zone in zones:
+        local = booked.starts_at.astimezone(zone_info(zone))
+        times.append(f"{local:%H:%M} ({zone})" if len(zones) > 1 else f"{local:%H:%M}")
+    first = booked.starts_at.astimezone(zone_info(zones[0]))
+    return tr("{day} at {time}", day=tr.day(first), time=" / ".join(times))
+
+
+def _withdraw_reminders(ctx: Ctx, booked: Meeting) -> None:
+    """A session moved or cancelled: its reminders still waiting are dropped, never sent late or wrong."""
+    for kind in ("morning", "talking_points"):
+        queries.withdraw_outbox(ctx.session, ctx.workspace_id, f"{kind}:{booked.id}:")
+
+
+def _cancellations(ctx: Ctx, pair: Pair, count: int) -> Reply:
+    user, members = named(ctx.person), members_of(ctx, pair)
+    (mentor, _), (mentee, _) = members
+
+    def compose(tr: Tr) -> Message:
+        return message(
+            Text(
+                tr(
+                    "{user} has cancelled {n} sessions of the pair {mentor} – {mentee}. A word may help.",
+                    user=user,
+                    n=count,
+                    mentor=named(mentor),
+                    mentee=named(mentee),
+                )
+            )
+        )
+
+    return Reply(compose, to=ToCoordinators(), key=f"cancellations:{pair.id}:{ctx.person_id}:{count}")
+
+
+def calendar_file(session: Session, token: str) -> bytes | None:
+    """The .ics of the session this token names, as it stands now; None for a token that names none."""
+    booked = queries.meeting_by_token(session, token)
+    pair = session.get(Pair, booked.pair_id) if booked else None
+    programme = session.get(Programme, pair.programme_id) if pair else None
+    if booked is None or pair is None or programme is None:
+        return None
+    people = queries.people_by_id(session, pair.workspace_id, [pair.mentor_id, pair.mentee_id])
+    enrolled = queries.enrollments_of(session, pair.programme_id, [pair.mentor_id, pair.mentee_id])
+    if len(people) < 2 or len(enrolled) < 2:
+        return None  # a member erased their data: nothing of theirs is served
+    members = [(people[i], enrolled[i]) for i in (pair.mentor_id, pair.mentee_id)]
+    return invite.ics(the_invite(session, programme, pair_language(programme, members), booked, members))
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _last_day(ctx: Ctx, pair: Pair) -> date:
+    """The programme's last day: its end date, else the day before its length runs out for this pair."""
+    p = ctx.programme
+    if p.end_date is not None:
+        return p.end_date
+    ends = cadence.window(pair.confirmed_at or pair.created_at, p.start_date, None, p.length_months)[1]
+    return (ends - timedelta(days=1)).date()
+
+
+def morning(booked: Meeting, person: Person, partner: Person, zone: str) -> Reply:
+    """The reminder on the session's day, to one member, with the time in their zone and the place."""
+    local = booked.starts_at.astimezone(zone_info(zone))
+
+    def compose(tr: Tr) -> Message:
+        how = tr("In person") if booked.format == "in_person" else tr("Video")
+        where = f"{how} — {booked.place}" if booked.place else how
+        clock = f"{local:%H:%M}"
+        text = tr("Today at {time}: your session with {partner}.", time=clock, partner=named(partner))
+        return message(Text(text + "\n" + where))
+
+    return Reply(compose, to=ToPerson(known(person.id)), key=f"morning:{booked.id}:{booked.sequence}:{person.id}")
+
+
+def talking_points_asked(booked: Meeting, pair: Pair, mentor: Person, mentee: Person, zone: str) -> Reply:
+    """Two days before, the mentor is asked what to cover; the answer goes to the mentee."""
+    local = booked.starts_at.astimezone(zone_info(zone))
+
+    def compose(tr: Tr) -> Message:
+        return message(
+            Text(
+                tr(
+                    "Your session with {mentee} is on {day} at {time}. Anything you would like to cover? Share a "
+                    "few talking points and I will pass them on (optional).",
+                    mentee=named(mentee),
+                    day=tr.day(local),
+                    time=f"{local:%H:%M}",
+                )
+            ),
+            Buttons((Button(tr("Share talking points"), "pair.points", str(pair.id)),)),
+        )
+
+    return Reply(compose, to=ToPerson(known(mentor.id)), key=f"talking_points:{booked.id}:{booked.sequence}")
+
+
+def points_form(ctx: Ctx, pair: Pair) -> Outcome:
+    if ctx.person_id != pair.mentor_id:
+        return say(ctx.tr("The mentor shares the talking points of a session."))
+    booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    if booked is None:
+        return say(ctx.tr("Nothing is booked yet."))
+    return Outcome(
+        form=Form(
+            form_action("pair.points", pair.id),
+            ctx.tr("Talking points"),
+            (
+                TextInput(
+                    "points",
+                    ctx.tr("What would you like to cover?"),
+                    multiline=True,
+                    initial=booked.talking_points or "",
+                ),
+            ),
+            submit=ctx.tr("Share"),
+            close=ctx.tr("Cancel"),
+        )
+    )
+
+
+def points_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
+    booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    if ctx.person_id != pair.mentor_id or booked is None:
+        return say(ctx.tr("That form no longer works. Type `help` to see what you can do."))
+    points = typed(values.get("points") or "").strip()
+    if not points:
+        return Outcome(form_errors={"points": ctx.tr("Write a few words, or close the form.")})
+    if len(points) > POINTS_LENGTH:
+        return Outcome(form_errors={"points": ctx.tr("At most {n} characters.", n=POINTS_LENGTH)})
+    booked.talking_points = points
+    mentor = named(ctx.person)
+    digest = hashlib.sha256(points.encode()).hexdigest()[:16]
+
+    def compose(tr: Tr) -> Message:
+        return message(Text(tr("{mentor} would like to cover, at your next session:", mentor=mentor) + "\n" + points))
+
+    passed = Reply(compose, to=ToPerson(pair.mentee_id), key=f"points:{booked.id}:{digest}")
+    return Outcome([*say(ctx.tr("Thank you! I passed them on.")).replies, passed])

@@ -1,0 +1,189 @@
+"""Booking the pair's hour against the core: the form's checks, the confirmation and invite, move and cancel."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.service import Passerelle
+from bot.ui import Links, Outcome
+from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus
+from tests.bot.dialog import Dialog, queued
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import Clock
+
+COORD = "UCOORD01"
+NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # Thursday; both members are in Paris
+GOOD = {"day": "2026-12-08", "time": "14:30", "format": "video", "place": "https://meet.example/abc", "odd_hour": None}
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Passerelle:
+    return Passerelle(engine, coordinators=frozenset({COORD}), public_url="https://passerelle.example")
+
+
+@pytest.fixture
+def pair(bot: Passerelle, clock: Clock) -> Pair:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    with Session(bot.engine) as session:
+        return session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+
+
+def book(bot: Passerelle, pair: Pair, user: str = "UMENTEE1", when: datetime = NOW, **changes: str | None) -> Outcome:
+    actor = Dialog(bot, when, user=user).actor
+    opened = bot.pressed(actor, "pair.book", [str(pair.id)], when)
+    assert opened.form is not None
+    return bot.submitted(actor, opened.form.action, GOOD | changes, when)
+
+
+def meetings(bot: Passerelle) -> list[Meeting]:
+    with Session(bot.engine) as session:
+        return list(session.exec(select(Meeting)).all())
+
+
+def test_book_opens_a_form_for_the_date_time_format_and_place_in_the_persons_zone(bot: Passerelle, pair: Pair) -> None:
+    actor = Dialog(bot, NOW, user="UMENTEE1").actor
+    opened = bot.pressed(actor, "pair.book", [str(pair.id)], NOW)
+    assert opened.form is not None and opened.form.action == f"pair.book:{pair.id}"
+    assert "Europe/Paris" in str(opened.form.blocks[0])
+    names = [getattr(b, "action", "") for b in opened.form.blocks]
+    assert names[1:] == ["day", "time", "format", "place", "odd_hour"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"day": "2026-11-20"}, "day", "passed"),
+        ({"day": None}, "day", "Pick a date"),
+        ({"day": "not a date"}, "day", "Pick a date"),
+        ({"day": "2027-06-01"}, "day", "after the programme's end, on 25 May 2027"),
+        ({"time": "late"}, "time", "14:30"),
+        ({"time": "22:30"}, "time", "outside 07:00–21:00"),
+        ({"day": "2026-11-26", "time": "09:00"}, "time", "passed"),
+        ({"place": "x" * 301}, "place", "At most 300"),
+    ],
+)
+def test_a_wrong_answer_is_shown_in_the_form_and_nothing_is_booked(
+    bot: Passerelle, pair: Pair, changes: dict[str, str | None], field: str, says: str
+) -> None:
+    answered = book(bot, pair, **changes)
+    assert says in answered.form_errors[field]
+    assert meetings(bot) == []
+
+
+def test_a_late_hour_is_booked_once_confirmed(bot: Passerelle, pair: Pair) -> None:
+    assert not book(bot, pair, time="21:30", odd_hour="yes").form_errors
+    [booked] = meetings(bot)
+    assert booked.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 8, 20, 30, tzinfo=UTC)  # 21:30 in Paris
+
+
+def test_both_get_the_confirmation_with_the_invite_and_the_nudges_stop(bot: Passerelle, pair: Pair) -> None:
+    answered = book(bot, pair)
+    assert not answered.form_errors and "Booked!" in str(answered.replies[0].message)
+    [booked] = meetings(bot)
+    assert booked.status == MeetingStatus.BOOKED
+    assert booked.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 8, 13, 30, tzinfo=UTC)  # 14:30 in Paris
+    assert booked.place == "https://meet.example/abc" and booked.timezone == "Europe/Paris"
+    [told] = [q for q in queued(bot) if q.key.startswith("booking:")]
+    assert told.to == ("UMENTOR1", "UMENTEE1")
+    assert "booked your session: 8 December 2026 at 14:30" in told.text and "Video — https://meet.example" in told.text
+    [links] = [b for b in told.message.blocks if isinstance(b, Links)]
+    urls = {link.label: link.url for link in links.links}
+    assert urls["Add to my calendar (.ics)"] == f"https://passerelle.example/calendar/{booked.token}.ics"
+    assert urls["Add to Google Calendar"].startswith("https://calendar.google.com/")
+    assert urls["Add to Outlook"].startswith("https://outlook.office.com/")
+    bot.tick(datetime(2026, 12, 3, 14, 30, tzinfo=UTC))
+    assert not any(q.key.startswith(f"nudge:{pair.id}:0:") for q in queued(bot))  # the period is booked
+
+
+def test_the_calendar_file_is_served_for_its_token_and_follows_the_session(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    [booked] = meetings(bot)
+    first = Calendar.from_ical(bot.calendar_file(booked.token) or b"")
+    [event] = first.walk("VEVENT")
+    assert str(event["UID"]) == f"session-{booked.id}@passerelle" and event.decoded("SEQUENCE") == 0
+    assert event.decoded("DTSTART") == datetime(2026, 12, 8, 13, 30, tzinfo=UTC)
+    assert str(event["DTSTART"].params["TZID"]) == "Europe/Paris"
+    assert bot.calendar_file(booked.token[:-1] + ("A" if booked.token[-1] != "A" else "B")) is None
+    assert bot.calendar_file("../../etc/passwd") is None
+    book(bot, pair, when=NOW + timedelta(hours=1), day="2026-12-09", time="10:00")  # moved
+    [event] = Calendar.from_ical(bot.calendar_file(booked.token) or b"").walk("VEVENT")
+    assert event.decoded("SEQUENCE") == 1 and event.decoded("DTSTART") == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    Dialog(bot, NOW + timedelta(hours=2), user="UMENTOR1").pick("pair.cancel", str(pair.id))
+    [event] = Calendar.from_ical(bot.calendar_file(booked.token) or b"").walk("VEVENT")
+    assert str(event["STATUS"]) == "CANCELLED" and event.decoded("SEQUENCE") == 2
+
+
+def test_moving_a_session_keeps_one_session_tells_both_and_drops_its_reminders(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair, day="2026-11-30", time="10:00")
+    bot.tick(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # 09:00 in Paris: the morning reminders are written
+    book(bot, pair, when=datetime(2026, 11, 30, 8, 10, tzinfo=UTC), day="2026-12-02", time="10:00")  # not yet sent
+    assert len(meetings(bot)) == 1 and meetings(bot)[0].sequence == 1
+    moved = [q for q in queued(bot) if q.key.startswith("booking:")][-1]
+    assert "2 December 2026 at 10:00" in moved.text
+    with Session(bot.engine) as session:
+        states = {r.key: r.state for r in session.exec(select(Outbox)).all() if r.key.startswith("morning:")}
+    assert states and set(states.values()) == {OutboxState.DROPPED}
+
+
+def test_a_session_reminder_comes_on_its_morning_at_the_start_of_each_members_day(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    bot.tick(datetime(2026, 12, 8, 7, 59, tzinfo=UTC))
+    bot.tick(datetime(2026, 12, 8, 8, 0, tzinfo=UTC))  # 09:00 in Paris
+    mornings = [q for q in queued(bot) if q.key.startswith("morning:")]
+    assert sorted(q.to for q in mornings) == [("UMENTEE1",), ("UMENTOR1",)]
+    assert all("Today at 14:30" in q.text and "https://meet.example/abc" in q.text for q in mornings)
+
+
+def test_after_the_session_it_counts_as_held_and_the_next_period_asks_again(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    bot.tick(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))
+    assert meetings(bot)[0].status == MeetingStatus.HELD
+    bot.tick(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))
+    assert any(q.key == f"nudge:{pair.id}:1:book" for q in queued(bot))
+
+
+def test_two_cancellations_by_the_same_member_are_told_to_the_coordinators(bot: Passerelle, pair: Pair) -> None:
+    for n, day in enumerate(("2026-12-08", "2026-12-10", "2026-12-14")):
+        book(bot, pair, user="UMENTOR1", when=NOW + timedelta(hours=n), day=day)
+        who = "UMENTEE1" if n == 1 else "UMENTOR1"
+        assert "Cancelled" in Dialog(bot, NOW + timedelta(hours=n, minutes=5), user=who).pick(
+            "pair.cancel", str(pair.id)
+        )
+    told = [q for q in queued(bot) if q.key.startswith("cancellations:")]
+    assert [q.to for q in told] == [(COORD,)]
+    assert "has cancelled 2 sessions" in told[0].text
+    assert "Nothing is booked" in Dialog(bot, NOW + timedelta(hours=4), user="UMENTEE1").pick(
+        "pair.cancel", str(pair.id)
+    )
+
+
+def test_only_the_pairs_members_may_book(bot: Passerelle, pair: Pair) -> None:
+    actor = Dialog(bot, NOW, user=COORD).actor
+    answered = bot.submitted(actor, f"pair.book:{pair.id}", GOOD, NOW)
+    assert meetings(bot) == [] and not answered.form_errors
+
+
+def test_two_days_before_the_mentor_is_asked_for_talking_points_passed_on_to_the_mentee(
+    bot: Passerelle, pair: Pair
+) -> None:
+    book(bot, pair)
+    bot.tick(datetime(2026, 12, 6, 13, 30, tzinfo=UTC))  # 48 hours before
+    [asked] = [q for q in queued(bot) if q.key.startswith("talking_points:")]
+    assert asked.to == ("UMENTOR1",) and "[Share talking points]" in asked.text
+    when = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    refused = Dialog(bot, when, user="UMENTEE1").pick("pair.points", str(pair.id))
+    assert "The mentor shares" in refused
+    actor = Dialog(bot, when, user="UMENTOR1").actor
+    opened = bot.pressed(actor, "pair.points", [str(pair.id)], when)
+    assert opened.form is not None
+    assert bot.submitted(actor, opened.form.action, {"points": "  "}, when).form_errors
+    bot.submitted(actor, opened.form.action, {"points": "Prompts for meeting notes\nCopilot in Excel"}, when)
+    [passed] = [q for q in queued(bot) if q.key.startswith("points:")]
+    assert passed.to == ("UMENTEE1",) and "Copilot in Excel" in passed.text

@@ -23,7 +23,7 @@ class Ctx:
     # Those of them PASSERELLE_COORDINATORS names; the others are the coordinator a channel starts with without it.
     founders_configured: frozenset[str] = frozenset()
     command_prefix: str = ""  # the acting channel's, from the Actor
-    public_url: str = "http://127.0.0.1:3000"  # the server's address, for links the bot hands out
+    public_url: str = ""  # the server's address, for links the bot hands out (PASSERELLE_PUBLIC_URL)
 
     def command(self, words: str) -> str:
         """A command as the caller types it on their channel: "/mentoring program set start DATE" on Slack."""

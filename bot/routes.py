@@ -17,7 +17,7 @@ from typing import ClassVar
 from bot.commands import Command, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
-from bot.lifecycle import booking, nudges
+from bot.lifecycle import booking, nudges, pulses, surveys
 from bot.lifecycle import commands as lifecycle
 from bot.pairing import adjust, confirm, members, preview, rematch_decision
 from bot.pairing import commands as pairing
@@ -73,6 +73,15 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class SubmitOn:
+    """A form about one row (a pulse): its action carries the row's id, which the rule checks is the caller's."""
+
+    name: str
+    run: Callable[[Ctx, int, Values], Outcome]
+    guard: Guard = ANYONE
+
+
+@dataclass(frozen=True)
 class PairSubmit:
     """A form about a pair: its action carries the pair's id, and the rule gets the pair, locked."""
 
@@ -91,7 +100,7 @@ class Answers:
 
 
 Button = Press | PressOn | PairPress | Answers
-Form = Submit | PairSubmit
+Form = Submit | SubmitOn | PairSubmit
 Route = Command | Button | Form
 
 
@@ -109,6 +118,17 @@ ROUTES: tuple[Route, ...] = (
     Command("leave", "leave", N_("leave the programme"), profile.leave, aliases=("quitter",)),
     Command("export-my-data", "export-my-data", N_("get a copy of your data"), data.export),
     Command("delete-my-data", "delete-my-data", N_("erase all your data"), data.delete),
+    Command("book", "book", N_("book your pair's next hour"), lifecycle.book, aliases=("reserver",)),
+    Command(
+        "status", "status", N_("your pair, your objectives, your next session"), lifecycle.status, aliases=("etat",)
+    ),
+    Command(
+        "concern",
+        "concern [what you would like to say]",
+        N_("raise a private concern with the coordinators"),
+        lifecycle.concern,
+        aliases=("souci",),
+    ),
     Command("language", "language en|fr", N_("choose your language"), profile.language, aliases=("langue",)),
     Command(
         "not-with",
@@ -186,10 +206,18 @@ ROUTES: tuple[Route, ...] = (
     PairPress("pair.stay", nudges.stay),
     # Forms.
     Submit("pause", pause.pause_submitted),
+    Submit("concern", lifecycle.concern_submitted),
     PairSubmit("pair.objectives", members.objectives_submitted),
     PairSubmit("pair.pause", nudges.pause_submitted),
     PairSubmit("pair.book", booking.submitted),
     PairSubmit("pair.points", booking.points_submitted),
+    # A member's own pulse, from their direct messages: the rule checks it is theirs.
+    PressOn("pulse.open", pulses.open_form),
+    PressOn("pulse.postponed", pulses.postponed),
+    PressOn("pulse.cancelled", pulses.cancelled),
+    SubmitOn("pulse", pulses.submitted),
+    PressOn("survey.open", surveys.open_form),
+    SubmitOn("survey", surveys.submitted),
     # Leaving, once asked: Yes carries the enrollment, or the newest pair named (see profile.leave).
     PressOn("leave.confirm", profile.leave_confirmed),
     PressOn("leave.confirm.pair", profile.leave_pair_confirmed),
@@ -202,7 +230,7 @@ ROUTES: tuple[Route, ...] = (
 COMMANDS: dict[str, Command] = {r.name: r for r in ROUTES if isinstance(r, Command)}
 ALIASES: dict[str, Command] = {alias: c for c in COMMANDS.values() for alias in c.aliases}
 BUTTONS: dict[str, Button] = {r.name: r for r in ROUTES if isinstance(r, Press | PressOn | PairPress | Answers)}
-FORMS: dict[str, Form] = {r.name: r for r in ROUTES if isinstance(r, Submit | PairSubmit)}
+FORMS: dict[str, Form] = {r.name: r for r in ROUTES if isinstance(r, Submit | SubmitOn | PairSubmit)}
 # The largest id a button or form may carry: ids are 32-bit integers in the database.
 LARGEST_ID = 2**31 - 1
 

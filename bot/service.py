@@ -44,10 +44,10 @@ class Passerelle:
         configured: frozenset[str] | None = None,
         locale: str = "en",
         queued: Callable[[], None] = lambda: None,
-        public_url: str = "http://127.0.0.1:3000",
+        public_url: str = "",
     ) -> None:
         self.engine = engine
-        self.public_url = public_url  # where the links the bot hands out point (calendar files)
+        self.public_url = public_url  # where the links the bot hands out point (calendar files): the app sets it
         self.founders = coordinators
         # The founders PASSERELLE_COORDINATORS names (all of them unless told otherwise): the console starts with
         # a coordinator of its own when the setting is empty, and the bot must not claim the setting names her.
@@ -272,6 +272,9 @@ def _submitted(ctx: Ctx, action: str, values: dict[str, str | None]) -> Outcome:
     match route:
         case routes.Submit():
             return route.run(ctx, values) if value is None else _no_longer(ctx, form=True)
+        case routes.SubmitOn():
+            number = routes.read_id(value)
+            return _no_longer(ctx, form=True) if number is None else route.run(ctx, number, values)
         case routes.PairSubmit():
             pair = _member_of(ctx, value or "", form=True)
             return pair if isinstance(pair, Outcome) else route.run(ctx, pair, values)

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from bot.i18n import Tr
@@ -184,6 +184,7 @@ class Reply:
     message: Message | Compose
     to: Recipient = CALLER
     key: str | None = None
+    expires: datetime | None = None  # past it the message has lost its point and is dropped, not sent late
 
     def __post_init__(self) -> None:
         if not isinstance(self.to, ToCaller) and not self.key:

@@ -279,6 +279,8 @@ class Outbox(SQLModel, table=True):
     message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
     not_before: datetime = Field(index=True)
+    # A reminder loses its point at some time (a session's start): not sent after it, however late the delivery.
+    expires_at: datetime | None = None
     attempts: int = 0
     lease_until: datetime | None = None
     # An attempt may have reached the platform without an answer (a timeout, a worker killed): look before resending.
@@ -397,4 +399,5 @@ class Survey(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     kind: str = Field(max_length=16)  # "checkpoint" or "end"
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sent_at: datetime
     answered_at: datetime | None = None

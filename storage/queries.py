@@ -576,3 +576,10 @@ def withdraw_outbox(session: Session, workspace_id: int, prefix: str) -> int:
     for row in rows:
         row.state = OutboxState.DROPPED
     return len(rows)
+
+
+def count_held(session: Session, pair_id: int) -> int:
+    found = session.exec(
+        select(func.count(col(Meeting.id))).where(Meeting.pair_id == pair_id, Meeting.status == MeetingStatus.HELD)
+    ).one()
+    return int(found)

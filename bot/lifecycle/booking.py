@@ -278,7 +278,8 @@ def morning(booked: Meeting, person: Person, partner: Person, zone: str) -> Repl
         text = tr("Today at {time}: your session with {partner}.", time=clock, partner=named(partner))
         return message(Text(text + "\n" + where))
 
-    return Reply(compose, to=ToPerson(known(person.id)), key=f"morning:{booked.id}:{booked.sequence}:{person.id}")
+    key = f"morning:{booked.id}:{booked.sequence}:{person.id}"
+    return Reply(compose, to=ToPerson(known(person.id)), key=key, expires=booked.starts_at)
 
 
 def talking_points_asked(booked: Meeting, pair: Pair, mentor: Person, mentee: Person, zone: str) -> Reply:
@@ -299,7 +300,8 @@ def talking_points_asked(booked: Meeting, pair: Pair, mentor: Person, mentee: Pe
             Buttons((Button(tr("Share talking points"), "pair.points", str(pair.id)),)),
         )
 
-    return Reply(compose, to=ToPerson(known(mentor.id)), key=f"talking_points:{booked.id}:{booked.sequence}")
+    key = f"talking_points:{booked.id}:{booked.sequence}"
+    return Reply(compose, to=ToPerson(known(mentor.id)), key=key, expires=booked.starts_at)
 
 
 def points_form(ctx: Ctx, pair: Pair) -> Outcome:

@@ -70,6 +70,7 @@ class Due:
     period: int | None = None
     meeting: int | None = None
     member: int | None = None  # 0 the mentor, 1 the mentee, for what each gets at a time of their own
+    until: datetime | None = None  # when what it sends loses its point: the period's end for a nudge
 
 
 def add_months(day: date, months: int) -> date:
@@ -153,7 +154,7 @@ def _nudges(history: History, plan: Plan, now: datetime) -> list[Due]:
         sent = history.nudged.get((period.index, kind))
         if sent is None:
             at = hold if previous is None else max(add_working_days(previous, REMINDER_AFTER, plan.working_days), hold)
-            return [Due(kind, at, period=period.index)] if at < period.end else []
+            return [Due(kind, at, period=period.index, until=period.end)] if at < period.end else []
         previous = sent
     return []
 

@@ -1,11 +1,23 @@
-"""The coordinators' lifecycle commands: `nudge` runs the tick now and says what it queued."""
+"""The lifecycle's commands: a member's `book`, `status` and `concern`; the coordinators' `nudge`."""
 
-from bot.context import Ctx
+import hashlib
+
+from bot.context import Ctx, known
+from bot.guards import member_of
 from bot.i18n import Tr
-from bot.lifecycle import tick
+from bot.lifecycle import booking, tick
 from bot.lifecycle.cadence import NUDGES
+from bot.lifecycle.health import standings
+from bot.pairing.pair import LIVE
+from bot.people import named, zone_of
+from bot.recipients import ToCoordinators
 from bot.replies import say
-from bot.ui import Outcome
+from bot.ui import Block, Button, Buttons, Fields, Form, Message, Outcome, Reply, Text, TextInput, message, typed
+from bot.working_hours import zone_info
+from storage import queries
+from storage.models import Pair
+
+CONCERN_LENGTH = 2000
 
 
 def nudge(ctx: Ctx, args: list[str]) -> Outcome:
@@ -34,3 +46,98 @@ def _written(tr: Tr, kind: str, n: int) -> str:
     if kind == "reminder":
         return tr.plural("{n} reminder", "{n} reminders", n)
     return tr.plural("{n} last reminder", "{n} last reminders", n)
+
+
+def book(ctx: Ctx, args: list[str]) -> Outcome:
+    """The booking form of the caller's pair; a mentor with several mentees picks the pair first."""
+    pairs = _own_pairs(ctx)
+    if not pairs:
+        return say(ctx.tr("You have no pair yet: you will hear from me once you are matched."))
+    if len(pairs) == 1:
+        pair = member_of(ctx, known(pairs[0].id))
+        return pair if isinstance(pair, Outcome) else booking.form(ctx, pair)
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [_partner(ctx, p) for p in pairs])
+    choices = tuple(
+        Button(ctx.tr("Book with {name}", name=people[_partner(ctx, p)].display_name), "pair.book", str(p.id))
+        for p in pairs
+    )
+    return say(ctx.tr("Which of your pairs?"), Buttons(choices))
+
+
+def status(ctx: Ctx, args: list[str]) -> Outcome:
+    """My pair, our objectives, the next session and the sessions held."""
+    pairs = _own_pairs(ctx)
+    if not pairs:
+        return say(ctx.tr("You have no pair yet: you will hear from me once you are matched."))
+    tr, zone = ctx.tr, zone_of(ctx.session, ctx.person, ctx.programme)
+    standing = standings(ctx.session, ctx.programme, pairs, ctx.now)
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [_partner(ctx, p) for p in pairs])
+    blocks: list[Block] = []
+    for pair in pairs:
+        own = standing[known(pair.id)]
+        partner = people[_partner(ctx, pair)]
+        role = tr("your mentor") if partner.id == pair.mentor_id else tr("your mentee")
+        items = [(tr("Partner"), f"{named(partner)} ({role})")]
+        objectives = "\n".join(f"{i}. {o}" for i, o in enumerate(pair.objectives, start=1))
+        items.append((tr("Our objectives"), objectives or tr("not set yet")))
+        if own.next_session is not None:
+            local = own.next_session.starts_at.astimezone(zone_info(zone))
+            clock = f"{local:%H:%M}"
+            items.append((tr("Next session"), tr("{day} at {time}", day=tr.day(local), time=clock)))
+        else:
+            items.append((tr("Next session"), tr("none booked")))
+        items.append((tr("Sessions held"), str(own.held)))
+        blocks += [Fields(tuple(items)), Buttons((Button(tr("Book our hour"), "pair.book", str(pair.id)),))]
+    return say(*blocks)
+
+
+def concern(ctx: Ctx, args: list[str]) -> Outcome:
+    """A private word to the coordinators, at any time: typed after the command, or in a form."""
+    if not args:
+        return concern_form(ctx)
+    return _concern_sent(ctx, " ".join(args))
+
+
+def concern_form(ctx: Ctx) -> Outcome:
+    tr = ctx.tr
+    return Outcome(
+        form=Form(
+            "concern",
+            tr("A private concern"),
+            (
+                Text(tr("Only the programme's coordinators read this; your partner is never told.")),
+                TextInput("concern", tr("What would you like them to know?"), multiline=True),
+            ),
+            submit=tr("Send"),
+            close=tr("Cancel"),
+        )
+    )
+
+
+def concern_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
+    text = typed(values.get("concern") or "").strip()
+    if not text:
+        return Outcome(form_errors={"concern": ctx.tr("Write a few words, or close the form.")})
+    if len(text) > CONCERN_LENGTH:
+        return Outcome(form_errors={"concern": ctx.tr("At most {n} characters.", n=CONCERN_LENGTH)})
+    return _concern_sent(ctx, text)
+
+
+def _concern_sent(ctx: Ctx, text: str) -> Outcome:
+    text = typed(text).strip()[:CONCERN_LENGTH]
+    user = named(ctx.person)
+    digest = hashlib.sha256(f"{ctx.person_id}:{text}".encode()).hexdigest()[:16]
+
+    def compose(tr: Tr) -> Message:
+        return message(Text(tr("*A private concern from {user}:*", user=user) + "\n" + text))
+
+    sent = Reply(compose, to=ToCoordinators(), key=f"concern:{ctx.person_id}:{digest}")
+    return Outcome([*say(ctx.tr("Sent privately to the coordinators; only they read it.")).replies, sent])
+
+
+def _own_pairs(ctx: Ctx) -> list[Pair]:
+    return list(queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE))
+
+
+def _partner(ctx: Ctx, pair: Pair) -> int:
+    return pair.mentee_id if ctx.person_id == pair.mentor_id else pair.mentor_id

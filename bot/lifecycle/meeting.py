@@ -80,6 +80,17 @@ def cancel(meeting: Meeting, person_id: int, now: datetime) -> None:
     meeting.sequence += 1
 
 
+def missed(meeting: Meeting, now: datetime) -> None:
+    """A member says it was postponed."""
+    _move(meeting, Status.MISSED, now)
+
+
+def cancelled_after(meeting: Meeting, now: datetime) -> None:
+    """A member says, once its time has passed, that it did not take place: the invite says so too."""
+    _move(meeting, Status.CANCELLED, now)
+    meeting.sequence += 1
+
+
 def held(meeting: Meeting, now: datetime) -> None:
     """Its time has passed: held, unless a pulse says otherwise."""
     _move(meeting, Status.HELD, now)

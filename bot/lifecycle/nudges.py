@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from bot.context import Ctx, known
 from bot.i18n import Tr
 from bot.lifecycle import meeting
+from bot.lifecycle.cadence import Due
 from bot.pairing import pair as pair_status
 from bot.pairing.members import members_of, tr_for_pair
 from bot.people import named
@@ -28,10 +29,11 @@ ASKED = {
 }
 
 
-def nudge(pair: Pair, programme: Programme, kind: str, period: int, tr_pair: Tr) -> Reply:
-    """The pair's nudge of one kind for one period, with everything they may answer."""
-    text = tr_pair(ASKED[kind], programme=programme.name)
-    return Reply(_with_answers(tr_pair, pair, text), to=ToPair(known(pair.id)), key=f"nudge:{pair.id}:{period}:{kind}")
+def nudge(pair: Pair, programme: Programme, due: Due, tr_pair: Tr) -> Reply:
+    """The pair's nudge of one kind for one period, with everything they may answer; not sent once it is over."""
+    text = tr_pair(ASKED[due.kind], programme=programme.name)
+    key = f"nudge:{pair.id}:{due.period}:{due.kind}"
+    return Reply(_with_answers(tr_pair, pair, text), to=ToPair(known(pair.id)), key=key, expires=due.until)
 
 
 def _with_answers(tr: Tr, pair: Pair, text: str) -> Message:

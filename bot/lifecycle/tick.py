@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.context import known
-from bot.lifecycle import booking, cadence, meeting, nudges
+from bot.lifecycle import booking, cadence, meeting, nudges, pulses, surveys
 from bot.lifecycle.cadence import Due, Held, History, Plan
 from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
@@ -22,7 +22,7 @@ from bot.ui import Reply
 from bot.working_hours import of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Enrollment, EnrollmentStatus, Meeting, Nudge, Pair, Person, Programme
+from storage.models import Enrollment, EnrollmentStatus, Meeting, Nudge, Pair, Person, Programme, Survey
 
 BATCH = 500  # pairs read and written per transaction
 MOST_BATCHES = 1000  # a bound, never reached: each pair visited is set a next look after now
@@ -53,6 +53,7 @@ class Scene:
     meetings: list[Meeting]
     nudged: dict[tuple[int, str], Nudge]
     pulsed: set[int]
+    surveys: list[Survey]
 
 
 def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int | None = None) -> Counts:
@@ -82,7 +83,7 @@ def visit(session: Session, scene: Scene, now: datetime) -> dict[str, int]:
     outbox.write(session, scene.programme, now, replies)
     if written:
         _, upcoming = cadence.agenda(_history(scene), plan, now)  # what was just done brings its own next step
-    scene.pair.next_check_at = upcoming
+    scene.pair.next_check_at = upcoming if scene.pair.status in pair_status.LIVE else None
     return written
 
 
@@ -96,7 +97,7 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
         session.flush()
         scene.nudged[(item.period, item.kind)] = row
         tr = pair_language(programme, list(zip((scene.mentor, scene.mentee), scene.enrollments, strict=True)))
-        replies = [nudges.nudge(pair, programme, item.kind, item.period, tr)]
+        replies = [nudges.nudge(pair, programme, item, tr)]
         if item.kind == "last":
             if pair.status != pair_status.Status.AT_RISK:
                 pair_status.flag_at_risk(pair)
@@ -110,12 +111,23 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
     if item.kind == "talking_points" and found is not None:
         zone = zone_in(scene.mentor, scene.enrollments[0])
         return [booking.talking_points_asked(found, pair, scene.mentor, scene.mentee, zone)]
+    if item.kind in ("checkpoint", "survey"):
+        made = surveys.ask(session, pair, "end" if item.kind == "survey" else item.kind, members, programme, now)
+        scene.surveys = list(queries.surveys_of_pairs(session, [known(pair.id)]))
+        return made
+    if item.kind == "close":
+        tr = pair_language(programme, list(zip(members, scene.enrollments, strict=True)))
+        held = sum(m.status == meeting.Status.HELD for m in scene.meetings)
+        return surveys.close(session, pair, members, scene.enrollments, held, tr, now)
     if item.kind == "pulse" and item.meeting is not None:
-        # The session's time has passed: held, unless a pulse says otherwise. Its pulses are not built yet.
-        if found is not None and found.status == meeting.Status.BOOKED:
+        # The session's time has passed: held, unless a pulse says otherwise; each member is asked privately.
+        if found is None:
+            return []
+        if found.status == meeting.Status.BOOKED:
             meeting.held(found, now)
             pair_status.back_on_track(pair)
-        return []
+        scene.pulsed.add(known(found.id))
+        return pulses.ask(session, found, pair, members)
     return []  # what the booking, the pulses and the surveys send is not built yet
 
 
@@ -163,8 +175,9 @@ def _history(scene: Scene) -> History:
         nudged=nudged,
         paused_until=_paused_until(pair, scene.enrollments),
         snoozed_until=pair.snoozed_until,
-        checkpoint_sent=True,  # the checkpoint and the survey are not built yet: nothing is asked
-        survey_sent=None,
+        checkpoint_sent=any(s.kind == "checkpoint" for s in scene.surveys),
+        survey_sent=min((s.sent_at for s in scene.surveys if s.kind == "end"), default=None),
+        surveys_answered=sum(s.kind == "end" and s.answered_at is not None for s in scene.surveys),
     )
 
 
@@ -187,6 +200,9 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
     for n in queries.nudges_of_pairs(session, ids):
         nudged[n.pair_id][(n.period, n.kind)] = n
     pulsed = queries.pulsed_meetings(session, [known(m.id) for ms in meetings.values() for m in ms])
+    asked: dict[int, list[Survey]] = defaultdict(list)
+    for survey in queries.surveys_of_pairs(session, ids):
+        asked[survey.pair_id].append(survey)
     programmes: dict[int, Programme] = {}
     scenes = []
     for pair in pairs:
@@ -210,6 +226,7 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
                 meetings[known(pair.id)],
                 nudged[known(pair.id)],
                 pulsed,
+                asked[known(pair.id)],
             )
         )
     return scenes

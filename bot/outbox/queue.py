@@ -67,6 +67,7 @@ def _rows(session: Session, programme: Programme, hours: WorkingHours, now: date
             conversation=conversation,
             message=encode(composed),
             not_before=at,
+            expires_at=reply.expires,
             created_at=now,
         )
 
@@ -118,6 +119,9 @@ def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Par
                 break
             # Messages to one conversation keep their order: only its oldest waiting one may go, and one at a time.
             if row.conversation in busy or first.get(row.conversation) != row.id:
+                continue
+            if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
+                row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line may go now
                 continue
             busy.add(row.conversation)
             parcel = _parcel(session, row)

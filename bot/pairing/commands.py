@@ -2,14 +2,16 @@
 `pairs`."""
 
 from bot.context import Ctx, known
+from bot.lifecycle.health import Standing, health_name, standings
 from bot.pairing import adjust, confirm, preview
 from bot.pairing.pair import LIVE
 from bot.parse import fold
-from bot.people import named
+from bot.people import named, zone_of
 from bot.replies import say, usage
 from bot.ui import Outcome, Text
+from bot.working_hours import zone_info
 from storage import queries
-from storage.models import PairStatus
+from storage.models import Pair, PairStatus, Person
 
 MATCH_USAGE = (
     "match | match confirm | match swap @a @b | match forbid @mentor @mentee | match unforbid @mentor @mentee | "
@@ -44,21 +46,34 @@ def unpair(ctx: Ctx, args: list[str]) -> Outcome:
 
 
 def pairs(ctx: Ctx, args: list[str]) -> Outcome:
-    """The programme's pairs, the newest first."""
-    found = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *LIVE)
+    """The programme's pairs, those that go on first, each with its health, its next session and sessions held."""
+    found = [
+        *queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *LIVE),
+        *queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, PairStatus.ENDED),
+    ]
     if not found:
         return say(ctx.tr("No pair yet. `match` prepares a proposal."))
-    people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in found for i in (p.mentor_id, p.mentee_id)])
-    status = {PairStatus.ACTIVE: ctx.tr("active"), PairStatus.AT_RISK: ctx.tr("at risk")}
-    requests = queries.rematch_requests_of_pairs(ctx.session, ctx.workspace_id, [known(p.id) for p in found[:LISTED]])
+    shown = found[:LISTED]
+    people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in shown for i in (p.mentor_id, p.mentee_id)])
+    standing = standings(ctx.session, ctx.programme, shown, ctx.now)
+    requests = queries.rematch_requests_of_pairs(ctx.session, ctx.workspace_id, [known(p.id) for p in shown])
     # Who asked stays in the coordinators' notice; the list only says that a decision is waiting.
     waiting = {r.pair_id for r in requests if r.decided_at is None}
-    asked = " · " + ctx.tr("rematch requested")
-    lines = [
-        f"• {named(people[p.mentor_id])} → {named(people[p.mentee_id])} · {status[p.status]}"
-        + (asked if p.id in waiting else "")
-        for p in found[:LISTED]
-    ]
+    zone = zone_of(ctx.session, ctx.person, ctx.programme)
+    lines = [_pair_line(ctx, p, people, standing[known(p.id)], p.id in waiting, zone) for p in shown]
     if len(found) > LISTED:
         lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))
     return say(Text(ctx.tr("*Pairs: {n}*", n=len(found)) + "\n" + "\n".join(lines)))
+
+
+def _pair_line(ctx: Ctx, pair: Pair, people: dict[int, Person], standing: Standing, waiting: bool, zone: str) -> str:
+    tr = ctx.tr
+    parts = [f"• {named(people[pair.mentor_id])} → {named(people[pair.mentee_id])}", health_name(tr, standing.health)]
+    if standing.next_session is not None:
+        local = standing.next_session.starts_at.astimezone(zone_info(zone))
+        clock = f"{local:%H:%M}"
+        parts.append(tr("next: {day} at {time}", day=tr.day(local), time=clock))
+    parts.append(tr.plural("{n} session held", "{n} sessions held", standing.held))
+    if waiting:
+        parts.append(tr("rematch requested"))
+    return " · ".join(parts)

@@ -205,6 +205,7 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ende
         ),
         EndReason.LEFT: N_("The pair {mentor} – {mentee} has ended: one of them left the programme."),
         EndReason.UNPAIRED: N_("The pair {mentor} – {mentee} has ended. Both are back in the pool."),
+        EndReason.COMPLETED: N_("The pair {mentor} – {mentee} has completed the programme."),
     }
     text = texts[why]
     names = {"mentor": named(mentor), "mentee": named(mentee)}

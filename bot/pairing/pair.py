@@ -26,6 +26,7 @@ class EndReason(StrEnum):
     UNPAIRED = "unpaired"
     LEFT = "left"
     NOT_A_GOOD_FIT = "not_a_good_fit"
+    COMPLETED = "completed"  # the programme is over: the pair was thanked and its summary sent
 
 
 def propose(

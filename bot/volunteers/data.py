@@ -30,6 +30,7 @@ ENDED = {
     EndReason.UNPAIRED: N_("undone by a coordinator"),
     EndReason.LEFT: N_("one of you left the programme"),
     EndReason.NOT_A_GOOD_FIT: N_("not a good fit"),
+    EndReason.COMPLETED: N_("the programme came to its end"),
 }
 
 

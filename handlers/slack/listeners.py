@@ -43,7 +43,10 @@ async def handle_command(
         deps, actor = await _who(context, client)
         text = to_neutral_text(command.get("text") or "")
         outcome = await asyncio.to_thread(deps.bot.command, actor, text, deps.clock(), interaction_id(command))
-        await deliver(client, Origin(actor.user_id, respond=respond), outcome, deps, actor)
+        # A command may open a form (`book`): Slack gives a trigger for it, valid a few seconds.
+        trigger = command.get("trigger_id")
+        origin = Origin(actor.user_id, respond=respond, trigger_id=trigger if isinstance(trigger, str) else None)
+        await deliver(client, origin, outcome, deps, actor)
 
 
 async def handle_message(

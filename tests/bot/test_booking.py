@@ -1,5 +1,6 @@
 """Booking the pair's hour against the core: the form's checks, the confirmation and invite, move and cancel."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,10 +8,12 @@ from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from bot.ui import Links, Outcome
 from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus
 from tests.bot.dialog import Dialog, queued
+from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -187,3 +190,60 @@ def test_two_days_before_the_mentor_is_asked_for_talking_points_passed_on_to_the
     bot.submitted(actor, opened.form.action, {"points": "Prompts for meeting notes\nCopilot in Excel"}, when)
     [passed] = [q for q in queued(bot) if q.key.startswith("points:")]
     assert passed.to == ("UMENTEE1",) and "Copilot in Excel" in passed.text
+
+
+def test_the_book_command_opens_the_form_of_the_callers_pair(bot: Passerelle, pair: Pair) -> None:
+    opened = bot.command(Dialog(bot, NOW, user="UMENTOR1").actor, "book", NOW)
+    assert opened.form is not None and opened.form.action == f"pair.book:{pair.id}"
+    assert "no pair yet" in Dialog(bot, NOW, user=COORD).command("book")
+
+
+def test_status_shows_the_partner_the_objectives_the_next_session_and_sessions_held(
+    bot: Passerelle, pair: Pair
+) -> None:
+    shown = Dialog(bot, NOW, user="UMENTEE1").command("status")
+    assert "Partner: " in shown and "(your mentor)" in shown and "Next session: none booked" in shown
+    book(bot, pair)
+    shown = Dialog(bot, NOW, user="UMENTOR1").command("status")
+    assert "(your mentee)" in shown and "Next session: 8 December 2026 at 14:30" in shown
+    assert "Sessions held: 0" in shown
+    bot.tick(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))
+    assert "Sessions held: 1" in Dialog(bot, datetime(2026, 12, 9, tzinfo=UTC), user="UMENTOR1").command("status")
+
+
+def test_a_concern_reaches_only_the_coordinators(bot: Passerelle, pair: Pair) -> None:
+    said = Dialog(bot, NOW, user="UMENTOR1").command("concern My mentee keeps cancelling at the last minute")
+    assert "only they read it" in said
+    [sent] = [q for q in queued(bot) if q.key.startswith("concern:")]
+    assert sent.to == (COORD,) and "keeps cancelling" in sent.text
+    opened = bot.command(Dialog(bot, NOW, user="UMENTEE1").actor, "concern", NOW)
+    assert opened.form is not None and opened.form.action == "concern"
+    assert bot.submitted(Dialog(bot, NOW, user="UMENTEE1").actor, "concern", {"concern": " "}, NOW).form_errors
+
+
+def test_pairs_shows_each_pairs_health_next_session_and_sessions_held(bot: Passerelle, pair: Pair) -> None:
+    coordinator = Dialog(bot, NOW, user=COORD)
+    assert "on track" in coordinator.command("pairs") and "0 sessions held" in coordinator.command("pairs")
+    bot.tick(datetime(2026, 12, 3, 14, 30, tzinfo=UTC))  # the reminder: nothing booked
+    assert "late" in Dialog(bot, datetime(2026, 12, 3, 15, 0, tzinfo=UTC), user=COORD).command("pairs")
+    bot.tick(datetime(2026, 12, 10, 14, 31, tzinfo=UTC))
+    assert "at risk" in Dialog(bot, datetime(2026, 12, 10, 15, 0, tzinfo=UTC), user=COORD).command("pairs")
+    book(bot, pair, when=datetime(2026, 12, 10, 15, 0, tzinfo=UTC), day="2026-12-14")
+    shown = Dialog(bot, datetime(2026, 12, 10, 16, 0, tzinfo=UTC), user=COORD).command("pairs")
+    assert "on track" in shown and "next: 14 December 2026 at 14:30" in shown
+
+
+def test_a_reminder_held_back_past_the_sessions_start_is_dropped_not_sent_late(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair, day="2026-12-07", time="08:30", place="Room 2")  # a Monday, before working hours in Paris
+    bot.tick(datetime(2026, 12, 5, 7, 30, tzinfo=UTC))  # Saturday, 48 hours before: held until Monday 09:00
+    with Session(bot.engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.key.startswith("talking_points:"))).one()  # type: ignore[attr-defined]
+        assert row.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    clock = Clock(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    worker = Worker(bot.engine, {"slack": FakeSender()}, clock)
+    for _ in range(3):  # what came before it to the mentor goes first, a second apart
+        asyncio.run(worker.drain())
+        clock.travel(seconds=2)
+    with Session(bot.engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.key.startswith("talking_points:"))).one()  # type: ignore[attr-defined]
+    assert row.state == OutboxState.DROPPED and row.sent_at is None

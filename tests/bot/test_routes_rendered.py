@@ -11,7 +11,7 @@ from bot import routes
 from bot.commands import Command
 from bot.service import Passerelle
 from bot.ui import Buttons, Choice, DateInput, Form, Message, Outcome, PersonChoice, TextInput, channel_ref
-from storage.models import Pair, PairStatus, Person
+from storage.models import Pair, PairStatus, Person, Pulse, Survey
 from tests.bot.dialog import MENTEE_ANSWERS, Dialog, buttons, queued
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import Clock
@@ -116,6 +116,23 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
         assert mentor is not None
     asking = later + timedelta(days=4, hours=1)
     screens.keep(bot.pressed(Dialog(bot, asking, user=mentor.user_id).actor, "pair.points", [str(pair.id)], asking))
+    # The session over: each member's pulse, and its form.
+    after = later + timedelta(days=6)
+    bot.tick(after)
+    with Session(bot.engine) as session:
+        pulse = session.exec(select(Pulse).where(Pulse.person_id == member.id)).first()
+        assert pulse is not None
+    screens.keep(bot.pressed(Dialog(bot, after, user=member.user_id).actor, "pulse.open", [str(pulse.id)], after))
+    for line in ("status", "concern", "book"):
+        screens.keep(bot.command(Dialog(bot, after, user=member.user_id).actor, line, after))
+    # Mid-programme and its end: the checkpoint and the survey, and the survey's form.
+    for months in (3, 6):
+        bot.tick(clock.now + timedelta(days=31 * months))
+    end = clock.now + timedelta(days=190)
+    with Session(bot.engine) as session:
+        survey = session.exec(select(Survey).where(Survey.person_id == member.id, Survey.kind == "end")).first()
+        assert survey is not None
+    screens.keep(bot.pressed(Dialog(bot, end, user=member.user_id).actor, "survey.open", [str(survey.id)], end))
     screens.messages += [q.message for q in queued(bot)]
     screens.keep(bot.command(Dialog(bot, clock.now, user=member.user_id).actor, "leave", clock.now))
 
@@ -160,7 +177,7 @@ def test_every_form_the_core_renders_names_a_form_route(sqlite_engine: Engine, c
     assert all(found), [f.action for f in forms]
     assert {route.name for route, _ in filter(None, found)} == set(routes.FORMS)
     for route, value in filter(None, found):
-        if isinstance(route, routes.PairSubmit):
+        if isinstance(route, routes.PairSubmit | routes.SubmitOn):
             assert value is not None and routes.read_id(value) is not None
         else:
             assert value is None

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["pair_id"],
@@ -166,6 +167,8 @@ def upgrade() -> None:
         "UPDATE pair SET next_check_at = COALESCE(confirmed_at, created_at) WHERE status IN ('active', 'at_risk')"
     )
 
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("programme", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_minutes", sa.Integer(), server_default="60", nullable=False))
         batch_op.add_column(sa.Column("monthly_sessions", sa.Integer(), server_default="4", nullable=False))
@@ -189,6 +192,7 @@ def downgrade() -> None:
         "session_minutes",
     ):
         op.execute(f"ALTER TABLE programme DROP COLUMN {column}")
+    op.execute("ALTER TABLE outbox DROP COLUMN expires_at")
     op.drop_index("ix_pair_next_check_at", table_name="pair")
     for column in ("mentee_seen_at", "mentor_seen_at", "snoozed_until", "paused_until", "next_check_at"):
         op.execute(f"ALTER TABLE pair DROP COLUMN {column}")

@@ -108,7 +108,7 @@ async def book_over_slack(slack: SlackWorld, intro: Call) -> None:
     assert accepted.status == 200 and "errors" not in accepted.body
     confirmation = await fake.posted("booked your session", channel=intro.args["channel"])
     assert "8 December 2026 at 10:00" in confirmation.text and "Room 4.2, Lyon" in confirmation.text
-    links = re.findall(r"<(http[^|>]+)\|", json.dumps(confirmation.args["blocks"]))
+    links = re.findall(r"<([^|<>]+)\|", json.dumps(confirmation.args["blocks"]))
     ics = next(link for link in links if link.endswith(".ics"))
     token = ics.rsplit("/", 1)[1].removesuffix(".ics")
     async with aiohttp.ClientSession() as http:

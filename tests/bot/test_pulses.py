@@ -1,0 +1,120 @@
+"""The pulse after a session, against the core: each member's own, private, answered once."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.service import Passerelle
+from bot.ui import Outcome
+from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Person, Pulse, RematchRequest
+from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import Clock
+
+COORD = "UCOORD01"
+NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
+BOOKED = {"day": "2026-12-08", "time": "14:30", "format": "video", "place": "", "odd_hour": None}
+AFTER = datetime(2026, 12, 8, 15, 30, tzinfo=UTC)  # the hour is over (14:30–15:30 in Paris is 13:30–14:30 UTC)
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Passerelle:
+    return Passerelle(engine, coordinators=frozenset({COORD}))
+
+
+@pytest.fixture
+def pair(bot: Passerelle, clock: Clock) -> Pair:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    with Session(bot.engine) as session:
+        found = session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    actor = Dialog(bot, NOW, user="UMENTEE1").actor
+    bot.submitted(actor, f"pair.book:{found.id}", BOOKED, NOW)
+    return found
+
+
+def pulses_queued(bot: Passerelle) -> list[Queued]:
+    return [q for q in queued(bot) if q.key.startswith("pulse:")]
+
+
+def _by_user(session: Session, user: str) -> Pulse:
+    person = session.exec(select(Person).where(Person.user_id == user)).one()
+    return session.exec(select(Pulse).where(Pulse.person_id == person.id)).one()
+
+
+def answer(bot: Passerelle, user: str, values: dict[str, str | None], when: datetime = AFTER) -> Outcome:
+    with Session(bot.engine) as session:
+        pulse = _by_user(session, user)
+    actor = Dialog(bot, when, user=user).actor
+    opened = bot.pressed(actor, "pulse.open", [str(pulse.id)], when)
+    assert opened.form is not None, opened
+    return bot.submitted(actor, opened.form.action, values, when)
+
+
+def test_after_the_session_each_member_gets_their_own_pulse_in_their_direct_messages(
+    bot: Passerelle, pair: Pair
+) -> None:
+    bot.tick(datetime(2026, 12, 8, 14, 29, tzinfo=UTC))
+    assert pulses_queued(bot) == []
+    bot.tick(AFTER)
+    found = pulses_queued(bot)
+    assert sorted(q.to for q in found) == [("UMENTEE1",), ("UMENTOR1",)]  # one each, never the pair's conversation
+    assert all("partner never sees them" in q.text for q in found)
+    bot.tick(AFTER.replace(minute=45))
+    assert len(pulses_queued(bot)) == 2  # asked once
+    with Session(bot.engine) as session:
+        assert session.exec(select(Meeting)).one().status == MeetingStatus.HELD
+
+
+def test_a_pulse_is_checked_in_its_form_and_kept_private(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    wrong = answer(bot, "UMENTEE1", {"rating": "7", "progress": None, "comment": "", "fit": None})
+    assert set(wrong.form_errors) == {"rating", "progress"}
+    before = len(queued(bot))
+    done = answer(bot, "UMENTEE1", {"rating": "4", "progress": "3", "comment": "Great tips on Copilot", "fit": "good"})
+    assert not done.form_errors
+    assert len(queued(bot)) == before  # nothing is sent to anyone about it
+    with Session(bot.engine) as session:
+        mine = _by_user(session, "UMENTEE1")
+    assert (mine.rating, mine.progress, mine.comment, mine.fit) == (4, 3, "Great tips on Copilot", "good")
+    actor = Dialog(bot, AFTER, user="UMENTEE1").actor
+    again = bot.pressed(actor, "pulse.open", [str(mine.id)], AFTER)
+    assert again.form is None and "answered this pulse already" in str(again.replies[0].message)
+    bot.submitted(actor, f"pulse:{mine.id}", {"rating": "1", "progress": "1", "comment": "", "fit": None}, AFTER)
+    with Session(bot.engine) as session:
+        assert _by_user(session, "UMENTEE1").rating == 4  # answered once
+
+
+def test_someone_elses_pulse_cannot_be_opened(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    with Session(bot.engine) as session:
+        theirs = _by_user(session, "UMENTEE1")
+    for user in ("UMENTOR1", COORD):
+        opened = bot.pressed(Dialog(bot, AFTER, user=user).actor, "pulse.open", [str(theirs.id)], AFTER)
+        assert opened.form is None
+
+
+def test_not_a_good_fit_in_the_first_pulse_is_a_rematch_request(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    answer(bot, "UMENTOR1", {"rating": "2", "progress": "1", "comment": "", "fit": "not_good"})
+    with Session(bot.engine) as session:
+        [request] = session.exec(select(RematchRequest)).all()
+    assert request.pair_id == pair.id
+    assert any(q.key.startswith("rematch:") and q.to == (COORD,) for q in queued(bot))
+
+
+def test_postponed_opens_the_period_again_and_offers_to_book(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    with Session(bot.engine) as session:
+        pulse = _by_user(session, "UMENTOR1")
+    said = Dialog(bot, AFTER, user="UMENTOR1").pick("pulse.postponed", str(pulse.id))
+    assert "Book another hour" in said and "[Book our hour]" in said
+    with Session(bot.engine) as session:
+        assert session.exec(select(Meeting)).one().status == MeetingStatus.MISSED
+    bot.tick(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
+    assert any(q.key.startswith(f"nudge:{pair.id}:0:") for q in queued(bot))  # nothing held: reminders again

@@ -353,4 +353,8 @@ if __name__ == "__main__":
         from handlers.offline import main as match_offline
 
         sys.exit(match_offline(sys.argv[2:]))
+    if sys.argv[1:2] == ["simulate"]:
+        from handlers.simulation import main as simulate
+
+        sys.exit(simulate(sys.argv[2:]))
     main()

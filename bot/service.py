@@ -14,7 +14,7 @@ from bot.commands import Command
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
-from bot.lifecycle import booking
+from bot.lifecycle import booking, retention
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
 from bot.parse import words as split_words
@@ -129,6 +129,7 @@ class Passerelle:
         with open_session(self.engine) as session:
             end_pauses(session, now.date(), now)
             queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
+            retention.run(session, now)
             session.commit()
         counts = lifecycle.everything_due(self.engine, now)
         if counts.written:

@@ -120,8 +120,11 @@ class Programme(SQLModel, table=True):
         default_factory=lambda: [0, 1, 2, 3, 4],
         sa_column=Column(JSON, nullable=False, server_default="[0, 1, 2, 3, 4]"),
     )
-    # How long after its end a programme's personal data is kept, in months.
+    # How long after its end a programme's personal data is kept, in months; once erased, only its anonymous
+    # figures are left (bot/lifecycle/retention.py).
     retention_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
+    erased_at: datetime | None = None
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime
 
 

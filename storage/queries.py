@@ -35,6 +35,7 @@ from storage.models import (
 )
 
 LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.AT_RISK)
+ALL_PAIR_STATUSES = tuple(PairStatus)
 
 
 def get_workspace(session: Session, platform: str, external_id: str) -> Workspace | None:
@@ -180,6 +181,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
         )
     )
     session.execute(delete(Commitment).where(col(Commitment.pair_id).in_(pair_ids)))
+    forget_sessions(session, pair_ids)
     forget_rematch_requests(session, workspace_id, person_id, pair_ids)
     for table in (Conversation, Enrollment):
         session.execute(delete(table).where(col(table.workspace_id) == workspace_id, col(table.person_id) == person_id))
@@ -195,6 +197,56 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
         for run in session.exec(select(MatchRun).where(MatchRun.workspace_id == workspace_id)).all():
             run.unmatched = [entry for entry in run.unmatched if entry[0] != person.user_id]
     session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
+
+
+def erase_programme(session: Session, workspace_id: int, programme_id: int) -> None:
+    """Everything personal of a programme: its pairs and all that hangs on them, its enrollments and onboarding
+    conversations, its matching runs and forbids, the messages to its pairs; and its people, unless they take part
+    in another programme or coordinate, with the messages sent to them."""
+    pair_ids = [
+        i for i in session.exec(select(Pair.id).where(Pair.programme_id == programme_id)).all() if i is not None
+    ]
+    member_ids = set(session.exec(select(Enrollment.person_id).where(Enrollment.programme_id == programme_id)).all())
+    session.execute(
+        delete(Outbox).where(
+            col(Outbox.workspace_id) == workspace_id,
+            col(Outbox.conversation).in_([f"pair:{i}" for i in pair_ids]),
+        )
+    )
+    session.execute(
+        delete(Address).where(
+            col(Address.workspace_id) == workspace_id, col(Address.owner) == "pair", col(Address.owner_id).in_(pair_ids)
+        )
+    )
+    session.execute(delete(Commitment).where(col(Commitment.pair_id).in_(pair_ids)))
+    forget_sessions(session, pair_ids)
+    session.execute(delete(RematchRequest).where(col(RematchRequest.pair_id).in_(pair_ids)))
+    session.execute(delete(Pair).where(col(Pair.id).in_(pair_ids)))
+    for table in (Conversation, Enrollment, MatchRun, Forbidden):
+        session.execute(delete(table).where(col(table.programme_id) == programme_id))
+    staying = set(session.exec(select(Enrollment.person_id).where(col(Enrollment.person_id).in_(member_ids))).all())
+    gone = [
+        p.id
+        for p in session.exec(select(Person).where(col(Person.id).in_(member_ids - staying))).all()
+        if p.id is not None and not p.is_coordinator
+    ]
+    session.execute(
+        delete(Outbox).where(
+            col(Outbox.workspace_id) == workspace_id, col(Outbox.conversation).in_([f"person:{i}" for i in gone])
+        )
+    )
+    session.execute(
+        delete(Address).where(
+            col(Address.workspace_id) == workspace_id, col(Address.owner) == "person", col(Address.owner_id).in_(gone)
+        )
+    )
+    session.execute(delete(Person).where(col(Person.id).in_(gone)))
+
+
+def forget_sessions(session: Session, pair_ids: Sequence[int]) -> None:
+    """The pairs' sessions, pulses, surveys and nudges: they go with the pairs."""
+    for table in (Pulse, Survey, Nudge, Meeting):
+        session.execute(delete(table).where(col(table.pair_id).in_(pair_ids)))
 
 
 def _pair_ids_of(session: Session, workspace_id: int, person_id: int) -> list[int]:
@@ -583,3 +635,22 @@ def count_held(session: Session, pair_id: int) -> int:
         select(func.count(col(Meeting.id))).where(Meeting.pair_id == pair_id, Meeting.status == MeetingStatus.HELD)
     ).one()
     return int(found)
+
+
+def programmes_not_erased(session: Session) -> Sequence[Programme]:
+    """Every programme, in every workspace, whose personal data is still kept."""
+    return session.exec(select(Programme).where(col(Programme.erased_at).is_(None))).all()
+
+
+def last_confirmation(session: Session, workspace_id: int, programme_id: int) -> datetime | None:
+    """When the programme's latest pair was announced, if any was."""
+    found = session.exec(
+        select(func.max(col(Pair.confirmed_at))).where(
+            Pair.workspace_id == workspace_id, Pair.programme_id == programme_id
+        )
+    ).one()
+    return found if isinstance(found, datetime) else None
+
+
+def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse]:
+    return session.exec(select(Pulse).where(col(Pulse.pair_id).in_(pair_ids))).all()

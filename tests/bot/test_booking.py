@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from bot.ui import Links, Outcome
-from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus
+from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus, Pulse
 from tests.bot.dialog import Dialog, queued
 from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
@@ -247,3 +247,15 @@ def test_a_reminder_held_back_past_the_sessions_start_is_dropped_not_sent_late(b
     with Session(bot.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.key.startswith("talking_points:"))).one()  # type: ignore[attr-defined]
     assert row.state == OutboxState.DROPPED and row.sent_at is None
+
+
+def test_erasing_ones_data_takes_the_pairs_sessions_pulses_and_invite_with_it(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    bot.tick(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))  # held, and pulses asked
+    [booked] = meetings(bot)
+    mentee = Dialog(bot, datetime(2026, 12, 9, tzinfo=UTC), user="UMENTEE1")
+    mentee.command("delete-my-data")
+    assert "erased" in mentee.press("Yes, erase everything").lower()
+    with Session(bot.engine) as session:
+        assert session.exec(select(Meeting)).all() == [] and session.exec(select(Pulse)).all() == []
+    assert bot.calendar_file(booked.token) is None

@@ -177,12 +177,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("target_max", sa.Integer(), server_default="6", nullable=False))
         batch_op.add_column(sa.Column("working_days", sa.JSON(), server_default="[0, 1, 2, 3, 4]", nullable=False))
         batch_op.add_column(sa.Column("retention_months", sa.Integer(), server_default="12", nullable=False))
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("figures", sa.JSON(), server_default="{}", nullable=False))
 
 
 def downgrade() -> None:
     # Not batches: on SQLite they would copy the pair and programme tables, which other tables refer to. SQLite has
     # dropped columns in place since 3.35.
     for column in (
+        "figures",
+        "erased_at",
         "retention_months",
         "working_days",
         "target_max",

@@ -1,0 +1,106 @@
+"""The tick with real `python app.py` processes: one killed with kill -9 while it delivers the reminders it wrote,
+then started again; two on one PostgreSQL database ticking at once. Every reminder arrives exactly once."""
+
+import os
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.actor import Actor
+from bot.service import Passerelle
+from storage.db import make_engine, migrate
+from tests.bot.volunteers import many_volunteers
+from tests.conftest import COORDINATOR, PEOPLE
+from tests.doubles.slack_api import FakeSlack, Fault
+from tests.processes import free_port, healthy, slack_env, start_app
+from tests.test_outbox_processes import LEASE, until
+
+PAIRS = 20
+
+
+@asynccontextmanager
+async def ticking(database_url: str, fake: FakeSlack, folder: Path) -> AsyncIterator[int]:
+    """A real `python app.py` whose tick runs every half second; yields its process id."""
+    port = free_port()
+    extra = {"PASSERELLE_COORDINATORS": COORDINATOR, "PASSERELLE_OUTBOX_LEASE": str(LEASE)}
+    env = slack_env(fake, port, database_url, PASSERELLE_TICK_SECONDS="0.5", **extra)
+    process = await start_app(env, folder)
+    try:
+        assert await healthy(port, process), "the server never answered /healthz"
+        yield process.pid
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    double = FakeSlack(users=dict(PEOPLE))
+    await double.start()
+    yield double
+    await double.stop()
+    assert double.problems == []
+
+
+def announced_eight_days_ago(database_url: str) -> None:
+    """Pairs announced eight days ago, their introductions delivered: five working days have passed, nothing
+    booked, so the next tick owes each pair a reminder."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}))
+    then = datetime.now(UTC) - timedelta(days=8)
+    many_volunteers(bot, then, PAIRS, all_hours=True)
+    coordinator = Actor("slack", "T0PASSE", COORDINATOR)
+    bot.command(coordinator, "match", then)
+    bot.command(coordinator, "match confirm", then)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE outbox SET state = 'sent'")  # the introductions went out back then
+    engine.dispose()
+
+
+def reminders(fake: FakeSlack) -> Counter[str]:
+    return fake.held("nothing is booked yet")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/passerelle.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def test_a_process_killed_while_it_delivers_the_reminders_leaves_each_sent_exactly_once(
+    shared_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    announced_eight_days_ago(shared_url)
+    fake.slow["chat.postMessage"] = 0.15
+    async with ticking(shared_url, fake, tmp_path) as pid:
+        await until(lambda: len(reminders(fake)) >= 4, 60, "four reminders were not posted")
+        fake.fail("chat.postMessage", Fault(accepted=True, delay=3))  # taken by Slack; the process dies first
+        await until(lambda: not fake.faults["chat.postMessage"], 30, "no reminder was posted after the fault")
+        os.kill(pid, signal.SIGKILL)
+    before = len(reminders(fake))
+    assert 4 <= before < PAIRS
+    async with ticking(shared_url, fake, tmp_path):
+        await until(lambda: len(reminders(fake)) == PAIRS, 120, "not every pair got its reminder")
+        await fake.quiet(LEASE / 2)
+    assert set(reminders(fake).values()) == {1}
+
+
+@pytest.mark.postgres
+async def test_two_processes_ticking_on_one_database_send_each_reminder_once(
+    postgres_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    announced_eight_days_ago(postgres_url)
+    fake.slow["chat.postMessage"] = 0.05
+    async with ticking(postgres_url, fake, tmp_path), ticking(postgres_url, fake, tmp_path):
+        await until(lambda: len(reminders(fake)) == PAIRS, 120, "not every pair got its reminder")
+        await fake.quiet(1.5)
+    assert set(reminders(fake).values()) == {1}

@@ -243,6 +243,20 @@ def erase_programme(session: Session, workspace_id: int, programme_id: int) -> N
     session.execute(delete(Person).where(col(Person.id).in_(gone)))
 
 
+def pulses_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Pulse]:
+    return session.exec(
+        select(Pulse).where(Pulse.workspace_id == workspace_id, Pulse.person_id == person_id).order_by(col(Pulse.id))
+    ).all()
+
+
+def surveys_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Survey]:
+    return session.exec(
+        select(Survey)
+        .where(Survey.workspace_id == workspace_id, Survey.person_id == person_id)
+        .order_by(col(Survey.id))
+    ).all()
+
+
 def forget_sessions(session: Session, pair_ids: Sequence[int]) -> None:
     """The pairs' sessions, pulses, surveys and nudges: they go with the pairs."""
     for table in (Pulse, Survey, Nudge, Meeting):

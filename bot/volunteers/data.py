@@ -255,6 +255,64 @@ def _rematch_requests(ctx: Ctx) -> Section | None:
     return Section("rematch_requests", tr("Your requests to end a pair (not a good fit)"), [Fields(tuple(rows))], data)
 
 
+def _sessions(ctx: Ctx) -> Section | None:
+    """The sessions of the person's pairs: when, how, where, and the talking points shared for them."""
+    tr = ctx.tr
+    pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *PairStatus)
+    meetings = queries.meetings_of_pairs(ctx.session, [p.id for p in pairs if p.id is not None])
+    if not meetings:
+        return None
+    rows = tuple(
+        (tr("Session of {date}", date=tr.day(m.starts_at)), f"{m.starts_at:%H:%M} UTC · {m.format} · {m.status}")
+        for m in meetings
+    )
+    data = [
+        {
+            "starts_at": m.starts_at,
+            "minutes": m.minutes,
+            "timezone": m.timezone,
+            "format": m.format,
+            "place": m.place,
+            "status": m.status,
+            "talking_points": m.talking_points,
+        }
+        for m in meetings
+    ]
+    return Section("sessions", tr("Your pairs' sessions"), [Fields(rows)], data)
+
+
+def _feedback(ctx: Ctx) -> Section | None:
+    """The person's own pulses and survey answers; nobody else's."""
+    tr = ctx.tr
+    pulses = queries.pulses_of_person(ctx.session, ctx.workspace_id, ctx.person_id)
+    surveys = queries.surveys_of_person(ctx.session, ctx.workspace_id, ctx.person_id)
+    answered = [p for p in pulses if p.answered_at] + [s for s in surveys if s.answered_at]
+    if not answered:
+        return None
+    rows = [
+        (tr("Pulse of {date}", date=tr.day(p.answered_at or ctx.now)), f"{p.happened} · {p.rating} · {p.progress}")
+        for p in pulses
+        if p.answered_at
+    ]
+    rows += [(tr("Survey of {date}", date=tr.day(s.answered_at or ctx.now)), s.kind) for s in surveys if s.answered_at]
+    data = {
+        "pulses": [
+            {
+                "answered_at": p.answered_at,
+                "happened": p.happened,
+                "rating": p.rating,
+                "progress": p.progress,
+                "fit": p.fit,
+                "comment": p.comment,
+            }
+            for p in pulses
+            if p.answered_at
+        ],
+        "surveys": [{"kind": s.kind, "answered_at": s.answered_at, "answers": s.answers} for s in surveys],
+    }
+    return Section("feedback", tr("Your feedback (seen by nobody but you)"), [Fields(tuple(rows))], data)
+
+
 def _pair_rows(ctx: Ctx, pair: Pair, committed_at: datetime | None) -> tuple[tuple[str, str], ...]:
     tr = ctx.tr
     rows = [(tr("Status"), pair_status(ctx, pair)), (tr("Proposed on"), tr.day(pair.created_at))]
@@ -317,6 +375,8 @@ SECTIONS: tuple[Callable[[Ctx], Section | None], ...] = (
     _onboarding,
     _pairs,
     _rematch_requests,
+    _sessions,
+    _feedback,
     _programmes_section,
     _addresses,
 )

@@ -118,3 +118,12 @@ def test_postponed_opens_the_period_again_and_offers_to_book(bot: Passerelle, pa
         assert session.exec(select(Meeting)).one().status == MeetingStatus.MISSED
     bot.tick(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
     assert any(q.key.startswith(f"nudge:{pair.id}:0:") for q in queued(bot))  # nothing held: reminders again
+
+
+def test_ones_own_pulse_is_in_ones_data_export_and_not_in_the_partners(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    answer(bot, "UMENTEE1", {"rating": "4", "progress": "3", "comment": "Very useful", "fit": "good"})
+    mine = bot.command(Dialog(bot, AFTER, user="UMENTEE1").actor, "export-my-data", AFTER)
+    theirs = bot.command(Dialog(bot, AFTER, user="UMENTOR1").actor, "export-my-data", AFTER)
+    assert "Very useful" in str(mine.files[0].content) and "Very useful" not in str(theirs.files[0].content)
+    assert '"sessions"' in str(theirs.files[0].content)  # the pair's sessions are both members'

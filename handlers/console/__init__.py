@@ -15,7 +15,19 @@ from bot.outbox.queue import Policy, delivered
 from bot.outbox.worker import Worker
 from bot.people import display_names, reader_locale
 from bot.service import Passerelle
-from bot.ui import Buttons, DateInput, Form, Message, Outcome, TextInput, answers, channel_ref, mention
+from bot.ui import (
+    Buttons,
+    Choice,
+    DateInput,
+    Form,
+    Message,
+    Option,
+    Outcome,
+    TextInput,
+    answers,
+    channel_ref,
+    mention,
+)
 from handlers.console.render import Shown, render
 
 CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
@@ -103,6 +115,7 @@ class Console:
         self.user = self._id(user)
         # A form being filled in: the form, the fields still to ask (name, label, current value), the values given.
         self.form: tuple[Form, list[tuple[str, str, str]], dict[str, str | None]] | None = None
+        self.choices: dict[str, tuple[Option, ...]] = {}  # the options of the form's choices, by field
         self._restore()
 
     def _restore(self) -> None:
@@ -155,6 +168,9 @@ class Console:
         name, _, current = fields.pop(0)
         # As in Slack's prefilled modal: what is not changed is sent as it was, and only `-` empties a field.
         values[name] = None if line == "-" else line or current or None
+        options = self.choices.get(name)
+        if options and values[name]:
+            values[name] = _chosen(values[name] or "", options)
         if fields:
             return self._prompt(fields[0])
         self.form = None
@@ -168,8 +184,12 @@ class Console:
         )
 
     def _prompt(self, field: tuple[str, str, str]) -> str:
-        """The field's label, in the language the core wrote the form in, with its current value if it has one."""
-        _, label, current = field
+        """The field's label, in the language the core wrote the form in, with its current value if it has one;
+        a choice lists its options by number."""
+        name, label, current = field
+        options = self.choices.get(name)
+        if options:
+            label = f"{label} [" + ", ".join(f"{n} {o.label}" for n, o in enumerate(options, start=1)) + "]"
         if current:
             return self.tr("{label} (now: {value}):", label=label, value=current)
         return self.tr("{label}:", label=label)
@@ -207,9 +227,9 @@ class Console:
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown, tr))
         if outcome.form:
-            fields = [
-                (b.action, b.label, _current(b)) for b in outcome.form.blocks if isinstance(b, TextInput | DateInput)
-            ]
+            asked = [b for b in outcome.form.blocks if isinstance(b, TextInput | DateInput | Choice)]
+            fields = [(b.action, b.label, _current(b)) for b in asked]
+            self.choices = {b.action: b.options for b in asked if isinstance(b, Choice)}
             self.form = (outcome.form, fields, {})
             form = f"== {outcome.form.title} ==\n" + render(outcome.form, self.names, None, tr)
             # Said before the first question, so that no one wipes a prefilled field by accident.
@@ -308,8 +328,19 @@ class Console:
         return self.tr("{first} and {second}", first=named[0], second=named[1]) if len(named) == 2 else ", ".join(named)
 
 
-def _current(field: TextInput | DateInput) -> str:
+def _chosen(typed: str, options: tuple[Option, ...]) -> str:
+    """The option a typed answer names: its number, its label or its value; else what was typed, for the core to
+    refuse with its own words."""
+    text = typed.strip().lower()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(options):
+        return options[int(text) - 1].value
+    return next((o.value for o in options if text in (o.label.lower(), o.value.lower())), typed)
+
+
+def _current(field: TextInput | DateInput | Choice) -> str:
     """What a form's field holds already, as the console shows and keeps it."""
+    if isinstance(field, Choice):
+        return field.selected[0] if field.selected else ""
     if isinstance(field, TextInput):
         return field.initial
     return field.initial.isoformat() if field.initial else ""

@@ -1,6 +1,8 @@
 """The console as good as Slack: names after a restart, a pair's buttons for each member, the channel's Join,
 form prompts by label, and any name for `/as`."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import Engine
 
@@ -177,3 +179,30 @@ def test_the_objectives_form_shows_and_keeps_the_current_objectives(sqlite_engin
     console.say("")
     written = console.say("")
     assert "1. Write a prompt" in written and "Learn prompts" not in written
+
+
+def test_a_pair_books_its_hour_in_the_console_and_the_pulse_is_answered_there(sqlite_engine: Engine) -> None:
+    clock = Clock(datetime(2026, 11, 26, 14, 30, tzinfo=UTC))
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    paired(console, bot, clock)
+    console.say("/as jean")
+    inbox = console.say("/inbox")
+    form = console.say(key_of(inbox, "Book our first hour"))
+    assert "== Book our hour ==" in form
+    console.say("2026-12-08")  # the date
+    assert "[1 Video, 2 In person]" in console.say("14:30")  # the time, in Jean's zone; then the format
+    console.say("2")  # in person
+    console.say("Room 4.2")
+    booked = console.say("")  # the odd hour: nothing to confirm
+    assert "Booked!" in booked and "booked your session: 8 December 2026 at 14:30" in booked
+    assert "/calendar/" in booked and ".ics" in booked
+    clock.travel(days=12, hours=1)  # the session is over
+    bot.tick(clock.now)
+    pulse = console.say("/inbox")
+    assert "How was your session" in pulse
+    jeans = pulse.split("(to @Jean)", 1)[1]  # Ana's own pulse is shown too, without keys: it is not Jean's to press
+    assert "[1 1, 2 2, 3 3, 4 4, 5 5]" in console.say(key_of(jeans, "It happened: answer (1 minute)"))
+    for typed in ("5", "4", ""):
+        console.say(typed)  # how it was, the progress, no comment
+    assert "Thank you! Your answers stay private." in console.say("1")  # a good fit

@@ -1,6 +1,7 @@
-"""The Home tab: each person's status and buttons; coordinators also see enrolment figures."""
+"""The Home tab: each person's status and buttons; coordinators also see enrolment and the report's headline."""
 
 from bot.context import Ctx
+from bot.reports.report import headline
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from bot.volunteers.profile import partner_fields, status_name
@@ -53,7 +54,7 @@ def build_home(ctx: Ctx) -> Message:
             ),
         ]
     if ctx.is_coordinator:
-        blocks += _figures(ctx)
+        blocks += [*_figures(ctx), *headline(ctx)]
     return message(*blocks)
 
 

@@ -23,7 +23,7 @@ from bot.pairing import adjust, confirm, members, preview, rematch_decision
 from bot.pairing import commands as pairing
 from bot.programme import announce, coordinators, current
 from bot.programme import settings as programme
-from bot.reports import enrolment
+from bot.reports import enrolment, report
 from bot.topics import N_
 from bot.ui import FORM_ID, Outcome
 from bot.volunteers import data, not_with, pause, profile
@@ -161,6 +161,8 @@ ROUTES: tuple[Route, ...] = (
         COORDINATOR,
         ("volontaires",),
     ),
+    Command("report", "report", N_("the programme's figures and a chart"), report.report, COORDINATOR, ("rapport",)),
+    Command("export", "export", N_("pairs and sessions as a CSV file"), report.export, COORDINATOR, ("exporter",)),
     Command("match", pairing.MATCH_USAGE, N_("preview, adjust and confirm the pairs"), pairing.match, COORDINATOR),
     Command("pair", "pair @mentor @mentee", N_("pair two volunteers by hand"), pairing.pair, COORDINATOR),
     Command("unpair", "unpair @person", N_("undo someone's pair"), pairing.unpair, COORDINATOR),

@@ -163,11 +163,11 @@ class Form:
 
 @dataclass(frozen=True)
 class File:
-    """A document handed to the caller, such as the full matching proposal as CSV."""
+    """A document handed to the caller: text (the matching proposal as CSV), or bytes (the report's PNG chart)."""
 
     name: str
     title: str
-    content: str
+    content: str | bytes
 
 
 Compose = Callable[[Tr], Message]  # a message written in the language it is given

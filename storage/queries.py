@@ -591,6 +591,12 @@ def surveys_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Surv
     return session.exec(select(Survey).where(col(Survey.pair_id).in_(pair_ids))).all()
 
 
+def answered_pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse]:
+    return session.exec(
+        select(Pulse).where(col(Pulse.pair_id).in_(pair_ids), col(Pulse.answered_at).is_not(None))
+    ).all()
+
+
 def enrollments_of(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Enrollment]:
     found = session.exec(
         select(Enrollment).where(Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids))

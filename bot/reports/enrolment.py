@@ -1,25 +1,47 @@
-"""`volunteers`: enrolment counted by role, status and topic, for coordinators."""
+"""`volunteers`: enrolment counted by role, status and topic, for coordinators; the same counts feed `report`."""
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.context import Ctx
 from bot.replies import say
 from bot.topics import topic_label
 from bot.ui import Fields, Header, Outcome, Text
 from storage import queries
-from storage.models import EnrollmentStatus
+from storage.models import Enrollment, EnrollmentStatus
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A programme's volunteers counted: by role (those who have not left), by status, and topics offered and
+    wanted by the volunteers of `statuses`."""
+
+    by_role: Counter[str]
+    by_status: Counter[EnrollmentStatus]
+    offered: Counter[str]
+    wanted: Counter[str]
+
+
+def count(enrollments: Sequence[Enrollment], *statuses: EnrollmentStatus) -> Enrolment:
+    offered, wanted = Counter[str](), Counter[str]()
+    for e in enrollments:
+        if e.status in statuses:
+            (offered if e.role == "mentor" else wanted).update(e.answers.get("topics", []))
+    return Enrolment(
+        by_role=Counter(e.role or "undecided" for e in enrollments if e.status != EnrollmentStatus.LEFT),
+        by_status=Counter(e.status for e in enrollments),
+        offered=offered,
+        wanted=wanted,
+    )
 
 
 def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
     tr = ctx.tr
     enrollments = queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
-    by_role = Counter(e.role or "undecided" for e in enrollments if e.status != EnrollmentStatus.LEFT)
-    by_status = Counter(e.status for e in enrollments)
-    wanted, offered = Counter[str](), Counter[str]()
-    for e in enrollments:
-        # The label says "ready": the matched and the paused, who wait for nobody, are counted by status above.
-        if e.status == EnrollmentStatus.READY:
-            (offered if e.role == "mentor" else wanted).update(e.answers.get("topics", []))
+    # The label says "ready": the matched and the paused, who wait for nobody, are counted by status above.
+    counted = count(enrollments, EnrollmentStatus.READY)
+    by_role, by_status = counted.by_role, counted.by_status
     role_names = {"mentor": tr("Mentors"), "mentee": tr("Mentees"), "undecided": tr("Role not chosen yet")}
     status_names = {
         EnrollmentStatus.ONBOARDING: tr("Onboarding"),
@@ -32,8 +54,8 @@ def volunteers(ctx: Ctx, args: list[str]) -> Outcome:
         tr(
             "{topic}: mentors {mentors}, mentees {mentees}",
             topic=topic_label(t, tr),
-            mentors=offered[t],
-            mentees=wanted[t],
+            mentors=counted.offered[t],
+            mentees=counted.wanted[t],
         )
         for t in ctx.programme.topics
     )

@@ -240,7 +240,10 @@ class Console:
             parts.append("\n".join(outcome.form_errors.values()))
         for document in outcome.files:
             path = Path(document.name)
-            path.write_text(document.content, encoding="utf-8")
+            if isinstance(document.content, bytes):
+                path.write_bytes(document.content)
+            else:
+                path.write_text(document.content, encoding="utf-8")
             parts.append(tr("(file saved: {path})", path=path.resolve()))
         return "\n\n".join(p for p in parts if p)
 

@@ -78,6 +78,6 @@ async def _upload(client: AsyncWebClient, user_id: str, document: File) -> None:
     """A file in the person's direct chat with the bot."""
     answer = await client.conversations_open(users=user_id)
     channel = str((answer.get("channel") or {}).get("id", ""))
-    await client.files_upload_v2(
-        channel=channel, filename=document.name, title=document.title, content=document.content
-    )
+    # `content` is for text; bytes (a PNG) go as `file`, uploaded as they are.
+    data = {"file": document.content} if isinstance(document.content, bytes) else {"content": document.content}
+    await client.files_upload_v2(channel=channel, filename=document.name, title=document.title, **data)

@@ -1,0 +1,151 @@
+"""The programme's figures for coordinators, from a handful of queries: feedback only in aggregates of 3 or more."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.context import known
+from bot.lifecycle import cadence
+from bot.lifecycle.health import Health, standings
+from bot.reports.enrolment import Enrolment, count
+from bot.volunteers.enrollment import PAIRABLE
+from storage import queries
+from storage.models import EnrollmentStatus, Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
+
+# Fewer answers than this and a figure could tell who answered what: it is not shown, nor are the comments.
+ENOUGH_ANSWERS = 3
+REPORTED = (PairStatus.ACTIVE, PairStatus.AT_RISK, PairStatus.ENDED)  # pairs that were announced
+Month = tuple[int, int]  # (year, month)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An average (a share when the answers are 0 and 1) and how many answers it is made of; None below the
+    threshold."""
+
+    value: float | None
+    answers: int
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: Month
+    planned: int
+    held: int
+
+
+@dataclass(frozen=True)
+class Feedback:
+    rating: Measure  # pulses: how was it, 1–5
+    progress: Measure  # pulses: progress on the objectives, 1–5
+    checkpoint: Measure  # the mid-programme checkpoint: progress so far, 1–5
+    good_fit: Measure  # share of "a good fit" after the first session
+    recommend: Measure  # end survey, 0–10
+    nps: Measure  # % promoters (9–10) − % detractors (0–6)
+    useful: Measure  # mentors: share who found their contribution useful
+    adoption: Measure  # mentees: share who use new tools or practices
+    comments: tuple[str, ...]  # sorted, so that their order tells nothing; empty below the threshold
+
+
+@dataclass(frozen=True)
+class Figures:
+    enrolment: Enrolment
+    matched_share: float | None  # of the volunteers taking part; None when nobody does
+    planned: int  # sessions the pairs' periods opened so far ask for
+    held: int
+    months: tuple[MonthCount, ...]
+    health: Counter[Health]
+    feedback: Feedback
+
+
+def measure(values: Sequence[float]) -> Measure:
+    enough = len(values) >= ENOUGH_ANSWERS
+    return Measure(sum(values) / len(values) if enough else None, len(values))
+
+
+def net_promoter(scores: Sequence[int]) -> Measure:
+    """Net Promoter Score: −100 to 100."""
+    return measure([100.0 if s >= 9 else -100.0 if s <= 6 else 0.0 for s in scores])
+
+
+def figures(session: Session, programme: Programme, now: datetime) -> Figures:
+    workspace_id, programme_id = programme.workspace_id, known(programme.id)
+    enrollments = queries.enrollments_of_programme(session, workspace_id, programme_id)
+    enrolment = count(enrollments, *PAIRABLE)
+    taking_part = sum(enrolment.by_status[s] for s in PAIRABLE)
+    matched = enrolment.by_status[EnrollmentStatus.MATCHED]
+    pairs = queries.pairs_of_programme(session, workspace_id, programme_id, *REPORTED)
+    ids = [known(p.id) for p in pairs]
+    meetings = queries.meetings_of_pairs(session, ids)
+    months = _months(programme, pairs, meetings, now)
+    pulses = queries.answered_pulses_of_pairs(session, ids)
+    surveys = [s for s in queries.surveys_of_pairs(session, ids) if s.answered_at is not None]
+    return Figures(
+        enrolment=enrolment,
+        matched_share=matched / taking_part if taking_part else None,
+        planned=sum(m.planned for m in months),
+        held=sum(m.held for m in months),
+        months=months,
+        health=Counter(s.health for s in standings(session, programme, pairs, now).values()),
+        feedback=_feedback(pulses, surveys),
+    )
+
+
+def _months(
+    programme: Programme, pairs: Sequence[Pair], meetings: Sequence[Meeting], now: datetime
+) -> tuple[MonthCount, ...]:
+    """Sessions planned (each period opened so far asks for one) and held, by the month they fall in."""
+    planned, held = Counter[Month](), Counter[Month]()
+    for pair in pairs:
+        announced = pair.confirmed_at or pair.created_at
+        opens, ends = cadence.window(announced, programme.start_date, programme.end_date, programme.length_months)
+        until = min(now, pair.ended_at) if pair.ended_at else now
+        for period in cadence.periods(opens, ends, programme.monthly_sessions):
+            if period.start <= until:
+                planned[_month(period.start)] += 1
+    for m in meetings:
+        if m.status == MeetingStatus.HELD:
+            held[_month(m.starts_at)] += 1
+    found = sorted(planned.keys() | held.keys())
+    if not found:
+        return ()
+    return tuple(MonthCount(month, planned[month], held[month]) for month in _every_month(found[0], found[-1]))
+
+
+def _month(moment: datetime) -> Month:
+    return moment.year, moment.month
+
+
+def _every_month(first: Month, last: Month) -> list[Month]:
+    """Months from the first to the last, none skipped, so that a chart shows the quiet ones too."""
+    (year, month), found = first, []
+    while (year, month) <= last:
+        found.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def _feedback(pulses: Sequence[Pulse], surveys: Sequence[Survey]) -> Feedback:
+    ends = [s.answers for s in surveys if s.kind == "end"]
+    checkpoints = [s.answers for s in surveys if s.kind == "checkpoint"]
+    comments = [p.comment for p in pulses if p.comment]
+    comments += [str(a["comment"]) for a in ends + checkpoints if a.get("comment")]
+    recommend = [int(a["recommend"]) for a in ends if str(a.get("recommend", "")).isdigit()]
+    return Feedback(
+        rating=measure([float(p.rating) for p in pulses if p.rating is not None]),
+        progress=measure([float(p.progress) for p in pulses if p.progress is not None]),
+        checkpoint=measure([float(a["progress"]) for a in checkpoints if str(a.get("progress", "")).isdigit()]),
+        good_fit=measure([1.0 if p.fit == "good" else 0.0 for p in pulses if p.fit in ("good", "not_good")]),
+        recommend=measure([float(r) for r in recommend]),
+        nps=net_promoter(recommend),
+        useful=_share([a.get("useful") for a in ends if "useful" in a]),
+        adoption=_share([a.get("adoption") for a in ends if "adoption" in a]),
+        comments=tuple(sorted(comments)) if len(comments) >= ENOUGH_ANSWERS else (),
+    )
+
+
+def _share(answers: Sequence[object]) -> Measure:
+    return measure([1.0 if a == "yes" else 0.0 for a in answers if a in ("yes", "no")])

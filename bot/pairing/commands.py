@@ -57,8 +57,9 @@ def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [i for p in shown for i in (p.mentor_id, p.mentee_id)])
     standing = standings(ctx.session, ctx.programme, shown, ctx.now)
     requests = queries.rematch_requests_of_pairs(ctx.session, ctx.workspace_id, [known(p.id) for p in shown])
-    # Who asked stays in the coordinators' notice; the list only says that a decision is waiting.
-    waiting = {r.pair_id for r in requests if r.decided_at is None}
+    # Who asked stays in the coordinators' notice; the list only says that a decision is waiting, while it can.
+    live = {p.id for p in shown if p.status in LIVE}
+    waiting = {r.pair_id for r in requests if r.decided_at is None and r.pair_id in live}
     zone = zone_of(ctx.session, ctx.person, ctx.programme)
     lines = [_pair_line(ctx, p, people, standing[known(p.id)], p.id in waiting, zone) for p in shown]
     if len(found) > LISTED:

@@ -10,10 +10,11 @@ from sqlmodel import Session
 from bot.context import known
 from bot.lifecycle import cadence
 from bot.lifecycle.health import Health, standings
+from bot.pairing.pair import EndReason
 from bot.reports.enrolment import Enrolment, count
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import EnrollmentStatus, Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
+from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
 
 # Fewer answers than this and a figure could tell who answered what: it is not shown, nor are the comments.
 ENOUGH_ANSWERS = 3
@@ -76,8 +77,15 @@ def figures(session: Session, programme: Programme, now: datetime) -> Figures:
     enrollments = queries.enrollments_of_programme(session, workspace_id, programme_id)
     enrolment = count(enrollments, *PAIRABLE)
     taking_part = sum(enrolment.by_status[s] for s in PAIRABLE)
-    matched = enrolment.by_status[EnrollmentStatus.MATCHED]
     pairs = queries.pairs_of_programme(session, workspace_id, programme_id, *REPORTED)
+    # Matched: in a pair that goes on, or that went to the programme's end (its members are ready again then).
+    paired = {
+        i
+        for p in pairs
+        if p.status != PairStatus.ENDED or p.ended_reason == EndReason.COMPLETED
+        for i in (p.mentor_id, p.mentee_id)
+    }
+    matched = sum(e.status in PAIRABLE and e.person_id in paired for e in enrollments)
     ids = [known(p.id) for p in pairs]
     meetings = queries.meetings_of_pairs(session, ids)
     months = _months(programme, pairs, meetings, now)

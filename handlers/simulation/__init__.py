@@ -183,7 +183,8 @@ def run(
         engine = make_engine(f"sqlite:///{Path(folder) / 'simulation.db'}")
         migrate(engine)
         try:
-            simulate(engine, volunteers, months, seed, _next_monday(datetime.now(UTC).date()), out, settings or [])
+            start = _next_monday(datetime.now(UTC).date())
+            simulate(engine, volunteers, months, seed, start, out, settings or [], save=True)
         except SettingRefused as refused:
             print(refused, file=sys.stderr)
             return 2
@@ -204,17 +205,23 @@ def simulate(
     start: date,
     out: Callable[[str], None],
     settings: list[tuple[str, str]] | None = None,
+    save: bool = False,
 ) -> Simulation:
     """The programme on a database made for it, from `start`; what happened stays there to be looked at."""
     rng = random.Random(seed)
     bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}))
     sim = Simulation(bot, _people(volunteers, rng), rng, datetime.combine(start, time(8), tzinfo=UTC))
-    asyncio.run(_programme(sim, start, months, out, settings or []))
+    asyncio.run(_programme(sim, start, months, out, settings or [], save))
     return sim
 
 
 async def _programme(
-    sim: Simulation, start: date, months: int, out: Callable[[str], None], settings: list[tuple[str, str]]
+    sim: Simulation,
+    start: date,
+    months: int,
+    out: Callable[[str], None],
+    settings: list[tuple[str, str]],
+    save: bool,
 ) -> None:
     coordinator = Actor(PLATFORM, WORKSPACE, COORDINATOR, name="Coordinator", locale="en-GB", timezone="Europe/Paris")
     for key, value in [("start", start.isoformat()), ("length", str(months)), *settings]:
@@ -247,8 +254,16 @@ async def _programme(
             )
         day += timedelta(days=1)
     out("")
-    for command in ("volunteers", "pairs"):
-        out(_text(sim.bot.command(coordinator, command, sim.now)))
+    for command in ("report", "pairs"):
+        answer = sim.bot.command(coordinator, command, sim.now)
+        out(_text(answer))
+        for document in answer.files if save else ():  # the report's chart, where the coordinator runs it
+            path = Path(document.name)
+            if isinstance(document.content, bytes):
+                path.write_bytes(document.content)
+            else:
+                path.write_text(document.content, encoding="utf-8")
+            out(f"(saved: {path.resolve()})")
 
 
 def _people(volunteers: int, rng: random.Random) -> dict[str, Person]:

@@ -1,12 +1,16 @@
 """The Home tab: each person's status and buttons; coordinators also see enrolment and the report's headline."""
 
-from bot.context import Ctx
+from bot.context import Ctx, known
+from bot.lifecycle.health import standings
+from bot.pairing.pair import LIVE
+from bot.people import zone_of
 from bot.reports.report import headline
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from bot.volunteers.profile import partner_fields, status_name
+from bot.working_hours import zone_info
 from storage import queries
-from storage.models import EnrollmentStatus, PairStatus
+from storage.models import Enrollment, EnrollmentStatus, PairStatus
 
 
 def build_home(ctx: Ctx) -> Message:
@@ -45,6 +49,7 @@ def build_home(ctx: Ctx) -> Message:
         blocks += [
             Text(tr("You take part as *{role}* · {status}", role=role, status=status_name(ctx, enrollment))),
             *partner_fields(ctx, enrollment),
+            *_sessions(ctx, enrollment),
             Buttons(
                 (
                     Button(tr("Edit my profile"), "profile.edit"),
@@ -56,6 +61,30 @@ def build_home(ctx: Ctx) -> Message:
     if ctx.is_coordinator:
         blocks += [*_figures(ctx), *headline(ctx)]
     return message(*blocks)
+
+
+def _sessions(ctx: Ctx, enrollment: Enrollment) -> list[Fields | Buttons]:
+    """Each pair's next session, and the button that books (or moves) it."""
+    pairs = [
+        p
+        for p in queries.pairs_of_person(ctx.session, ctx.workspace_id, enrollment.person_id, *LIVE)
+        if p.programme_id == enrollment.programme_id
+    ]
+    if not pairs:
+        return []
+    tr, zone = ctx.tr, zone_of(ctx.session, ctx.person, ctx.programme)
+    standing = standings(ctx.session, ctx.programme, pairs, ctx.now)
+    rows, buttons = [], []
+    for pair in sorted(pairs, key=lambda p: p.id or 0):
+        upcoming = standing[known(pair.id)].next_session
+        if upcoming is None:
+            rows.append((tr("Next session"), tr("none booked")))
+        else:
+            local = upcoming.starts_at.astimezone(zone_info(zone))
+            clock = f"{local:%H:%M}"
+            rows.append((tr("Next session"), tr("{day} at {time}", day=tr.day(local), time=clock)))
+        buttons.append(Button(tr("Book our hour"), "pair.book", str(pair.id)))
+    return [Fields(tuple(rows)), Buttons(tuple(buttons[:5]))]
 
 
 def _figures(ctx: Ctx) -> list[Header | Text | Fields | Buttons]:

@@ -12,7 +12,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from bot.ui import Links, Outcome
 from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus, Pulse
-from tests.bot.dialog import Dialog, queued
+from tests.bot.dialog import Dialog, flat, queued
 from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
@@ -259,3 +259,11 @@ def test_erasing_ones_data_takes_the_pairs_sessions_pulses_and_invite_with_it(bo
     with Session(bot.engine) as session:
         assert session.exec(select(Meeting)).all() == [] and session.exec(select(Pulse)).all() == []
     assert bot.calendar_file(booked.token) is None
+
+
+def test_the_home_tab_shows_a_member_the_next_session_and_the_button_to_book(bot: Passerelle, pair: Pair) -> None:
+    actor = Dialog(bot, NOW, user="UMENTEE1").actor
+    assert "Next session: none booked" in flat(bot.home(actor, NOW))
+    book(bot, pair)
+    shown = flat(bot.home(actor, NOW))
+    assert "Next session: 8 December 2026 at 14:30" in shown and "[Book our hour]" in shown

@@ -29,7 +29,7 @@ def nudge(ctx: Ctx, args: list[str]) -> Outcome:
         if batch.pairs < tick.BATCH:
             break
     tr = ctx.tr
-    parts = [_written(tr, kind, n) for kind, n in sorted(counts.written.items()) if kind in NUDGES]
+    parts = [_written(tr, kind, n) for kind, n in sorted(counts.written.items(), key=_in_order)]
     if not parts:
         return say(tr("Nothing was due: every pair has what it needs for now."))
     return say(
@@ -40,12 +40,32 @@ def nudge(ctx: Ctx, args: list[str]) -> Outcome:
     )
 
 
+ORDER = (*NUDGES, "morning", "talking_points", "pulse", "checkpoint", "survey", "close")
+
+
+def _in_order(item: tuple[str, int]) -> int:
+    return ORDER.index(item[0]) if item[0] in ORDER else len(ORDER)
+
+
 def _written(tr: Tr, kind: str, n: int) -> str:
+    """What the tick wrote for `n` pairs, in words."""
     if kind == "book":
         return tr.plural("{n} request to book", "{n} requests to book", n)
     if kind == "reminder":
         return tr.plural("{n} reminder", "{n} reminders", n)
-    return tr.plural("{n} last reminder", "{n} last reminders", n)
+    if kind == "last":
+        return tr.plural("{n} last reminder", "{n} last reminders", n)
+    if kind == "morning":
+        return tr.plural("{n} session reminder", "{n} session reminders", n)
+    if kind == "talking_points":
+        return tr.plural("{n} request for talking points", "{n} requests for talking points", n)
+    if kind == "pulse":
+        return tr.plural("pulses for {n} session", "pulses for {n} sessions", n)
+    if kind == "checkpoint":
+        return tr.plural("{n} pair's checkpoint", "{n} pairs' checkpoints", n)
+    if kind == "survey":
+        return tr.plural("{n} pair's end survey", "{n} pairs' end surveys", n)
+    return tr.plural("{n} pair closed with its summary", "{n} pairs closed with their summary", n)
 
 
 def book(ctx: Ctx, args: list[str]) -> Outcome:

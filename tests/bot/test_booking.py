@@ -267,3 +267,9 @@ def test_the_home_tab_shows_a_member_the_next_session_and_the_button_to_book(bot
     book(bot, pair)
     shown = flat(bot.home(actor, NOW))
     assert "Next session: 8 December 2026 at 14:30" in shown and "[Book our hour]" in shown
+
+
+def test_nudge_says_every_kind_of_thing_it_queued(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    said = Dialog(bot, datetime(2026, 12, 8, 15, 0, tzinfo=UTC), user=COORD).command("nudge")
+    assert "pulses for 1 session" in said and "They go out in each person's working hours" in said

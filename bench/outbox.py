@@ -156,13 +156,14 @@ def waiting(bot: Passerelle) -> int:
         return len(session.exec(select(Outbox.id).where(Outbox.state.in_(states))).all())  # type: ignore[attr-defined]
 
 
-async def through_the_outbox(bot: Passerelle, api_url: str) -> tuple[int, float]:
+async def through_the_outbox(bot: Passerelle, api_url: str, concurrency: int = 4) -> tuple[int, float]:
     client = worker_client("xoxb-bench", api_url)
     worker = Worker(
         bot.engine,
         {"slack": SlackOutbox(one_client(client), lambda: datetime.now(UTC))},
         lambda: datetime.now(UTC),
         Policy(),
+        concurrency=concurrency,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))

@@ -402,8 +402,10 @@ def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
     values = [row.model_dump(exclude={"id"}) for row in rows]
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Outbox).values(values).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-    return len(session.execute(statement.returning(col(Outbox.id))).all())
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.id)
+    # Many rows as parameters of one statement: compiled once and cached, sent in a few multi-row batches.
+    return len(session.connection().execute(statement, values).all())
 
 
 def claimable_outbox(
@@ -674,3 +676,16 @@ def last_confirmation(session: Session, workspace_id: int, programme_id: int) ->
 
 def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse]:
     return session.exec(select(Pulse).where(col(Pulse.pair_id).in_(pair_ids))).all()
+
+
+def pairs_by_id(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, Pair]:
+    if not pair_ids:
+        return {}
+    found = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(pair_ids))).all()
+    return {p.id: p for p in found if p.id is not None}
+
+
+def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
+    """People by id in whichever workspace, as `session.get` finds them: the outbox names its recipients by id."""
+    found = session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
+    return {p.id: p for p in found if p.id is not None}

@@ -61,14 +61,20 @@ def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int |
     was due."""
     pairs = queries.due_pairs(session, now, limit, workspace_id)
     counts = Counts(pairs=len(pairs))
+    queued: dict[int, tuple[Programme, list[Reply]]] = {}
     for scene in _scenes(session, pairs):
-        for kind, n in visit(session, scene, now).items():
+        written, replies = visit(session, scene, now)
+        for kind, n in written.items():
             counts.written[kind] += n
+        queued.setdefault(known(scene.programme.id), (scene.programme, []))[1].extend(replies)
+    # One write per programme for the whole batch: its rows are the same, in the same order, in a few statements.
+    for programme, replies in queued.values():
+        outbox.write(session, programme, now, replies)
     return counts
 
 
-def visit(session: Session, scene: Scene, now: datetime) -> dict[str, int]:
-    """What is due for one pair, done; the pair's next look set."""
+def visit(session: Session, scene: Scene, now: datetime) -> tuple[dict[str, int], list[Reply]]:
+    """What is due for one pair, done, and what it sends, for the caller to queue; the pair's next look set."""
     plan = _plan(scene.programme)
     history = _history(scene)
     due, upcoming = cadence.agenda(history, plan, now)
@@ -80,11 +86,10 @@ def visit(session: Session, scene: Scene, now: datetime) -> dict[str, int]:
             written[item.kind] += 1
             replies += made
     replies += _ghosted(scene)
-    outbox.write(session, scene.programme, now, replies)
     if written:
         _, upcoming = cadence.agenda(_history(scene), plan, now)  # what was just done brings its own next step
     scene.pair.next_check_at = upcoming if scene.pair.status in pair_status.LIVE else None
-    return written
+    return written, replies
 
 
 def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]:
@@ -93,8 +98,7 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
         row = Nudge(
             workspace_id=pair.workspace_id, pair_id=pair.id or 0, period=item.period, kind=item.kind, sent_at=now
         )
-        session.add(row)
-        session.flush()
+        session.add(row)  # flushed with the batch's other rows, not one statement per nudge
         scene.nudged[(item.period, item.kind)] = row
         tr = pair_language(programme, list(zip((scene.mentor, scene.mentee), scene.enrollments, strict=True)))
         replies = [nudges.nudge(pair, programme, item, tr)]
@@ -203,17 +207,17 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
     asked: dict[int, list[Survey]] = defaultdict(list)
     for survey in queries.surveys_of_pairs(session, ids):
         asked[survey.pair_id].append(survey)
-    programmes: dict[int, Programme] = {}
+    programmes = {i: session.get(Programme, i) for i in {p.programme_id for p in pairs}}
+    people, enrolled = _members(session, pairs)
     scenes = []
     for pair in pairs:
-        programme = programmes.get(pair.programme_id) or session.get(Programme, pair.programme_id)
+        programme = programmes[pair.programme_id]
         if programme is None:
             pair.next_check_at = None
             continue
-        programmes[pair.programme_id] = programme
-        people = queries.people_by_id(session, pair.workspace_id, [pair.mentor_id, pair.mentee_id])
-        enrolled = queries.enrollments_of(session, pair.programme_id, [pair.mentor_id, pair.mentee_id])
-        if len(people) < 2 or len(enrolled) < 2:
+        members = [people.get(i) for i in (pair.mentor_id, pair.mentee_id)]
+        here = [m for m in members if m is not None and m.workspace_id == pair.workspace_id]
+        if len(here) < 2 or not {pair.mentor_id, pair.mentee_id} <= enrolled[pair.programme_id].keys():
             pair.next_check_at = None  # a member erased: nothing more is due for this pair
             continue
         scenes.append(
@@ -222,7 +226,7 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
                 programme,
                 people[pair.mentor_id],
                 people[pair.mentee_id],
-                (enrolled[pair.mentor_id], enrolled[pair.mentee_id]),
+                (enrolled[pair.programme_id][pair.mentor_id], enrolled[pair.programme_id][pair.mentee_id]),
                 meetings[known(pair.id)],
                 nudged[known(pair.id)],
                 pulsed,
@@ -230,6 +234,21 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
             )
         )
     return scenes
+
+
+def _members(session: Session, pairs: Sequence[Pair]) -> tuple[dict[int, Person], dict[int, dict[int, Enrollment]]]:
+    """The members of the batch's pairs, and their enrollments by programme: one query per workspace and programme,
+    never one per pair."""
+    by_workspace: dict[int, set[int]] = defaultdict(set)
+    by_programme: dict[int, set[int]] = defaultdict(set)
+    for pair in pairs:
+        by_workspace[pair.workspace_id] |= {pair.mentor_id, pair.mentee_id}
+        by_programme[pair.programme_id] |= {pair.mentor_id, pair.mentee_id}
+    people: dict[int, Person] = {}
+    for workspace_id, ids in by_workspace.items():
+        people |= queries.people_by_id(session, workspace_id, sorted(ids))
+    enrolled = {i: queries.enrollments_of(session, i, sorted(ids)) for i, ids in by_programme.items()}
+    return people, enrolled
 
 
 def everything_due(engine: Engine, now: datetime, workspace_id: int | None = None) -> Counts:

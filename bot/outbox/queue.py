@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
-from bot.people import reading, zone_of
+from bot.people import reading, zone_in
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Outbox, OutboxState, Person, Programme, Workspace
+from storage.models import Outbox, OutboxState, Pair, Person, Programme, Workspace
 
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
@@ -48,11 +48,41 @@ def write(session: Session, programme: Programme, now: datetime, replies: Sequen
 
     Each row waits for its recipient's working hours (the programme's, in the recipient's time zone)."""
     hours = of_programme(programme)
-    rows = [row for reply in replies for row in _rows(session, programme, hours, now, reply)]
+    people = _People.load(session, programme, replies)
+    rows = [row for reply in replies for row in _rows(people, programme, hours, now, reply)]
     return queries.add_outbox(session, rows)
 
 
-def _rows(session: Session, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply) -> list[Outbox]:
+@dataclass
+class _People:
+    """Everyone the replies go to, with their time zones and pairs, read in a few queries rather than per reply."""
+
+    by_id: dict[int, Person]
+    zones: dict[int, str]
+    pairs: dict[int, Pair]
+    coordinators: Sequence[Person]
+
+    @classmethod
+    def load(cls, session: Session, programme: Programme, replies: Sequence[Reply]) -> "_People":
+        workspace_id = programme.workspace_id
+        to = [reply.to for reply in replies]
+        pairs = queries.pairs_by_id(session, workspace_id, [t.pair_id for t in to if isinstance(t, ToPair)])
+        wanted = {t.person_id for t in to if isinstance(t, ToPerson)}
+        wanted |= {m for p in pairs.values() for m in (p.mentor_id, p.mentee_id)}
+        found = queries.people_of(session, sorted(wanted)) if wanted else {}
+        told = any(isinstance(t, ToCoordinators) for t in to)
+        coordinators = queries.coordinators(session, workspace_id) if told else []
+        everyone = {p.id: p for p in [*found.values(), *coordinators] if p.id is not None}
+        enrolled = queries.enrollments_of(session, programme.id or 0, sorted(everyone))
+        zones = {i: zone_in(p, enrolled.get(i)) for i, p in everyone.items()}
+        return cls(found, zones, pairs, coordinators)
+
+    def zone(self, person: Person | None) -> str:
+        """As `zone_of`: the one they gave when they joined, else their platform's, else UTC."""
+        return "UTC" if person is None or person.id is None else self.zones[person.id]
+
+
+def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply) -> list[Outbox]:
     assert reply.key is not None
     workspace_id, locale = programme.workspace_id, programme.locale
 
@@ -72,11 +102,11 @@ def _rows(session: Session, programme: Programme, hours: WorkingHours, now: date
         )
 
     def opens(person: Person | None) -> datetime:
-        return hours.next_open(now, zone_of(session, person, programme))
+        return hours.next_open(now, people.zone(person))
 
     to = reply.to
     if isinstance(to, ToPerson):
-        person = session.get(Person, to.person_id)
+        person = people.by_id.get(to.person_id)
         tr = reading(person, locale)
         return [row({"kind": "person", "id": to.person_id}, f"person:{to.person_id}", tr, opens(person))]
     if isinstance(to, ToCoordinators):
@@ -88,14 +118,14 @@ def _rows(session: Session, programme: Programme, hours: WorkingHours, now: date
                 opens(c),
                 key=f"{reply.key}:to:{c.id}",
             )
-            for c in queries.coordinators(session, workspace_id)
+            for c in people.coordinators
         ]
     if isinstance(to, ToPair):
         # A pair's messages come written in the language both members read (`members.tr_for_pair`), when both
         # are at work if their hours meet.
-        pair = queries.get_pair(session, workspace_id, to.pair_id)
-        members = [session.get(Person, m) for m in (pair.mentor_id, pair.mentee_id)] if pair else []
-        at = next_open_for_all(hours, now, [zone_of(session, m, programme) for m in members])
+        pair = people.pairs.get(to.pair_id)
+        members = [people.by_id.get(m) for m in (pair.mentor_id, pair.mentee_id)] if pair else []
+        at = next_open_for_all(hours, now, [people.zone(m) for m in members])
         return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale), at)]
     if isinstance(to, ToChannel):
         # A channel is read by many, in many zones: its post goes when the coordinator who asked for it acted.

@@ -689,3 +689,8 @@ def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
     """People by id in whichever workspace, as `session.get` finds them: the outbox names its recipients by id."""
     found = session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
     return {p.id: p for p in found if p.id is not None}
+
+
+def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:
+    found = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all()
+    return {row.id: row for row in found if row.id is not None}

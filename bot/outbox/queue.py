@@ -197,20 +197,29 @@ def _parcel(session: Session, row: Outbox) -> Parcel | None:
 
 
 def sent(engine: Engine, parcel: Parcel, result: Sent, now: datetime) -> None:
+    sent_all(engine, [(parcel, result, now)])
+
+
+def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -> None:
+    """Rows the platform took, settled in one transaction: a worker with many in flight commits once a round."""
+    if not settled:
+        return
     with open_session(engine) as session:
-        row = queries.get_outbox(session, parcel.id)
-        if row is None:
-            return
-        row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
-            OutboxState.SENT,
-            now,
-            result.receipt,
-            None,
-            None,
-        )
-        kind = row.recipient.get("kind")
-        if result.address and kind in ("person", "pair"):
-            queries.keep_address(session, row.workspace_id, str(kind), int(row.recipient["id"]), result.address, now)
+        rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
+        for parcel, result, at in settled:
+            row = rows.get(parcel.id)
+            if row is None:
+                continue
+            row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
+                OutboxState.SENT,
+                at,
+                result.receipt,
+                None,
+                None,
+            )
+            kind = row.recipient.get("kind")
+            if result.address and kind in ("person", "pair"):
+                queries.keep_address(session, row.workspace_id, str(kind), int(row.recipient["id"]), result.address, at)
         session.commit()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from bot.outbox import failures, queue
-from bot.outbox.parcel import Parcel, Retry, Sender, Undeliverable
+from bot.outbox.parcel import Parcel, Retry, Sender, Sent, Undeliverable
 from bot.outbox.queue import Policy
 
 logger = logging.getLogger(__name__)
@@ -22,13 +22,14 @@ class Worker:
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
         policy: Policy | None = None,
-        concurrency: int = 4,
+        concurrency: int = 16,
         idle: float = 1.0,
     ) -> None:
         self.engine, self.senders, self.clock, self.policy = engine, senders, clock, policy or Policy()
         self.concurrency, self.idle = concurrency, idle
         self._loop: asyncio.AbstractEventLoop | None = None
         self._woken: asyncio.Event | None = None
+        self._sent: list[tuple[Parcel, Sent, datetime]] = []  # taken by the platform, not yet settled
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll. Safe from any thread."""
@@ -44,9 +45,14 @@ class Worker:
         while not stop.is_set():
             claimed = 0
             try:
+                await self._settle()
                 free = self.concurrency - len(flying)
+                # Claimed by the handful, not one by one as each slot frees: a claim is a transaction of its own.
+                wanted = free if free >= max(1, self.concurrency // 4) or not flying else 0
                 parcels = (
-                    await asyncio.to_thread(queue.claim, self.engine, self.clock(), free, self.policy) if free else []
+                    await asyncio.to_thread(queue.claim, self.engine, self.clock(), wanted, self.policy)
+                    if wanted
+                    else []
                 )
                 flying |= {asyncio.create_task(self._deliver(parcel)) for parcel in parcels}
                 claimed = len(parcels)
@@ -66,11 +72,13 @@ class Worker:
                 waiter.cancel()
             flying = {task for task in flying if not task.done()}
         await asyncio.gather(*flying)  # what is in flight is settled before the worker stops
+        await self._settle()
 
     async def round(self) -> int:
         """One claim and its deliveries; returns how many rows were claimed."""
         parcels = await asyncio.to_thread(queue.claim, self.engine, self.clock(), self.concurrency, self.policy)
         await asyncio.gather(*(self._deliver(parcel) for parcel in parcels))
+        await self._settle()
         await asyncio.to_thread(failures.report, self.engine, self.clock())
         return len(parcels)
 
@@ -98,4 +106,15 @@ class Worker:
             unknown = Retry("unexpected error", maybe_sent=True)
             await asyncio.to_thread(queue.retry, self.engine, parcel, unknown, self.clock(), self.policy)
         else:
-            await asyncio.to_thread(queue.sent, self.engine, parcel, result, self.clock())
+            self._sent.append((parcel, result, self.clock()))
+
+    async def _settle(self) -> None:
+        """What the platform took since the last round, settled in one transaction. Until then a row is held by
+        its lease: a worker killed before settling leaves it to be looked for on the platform, never sent twice."""
+        settled, self._sent = self._sent, []
+        if settled:
+            try:
+                await asyncio.to_thread(queue.sent_all, self.engine, settled)
+            except Exception:
+                self._sent = settled + self._sent  # the database is away: settled at the next round
+                raise

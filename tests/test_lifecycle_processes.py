@@ -20,7 +20,7 @@ from tests.doubles.slack_api import FakeSlack, Fault
 from tests.processes import free_port, healthy, slack_env, start_app
 from tests.test_outbox_processes import LEASE, until
 
-PAIRS = 20
+PAIRS = 48  # more than a worker keeps in flight, so that the kill falls in the middle
 
 
 @asynccontextmanager
@@ -80,7 +80,7 @@ async def test_a_process_killed_while_it_delivers_the_reminders_leaves_each_sent
     shared_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
     announced_eight_days_ago(shared_url)
-    fake.slow["chat.postMessage"] = 0.15
+    fake.slow["chat.postMessage"] = 1.0  # each post takes a second: the kill comes with many still to go
     async with ticking(shared_url, fake, tmp_path) as pid:
         await until(lambda: len(reminders(fake)) >= 4, 60, "four reminders were not posted")
         fake.fail("chat.postMessage", Fault(accepted=True, delay=3))  # taken by Slack; the process dies first

@@ -93,7 +93,7 @@ async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_o
         await confirmed(url, fake)
         await until(lambda: len(introductions(fake)) >= 5, 60, "five introductions were not posted")
         # Slack takes the next message, and the process dies before it hears back.
-        fake.fail("chat.postMessage", Fault(accepted=True, delay=3))
+        fake.fail("chat.postMessage", Fault(accepted=True, delay=10))  # its answer never comes before the kill
         await until(lambda: not fake.faults["chat.postMessage"], 30, "no message was posted after the fault")
         os.kill(pid, signal.SIGKILL)
     before = len(introductions(fake))

@@ -638,18 +638,15 @@ def meeting_by_token(session: Session, token: str) -> Meeting | None:
     return session.exec(select(Meeting).where(Meeting.token == token)).first()
 
 
-def withdraw_outbox(session: Session, workspace_id: int, prefix: str) -> int:
-    """Messages still waiting whose key starts with `prefix` have lost their point: dropped, never sent."""
-    rows = session.exec(
+def waiting_outbox(session: Session, workspace_id: int, prefix: str) -> Sequence[Outbox]:
+    """Messages still waiting whose key starts with `prefix`."""
+    return session.exec(
         select(Outbox).where(
             Outbox.workspace_id == workspace_id,
             col(Outbox.key).startswith(prefix, autoescape=True),
             Outbox.state == OutboxState.PENDING,
         )
     ).all()
-    for row in rows:
-        row.state = OutboxState.DROPPED
-    return len(rows)
 
 
 def count_held(session: Session, pair_id: int) -> int:

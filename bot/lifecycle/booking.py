@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot.context import Ctx, known
 from bot.i18n import Tr
 from bot.lifecycle import cadence, invite, meeting
+from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing.members import Member, members_of, pair_language, tr_for_pair
 from bot.parse import parse_time
@@ -119,7 +120,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
         _withdraw_reminders(ctx, booked)
         meeting.move(booked, starts.astimezone(UTC), zone, how, ctx.now)
         done = tr("Moved! You both have the new invite in your pair's conversation.")
-    queries.withdraw_outbox(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
+    outbox.withdraw(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
     pair_status.back_on_track(pair)
     pair_status.touch(pair, ctx.now)
     return Outcome([*say(done).replies, confirmation(ctx, pair, booked)])
@@ -213,7 +214,7 @@ def _when(ctx: Ctx, tr: Tr, booked: Meeting, members: Sequence[Member]) -> str:
 def _withdraw_reminders(ctx: Ctx, booked: Meeting) -> None:
     """A session moved or cancelled: its reminders still waiting are dropped, never sent late or wrong."""
     for kind in ("morning", "talking_points"):
-        queries.withdraw_outbox(ctx.session, ctx.workspace_id, f"{kind}:{booked.id}:")
+        outbox.withdraw(ctx.session, ctx.workspace_id, f"{kind}:{booked.id}:")
 
 
 def _cancellations(ctx: Ctx, pair: Pair, count: int) -> Reply:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.working_hours import zone_info
-from storage.models import MeetingStatus
+from storage.models import Meeting, MeetingStatus
 
 REMINDER_AFTER = 5  # working days after the first nudge, then after the reminder: the last one
 GHOSTED_AFTER = 3  # nudges in a row a member let pass without a word
@@ -43,6 +43,11 @@ class Held:
     status: MeetingStatus
     changed: datetime  # booked or last moved: a reminder is for sessions booked before it is due
     pulsed: bool = False  # its pulses were asked
+
+    @classmethod
+    def of(cls, meeting: Meeting, pulsed: bool = False) -> "Held":
+        assert meeting.id is not None
+        return cls(meeting.id, meeting.starts_at, meeting.minutes, meeting.status, meeting.updated_at, pulsed)
 
 
 @dataclass(frozen=True)

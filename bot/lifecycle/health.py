@@ -60,15 +60,11 @@ def _health(
         return Health.AT_RISK
     announced = pair.confirmed_at or pair.created_at
     opens, ends = cadence.window(announced, programme.start_date, programme.end_date, programme.length_months)
-    history = History(opens=opens, ends=ends, meetings=[_held(m) for m in own])
+    history = History(opens=opens, ends=ends, meetings=[Held.of(m) for m in own])
     period = cadence.period_at(history, plan, now)
     if period is None or cadence.covered(period, history.meetings):
         return Health.ON_TRACK
     return Health.LATE if (known(pair.id), period.index) in reminded else Health.ON_TRACK
-
-
-def _held(m: Meeting) -> Held:
-    return Held(known(m.id), m.starts_at, m.minutes, m.status, m.updated_at)
 
 
 def _start(m: Meeting) -> datetime:

@@ -164,10 +164,7 @@ def _history(scene: Scene) -> History:
     pair, programme = scene.pair, scene.programme
     announced = pair.confirmed_at or pair.created_at
     opens, ends = cadence.window(announced, programme.start_date, programme.end_date, programme.length_months)
-    held = [
-        Held(known(m.id), m.starts_at, m.minutes, m.status, m.updated_at, pulsed=(m.id in scene.pulsed))
-        for m in scene.meetings
-    ]
+    held = [Held.of(m, pulsed=m.id in scene.pulsed) for m in scene.meetings]
     nudged = {key: n.sent_at for key, n in scene.nudged.items()}
     if opens == announced:
         nudged.setdefault((0, "book"), opens)  # the introduction asks to book the first hour

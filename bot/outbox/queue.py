@@ -134,6 +134,14 @@ def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datet
     return []
 
 
+def withdraw(session: Session, workspace_id: int, prefix: str) -> int:
+    """Messages still waiting whose key starts with `prefix` have lost their point: dropped, never sent."""
+    rows = queries.waiting_outbox(session, workspace_id, prefix)
+    for row in rows:
+        row.state = OutboxState.DROPPED
+    return len(rows)
+
+
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
     """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
     latest_lease = now + policy.lease + SKEW

@@ -280,6 +280,10 @@ class Outbox(SQLModel, table=True):
     # Messages to one conversation go out one after the other, in order.
     conversation: str = Field(max_length=80, index=True)
     message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Who the message names or quotes (person ids), and the programme it was written for: an erasure finds the
+    # rows that would still hold a person's name or words in someone else's conversation. None: it names nobody.
+    about: list[int] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    programme_id: int | None = None
     state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
     not_before: datetime = Field(index=True)
     # A reminder loses its point at some time (a session's start): not sent after it, however late the delivery.

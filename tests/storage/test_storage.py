@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from bot.actor import Actor
@@ -16,7 +16,7 @@ from bot.service import Passerelle
 from bot.volunteers.enrollment import end_pauses
 from storage import queries
 from storage.db import MIGRATIONS, make_engine, migrate
-from storage.models import Conversation, Enrollment, Person, Programme, Workspace
+from storage.models import Conversation, Enrollment, Outbox, Person, Programme, Workspace
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -197,3 +197,38 @@ def test_a_person_is_never_stored_with_an_id_no_platform_sends(engine: Engine, u
         with pytest.raises(ValueError):
             queries.get_or_add_person(session, workspace.id, user_id, now)
         assert session.exec(select(Person)).all() == []
+
+
+def test_0008_leaves_the_outbox_rows_there_about_nobody_and_goes_back_down(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspace (platform, external_id, created_at) VALUES ('slack', 'T1', :t)"), {"t": NOW}
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (workspace_id, key, recipient, conversation, message, state, not_before, "
+                'attempts, maybe_sent, receipt, reported, created_at) VALUES (1, \'k\', \'{"kind": "person", '
+                "\"id\": 1}', 'person:1', '{}', 'sent', :t, 1, false, '{}', false, :t)"
+            ),
+            {"t": NOW},
+        )
+    migrate(engine)
+    with Session(engine) as session:
+        row = session.exec(select(Outbox)).one()
+        assert (row.key, row.about, row.programme_id) == ("k", None, None)
+        queries.forget_outbox_about(session, 1, [1])  # names nobody known: an erasure finds it by its conversation
+        session.commit()
+        assert session.exec(select(Outbox)).all() != []
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
+    assert "about" not in columns and "programme_id" not in columns and "key" in columns
+    engine.dispose()

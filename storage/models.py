@@ -123,6 +123,8 @@ class Programme(SQLModel, table=True):
     # How long after its end a programme's personal data is kept, in months; once erased, only its anonymous
     # figures are left (bot/lifecycle/retention.py).
     retention_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
+    # The day the coordinators were last told the erasure would come: never less than a month after they were told.
+    erasure_on: date | None = None
     erased_at: datetime | None = None
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime

@@ -1,4 +1,4 @@
-"""who outbox messages are about: the people they name or quote, the programme they were written for
+"""who outbox messages are about (the people they name or quote, their programme); the erasure day announced
 
 Revision ID: 0008
 Revises: 0007
@@ -19,9 +19,13 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("about", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("programme_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erasure_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    # Not a batch: on SQLite it would copy the table; SQLite has dropped columns in place since 3.35.
+    # Not batches: on SQLite they would copy the tables, and others refer to the programme's. SQLite has dropped
+    # columns in place since 3.35.
+    op.execute("ALTER TABLE programme DROP COLUMN erasure_on")
     for column in ("programme_id", "about"):
         op.execute(f"ALTER TABLE outbox DROP COLUMN {column}")

@@ -2,7 +2,6 @@
 
 The coordinators are told a month before, so that they can export first. The tick does it."""
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -11,11 +10,11 @@ from bot.i18n import Tr
 from bot.lifecycle import cadence
 from bot.outbox import queue as outbox
 from bot.recipients import ToCoordinators
+from bot.reports.figures import measure, net_promoter
 from bot.ui import Message, Reply, Text, message
 from storage import queries
 from storage.models import MeetingStatus, Programme
 
-THRESHOLD = 3  # feedback figures are kept only from this many answers, as the report shows them
 NOTICE_MONTHS = 1  # the coordinators hear of an erasure at least this long before it
 
 
@@ -92,7 +91,7 @@ def erase(session: Session, programme: Programme, now: datetime) -> None:
 
 
 def figures(session: Session, programme: Programme) -> dict[str, object]:
-    """Counts and averages, with no person in them; a feedback figure only from THRESHOLD answers."""
+    """Counts and averages, with no person in them; a feedback figure only from as many people as the report's."""
     assert programme.id is not None
     enrollments = queries.enrollments_of_programme(session, programme.workspace_id, programme.id)
     pairs = queries.pairs_of_programme(session, programme.workspace_id, programme.id, *queries.ALL_PAIR_STATUSES)
@@ -100,27 +99,23 @@ def figures(session: Session, programme: Programme) -> dict[str, object]:
     meetings = queries.meetings_of_pairs(session, ids)
     pulses = queries.pulses_of_pairs(session, ids)
     surveys = [s for s in queries.surveys_of_pairs(session, ids) if s.answered_at is not None]
-    recommend = [int(s.answers["recommend"]) for s in surveys if str(s.answers.get("recommend", "")).isdigit()]
+    recommend = [
+        (s.person_id, int(s.answers["recommend"])) for s in surveys if str(s.answers.get("recommend", "")).isdigit()
+    ]
+    nps = net_promoter(recommend).value
     return {
         "mentors": sum(e.role == "mentor" for e in enrollments),
         "mentees": sum(e.role == "mentee" for e in enrollments),
         "pairs": len(pairs),
         "sessions_held": sum(m.status == MeetingStatus.HELD for m in meetings),
-        "rating": _average([p.rating for p in pulses if p.rating]),
-        "progress": _average([p.progress for p in pulses if p.progress]),
-        "nps": _nps(recommend),
+        "rating": _rounded(measure([(p.person_id, float(p.rating)) for p in pulses if p.rating]).value),
+        "progress": _rounded(measure([(p.person_id, float(p.progress)) for p in pulses if p.progress]).value),
+        "nps": None if nps is None else round(nps),
     }
 
 
-def _average(values: Sequence[int]) -> float | None:
-    return round(sum(values) / len(values), 2) if len(values) >= THRESHOLD else None
-
-
-def _nps(scores: Sequence[int]) -> int | None:
-    if len(scores) < THRESHOLD:
-        return None
-    promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
-    return round(100 * (promoters - detractors) / len(scores))
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def _notice(programme: Programme, day: date, postponed: bool, replaced: bool) -> Reply:

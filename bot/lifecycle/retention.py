@@ -73,7 +73,8 @@ def _announced(session: Session, programme: Programme, now: datetime) -> date | 
 
 def _tell(session: Session, programme: Programme, now: datetime, reply: Reply) -> None:
     # A notice still waiting for the coordinators' working hours gives a day that no longer holds.
-    outbox.withdraw(session, programme.workspace_id, f"retention:{programme.id}:notice:")
+    for kind in ("notice", "postponed"):
+        outbox.withdraw(session, programme.workspace_id, f"retention:{programme.id}:{kind}:")
     outbox.write(session, programme, now, [reply])
 
 

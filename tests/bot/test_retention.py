@@ -155,3 +155,39 @@ def test_the_retention_shown_and_told_says_1_month_not_1_months(bot: Passerelle,
     bot.tick(datetime(2027, 2, 1, 10, 0, tzinfo=UTC))  # the end: a month before 1 March
     [notice] = notices(bot)
     assert "will be erased on 1 March 2027, 1 month after its end" in notice.text
+
+
+def test_the_figures_kept_count_people_not_answers(bot: Passerelle, pair: Pair) -> None:
+    with Session(bot.engine) as session:
+        held = session.exec(select(Meeting).where(Meeting.pair_id == pair.id)).one()
+        for days in (1, 2):  # the mentee's pulses of three sessions: three answers, one person
+            again = Meeting(
+                workspace_id=pair.workspace_id,
+                pair_id=pair.id,
+                starts_at=held.starts_at + timedelta(days=days),
+                status=held.status,
+                token=f"token-{days}",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            session.add(again)
+            session.flush()
+            session.add(
+                Pulse(
+                    workspace_id=pair.workspace_id,
+                    pair_id=pair.id,
+                    meeting_id=again.id,
+                    person_id=pair.mentee_id,
+                    rating=5,
+                    progress=5,
+                )
+            )
+        for pulse in session.exec(select(Pulse).where(Pulse.person_id == pair.mentee_id)).all():
+            pulse.rating, pulse.progress = 5, 5
+            session.add(pulse)
+        session.commit()
+    bot.tick(datetime(2027, 7, 1, 10, 0, tzinfo=UTC))
+    bot.tick(datetime(2027, 8, 1, 0, 1, tzinfo=UTC))
+    with Session(bot.engine) as session:
+        figures = session.exec(select(Programme)).one().figures
+    assert figures["sessions_held"] == 3 and figures["rating"] is None and figures["progress"] is None

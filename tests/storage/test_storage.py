@@ -236,3 +236,42 @@ def test_0008_leaves_the_outbox_rows_there_about_nobody_and_goes_back_down_witho
     assert "about" not in columns and "programme_id" not in columns and "key" in columns
     assert "erasure_on" not in programme_columns and "retention_months" in programme_columns
     engine.dispose()
+
+
+def test_a_programme_erased_takes_its_rows_that_name_anyone_and_leaves_those_of_another_programme(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        p1, _, ana, _ = add_people(session)
+        assert ana.id and p1.id
+        p2 = Programme(workspace_id=ana.workspace_id, name="Next", created_at=NOW)
+        session.add(p2)
+        session.flush()
+        assert p2.id
+        enroll(session, p1, ana, {})
+        enroll(session, p2, ana, {})  # she stays: she takes part in the next one
+        coordinator = queries.get_or_add_person(session, ana.workspace_id, "UCOORD", NOW)
+
+        def row(key: str, programme_id: int, about: list[int] | None) -> Outbox:
+            return Outbox(
+                workspace_id=ana.workspace_id,
+                key=key,
+                recipient={"kind": "person", "id": coordinator.id},
+                conversation=f"person:{coordinator.id}",
+                message={},
+                not_before=NOW,
+                about=about,
+                programme_id=programme_id,
+                created_at=NOW,
+            )
+
+        session.add_all(
+            [row("at_risk:old", p1.id, [ana.id]), row("at_risk:new", p2.id, [ana.id]), row("n", p1.id, None)]
+        )
+        session.commit()
+        queries.erase_programme(session, ana.workspace_id, p1.id)
+        session.commit()
+        assert sorted(r.key for r in session.exec(select(Outbox)).all()) == ["at_risk:new", "n"]
+        queries.erase_person(session, ana.workspace_id, ana.id)
+        session.commit()
+        assert [r.key for r in session.exec(select(Outbox)).all()] == ["n"]

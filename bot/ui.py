@@ -185,6 +185,9 @@ class Reply:
     to: Recipient = CALLER
     key: str | None = None
     expires: datetime | None = None  # past it the message has lost its point and is dropped, not sent late
+    # People whose words or data it holds beyond those it mentions (the outbox finds mentions by itself): erasing
+    # one of them erases the message.
+    about: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.to, ToCaller) and not self.key:

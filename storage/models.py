@@ -123,6 +123,8 @@ class Programme(SQLModel, table=True):
     # How long after its end a programme's personal data is kept, in months; once erased, only its anonymous
     # figures are left (bot/lifecycle/retention.py).
     retention_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
+    # The day the coordinators were last told the erasure would come: never less than a month after they were told.
+    erasure_on: date | None = None
     erased_at: datetime | None = None
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime
@@ -280,6 +282,10 @@ class Outbox(SQLModel, table=True):
     # Messages to one conversation go out one after the other, in order.
     conversation: str = Field(max_length=80, index=True)
     message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Who the message names or quotes (person ids), and the programme it was written for: an erasure finds the
+    # rows that would still hold a person's name or words in someone else's conversation. None: it names nobody.
+    about: list[int] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    programme_id: int | None = None
     state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
     not_before: datetime = Field(index=True)
     # A reminder loses its point at some time (a session's start): not sent after it, however late the delivery.

@@ -173,6 +173,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
     session.execute(
         delete(Outbox).where(col(Outbox.workspace_id) == workspace_id, col(Outbox.conversation).in_(conversations))
     )
+    forget_outbox_about(session, workspace_id, [person_id])
     session.execute(
         delete(Address).where(
             col(Address.workspace_id) == workspace_id,
@@ -235,12 +236,37 @@ def erase_programme(session: Session, workspace_id: int, programme_id: int) -> N
             col(Outbox.workspace_id) == workspace_id, col(Outbox.conversation).in_([f"person:{i}" for i in gone])
         )
     )
+    # What was written for the programme and names someone (an at-risk pair, a concern, a rematch request) goes,
+    # whoever it went to; so does whatever names or quotes the people erased, whichever programme it was for.
+    session.execute(
+        delete(Outbox).where(
+            col(Outbox.workspace_id) == workspace_id,
+            col(Outbox.programme_id) == programme_id,
+            col(Outbox.about).is_not(None),
+        )
+    )
+    forget_outbox_about(session, workspace_id, gone)
     session.execute(
         delete(Address).where(
             col(Address.workspace_id) == workspace_id, col(Address.owner) == "person", col(Address.owner_id).in_(gone)
         )
     )
     session.execute(delete(Person).where(col(Person.id).in_(gone)))
+
+
+def forget_outbox_about(session: Session, workspace_id: int, person_ids: Sequence[int]) -> None:
+    """Messages that name or quote these people, to whomever, in whatever state: deleted, so that none is sent and
+    none sent keeps their name or words (nor its key, which a later row of a reused id must be free to take)."""
+    if not person_ids:
+        return
+    erased = set(person_ids)
+    # Read and filtered here: JSON has no containment test shared by SQLite and PostgreSQL, and erasures are rare.
+    rows = session.exec(
+        select(Outbox.id, Outbox.about).where(Outbox.workspace_id == workspace_id, col(Outbox.about).is_not(None))
+    ).all()
+    doomed = [i for i, about in rows if erased.intersection(about or ())]
+    if doomed:
+        session.execute(delete(Outbox).where(col(Outbox.id).in_(doomed)))
 
 
 def pulses_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Pulse]:

@@ -189,7 +189,9 @@ def _closing(history: History, now: datetime) -> list[Due]:
     """The checkpoint at mid-programme, the survey at its end, and the pair's summary once answered or a week on."""
     if history.survey_sent is not None:
         answered = history.surveys_answered >= 2
-        return [Due("close", now if answered else history.survey_sent + CLOSING_AFTER)]
+        # An end moved later after the survey went out: the pair goes on to the new end, and its answers stand
+        # (each member answers the survey once).
+        return [Due("close", max(history.ends, now if answered else history.survey_sent + CLOSING_AFTER))]
     found = [Due("survey", history.ends)]
     if not history.checkpoint_sent and now < history.ends:
         found.append(Due("checkpoint", history.opens + (history.ends - history.opens) / 2))

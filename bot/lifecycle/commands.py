@@ -151,7 +151,8 @@ def _concern_sent(ctx: Ctx, text: str) -> Outcome:
     def compose(tr: Tr) -> Message:
         return message(Text(tr("*A private concern from {user}:*", user=user) + "\n" + text))
 
-    sent = Reply(compose, to=ToCoordinators(), key=f"concern:{ctx.person_id}:{digest}")
+    # Her words, whatever they name: erasing her erases them.
+    sent = Reply(compose, to=ToCoordinators(), key=f"concern:{ctx.person_id}:{digest}", about=(ctx.person_id,))
     return Outcome([*say(ctx.tr("Sent privately to the coordinators; only they read it.")).replies, sent])
 
 

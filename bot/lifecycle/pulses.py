@@ -64,7 +64,9 @@ def _question(pulse: Pulse, partner: Person, booked: Meeting) -> Reply:
             Text(
                 tr(
                     "How was your session with {partner} on {day}? Your answers stay between you and me: your "
-                    "partner never sees them, and coordinators see them only in figures of three answers or more.",
+                    "partner never sees them, and coordinators see them only in figures of three people or more. "
+                    "Only if you say the pairing is not a good fit are the coordinators asked, in your name, for a "
+                    "new partner.",
                     partner=named(partner),
                     day=tr.day(day),
                 )
@@ -94,9 +96,18 @@ def open_form(ctx: Ctx, pulse_id: int) -> Outcome:
         Choice("progress", scale, label=tr("Progress on your objectives (1 none, 5 a lot)")),
         TextInput("comment", tr("A comment (optional)"), multiline=True),
     ]
-    if queries.count_held(ctx.session, known(pair.id)) <= 1:
+    if _asks_fit(ctx, pair):
         fit = (Option("good", tr("Yes, a good fit")), Option("not_good", tr("No, not a good fit")))
         blocks.append(Choice("fit", fit, label=tr("Is this pairing a good fit?")))
+        # The one answer that is not private: say so where it is chosen.
+        blocks.append(
+            Text(
+                tr(
+                    "“Not a good fit” asks the coordinators for a new partner: they will know you asked; your "
+                    "partner is never told."
+                )
+            )
+        )
     return Outcome(form=Form(form_action("pulse", pulse.id), tr("Your pulse"), tuple(blocks), tr("Send"), tr("Cancel")))
 
 
@@ -116,12 +127,25 @@ def submitted(ctx: Ctx, pulse_id: int, values: dict[str, str | None]) -> Outcome
         return Outcome(form_errors=errors)
     pulse.happened, pulse.rating, pulse.progress = "yes", int(values["rating"] or 0), int(values["progress"] or 0)
     pulse.comment, pulse.answered_at = comment or None, ctx.now
-    pulse.fit = values.get("fit") if values.get("fit") in ("good", "not_good") else pulse.fit
+    # Only the pulse whose form asked it may say whether the pairing fits: a value sent with any other is ignored.
+    if _asks_fit(ctx, pair) and values.get("fit") in ("good", "not_good"):
+        pulse.fit = values.get("fit")
     _happened(ctx, pulse, pair)
-    thanks = say(tr("Thank you! Your answers stay private."))
-    if pulse.fit == "not_good":
-        thanks.replies += rematch.ask(ctx, pair).replies
+    if pulse.fit != "not_good":
+        return say(tr("Thank you! Your answers stay private."))
+    thanks = say(
+        tr(
+            "Thank you! Your answers stay private, but for your request for a new partner: that goes to the "
+            "coordinators, in your name."
+        )
+    )
+    thanks.replies += rematch.ask(ctx, pair).replies
     return thanks
+
+
+def _asks_fit(ctx: Ctx, pair: Pair) -> bool:
+    """Whether the pairing is a good fit is asked after the first session only."""
+    return queries.count_held(ctx.session, known(pair.id)) <= 1
 
 
 def postponed(ctx: Ctx, pulse_id: int) -> Outcome:

@@ -2,8 +2,7 @@
 
 The coordinators are told a month before, so that they can export first. The tick does it."""
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -11,11 +10,12 @@ from bot.i18n import Tr
 from bot.lifecycle import cadence
 from bot.outbox import queue as outbox
 from bot.recipients import ToCoordinators
+from bot.reports.figures import measure, net_promoter
 from bot.ui import Message, Reply, Text, message
 from storage import queries
 from storage.models import MeetingStatus, Programme
 
-THRESHOLD = 3  # feedback figures are kept only from this many answers, as the report shows them
+NOTICE_MONTHS = 1  # the coordinators hear of an erasure at least this long before it
 
 
 def programme_end(session: Session, programme: Programme) -> datetime | None:
@@ -36,16 +36,50 @@ def run(session: Session, now: datetime) -> int:
     """Tell the coordinators a month ahead, then erase what is due; returns how many programmes were erased."""
     erased = 0
     for programme in queries.programmes_not_erased(session):
-        ended = programme_end(session, programme)
-        if ended is None or ended > now:
-            continue
-        erase_on = datetime.combine(cadence.add_months(ended.date(), programme.retention_months), time(0), tzinfo=UTC)
-        if now >= erase_on:
+        day = _announced(session, programme, now)
+        if day is not None and now >= _midnight(day):
             erase(session, programme, now)
             erased += 1
-        elif now >= datetime.combine(cadence.add_months(erase_on.date(), -1), time(0), tzinfo=UTC):
-            outbox.write(session, programme, now, [_notice(programme, erase_on)])
     return erased
+
+
+def erasure_day(session: Session, programme: Programme) -> date | None:
+    """The day its retention erases the programme's personal data, by its settings; None while it has no end."""
+    ended = programme_end(session, programme)
+    return None if ended is None else cadence.add_months(ended.date(), programme.retention_months)
+
+
+def _announced(session: Session, programme: Programme, now: datetime) -> date | None:
+    """The day the erasure is announced for, telling the coordinators whenever it changes: never sooner than a
+    month after they hear of it, so a retention shortened, or an end moved, cannot take them by surprise."""
+    due, told = erasure_day(session, programme), programme.erasure_on
+    if due is None:
+        return None
+    earliest = cadence.add_months(now.date(), NOTICE_MONTHS)
+    if told is not None and (due == told or (due < told and due < earliest)):
+        return told  # told already; an earlier day would come with less than a month's notice
+    notice_opens = _midnight(cadence.add_months(due, -NOTICE_MONTHS))
+    if now < notice_opens:
+        if told is not None:
+            # Moved later, past the notice's month: the day told no longer holds; the notice comes in its time.
+            _tell(session, programme, now, _postponed(programme, due))
+            programme.erasure_on = None
+        return None
+    day = max(due, earliest)
+    _tell(session, programme, now, _notice(programme, day, postponed=day > due, replaced=told is not None))
+    programme.erasure_on = day
+    return day
+
+
+def _tell(session: Session, programme: Programme, now: datetime, reply: Reply) -> None:
+    # A notice still waiting for the coordinators' working hours gives a day that no longer holds.
+    for kind in ("notice", "postponed"):
+        outbox.withdraw(session, programme.workspace_id, f"retention:{programme.id}:{kind}:")
+    outbox.write(session, programme, now, [reply])
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def erase(session: Session, programme: Programme, now: datetime) -> None:
@@ -58,7 +92,7 @@ def erase(session: Session, programme: Programme, now: datetime) -> None:
 
 
 def figures(session: Session, programme: Programme) -> dict[str, object]:
-    """Counts and averages, with no person in them; a feedback figure only from THRESHOLD answers."""
+    """Counts and averages, with no person in them; a feedback figure only from as many people as the report's."""
     assert programme.id is not None
     enrollments = queries.enrollments_of_programme(session, programme.workspace_id, programme.id)
     pairs = queries.pairs_of_programme(session, programme.workspace_id, programme.id, *queries.ALL_PAIR_STATUSES)
@@ -66,46 +100,70 @@ def figures(session: Session, programme: Programme) -> dict[str, object]:
     meetings = queries.meetings_of_pairs(session, ids)
     pulses = queries.pulses_of_pairs(session, ids)
     surveys = [s for s in queries.surveys_of_pairs(session, ids) if s.answered_at is not None]
-    recommend = [int(s.answers["recommend"]) for s in surveys if str(s.answers.get("recommend", "")).isdigit()]
+    recommend = [
+        (s.person_id, int(s.answers["recommend"])) for s in surveys if str(s.answers.get("recommend", "")).isdigit()
+    ]
+    nps = net_promoter(recommend).value
     return {
         "mentors": sum(e.role == "mentor" for e in enrollments),
         "mentees": sum(e.role == "mentee" for e in enrollments),
         "pairs": len(pairs),
         "sessions_held": sum(m.status == MeetingStatus.HELD for m in meetings),
-        "rating": _average([p.rating for p in pulses if p.rating]),
-        "progress": _average([p.progress for p in pulses if p.progress]),
-        "nps": _nps(recommend),
+        "rating": _rounded(measure([(p.person_id, float(p.rating)) for p in pulses if p.rating]).value),
+        "progress": _rounded(measure([(p.person_id, float(p.progress)) for p in pulses if p.progress]).value),
+        "nps": None if nps is None else round(nps),
     }
 
 
-def _average(values: Sequence[int]) -> float | None:
-    return round(sum(values) / len(values), 2) if len(values) >= THRESHOLD else None
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
-def _nps(scores: Sequence[int]) -> int | None:
-    if len(scores) < THRESHOLD:
-        return None
-    promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
-    return round(100 * (promoters - detractors) / len(scores))
-
-
-def _notice(programme: Programme, erase_on: datetime) -> Reply:
+def _notice(programme: Programme, day: date, postponed: bool, replaced: bool) -> Reply:
     name, months = programme.name, programme.retention_months
 
     def compose(tr: Tr) -> Message:
-        return message(
-            Text(
-                tr(
-                    "The personal data of *{programme}* will be erased on {day}, {months} months after its end, as "
-                    "its retention says. Export what you need before then with `export`; its figures stay.",
-                    programme=name,
-                    day=tr.day(erase_on),
-                    months=months,
-                )
+        if postponed:
+            text = tr.plural(
+                "The personal data of *{programme}* will be erased on {day}: its retention, {n} month after its "
+                "end, would erase it sooner, but you get a month's notice.",
+                "The personal data of *{programme}* will be erased on {day}: its retention, {n} months after its "
+                "end, would erase it sooner, but you get a month's notice.",
+                months,
+                programme=name,
+                day=tr.day(day),
             )
-        )
+        else:
+            text = tr.plural(
+                "The personal data of *{programme}* will be erased on {day}, {n} month after its end, as its "
+                "retention says.",
+                "The personal data of *{programme}* will be erased on {day}, {n} months after its end, as its "
+                "retention says.",
+                months,
+                programme=name,
+                day=tr.day(day),
+            )
+        if replaced:
+            text += " " + tr("This replaces the day I gave you before.")
+        return message(Text(text + " " + tr("Export what you need before then with `export`; its figures stay.")))
 
-    return Reply(compose, to=ToCoordinators(), key=f"retention:{programme.id}:notice")
+    # A new day is a new notice: the key holds it.
+    return Reply(compose, to=ToCoordinators(), key=f"retention:{programme.id}:notice:{day.isoformat()}")
+
+
+def _postponed(programme: Programme, day: date) -> Reply:
+    name = programme.name
+
+    def compose(tr: Tr) -> Message:
+        text = tr(
+            "The erasure of the personal data of *{programme}* is postponed to {day}, as its end moved. I will "
+            "remind you a month before.",
+            programme=name,
+            day=tr.day(day),
+        )
+        return message(Text(text))
+
+    return Reply(compose, to=ToCoordinators(), key=f"retention:{programme.id}:postponed:{day.isoformat()}")
 
 
 def _done(programme: Programme) -> Reply:

@@ -13,7 +13,7 @@ from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
 from bot.people import reading, zone_in
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
-from bot.ui import Message, Reply
+from bot.ui import MARKUP, Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
@@ -50,7 +50,30 @@ def write(session: Session, programme: Programme, now: datetime, replies: Sequen
     hours = of_programme(programme)
     people = _People.load(session, programme, replies)
     rows = [row for reply in replies for row in _rows(people, programme, hours, now, reply)]
+    _mark_who_they_are_about(session, programme, rows)
     return queries.add_outbox(session, rows)
+
+
+def _mark_who_they_are_about(session: Session, programme: Programme, rows: Sequence[Outbox]) -> None:
+    """Each row records the people it names (its mentions) and its programme, so that an erasure finds it."""
+    mentioned = [_mentions(row.message) for row in rows]
+    user_ids = sorted({u for found in mentioned for u in found})
+    people = queries.people_by_user_id(session, programme.workspace_id, user_ids) if user_ids else {}
+    for row, found in zip(rows, mentioned, strict=True):
+        named = {people[u].id for u in found if u in people} | set(row.about or ())
+        row.about = sorted(i for i in named if i is not None) or None
+        row.programme_id = programme.id
+
+
+def _mentions(value: object) -> set[str]:
+    """The user ids mentioned anywhere in an encoded message."""
+    if isinstance(value, str):
+        return {m.group(2) for m in MARKUP.finditer(value) if m.group(1) == "@"}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return {u for item in value for u in _mentions(item)}
+    return set()
 
 
 @dataclass
@@ -98,6 +121,7 @@ def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datet
             message=encode(composed),
             not_before=at,
             expires_at=reply.expires,
+            about=list(reply.about) or None,
             created_at=now,
         )
 

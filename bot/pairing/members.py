@@ -39,6 +39,15 @@ from storage.models import Enrollment, Pair, Person, Programme
 OBJECTIVES = 3
 OBJECTIVE_LENGTH = 200
 ENDED = N_("Your pairing with {partner} in *{programme}* has ended. You are back on the list for the next matching.")
+# A member who erases her data is named in nothing that outlives the erasure.
+ENDED_ERASED = N_(
+    "Your pairing in *{programme}* has ended: your partner left the programme. You are back on the list for the "
+    "next matching."
+)
+ERASED_FOR_COORDINATORS = N_(
+    "A pair has ended: the partner of {member} left the programme and had their data erased. {member} is back in "
+    "the pool."
+)
 
 
 Member = tuple[Person, Enrollment]
@@ -184,9 +193,12 @@ def not_a_fit_confirmed(ctx: Ctx, pair: Pair) -> Outcome:
     return rematch.ask(ctx, pair)
 
 
-def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ended_text: str = ENDED) -> list[Reply]:
+def end_pair(
+    ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ended_text: str = ENDED, erased: bool = False
+) -> list[Reply]:
     """End a pair: both return to the pool (the pair is never proposed again); the members (but `told`, who
-    knows) and the coordinators are told, privately; a rematch request still open is settled."""
+    knows) and the coordinators are told, privately; a rematch request still open is settled. `erased`: `told` is
+    erasing her data, and nobody is told her name."""
     pair_status.end(pair, why, ctx.now)
     rematch.settle(ctx, pair)
     replies = []
@@ -197,7 +209,15 @@ def end_pair(ctx: Ctx, pair: Pair, why: EndReason, told: int | None = None, ende
             # Named, since a mentor with two mentees must know which pairing ended.
             names = {"partner": named(partner), "programme": ctx.programme.name}
             key = f"ended:pair:{pair.id}:person:{person.id}"
-            replies.append(Reply(_told(ended_text, names), to=ToPerson(known(person.id)), key=key))
+            text = ENDED_ERASED if erased else ended_text
+            replies.append(Reply(_told(text, names), to=ToPerson(known(person.id)), key=key))
+    if erased:
+        staying = [named(person) for person, _ in members if person.id != told]
+        names = {"member": staying[0] if staying else "—"}
+        replies.append(
+            Reply(_told(ERASED_FOR_COORDINATORS, names), to=ToCoordinators(), key=f"ended:pair:{pair.id}:coordinators")
+        )
+        return replies
     (mentor, _), (mentee, _) = members
     texts = {
         EndReason.NOT_A_GOOD_FIT: N_(

@@ -124,5 +124,10 @@ def shown(tr: Tr, p: Programme) -> tuple[tuple[str, str], ...]:
             ),
         ),
         (tr("Working hours"), f"{when}, {', '.join(names)}"),
-        (tr("Retention"), tr("{n} months after the programme's end", n=p.retention_months)),
+        (
+            tr("Retention"),
+            tr.plural(
+                "{n} month after the programme's end", "{n} months after the programme's end", p.retention_months
+            ),
+        ),
     )

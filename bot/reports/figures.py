@@ -1,4 +1,5 @@
-"""The programme's figures for coordinators, from a handful of queries: feedback only in aggregates of 3 or more."""
+"""The programme's figures for coordinators, from a handful of queries: feedback only in aggregates of 3 people or
+more."""
 
 from collections import Counter
 from collections.abc import Sequence
@@ -16,7 +17,8 @@ from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
 from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
 
-# Fewer answers than this and a figure could tell who answered what: it is not shown, nor are the comments.
+# Answers from fewer people than this and a figure could tell who answered what: it is not shown, nor are the
+# comments. People, not answers: one member's three pulses are one person's answers.
 ENOUGH_ANSWERS = 3
 REPORTED = (PairStatus.ACTIVE, PairStatus.AT_RISK, PairStatus.ENDED)  # pairs that were announced
 Month = tuple[int, int]  # (year, month)
@@ -24,8 +26,8 @@ Month = tuple[int, int]  # (year, month)
 
 @dataclass(frozen=True)
 class Measure:
-    """An average (a share when the answers are 0 and 1) and how many answers it is made of; None below the
-    threshold."""
+    """An average (a share when the answers are 0 and 1) and how many answers it is made of; None when fewer
+    people than the threshold gave them."""
 
     value: float | None
     answers: int
@@ -62,14 +64,21 @@ class Figures:
     feedback: Feedback
 
 
-def measure(values: Sequence[float]) -> Measure:
-    enough = len(values) >= ENOUGH_ANSWERS
-    return Measure(sum(values) / len(values) if enough else None, len(values))
+Answer = tuple[int, float]  # who gave it (a person id), and its value
 
 
-def net_promoter(scores: Sequence[int]) -> Measure:
+def enough_people(answers: Sequence[tuple[int, object]]) -> bool:
+    return len({person for person, _ in answers}) >= ENOUGH_ANSWERS
+
+
+def measure(answers: Sequence[Answer]) -> Measure:
+    values = [value for _, value in answers]
+    return Measure(sum(values) / len(values) if enough_people(answers) else None, len(values))
+
+
+def net_promoter(scores: Sequence[tuple[int, int]]) -> Measure:
     """Net Promoter Score: −100 to 100."""
-    return measure([100.0 if s >= 9 else -100.0 if s <= 6 else 0.0 for s in scores])
+    return measure([(p, 100.0 if s >= 9 else -100.0 if s <= 6 else 0.0) for p, s in scores])
 
 
 def figures(session: Session, programme: Programme, now: datetime) -> Figures:
@@ -137,23 +146,25 @@ def _every_month(first: Month, last: Month) -> list[Month]:
 
 
 def _feedback(pulses: Sequence[Pulse], surveys: Sequence[Survey]) -> Feedback:
-    ends = [s.answers for s in surveys if s.kind == "end"]
-    checkpoints = [s.answers for s in surveys if s.kind == "checkpoint"]
-    comments = [p.comment for p in pulses if p.comment]
-    comments += [str(a["comment"]) for a in ends + checkpoints if a.get("comment")]
-    recommend = [int(a["recommend"]) for a in ends if str(a.get("recommend", "")).isdigit()]
+    ends = [(s.person_id, s.answers) for s in surveys if s.kind == "end"]
+    checkpoints = [(s.person_id, s.answers) for s in surveys if s.kind == "checkpoint"]
+    comments = [(p.person_id, p.comment) for p in pulses if p.comment]
+    comments += [(p, str(a["comment"])) for p, a in ends + checkpoints if a.get("comment")]
+    recommend = [(p, int(a["recommend"])) for p, a in ends if str(a.get("recommend", "")).isdigit()]
     return Feedback(
-        rating=measure([float(p.rating) for p in pulses if p.rating is not None]),
-        progress=measure([float(p.progress) for p in pulses if p.progress is not None]),
-        checkpoint=measure([float(a["progress"]) for a in checkpoints if str(a.get("progress", "")).isdigit()]),
-        good_fit=measure([1.0 if p.fit == "good" else 0.0 for p in pulses if p.fit in ("good", "not_good")]),
-        recommend=measure([float(r) for r in recommend]),
+        rating=measure([(p.person_id, float(p.rating)) for p in pulses if p.rating is not None]),
+        progress=measure([(p.person_id, float(p.progress)) for p in pulses if p.progress is not None]),
+        checkpoint=measure([(p, float(a["progress"])) for p, a in checkpoints if str(a.get("progress", "")).isdigit()]),
+        good_fit=measure(
+            [(p.person_id, 1.0 if p.fit == "good" else 0.0) for p in pulses if p.fit in ("good", "not_good")]
+        ),
+        recommend=measure([(p, float(r)) for p, r in recommend]),
         nps=net_promoter(recommend),
-        useful=_share([a.get("useful") for a in ends if "useful" in a]),
-        adoption=_share([a.get("adoption") for a in ends if "adoption" in a]),
-        comments=tuple(sorted(comments)) if len(comments) >= ENOUGH_ANSWERS else (),
+        useful=_share([(p, a.get("useful")) for p, a in ends if "useful" in a]),
+        adoption=_share([(p, a.get("adoption")) for p, a in ends if "adoption" in a]),
+        comments=tuple(sorted(c for _, c in comments)) if enough_people(comments) else (),
     )
 
 
-def _share(answers: Sequence[object]) -> Measure:
-    return measure([1.0 if a == "yes" else 0.0 for a in answers if a in ("yes", "no")])
+def _share(answers: Sequence[tuple[int, object]]) -> Measure:
+    return measure([(p, 1.0 if a == "yes" else 0.0) for p, a in answers if a in ("yes", "no")])

@@ -48,7 +48,13 @@ def report(ctx: Ctx, args: list[str]) -> Outcome:
         Fields(tuple((_capital(health_name(tr, h)), str(found.health[h])) for h in Health)),
         Header(tr("Feedback")),
         Fields(_feedback(tr, found.feedback)),
-        Text(tr("Feedback figures count only from {n} answers up; nobody's own answers are shown.", n=ENOUGH_ANSWERS)),
+        Text(
+            tr(
+                "Feedback figures and comments show only once {n} people or more have answered; nobody's own answers "
+                "are shown.",
+                n=ENOUGH_ANSWERS,
+            )
+        ),
         *_topics(ctx, found),
         *_comments(tr, found.feedback.comments),
         Text(tr("Sessions month by month and the pairs' health are in the chart {name}.", name=name)),

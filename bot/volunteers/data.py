@@ -415,7 +415,7 @@ def cancel_delete(ctx: Ctx) -> Outcome:
 
 def confirm_delete(ctx: Ctx) -> Outcome:
     hold(ctx)  # not halfway through a confirmation that pairs her
-    told = end_pairs(ctx)
+    told = end_pairs(ctx, erased=True)
     queries.erase_person(ctx.session, ctx.workspace_id, ctx.person_id)
     outcome = say(ctx.tr("Done: everything Passerelle stored about you is erased."), refresh_home=True)
     outcome.replies += told

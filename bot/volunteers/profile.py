@@ -174,10 +174,11 @@ def partners_of(ctx: Ctx, pairs: Sequence[Pair]) -> list[str]:
     return [named(people[other]) for other in others if other in people]
 
 
-def end_pairs(ctx: Ctx) -> list[Reply]:
-    """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told."""
+def end_pairs(ctx: Ctx, erased: bool = False) -> list[Reply]:
+    """Someone who leaves ends their pairs: the partner goes back to the pool, the coordinators are told; without
+    her name when she is erasing her data."""
     pairs = queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *LIVE)
-    return [reply for pair in pairs for reply in end_pair(ctx, pair, EndReason.LEFT, told=ctx.person_id)]
+    return [reply for pair in pairs for reply in end_pair(ctx, pair, EndReason.LEFT, ctx.person_id, erased=erased)]
 
 
 def language(ctx: Ctx, args: list[str]) -> Outcome:

@@ -7,9 +7,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
-from bot.ui import Outcome
+from bot.ui import Message, Outcome
 from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Person, Pulse, RematchRequest
-from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.dialog import Dialog, Queued, flat, last_id, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -106,6 +106,49 @@ def test_not_a_good_fit_in_the_first_pulse_is_a_rematch_request(bot: Passerelle,
         [request] = session.exec(select(RematchRequest)).all()
     assert request.pair_id == pair.id
     assert any(q.key.startswith("rematch:") and q.to == (COORD,) for q in queued(bot))
+
+
+def test_the_pulse_says_plainly_that_not_a_good_fit_asks_the_coordinators_and_the_partner_is_never_told(
+    bot: Passerelle, pair: Pair
+) -> None:
+    bot.tick(AFTER)
+    [asked] = [q for q in pulses_queued(bot) if q.to == ("UMENTOR1",)]
+    assert "Only if you say the pairing is not a good fit are the coordinators asked, in your name" in asked.text
+    with Session(bot.engine) as session:
+        pulse = _by_user(session, "UMENTOR1")
+    actor = Dialog(bot, AFTER, user="UMENTOR1").actor
+    opened = bot.pressed(actor, "pulse.open", [str(pulse.id)], AFTER)
+    assert opened.form is not None
+    assert "they will know you asked; your partner is never told" in str(opened.form.blocks)
+    before = last_id(bot)
+    done = bot.submitted(
+        actor, opened.form.action, {"rating": "2", "progress": "1", "comment": "", "fit": "not_good"}, AFTER
+    )
+    said = " ".join(flat(r.message) for r in done.replies if isinstance(r.message, Message))
+    assert "but for your request for a new partner: that goes to the coordinators, in your name" in said
+    assert "your partner will not be told who asked" in said
+    assert [q.to for q in queued(bot, after=before)] == [(COORD,)]  # the partner hears nothing, nor the pair
+
+
+def test_a_fit_sent_with_a_later_pulse_whose_form_did_not_ask_it_is_ignored(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    answer(bot, "UMENTOR1", {"rating": "4", "progress": "4", "comment": "", "fit": "good"})
+    second = {"day": "2027-01-12", "time": "14:30", "format": "video", "place": "", "odd_hour": None}
+    bot.submitted(Dialog(bot, AFTER, user="UMENTEE1").actor, f"pair.book:{pair.id}", second, AFTER)
+    later = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)
+    bot.tick(later)
+    with Session(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.user_id == "UMENTOR1")).one()
+        pulse = session.exec(select(Pulse).where(Pulse.person_id == person.id, Pulse.answered_at == None)).one()  # noqa: E711
+    actor = Dialog(bot, later, user="UMENTOR1").actor
+    opened = bot.pressed(actor, "pulse.open", [str(pulse.id)], later)
+    assert opened.form is not None and "fit" not in str(opened.form.blocks)
+    forged = {"rating": "3", "progress": "3", "comment": "", "fit": "not_good"}
+    done = bot.submitted(actor, opened.form.action, forged, later)
+    assert "Your answers stay private." in flat(done.replies[0].message) and len(done.replies) == 1
+    with Session(bot.engine) as session:
+        assert session.get(Pulse, pulse.id).fit is None  # type: ignore[union-attr]
+        assert session.exec(select(RematchRequest)).all() == []
 
 
 def test_postponed_opens_the_period_again_and_offers_to_book(bot: Passerelle, pair: Pair) -> None:

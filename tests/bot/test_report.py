@@ -130,9 +130,9 @@ def test_sessions_held_are_counted_against_the_periods_opened_so_far(bot: Passer
 def test_the_net_promoter_score_is_the_share_of_promoters_less_that_of_detractors(
     bot: Passerelle, pairs: list[Pair]
 ) -> None:
-    assert net_promoter([10, 9, 7, 3]).value == 25.0
-    assert net_promoter([6, 6, 10]).value == pytest.approx(-100 / 3)
-    assert net_promoter([10, 10]).value is None  # two answers are not enough
+    assert net_promoter(list(enumerate([10, 9, 7, 3]))).value == 25.0
+    assert net_promoter(list(enumerate([6, 6, 10]))).value == pytest.approx(-100 / 3)
+    assert net_promoter(list(enumerate([10, 10]))).value is None  # two answers are not enough
     for pair, score in zip(pairs, ("10", "9", "3"), strict=True):
         end_survey(bot, pair, mentor=False, recommend=score, adoption="yes")
     end_survey(bot, pairs[0], mentor=True, recommend="7", useful="no")
@@ -141,6 +141,47 @@ def test_the_net_promoter_score_is_the_share_of_promoters_less_that_of_detractor
     assert "Would recommend (0 to 10): 7.2 (4 answers)" in text
     assert "Mentees who adopted new practices: 100% (3 answers)" in text
     assert "Mentors who found it useful: not enough answers yet" in text
+
+
+def test_three_pulses_of_one_member_are_one_persons_answers_and_show_no_figure_nor_comment(
+    bot: Passerelle, pairs: list[Pair]
+) -> None:
+    with Session(bot.engine) as session:
+        for days in (20, 30):
+            session.add(
+                Meeting(
+                    workspace_id=pairs[0].workspace_id,
+                    pair_id=pairs[0].id,
+                    starts_at=NOW + timedelta(days=days),
+                    status=MeetingStatus.HELD,
+                    token=secrets.token_urlsafe(32),
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+        session.commit()
+        held = session.exec(select(Meeting).where(Meeting.pair_id == pairs[0].id)).all()
+        for n, meeting in enumerate(held):
+            session.add(
+                Pulse(
+                    workspace_id=pairs[0].workspace_id,
+                    pair_id=pairs[0].id,
+                    meeting_id=meeting.id,
+                    person_id=pairs[0].mentee_id,
+                    happened="yes",
+                    rating=2,
+                    progress=2,
+                    comment=f"My mentor is always late ({n})",
+                    answered_at=NOW + timedelta(days=31),
+                )
+            )
+        session.commit()
+    text, _ = report(bot)
+    assert "Sessions rated (1 to 5): not enough answers yet" in text and "always late" not in text
+    pulse(bot, pairs[1], 4, comment="Fine")
+    pulse(bot, pairs[2], 5, comment="Great")
+    text, _ = report(bot)  # three people now: their five answers count
+    assert "Sessions rated (1 to 5): 3.0 (5 answers)" in text and "always late (2)" in text
 
 
 def test_comments_are_listed_only_from_three_in_alphabetical_order_and_never_with_a_name(

@@ -105,3 +105,19 @@ def test_no_nudge_after_the_programmes_end(bot: Passerelle, pair: Pair) -> None:
         bot.tick(NOW + timedelta(days=day))
     late = [q for q in queued(bot) if q.key.startswith("nudge:")]
     assert late and max(int(q.key.split(":")[2]) for q in late) == 3  # four periods: the last a quarter long
+
+
+def test_an_end_moved_later_after_the_survey_keeps_the_pair_going_until_the_new_end(
+    bot: Passerelle, pair: Pair
+) -> None:
+    bot.tick(MIDDLE + timedelta(days=2))
+    bot.tick(END)
+    answer(bot, "UMENTOR1", "end", {"recommend": "9", "useful": "yes", "comment": None}, END + timedelta(hours=10))
+    Dialog(bot, END + timedelta(days=1), user=COORD).command("program set end 2027-07-31")
+    bot.tick(END + timedelta(days=7))  # the survey's week is over, but the programme is not
+    assert not [q for q in queued(bot) if q.key.startswith("closed:")]
+    with Session(bot.engine) as session:
+        assert session.get(Pair, pair.id).status == PairStatus.ACTIVE  # type: ignore[union-attr]
+    bot.tick(datetime(2027, 8, 1, 0, 0, tzinfo=UTC))
+    assert [q for q in queued(bot) if q.key.startswith("closed:")]
+    assert survey_of(bot, "UMENTOR1", "end").answers["recommend"] == "9"  # asked once, its answer kept

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from bot.actor import Actor
@@ -16,7 +16,7 @@ from bot.service import Passerelle
 from bot.volunteers.enrollment import end_pauses
 from storage import queries
 from storage.db import MIGRATIONS, make_engine, migrate
-from storage.models import Conversation, Enrollment, Person, Programme, Workspace
+from storage.models import Conversation, Enrollment, Outbox, Person, Programme, Workspace
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -197,3 +197,81 @@ def test_a_person_is_never_stored_with_an_id_no_platform_sends(engine: Engine, u
         with pytest.raises(ValueError):
             queries.get_or_add_person(session, workspace.id, user_id, now)
         assert session.exec(select(Person)).all() == []
+
+
+def test_0008_leaves_the_outbox_rows_there_about_nobody_and_goes_back_down_without_its_columns(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspace (platform, external_id, created_at) VALUES ('slack', 'T1', :t)"), {"t": NOW}
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (workspace_id, key, recipient, conversation, message, state, not_before, "
+                'attempts, maybe_sent, receipt, reported, created_at) VALUES (1, \'k\', \'{"kind": "person", '
+                "\"id\": 1}', 'person:1', '{}', 'sent', :t, 1, false, '{}', false, :t)"
+            ),
+            {"t": NOW},
+        )
+    migrate(engine)
+    with Session(engine) as session:
+        row = session.exec(select(Outbox)).one()
+        assert (row.key, row.about, row.programme_id) == ("k", None, None)
+        queries.forget_outbox_about(session, 1, [1])  # names nobody known: an erasure finds it by its conversation
+        session.commit()
+        assert session.exec(select(Outbox)).all() != []
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
+        programme_columns = {c["name"] for c in inspect(connection).get_columns("programme")}
+    assert "about" not in columns and "programme_id" not in columns and "key" in columns
+    assert "erasure_on" not in programme_columns and "retention_months" in programme_columns
+    engine.dispose()
+
+
+def test_a_programme_erased_takes_its_rows_that_name_anyone_and_leaves_those_of_another_programme(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        p1, _, ana, _ = add_people(session)
+        assert ana.id and p1.id
+        p2 = Programme(workspace_id=ana.workspace_id, name="Next", created_at=NOW)
+        session.add(p2)
+        session.flush()
+        assert p2.id
+        enroll(session, p1, ana, {})
+        enroll(session, p2, ana, {})  # she stays: she takes part in the next one
+        coordinator = queries.get_or_add_person(session, ana.workspace_id, "UCOORD", NOW)
+
+        def row(key: str, programme_id: int, about: list[int] | None) -> Outbox:
+            return Outbox(
+                workspace_id=ana.workspace_id,
+                key=key,
+                recipient={"kind": "person", "id": coordinator.id},
+                conversation=f"person:{coordinator.id}",
+                message={},
+                not_before=NOW,
+                about=about,
+                programme_id=programme_id,
+                created_at=NOW,
+            )
+
+        session.add_all(
+            [row("at_risk:old", p1.id, [ana.id]), row("at_risk:new", p2.id, [ana.id]), row("n", p1.id, None)]
+        )
+        session.commit()
+        queries.erase_programme(session, ana.workspace_id, p1.id)
+        session.commit()
+        assert sorted(r.key for r in session.exec(select(Outbox)).all()) == ["at_risk:new", "n"]
+        queries.erase_person(session, ana.workspace_id, ana.id)
+        session.commit()
+        assert [r.key for r in session.exec(select(Outbox)).all()] == ["n"]

@@ -91,7 +91,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     errors: dict[str, str] = {}
     day = _day(values.get("day"))
     at = parse_time(values.get("time") or "")
-    last_day = _last_day(ctx, pair)
+    last_day = programme_last_day(ctx.programme, pair)
     if day is None:
         errors["day"] = tr("Pick a date in the calendar.")
     elif day < local_now.date():
@@ -259,9 +259,8 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-def _last_day(ctx: Ctx, pair: Pair) -> date:
+def programme_last_day(p: Programme, pair: Pair) -> date:
     """The programme's last day: its end date, else the day before its length runs out for this pair."""
-    p = ctx.programme
     if p.end_date is not None:
         return p.end_date
     ends = cadence.window(pair.confirmed_at or pair.created_at, p.start_date, None, p.length_months)[1]

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from bot.context import Ctx, known
 from bot.i18n import Tr
-from bot.lifecycle import meeting
+from bot.lifecycle import booking, meeting
 from bot.lifecycle.cadence import Due
 from bot.pairing import pair as pair_status
 from bot.pairing.members import members_of, tr_for_pair
@@ -149,8 +149,8 @@ def pause_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outc
         return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
     if until <= ctx.now.date():
         return Outcome(form_errors={"until": ctx.tr("That date has passed; give a date to come.")})
-    end = ctx.programme.end_date
-    if end is not None and until > end:
+    end = booking.programme_last_day(ctx.programme, pair)  # its end date, or where its length runs out
+    if until > end:
         return Outcome(form_errors={"until": ctx.tr("The programme ends on {day}.", day=ctx.tr.day(end))})
     pair.paused_until = until
     pair_status.touch(pair, ctx.now)

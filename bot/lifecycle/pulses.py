@@ -14,7 +14,8 @@ from bot.lifecycle import meeting
 from bot.lifecycle.cadence import PULSE_KEPT
 from bot.pairing import pair as pair_status
 from bot.pairing import rematch
-from bot.people import named
+from bot.pairing.pair import LIVE
+from bot.people import named, zone_in
 from bot.recipients import ToPerson
 from bot.replies import say
 from bot.ui import (
@@ -32,6 +33,7 @@ from bot.ui import (
     message,
     typed,
 )
+from bot.working_hours import local
 from storage import queries
 from storage.models import Meeting, Pair, Person, Pulse
 
@@ -42,6 +44,7 @@ SCALE = ("1", "2", "3", "4", "5")
 def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Person]) -> list[Reply]:
     """The session's pulses, one per member, recorded as asked so that they are asked once."""
     asked = []
+    enrolled = queries.enrollments_of(session, pair.programme_id, [known(p.id) for p in members])
     for person, partner in (members, members[::-1]):
         pulse = Pulse(
             workspace_id=pair.workspace_id,
@@ -51,13 +54,13 @@ def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Pe
         )
         session.add(pulse)
         session.flush()
-        asked.append(_question(pulse, partner, booked))
+        asked.append(_question(pulse, partner, booked, zone_in(person, enrolled.get(known(person.id)))))
     return asked
 
 
-def _question(pulse: Pulse, partner: Person, booked: Meeting) -> Reply:
+def _question(pulse: Pulse, partner: Person, booked: Meeting, zone: str) -> Reply:
     value = str(pulse.id)
-    day = booked.starts_at
+    day = local(booked.starts_at, zone)  # the day on the reader's own clock
 
     def compose(tr: Tr) -> Message:
         return message(
@@ -94,7 +97,7 @@ def open_form(ctx: Ctx, pulse_id: int) -> Outcome:
         Choice("progress", scale, label=tr("Progress on your objectives (1 none, 5 a lot)")),
         TextInput("comment", tr("A comment (optional)"), multiline=True),
     ]
-    if queries.count_held(ctx.session, known(pair.id)) <= 1:
+    if pair.status in LIVE and queries.count_held(ctx.session, known(pair.id)) <= 1:  # no rematch once ended
         fit = (Option("good", tr("Yes, a good fit")), Option("not_good", tr("No, not a good fit")))
         blocks.append(Choice("fit", fit, label=tr("Is this pairing a good fit?")))
     return Outcome(form=Form(form_action("pulse", pulse.id), tr("Your pulse"), tuple(blocks), tr("Send"), tr("Cancel")))
@@ -138,14 +141,32 @@ def _did_not_happen(ctx: Ctx, pulse_id: int, how: str) -> Outcome:
         return found
     pulse, pair = found
     pulse.happened, pulse.answered_at = how, ctx.now
-    session = ctx.session.get(Meeting, pulse.meeting_id)
-    if session is not None and session.status in (meeting.Status.BOOKED, meeting.Status.HELD):
-        (meeting.missed if how == "postponed" else meeting.cancelled_after)(session, ctx.now)
-    pair_status.touch(pair, ctx.now)  # the period is open again: the reminders start over
+    if pair.status not in LIVE:
+        return say(ctx.tr("Noted, thank you."))
+    if _not_held_for_both(ctx, pulse, pair):
+        return say(
+            ctx.tr("Noted. Book another hour when you can; I will remind you both."),
+            Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
+        )
+    # The partner says it happened, or has not answered yet: nothing changes for them; only this member is asked.
     return say(
-        ctx.tr("Noted. Book another hour when you can; I will remind you both."),
+        ctx.tr("Noted. Book another hour with your partner when you can."),
         Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
     )
+
+
+def _not_held_for_both(ctx: Ctx, pulse: Pulse, pair: Pair) -> bool:
+    """Each member answers for themselves and never sees the other's answer: the session is held while either says
+    it happened or has not answered (the calendar, `status` and the figures show nothing of one member's answer);
+    once both say it did not, it is missed (postponed by either) or cancelled, and the period is open again."""
+    answers = [p.happened for p in queries.pulses_of_meeting(ctx.session, pulse.meeting_id)]
+    session = ctx.session.get(Meeting, pulse.meeting_id)
+    if session is None or not answers or not all(a in ("postponed", "cancelled") for a in answers):
+        return False
+    if session.status in (meeting.Status.BOOKED, meeting.Status.HELD):
+        (meeting.missed if "postponed" in answers else meeting.cancelled_after)(session, ctx.now)
+    pair_status.touch(pair, ctx.now)  # the period is open again: the reminders start over
+    return True
 
 
 def _happened(ctx: Ctx, pulse: Pulse, pair: Pair) -> None:
@@ -156,11 +177,22 @@ def _happened(ctx: Ctx, pulse: Pulse, pair: Pair) -> None:
 
 
 def _own(ctx: Ctx, pulse_id: int) -> tuple[Pulse, Pair] | Outcome:
-    """The caller's own pulse, not answered yet, of a pair that goes on; anything else is a button gone stale."""
+    """The caller's own pulse, not answered yet, of their pair; anything else is a button gone stale. A pair that
+    has ended still hears about the sessions it held while it went on: its last pulse comes as it closes."""
     pulse = ctx.session.get(Pulse, pulse_id)
     if pulse is None or pulse.workspace_id != ctx.workspace_id or pulse.person_id != ctx.person_id:
         return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
     if pulse.answered_at is not None:
         return say(ctx.tr("You answered this pulse already. Thank you!"))
+    ended = queries.lock_pair(ctx.session, ctx.workspace_id, pulse.pair_id)
+    if ended is not None and ended.status not in LIVE and _held_while_live(ctx, pulse, ended):
+        return pulse, ended
     pair = member_of(ctx, pulse.pair_id)
     return pair if isinstance(pair, Outcome) else (pulse, pair)
+
+
+def _held_while_live(ctx: Ctx, pulse: Pulse, pair: Pair) -> bool:
+    session = ctx.session.get(Meeting, pulse.meeting_id)
+    if session is None or pair.ended_at is None:
+        return False
+    return local(session.starts_at, "UTC") < local(pair.ended_at, "UTC")

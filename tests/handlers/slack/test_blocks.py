@@ -125,7 +125,9 @@ def test_more_than_fifty_blocks_make_several_messages_each_with_its_own_notifica
 
 
 def test_each_link_is_a_section_of_its_own_and_none_is_cut_however_long_the_others() -> None:
-    links = tuple(Link(f"Add to calendar {i}", f"https://calendar.example/{i}?body=" + "%C3%A9" * 320) for i in range(3))
+    links = tuple(
+        Link(f"Add to calendar {i}", f"https://calendar.example/{i}?body=" + "%C3%A9" * 320) for i in range(3)
+    )
     blocks = build_blocks(message(Text("Booked"), Links(links)))
     assert block_problems(blocks) == []
     shown = [b["text"]["text"] for b in blocks[1:]]

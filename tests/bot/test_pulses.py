@@ -198,3 +198,12 @@ def test_ones_own_pulse_is_in_ones_data_export_and_not_in_the_partners(bot: Pass
     theirs = bot.command(Dialog(bot, AFTER, user="UMENTOR1").actor, "export-my-data", AFTER)
     assert "Very useful" in str(mine.files[0].content) and "Very useful" not in str(theirs.files[0].content)
     assert '"sessions"' in str(theirs.files[0].content)  # the pair's sessions are both members'
+
+
+def test_a_pulse_names_the_sessions_day_on_the_readers_clock(bot: Passerelle, pair: Pair) -> None:
+    actor = Dialog(bot, NOW, user="UMENTEE1").actor
+    late = BOOKED | {"day": "2026-12-09", "time": "00:30", "odd_hour": "yes"}  # 23:30 on 8 December in UTC
+    assert not bot.submitted(actor, f"pair.book:{pair.id}", late, NOW).form_errors
+    bot.tick(datetime(2026, 12, 9, 0, 30, tzinfo=UTC))
+    found = pulses_queued(bot)
+    assert len(found) == 2 and all("on 9 December 2026?" in q.text for q in found)

@@ -157,7 +157,7 @@ def confirmation(ctx: Ctx, pair: Pair, booked: Meeting, moved_from: datetime | N
     add to their calendars."""
     members = members_of(ctx, pair)
     tr = tr_for_pair(ctx, members)
-    when = _when(ctx, tr, booked.starts_at, members)
+    when = _when(tr, booked.starts_at, members)
     if booked.status == meeting.Status.CANCELLED:
         text = tr("{user} cancelled your session of {when}.", user=named(ctx.person), when=when)
         blocks: list[Text | Links | Buttons] = [Text(text)]
@@ -165,7 +165,7 @@ def confirmation(ctx: Ctx, pair: Pair, booked: Meeting, moved_from: datetime | N
         if moved_from is None:
             text = tr("{user} booked your session: {when}.", user=named(ctx.person), when=when)
         else:
-            before = _when(ctx, tr, moved_from, members)
+            before = _when(tr, moved_from, members)
             text = tr(
                 "{user} moved your session from {before} to {when}.", user=named(ctx.person), before=before, when=when
             )
@@ -219,7 +219,7 @@ def the_invite(
     )
 
 
-def _when(ctx: Ctx, tr: Tr, starts: datetime, members: Sequence[Member]) -> str:
+def _when(tr: Tr, starts: datetime, members: Sequence[Member]) -> str:
     """The day and time on each member's own clock, named, when their zones differ; once when they share one."""
     zones = [zone_in(person, enrolled) for person, enrolled in members]
     shown = [tr("{day} at {time}", day=tr.day(local(starts, z)), time=f"{local(starts, z):%H:%M}") for z in zones]

@@ -174,11 +174,9 @@ def _to_pair(pair: Pair, key: str, text: str, ctx: Ctx, day: date | datetime) ->
     members = members_of(ctx, pair)
     tr = tr_for_pair(ctx, members)
     if isinstance(day, datetime):
-        zones = dict.fromkeys(zone_in(person, enrolled) for person, enrolled in members)
-        days = dict.fromkeys(tr.day(local(day, zone)) for zone in zones)
-        shown = (
-            " / ".join(f"{d} ({z})" for d, z in zip(days, zones, strict=False)) if len(days) > 1 else next(iter(days))
-        )
+        days = {zone: tr.day(local(day, zone)) for zone in (zone_in(person, e) for person, e in members)}
+        same = len(set(days.values())) == 1
+        shown = next(iter(days.values())) if same else " / ".join(f"{d} ({z})" for z, d in days.items())
     else:
         shown = tr.day(day)
     return Reply(message(Text(tr(text, user=named(ctx.person), day=shown))), to=ToPair(known(pair.id)), key=key)

@@ -80,7 +80,7 @@ async def test_a_session_moved_says_from_when_to_when(slack: SlackWorld) -> None
 
 
 async def test_a_concern_naming_someone_shows_the_coordinators_a_mention_not_an_id(slack: SlackWorld) -> None:
-    intro, mentee = await introduced(slack)
+    _, mentee = await introduced(slack)
     mentor = "UM000000"
     sent = await slack.send.command(mentee, f"concern <@{mentor}|um000000> cancels at the last minute")
     assert sent.status == 200

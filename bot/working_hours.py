@@ -86,6 +86,11 @@ def _instant(day: date, at: time, info: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=info).astimezone(UTC)
 
 
+def local(moment: datetime, zone: str) -> datetime:
+    """The moment on the clocks of `zone`; a time without its zone, as a database hands it back, is UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone_info(zone))
+
+
 @lru_cache(maxsize=1024)
 def zone_info(name: str) -> zoneinfo.ZoneInfo:
     """The zone of that name."""

@@ -697,6 +697,11 @@ def last_confirmation(session: Session, workspace_id: int, programme_id: int) ->
     return found if isinstance(found, datetime) else None
 
 
+def pulses_of_meeting(session: Session, meeting_id: int) -> Sequence[Pulse]:
+    """The pulses asked about one session, one per member."""
+    return session.exec(select(Pulse).where(Pulse.meeting_id == meeting_id).order_by(col(Pulse.id))).all()
+
+
 def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse]:
     return session.exec(select(Pulse).where(col(Pulse.pair_id).in_(pair_ids))).all()
 

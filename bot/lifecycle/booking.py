@@ -13,7 +13,7 @@ from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing.members import Member, members_of, pair_language, tr_for_pair
 from bot.parse import parse_time
-from bot.people import named, zone_of
+from bot.people import named, zone_in, zone_of
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.ui import (
@@ -34,7 +34,7 @@ from bot.ui import (
     message,
     typed,
 )
-from bot.working_hours import zone_info
+from bot.working_hours import local, zone_info
 from storage import queries
 from storage.models import Meeting, Pair, Person, Programme
 
@@ -91,7 +91,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     errors: dict[str, str] = {}
     day = _day(values.get("day"))
     at = parse_time(values.get("time") or "")
-    last_day = _last_day(ctx, pair)
+    last_day = programme_last_day(ctx.programme, pair)
     if day is None:
         errors["day"] = tr("Pick a date in the calendar.")
     elif day < local_now.date():
@@ -100,30 +100,42 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
         errors["day"] = tr("That is after the programme's end, on {day}.", day=tr.day(last_day))
     if at is None:
         errors["time"] = tr("Write a time such as 14:30.")
-    elif not EARLIEST <= at <= LATEST and values.get("odd_hour") != "yes":
-        errors["time"] = tr("That is outside 07:00–21:00. Tick “Yes, at this hour” below to book it all the same.")
     if errors or day is None or at is None:
         return Outcome(form_errors=errors)
     starts = datetime.combine(day, at, tzinfo=zone_info(zone))
+    if local(starts.astimezone(UTC), zone).replace(tzinfo=None) != datetime.combine(day, at):
+        # zoneinfo would read a time the clocks skip as an hour later or earlier: the booker picks one that exists.
+        gap = tr(
+            "{time} does not exist on {day} in {zone}: the clocks go forward then. Pick another time.",
+            time=f"{at:%H:%M}",
+            day=tr.day(day),
+            zone=zone,
+        )
+        return Outcome(form_errors={"time": gap})
     if starts <= ctx.now:
         return Outcome(form_errors={"time": tr("That time has passed; pick a later one.")})
+    odd = None if values.get("odd_hour") == "yes" else _odd_hour(ctx, tr, pair, starts)
+    if odd:
+        return Outcome(form_errors={"time": odd})
     place = " ".join(typed(values.get("place") or "").split())
     if len(place) > PLACE_LENGTH:
         return Outcome(form_errors={"place": tr("At most {n} characters.", n=PLACE_LENGTH)})
     chosen = values.get("format")
     how = (ctx.programme.session_minutes, chosen if chosen in FORMATS else "video", place)
     booked = queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)
+    moved_from = None
     if booked is None:
         booked = meeting.book(ctx.session, pair, ctx.person_id, starts.astimezone(UTC), zone, how, ctx.now)
         done = tr("Booked! You both have the invite in your pair's conversation.")
     else:
         _withdraw_reminders(ctx, booked)
+        moved_from = booked.starts_at
         meeting.move(booked, starts.astimezone(UTC), zone, how, ctx.now)
         done = tr("Moved! You both have the new invite in your pair's conversation.")
     outbox.withdraw(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
     pair_status.back_on_track(pair)
     pair_status.touch(pair, ctx.now)
-    return Outcome([*say(done).replies, confirmation(ctx, pair, booked)])
+    return Outcome([*say(done).replies, confirmation(ctx, pair, booked, moved_from)])
 
 
 def cancel(ctx: Ctx, pair: Pair) -> Outcome:
@@ -140,16 +152,23 @@ def cancel(ctx: Ctx, pair: Pair) -> Outcome:
     return Outcome(replies)
 
 
-def confirmation(ctx: Ctx, pair: Pair, booked: Meeting) -> Reply:
-    """What both read in their conversation: when, how, where, and the invite to add to their calendars."""
+def confirmation(ctx: Ctx, pair: Pair, booked: Meeting, moved_from: datetime | None = None) -> Reply:
+    """What both read in their conversation: when (from when, for a session moved), how, where, and the invite to
+    add to their calendars."""
     members = members_of(ctx, pair)
     tr = tr_for_pair(ctx, members)
-    when = _when(ctx, tr, booked, members)
+    when = _when(tr, booked.starts_at, members)
     if booked.status == meeting.Status.CANCELLED:
         text = tr("{user} cancelled your session of {when}.", user=named(ctx.person), when=when)
         blocks: list[Text | Links | Buttons] = [Text(text)]
     else:
-        text = tr("{user} booked your session: {when}.", user=named(ctx.person), when=when)
+        if moved_from is None:
+            text = tr("{user} booked your session: {when}.", user=named(ctx.person), when=when)
+        else:
+            before = _when(tr, moved_from, members)
+            text = tr(
+                "{user} moved your session from {before} to {when}.", user=named(ctx.person), before=before, when=when
+            )
         how = tr("In person") if booked.format == "in_person" else tr("Video")
         details = f"{how} — {booked.place}" if booked.place else how
         blocks = [
@@ -200,15 +219,45 @@ def the_invite(
     )
 
 
-def _when(ctx: Ctx, tr: Tr, booked: Meeting, members: Sequence[Member]) -> str:
-    """The day and time in each member's own zone, once when they share one."""
-    zones = list(dict.fromkeys(zone_of(ctx.session, person, ctx.programme) for person, _ in members))
-    times = []
-    for zone in zones:
-        local = booked.starts_at.astimezone(zone_info(zone))
-        times.append(f"{local:%H:%M} ({zone})" if len(zones) > 1 else f"{local:%H:%M}")
-    first = booked.starts_at.astimezone(zone_info(zones[0]))
-    return tr("{day} at {time}", day=tr.day(first), time=" / ".join(times))
+def _when(tr: Tr, starts: datetime, members: Sequence[Member]) -> str:
+    """The day and time on each member's own clock, named, when their zones differ; once when they share one."""
+    zones = [zone_in(person, enrolled) for person, enrolled in members]
+    shown = [tr("{day} at {time}", day=tr.day(local(starts, z)), time=f"{local(starts, z):%H:%M}") for z in zones]
+    if len(set(zones)) == 1:
+        return shown[0]
+    return "; ".join(
+        tr("{when} for {user} ({zone})", when=when, user=named(person), zone=zone)
+        for when, (person, _), zone in zip(shown, members, zones, strict=True)
+    )
+
+
+def _odd_hour(ctx: Ctx, tr: Tr, pair: Pair, starts: datetime) -> str | None:
+    """Why the time asks to be confirmed: outside 07:00–21:00 for the booker, or on the partner's own clock."""
+    mine, theirs = False, None
+    for person, enrolled in members_of(ctx, pair):
+        zone = zone_in(person, enrolled)
+        clock = local(starts, zone)
+        if EARLIEST <= clock.time() <= LATEST:
+            continue
+        if person.id == ctx.person_id:
+            mine = True
+        else:
+            theirs = {"time": f"{clock:%H:%M}", "partner": named(person), "zone": zone}
+    if theirs is None:
+        return (
+            tr("That is outside 07:00–21:00. Tick “Yes, at this hour” below to book it all the same.") if mine else None
+        )
+    if mine:
+        return tr(
+            "That is outside 07:00–21:00 for you, and {time} for {partner} ({zone}). Tick “Yes, at this hour” "
+            "below to book it all the same.",
+            **theirs,
+        )
+    return tr(
+        "That is {time} for {partner} ({zone}), outside 07:00–21:00. Tick “Yes, at this hour” below to book it all "
+        "the same.",
+        **theirs,
+    )
 
 
 def _withdraw_reminders(ctx: Ctx, booked: Meeting) -> None:
@@ -259,9 +308,8 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-def _last_day(ctx: Ctx, pair: Pair) -> date:
+def programme_last_day(p: Programme, pair: Pair) -> date:
     """The programme's last day: its end date, else the day before its length runs out for this pair."""
-    p = ctx.programme
     if p.end_date is not None:
         return p.end_date
     ends = cadence.window(pair.confirmed_at or pair.created_at, p.start_date, None, p.length_months)[1]

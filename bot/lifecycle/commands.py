@@ -144,7 +144,9 @@ def concern_submitted(ctx: Ctx, values: dict[str, str | None]) -> Outcome:
 
 
 def _concern_sent(ctx: Ctx, text: str) -> Outcome:
-    text = typed(text).strip()[:CONCERN_LENGTH]
+    # Made plain once, where it was typed (a form); a command's words come from the channel, whose mentions are the
+    # core's markup: made plain again, they would show coordinators raw ids.
+    text = text.strip()[:CONCERN_LENGTH]
     user = named(ctx.person)
     digest = hashlib.sha256(f"{ctx.person_id}:{text}".encode()).hexdigest()[:16]
 

@@ -1,6 +1,7 @@
 """A booked session as a calendar invite: an .ics file, and links that open it in Google Calendar or Outlook."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlencode
@@ -14,6 +15,8 @@ PEOPLE = uuid.uuid5(uuid.NAMESPACE_DNS, "attendees.passerelle.invalid")  # the n
 GOOGLE = "https://calendar.google.com/calendar/render"
 # Outlook on the web for work and school accounts, the ones Teams signs in with; personal accounts use outlook.live.com.
 OUTLOOK = "https://outlook.office.com/calendar/0/deeplink/compose"
+# What every browser and mail client opens whole; a longer address is cut somewhere, and a cut link opens nothing.
+LINK_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,10 @@ def event(invite: Invite) -> Event:
     session.add("uid", invite.uid)
     session.add("dtstamp", invite.stamp.astimezone(UTC))
     session.add("sequence", invite.sequence)
-    session.add("dtstart", invite.start)
-    session.add("dtend", invite.end)
+    session.add("dtstart", _written_start(invite))
+    # A length rather than an end: an end's wall time in the hour that a change back to winter time repeats reads as
+    # its first occurrence (RFC 5545, 3.3.5), which made a session across the change last no time at all.
+    session.add("duration", timedelta(minutes=invite.minutes))
     session.add("summary", invite.title)
     session.add("description", invite.description)
     if invite.location:
@@ -94,6 +99,13 @@ def event(invite: Invite) -> Event:
     if not invite.cancelled:
         session.add_component(reminder(invite))
     return session
+
+
+def _written_start(invite: Invite) -> datetime:
+    """The start in its zone; in UTC in the one case a wall time cannot say it: the second pass of a repeated hour."""
+    start = invite.start
+    repeated = start.replace(fold=0).utcoffset() != start.replace(fold=1).utcoffset()
+    return start.astimezone(UTC) if repeated and start.fold else start
 
 
 def address(invite: Invite, person: Attendee) -> vCalAddress:
@@ -120,21 +132,46 @@ def google_link(invite: Invite) -> str:
     """A link that opens the session, filled in, in Google Calendar; the times are UTC and `ctz` shows them in the
     session's own time zone."""
     times = "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for moment in (invite.start, invite.end))
-    query = {"action": "TEMPLATE", "text": invite.title, "dates": times, "details": invite.description}
-    return link(GOOGLE, query | ({"location": invite.location} if invite.location else {}) | {"ctz": invite.timezone})
+    place = {"location": invite.location} if invite.location else {}
+
+    def made(details: str) -> str:
+        query = {"action": "TEMPLATE", "text": invite.title, "dates": times, "details": details}
+        return link(GOOGLE, query | place | {"ctz": invite.timezone})
+
+    return _within(made, invite.description)
 
 
 def outlook_link(invite: Invite) -> str:
     """A link that opens the session, filled in, in Outlook on the web; the times are ISO 8601 with their offset."""
-    query = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": invite.title,
-        "startdt": invite.start.isoformat(),
-        "enddt": invite.end.isoformat(),
-        "body": invite.description,
-    }
-    return link(OUTLOOK, query | ({"location": invite.location} if invite.location else {}))
+    place = {"location": invite.location} if invite.location else {}
+
+    def made(body: str) -> str:
+        query = {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": invite.title,
+            "startdt": invite.start.isoformat(),
+            "enddt": invite.end.isoformat(),
+            "body": body,
+        }
+        return link(OUTLOOK, query | place)
+
+    return _within(made, invite.description)
+
+
+def _within(made: Callable[[str], str], description: str) -> str:
+    """The link with as much of the description as keeps it within LINK_LENGTH; the .ics carries all of it."""
+    whole = made(description)
+    if len(whole) <= LINK_LENGTH:
+        return whole
+    kept, over = 0, len(description)  # the longest start of the description that fits, found by halves
+    while kept < over:
+        middle = (kept + over + 1) // 2
+        if len(made(description[:middle].rstrip() + "…")) <= LINK_LENGTH:
+            kept = middle
+        else:
+            over = middle - 1
+    return made(description[:kept].rstrip() + "…" if kept else "")
 
 
 def link(base: str, query: dict[str, str]) -> str:

@@ -4,15 +4,16 @@ from datetime import date, datetime, timedelta
 
 from bot.context import Ctx, known
 from bot.i18n import Tr
-from bot.lifecycle import meeting
+from bot.lifecycle import booking, cadence, meeting
 from bot.lifecycle.cadence import Due
 from bot.pairing import pair as pair_status
 from bot.pairing.members import members_of, tr_for_pair
-from bot.people import named
+from bot.people import named, zone_in, zone_of
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_
 from bot.ui import Button, Buttons, DateInput, Form, Message, Outcome, Reply, Text, form_action, message
+from bot.working_hours import local
 from storage import queries
 from storage.models import Pair, Person, Programme
 
@@ -100,7 +101,7 @@ def snooze(ctx: Ctx, pair: Pair, action: str) -> Outcome:
     pair_status.touch(pair, ctx.now)
     day = pair.snoozed_until
     told = _to_pair(pair, f"snooze:{pair.id}:{day:%Y%m%d}", N_("{user} snoozed the reminders until {day}."), ctx, day)
-    return Outcome([*say(ctx.tr("Snoozed: I will ask again on {day}.", day=ctx.tr.day(day))).replies, told])
+    return Outcome([*say(ctx.tr("Snoozed: I will ask again on {day}.", day=ctx.tr.day(_mine(ctx, day)))).replies, told])
 
 
 def snooze_3_days(ctx: Ctx, pair: Pair) -> Outcome:
@@ -112,10 +113,12 @@ def snooze_a_week(ctx: Ctx, pair: Pair) -> Outcome:
 
 
 def met(ctx: Ctx, pair: Pair) -> Outcome:
-    """ "We already met": a session held just now is recorded, and its pulse follows."""
-    recent = queries.held_meeting_since(ctx.session, known(pair.id), ctx.now - timedelta(days=1))
+    """ "We already met": a session held just now is recorded, and its pulse follows; once a period, however often
+    the button is pressed, since the period needs no more."""
+    recent = queries.held_meeting_since(ctx.session, known(pair.id), _period_start(ctx, pair))
     if recent is not None:
-        return say(ctx.tr("Already noted: your session of {day} counts.", day=ctx.tr.day(recent.starts_at)))
+        day = ctx.tr.day(_mine(ctx, recent.starts_at))
+        return say(ctx.tr("Already noted: your session of {day} counts.", day=day))
     held = meeting.record_held(ctx.session, pair, ctx.person_id, ctx.programme.session_minutes, ctx.now)
     pair_status.back_on_track(pair)
     pair_status.touch(pair, ctx.now)
@@ -149,8 +152,8 @@ def pause_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outc
         return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
     if until <= ctx.now.date():
         return Outcome(form_errors={"until": ctx.tr("That date has passed; give a date to come.")})
-    end = ctx.programme.end_date
-    if end is not None and until > end:
+    end = booking.programme_last_day(ctx.programme, pair)  # its end date, or where its length runs out
+    if until > end:
         return Outcome(form_errors={"until": ctx.tr("The programme ends on {day}.", day=ctx.tr.day(end))})
     pair.paused_until = until
     pair_status.touch(pair, ctx.now)
@@ -166,6 +169,28 @@ def stay(ctx: Ctx, pair: Pair) -> Outcome:
 
 
 def _to_pair(pair: Pair, key: str, text: str, ctx: Ctx, day: date | datetime) -> Reply:
-    """What one member did, told in the pair's conversation, in the language both read."""
-    tr = tr_for_pair(ctx, members_of(ctx, pair))
-    return Reply(message(Text(tr(text, user=named(ctx.person), day=tr.day(day)))), to=ToPair(known(pair.id)), key=key)
+    """What one member did, told in the pair's conversation, in the language both read; a moment's day on each
+    member's clock, both when they differ."""
+    members = members_of(ctx, pair)
+    tr = tr_for_pair(ctx, members)
+    if isinstance(day, datetime):
+        days = {zone: tr.day(local(day, zone)) for zone in (zone_in(person, e) for person, e in members)}
+        same = len(set(days.values())) == 1
+        shown = next(iter(days.values())) if same else " / ".join(f"{d} ({z})" for z, d in days.items())
+    else:
+        shown = tr.day(day)
+    return Reply(message(Text(tr(text, user=named(ctx.person), day=shown))), to=ToPair(known(pair.id)), key=key)
+
+
+def _mine(ctx: Ctx, moment: datetime) -> datetime:
+    """A moment on the clock of the person who acted."""
+    return local(moment, zone_of(ctx.session, ctx.person, ctx.programme))
+
+
+def _period_start(ctx: Ctx, pair: Pair) -> datetime:
+    """When the pair's period of now began; outside every period, when its first opened."""
+    p = ctx.programme
+    opens, ends = cadence.window(pair.confirmed_at or pair.created_at, p.start_date, p.end_date, p.length_months)
+    history = cadence.History(opens=local(opens, "UTC"), ends=local(ends, "UTC"))
+    period = cadence.period_at(history, cadence.Plan(monthly=p.monthly_sessions), ctx.now)
+    return period.start if period else history.opens

@@ -14,7 +14,8 @@ from bot.lifecycle import meeting
 from bot.lifecycle.cadence import PULSE_KEPT
 from bot.pairing import pair as pair_status
 from bot.pairing import rematch
-from bot.people import named
+from bot.pairing.pair import LIVE
+from bot.people import named, zone_in
 from bot.recipients import ToPerson
 from bot.replies import say
 from bot.ui import (
@@ -32,6 +33,7 @@ from bot.ui import (
     message,
     typed,
 )
+from bot.working_hours import local
 from storage import queries
 from storage.models import Meeting, Pair, Person, Pulse
 
@@ -42,6 +44,7 @@ SCALE = ("1", "2", "3", "4", "5")
 def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Person]) -> list[Reply]:
     """The session's pulses, one per member, recorded as asked so that they are asked once."""
     asked = []
+    enrolled = queries.enrollments_of(session, pair.programme_id, [known(p.id) for p in members])
     for person, partner in (members, members[::-1]):
         pulse = Pulse(
             workspace_id=pair.workspace_id,
@@ -51,13 +54,13 @@ def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Pe
         )
         session.add(pulse)
         session.flush()
-        asked.append(_question(pulse, partner, booked))
+        asked.append(_question(pulse, partner, booked, zone_in(person, enrolled.get(known(person.id)))))
     return asked
 
 
-def _question(pulse: Pulse, partner: Person, booked: Meeting) -> Reply:
+def _question(pulse: Pulse, partner: Person, booked: Meeting, zone: str) -> Reply:
     value = str(pulse.id)
-    day = booked.starts_at
+    day = local(booked.starts_at, zone)  # the day on the reader's own clock
 
     def compose(tr: Tr) -> Message:
         return message(
@@ -144,8 +147,8 @@ def submitted(ctx: Ctx, pulse_id: int, values: dict[str, str | None]) -> Outcome
 
 
 def _asks_fit(ctx: Ctx, pair: Pair) -> bool:
-    """Whether the pairing is a good fit is asked after the first session only."""
-    return queries.count_held(ctx.session, known(pair.id)) <= 1
+    """Whether the pairing is a good fit is asked after the first session only, and never once the pair ended."""
+    return pair.status in LIVE and queries.count_held(ctx.session, known(pair.id)) <= 1
 
 
 def postponed(ctx: Ctx, pulse_id: int) -> Outcome:
@@ -162,14 +165,32 @@ def _did_not_happen(ctx: Ctx, pulse_id: int, how: str) -> Outcome:
         return found
     pulse, pair = found
     pulse.happened, pulse.answered_at = how, ctx.now
-    session = ctx.session.get(Meeting, pulse.meeting_id)
-    if session is not None and session.status in (meeting.Status.BOOKED, meeting.Status.HELD):
-        (meeting.missed if how == "postponed" else meeting.cancelled_after)(session, ctx.now)
-    pair_status.touch(pair, ctx.now)  # the period is open again: the reminders start over
+    if pair.status not in LIVE:
+        return say(ctx.tr("Noted, thank you."))
+    if _not_held_for_both(ctx, pulse, pair):
+        return say(
+            ctx.tr("Noted. Book another hour when you can; I will remind you both."),
+            Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
+        )
+    # The partner says it happened, or has not answered yet: nothing changes for them; only this member is asked.
     return say(
-        ctx.tr("Noted. Book another hour when you can; I will remind you both."),
+        ctx.tr("Noted. Book another hour with your partner when you can."),
         Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
     )
+
+
+def _not_held_for_both(ctx: Ctx, pulse: Pulse, pair: Pair) -> bool:
+    """Each member answers for themselves and never sees the other's answer: the session is held while either says
+    it happened or has not answered (the calendar, `status` and the figures show nothing of one member's answer);
+    once both say it did not, it is missed (postponed by either) or cancelled, and the period is open again."""
+    answers = [p.happened for p in queries.pulses_of_meeting(ctx.session, pulse.meeting_id)]
+    session = ctx.session.get(Meeting, pulse.meeting_id)
+    if session is None or not answers or not all(a in ("postponed", "cancelled") for a in answers):
+        return False
+    if session.status in (meeting.Status.BOOKED, meeting.Status.HELD):
+        (meeting.missed if "postponed" in answers else meeting.cancelled_after)(session, ctx.now)
+    pair_status.touch(pair, ctx.now)  # the period is open again: the reminders start over
+    return True
 
 
 def _happened(ctx: Ctx, pulse: Pulse, pair: Pair) -> None:
@@ -180,11 +201,22 @@ def _happened(ctx: Ctx, pulse: Pulse, pair: Pair) -> None:
 
 
 def _own(ctx: Ctx, pulse_id: int) -> tuple[Pulse, Pair] | Outcome:
-    """The caller's own pulse, not answered yet, of a pair that goes on; anything else is a button gone stale."""
+    """The caller's own pulse, not answered yet, of their pair; anything else is a button gone stale. A pair that
+    has ended still hears about the sessions it held while it went on: its last pulse comes as it closes."""
     pulse = ctx.session.get(Pulse, pulse_id)
     if pulse is None or pulse.workspace_id != ctx.workspace_id or pulse.person_id != ctx.person_id:
         return say(ctx.tr("That button no longer works. Type `help` to see what you can do."))
     if pulse.answered_at is not None:
         return say(ctx.tr("You answered this pulse already. Thank you!"))
+    ended = queries.lock_pair(ctx.session, ctx.workspace_id, pulse.pair_id)
+    if ended is not None and ended.status not in LIVE and _held_while_live(ctx, pulse, ended):
+        return pulse, ended
     pair = member_of(ctx, pulse.pair_id)
     return pair if isinstance(pair, Outcome) else (pulse, pair)
+
+
+def _held_while_live(ctx: Ctx, pulse: Pulse, pair: Pair) -> bool:
+    session = ctx.session.get(Meeting, pulse.meeting_id)
+    if session is None or pair.ended_at is None:
+        return False
+    return local(session.starts_at, "UTC") < local(pair.ended_at, "UTC")

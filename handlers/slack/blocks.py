@@ -101,9 +101,9 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
             element["initial_date"] = block.initial.isoformat()
         return [_input(block.action, block.label, element, in_modal)]
     if isinstance(block, Links):
+        # One section each: together in one text, the last ones were cut at the section's limit and opened nothing.
         # The addresses are ours, URL-encoded: they hold no `|` or `>`. A label escapes what mrkdwn reads as markup.
-        shown = " · ".join(f"<{link.url}|{_escaped(to_plain(link.label))}>" for link in block.links)
-        return [{"type": "section", "text": _mrkdwn(shown, SECTION_TEXT)}]
+        return [_section(f"<{link.url}|{_escaped(to_plain(link.label))}>") for link in block.links]
     raise TypeError(f"no Block Kit for {type(block).__name__}")
 
 

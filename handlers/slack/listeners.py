@@ -33,6 +33,8 @@ from handlers.slack.translate import (
 logger = logging.getLogger(__name__)
 # A form's answer is its acknowledgement, due within Slack's 3 seconds: the profile may take 1 of them.
 PROFILE_WAIT = 1.0
+# A press is acknowledged once stored, or after this long: Slack's 3 seconds, less a margin for the answer's way back.
+STORED_WITHIN = 2.0
 
 
 async def handle_command(
@@ -77,11 +79,30 @@ async def handle_action(
     client: AsyncWebClient,
     respond: AsyncRespond,
 ) -> None:
+    # What a press changes is stored before it is acknowledged: acknowledged first, a cancellation was lost when the
+    # process died before the core had run. Past STORED_WITHIN it is acknowledged all the same, as Slack requires.
+    stored = asyncio.Event()
+    working = asyncio.create_task(_pressed(body, action, context, client, respond, stored))
+    waiting = asyncio.create_task(stored.wait())
+    await asyncio.wait({working, waiting}, timeout=STORED_WITHIN, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
     await ack()
+    await working
+
+
+async def _pressed(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    stored: asyncio.Event,
+) -> None:
     async with _turn(context):
-        deps, actor = await _who(context, client)
+        deps, actor = await _who(context, client, within=PROFILE_WAIT)
         name, values = to_action(action)
         outcome = await asyncio.to_thread(deps.bot.pressed, actor, name, values, deps.clock(), interaction_id(body))
+        stored.set()  # committed: the press may be acknowledged
         container = body.get("container") or {}
         origin = Origin(
             actor.user_id,

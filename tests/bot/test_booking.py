@@ -14,7 +14,7 @@ from bot.ui import Links, Outcome
 from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus, Pulse
 from tests.bot.dialog import Dialog, flat, queued
 from tests.bot.test_outbox import FakeSender
-from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, named
 from tests.conftest import Clock
 
 COORD = "UCOORD01"
@@ -129,7 +129,8 @@ def test_moving_a_session_keeps_one_session_tells_both_and_drops_its_reminders(b
     book(bot, pair, when=datetime(2026, 11, 30, 8, 10, tzinfo=UTC), day="2026-12-02", time="10:00")  # not yet sent
     assert len(meetings(bot)) == 1 and meetings(bot)[0].sequence == 1
     moved = [q for q in queued(bot) if q.key.startswith("booking:")][-1]
-    assert "2 December 2026 at 10:00" in moved.text
+    assert "moved your session from 30 November 2026 at 10:00 to 2 December 2026 at 10:00." in moved.text
+    assert "booked" not in moved.text
     with Session(bot.engine) as session:
         states = {r.key: r.state for r in session.exec(select(Outbox)).all() if r.key.startswith("morning:")}
     assert states and set(states.values()) == {OutboxState.DROPPED}
@@ -273,3 +274,59 @@ def test_nudge_says_every_kind_of_thing_it_queued(bot: Passerelle, pair: Pair) -
     book(bot, pair)
     said = Dialog(bot, datetime(2026, 12, 8, 15, 0, tzinfo=UTC), user=COORD).command("nudge")
     assert "pulses for 1 session" in said and "They go out in each person's working hours" in said
+
+
+def a_pair_across_zones(bot: Passerelle, clock: Clock, mentor_zone: str) -> Pair:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR, timezone=mentor_zone)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)  # in Paris
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    with Session(bot.engine) as session:
+        return session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+
+
+def test_a_time_outside_07_to_21_for_the_partner_asks_to_confirm_and_says_whose_time_it_is(
+    bot: Passerelle, clock: Clock
+) -> None:
+    pair = a_pair_across_zones(bot, clock, "America/New_York")
+    refused = book(bot, pair, time="08:30")  # fine in Paris, 02:30 in New York
+    assert refused.form_errors["time"].startswith(f"That is 02:30 for {named('UMENTOR1')} (America/New_York)")
+    assert "outside 07:00–21:00" in refused.form_errors["time"] and meetings(bot) == []
+    early = book(bot, pair, time="06:30")  # 00:30 in New York: odd for both
+    assert "outside 07:00–21:00 for you, and 00:30 for" in early.form_errors["time"]
+    assert not book(bot, pair, time="08:30", odd_hour="yes").form_errors
+    assert len(meetings(bot)) == 1
+
+
+def test_the_confirmation_gives_each_member_the_day_and_time_on_their_own_clock(bot: Passerelle, clock: Clock) -> None:
+    pair = a_pair_across_zones(bot, clock, "America/Los_Angeles")
+    assert not book(bot, pair, day="2026-12-09", time="07:30", odd_hour="yes").form_errors
+    [told] = [q for q in queued(bot) if q.key.startswith("booking:")]
+    assert told.to == ("UMENTOR1", "UMENTEE1")
+    mentor, mentee = "⟦@UMENTOR1|Mentor1⟧", "⟦@UMENTEE1|Umentee1⟧"  # the mentee's name as their platform gave it
+    assert (
+        f"booked your session: 8 December 2026 at 22:30 for {mentor} (America/Los_Angeles); "
+        f"9 December 2026 at 07:30 for {mentee} (Europe/Paris)."
+    ) in told.text
+
+
+def test_a_time_the_clocks_skip_is_refused_in_the_form_rather_than_moved(bot: Passerelle, pair: Pair) -> None:
+    # 28 March 2027 in Paris: from 02:00 the clocks read 03:00.
+    answered = book(bot, pair, day="2027-03-28", time="02:30", odd_hour="yes")
+    assert answered.form_errors["time"] == (
+        "02:30 does not exist on 28 March 2027 in Europe/Paris: the clocks go forward then. Pick another time."
+    )
+    assert meetings(bot) == []
+    assert not book(bot, pair, day="2027-03-28", time="03:30", odd_hour="yes").form_errors
+    assert meetings(bot)[0].starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+
+
+def test_a_concern_with_mentions_reaches_the_coordinators_with_the_people_named(bot: Passerelle, pair: Pair) -> None:
+    mentor = Dialog(bot, NOW, user="UMENTOR1", slack_style=True)
+    mentor.command("concern <@UMENTEE1> keeps cancelling; <@UCOORD01> knows")
+    [sent] = [q for q in queued(bot) if q.key.startswith("concern:")]
+    assert "⟦@UMENTEE1⟧ keeps cancelling; ⟦@UCOORD01⟧ knows" in sent.text and "[@" not in sent.text
+    forged = {"concern": "⟦@UCOORD01|Claire⟧ agrees"}  # typed in a form: only a channel writes the core's markup
+    bot.submitted(Dialog(bot, NOW, user="UMENTEE1").actor, "concern", forged, NOW)
+    assert "[@UCOORD01|Claire] agrees" in [q for q in queued(bot) if q.key.startswith("concern:")][-1].text

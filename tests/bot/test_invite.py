@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pytest
 from icalendar import Calendar, Component
 
-from bot.lifecycle.invite import Attendee, Invite, google_link, ics, outlook_link
+from bot.lifecycle.invite import LINK_LENGTH, Attendee, Invite, google_link, ics, outlook_link
 
 PARIS = ZoneInfo("Europe/Paris")
 TRICKY = "Bring: questions, ideas; notes.\nSecond line — café, naïve 🎉\\ done"
@@ -94,11 +94,11 @@ def test_a_start_given_in_another_zone_is_written_in_the_sessions_own() -> None:
     assert b"DTSTART;TZID=Europe/Paris:20270329T100000\r\n" in ics(made)
 
 
-def test_the_end_is_the_start_plus_the_sessions_minutes_in_the_same_zone() -> None:
+def test_the_length_is_the_sessions_minutes_after_a_start_in_its_zone() -> None:
     event = the_event(invite(minutes=45))
-    assert event["DTEND"].params["TZID"] == "Europe/Paris"
-    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
-    assert b"DTEND;TZID=Europe/Paris:20270329T104500\r\n" in ics(invite(minutes=45))
+    assert "DTEND" not in event  # a length instead: an end's wall time can be one a change of offset repeats
+    assert event.decoded("DURATION") == timedelta(minutes=45)
+    assert b"DTSTART;TZID=Europe/Paris:20270329T100000\r\nDURATION:PT45M\r\n" in ics(invite(minutes=45))
 
 
 def test_the_zone_written_in_the_file_has_the_french_winter_and_summer_offsets() -> None:
@@ -133,9 +133,30 @@ def test_a_session_across_the_change_of_offset_ends_its_minutes_later_not_at_the
     # 01:30 in New York on 14 March 2027, clocks jump from 02:00 to 03:00: an hour later is 03:30, not 02:30.
     new_york = ZoneInfo("America/New_York")
     made = invite(starts=datetime(2027, 3, 14, 1, 30, tzinfo=new_york), timezone="America/New_York")
-    assert b"DTEND;TZID=America/New_York:20270314T033000\r\n" in ics(made)
     event = the_event(made)
-    assert event.decoded("DTEND").astimezone(UTC) - event.decoded("DTSTART").astimezone(UTC) == timedelta(hours=1)
+    assert event.decoded("DURATION") == timedelta(hours=1)  # exact time (RFC 5545, 3.3.6): 06:30 UTC, 03:30 there
+    assert (event.decoded("DTSTART") + event.decoded("DURATION")).astimezone(UTC) == datetime(
+        2027, 3, 14, 7, 30, tzinfo=UTC
+    )
+
+
+def test_a_session_that_ends_in_the_hour_the_clocks_repeat_lasts_its_minutes_not_zero() -> None:
+    # 25 October 2026 in Paris: 03:00 summer time becomes 02:00 winter time. From 02:00 (summer), an hour later is
+    # 02:00 again (winter): written as a wall time, the end would be the start.
+    made = invite(starts=datetime(2026, 10, 25, 0, 0, tzinfo=UTC), stamp=datetime(2026, 10, 1, tzinfo=UTC))
+    raw = ics(made)
+    assert b"DTSTART;TZID=Europe/Paris:20261025T020000\r\n" in raw and b"DURATION:PT1H\r\n" in raw
+    event = the_event(made)
+    assert event.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
+    assert event.decoded("DURATION") == timedelta(hours=1)
+    assert made.end.astimezone(UTC) == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    assert query(outlook_link(made))["enddt"] == "2026-10-25T02:00:00+01:00"  # the offset tells the two apart
+
+
+def test_a_start_in_the_second_pass_of_a_repeated_hour_is_written_in_utc() -> None:
+    made = invite(starts=datetime(2026, 10, 25, 1, 30, tzinfo=UTC), stamp=datetime(2026, 10, 1, tzinfo=UTC))
+    assert b"DTSTART:20261025T013000Z\r\n" in ics(made)  # 02:30 with TZID would read as the first 02:30
+    assert the_event(made).decoded("DTSTART") == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
 def test_a_kolkata_session_has_one_offset_and_no_summer_time() -> None:
@@ -284,3 +305,15 @@ def test_the_links_of_a_kolkata_session_carry_its_half_hour_offset() -> None:
     assert query(google_link(made))["dates"] == "20270601T043000Z/20270601T053000Z"
     assert query(google_link(made))["ctz"] == "Asia/Kolkata"
     assert query(outlook_link(made))["startdt"] == "2027-06-01T10:00:00+05:30"
+
+
+def test_a_long_description_is_shortened_in_the_links_so_that_each_stays_whole_and_opens() -> None:
+    long = "Nos objectifs :\n" + "\n".join(f"- Comprendre l’IA générative, étape {i} — café" for i in range(60))
+    made = invite(description=long)
+    for made_link in (google_link(made), outlook_link(made)):
+        assert len(made_link) <= LINK_LENGTH
+        shown = query(made_link)
+        text = shown.get("details") or shown["body"]
+        assert text.endswith("…") and long.startswith(text[:-1])
+        assert shown.get("text", shown.get("subject")) == "Reverse mentoring: Ana and Jean"
+    assert long.encode() in Calendar.from_ical(ics(made)).walk("VEVENT")[0]["DESCRIPTION"].encode()

@@ -218,3 +218,47 @@ def test_a_programme_with_a_shorter_week_holds_messages_for_its_next_working_day
     with Session(bot.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.key == f"nudge:{pair.id}:0:reminder")).one()
     assert row.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 8, 14, 30, tzinfo=UTC)
+
+
+def test_we_already_met_counts_once_a_period_however_many_days_it_is_pressed(bot: Passerelle, pair: Pair) -> None:
+    # Held from 00:10 on 2 December in Paris, still 1 December in UTC: its day is told on the members' own clock.
+    assert "Noted" in press(bot, "UMENTOR1", "pair.met", pair, datetime(2026, 12, 2, 0, 10, tzinfo=UTC))
+    for day in (3, 10, 24):
+        said = press(bot, "UMENTEE1", "pair.met", pair, datetime(2026, 12, day, 10, 0, tzinfo=UTC))
+        assert "Already noted: your session of 2 December 2026 counts" in said
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Meeting)).all()) == 1
+    # The next period, opened on 26 December, counts a session of its own.
+    assert "That session counts" in press(bot, "UMENTEE1", "pair.met", pair, datetime(2026, 12, 28, 10, 0, tzinfo=UTC))
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(Meeting)).all()) == 2
+
+
+def test_a_snooze_says_its_day_on_the_members_own_clock(bot: Passerelle, pair: Pair) -> None:
+    pressed = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # 00:30 on 28 November in Paris
+    assert "I will ask again on 5 December 2026" in press(bot, "UMENTEE1", "pair.snooze.1w", pair, pressed)
+    assert "snoozed the reminders until 5 December 2026." in queued(bot)[-1].text
+
+
+def test_a_snooze_told_to_members_in_different_zones_says_each_ones_day(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR, timezone="America/Los_Angeles")
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    pair = the_pair(bot)
+    pressed = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # 15:30 on the 27th in Los Angeles, 00:30 the 28th in Paris
+    assert "I will ask again on 4 December 2026" in press(bot, "UMENTOR1", "pair.snooze.1w", pair, pressed)
+    told = queued(bot)[-1].text
+    assert "4 December 2026 (America/Los_Angeles) / 5 December 2026 (Europe/Paris)" in told
+
+
+def test_a_pause_of_a_programme_without_an_end_date_stops_at_its_last_day(bot: Passerelle, pair: Pair) -> None:
+    pressed = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    actor = Dialog(bot, pressed, user="UMENTOR1").actor
+    with Session(bot.engine) as session:
+        assert session.exec(select(Programme)).one().end_date is None  # six months from its start
+    late = bot.submitted(actor, f"pair.pause:{pair.id}", {"until": "2027-05-26"}, pressed)
+    assert "The programme ends on 25 May 2027" in late.form_errors["until"]
+    assert the_pair(bot).paused_until is None
+    assert not bot.submitted(actor, f"pair.pause:{pair.id}", {"until": "2027-05-25"}, pressed).form_errors

@@ -1,13 +1,14 @@
 """The pulse after a session, against the core: each member's own, private, answered once."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
-from bot.ui import Message, Outcome
+from bot.ui import Message, Outcome, mention
 from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Person, Pulse, RematchRequest
 from tests.bot.dialog import Dialog, Queued, flat, last_id, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
@@ -151,16 +152,86 @@ def test_a_fit_sent_with_a_later_pulse_whose_form_did_not_ask_it_is_ignored(bot:
         assert session.exec(select(RematchRequest)).all() == []
 
 
-def test_postponed_opens_the_period_again_and_offers_to_book(bot: Passerelle, pair: Pair) -> None:
+def said_it_did_not_happen(bot: Passerelle, user: str, how: str, when: datetime = AFTER) -> str:
+    with Session(bot.engine) as session:
+        pulse = _by_user(session, user)
+    return Dialog(bot, when, user=user).pick(f"pulse.{how}", str(pulse.id))
+
+
+def the_session(bot: Passerelle) -> Meeting:
+    with Session(bot.engine) as session:
+        return session.exec(select(Meeting)).one()
+
+
+def test_once_both_say_it_did_not_happen_the_period_opens_again_and_reminders_follow(
+    bot: Passerelle, pair: Pair
+) -> None:
     bot.tick(AFTER)
-    with Session(bot.engine) as session:
-        pulse = _by_user(session, "UMENTOR1")
-    said = Dialog(bot, AFTER, user="UMENTOR1").pick("pulse.postponed", str(pulse.id))
+    said = said_it_did_not_happen(bot, "UMENTOR1", "postponed")
     assert "Book another hour" in said and "[Book our hour]" in said
-    with Session(bot.engine) as session:
-        assert session.exec(select(Meeting)).one().status == MeetingStatus.MISSED
+    assert the_session(bot).status == MeetingStatus.HELD  # the mentee has not said yet
+    said = said_it_did_not_happen(bot, "UMENTEE1", "cancelled", AFTER + timedelta(hours=1))
+    assert "I will remind you both" in said
+    assert the_session(bot).status == MeetingStatus.MISSED  # postponed by one of them: to be booked again
     bot.tick(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
     assert any(q.key.startswith(f"nudge:{pair.id}:0:") for q in queued(bot))  # nothing held: reminders again
+
+
+@pytest.mark.parametrize("first", ["UMENTOR1", "UMENTEE1"])
+@pytest.mark.parametrize("how", ["postponed", "cancelled"])
+def test_one_members_no_never_overrides_the_partners_it_happened_nor_shows_to_them(
+    bot: Passerelle, pair: Pair, first: str, how: str
+) -> None:
+    bot.tick(AFTER)
+    session = the_session(bot)
+    before = len(queued(bot))
+    for n, user in enumerate((first, "UMENTEE1" if first == "UMENTOR1" else "UMENTOR1")):
+        when = AFTER + timedelta(hours=n)
+        if user == "UMENTOR1":
+            answer(bot, user, {"rating": "5", "progress": "4", "comment": "", "fit": "good"}, when)
+        else:
+            said = said_it_did_not_happen(bot, user, how, when)
+            assert "[Book our hour]" in said and "remind you both" not in said  # only this member is asked
+    assert the_session(bot).status == MeetingStatus.HELD and the_session(bot).sequence == session.sequence
+    assert len(queued(bot)) == before  # nobody is told anything about it
+    [event] = Calendar.from_ical(bot.calendar_file(session.token) or b"").walk("VEVENT")
+    assert str(event["STATUS"]) == "CONFIRMED" and event.decoded("SEQUENCE") == session.sequence
+    later = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    assert "Sessions held: 1" in Dialog(bot, later, user="UMENTOR1").command("status")
+    bot.tick(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
+    assert not any(q.key.startswith(f"nudge:{pair.id}:0:") for q in queued(bot))  # the period was held
+
+
+def test_the_last_pulse_is_answered_after_the_pair_has_ended(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    coordinator = Dialog(bot, AFTER + timedelta(hours=1), user=COORD)
+    coordinator.command(f"unpair {mention('UMENTEE1')}")
+    with Session(bot.engine) as session:
+        assert session.exec(select(Pair)).one().status == PairStatus.ENDED
+    when = AFTER + timedelta(days=2)
+    with Session(bot.engine) as session:
+        pulse = _by_user(session, "UMENTEE1")
+    actor = Dialog(bot, when, user="UMENTEE1").actor
+    opened = bot.pressed(actor, "pulse.open", [str(pulse.id)], when)
+    assert opened.form is not None and "fit" not in [getattr(b, "action", "") for b in opened.form.blocks]
+    done = bot.submitted(actor, opened.form.action, {"rating": "4", "progress": "4", "comment": "Thanks!"}, when)
+    assert not done.form_errors and "Thank you" in str(done.replies[0].message)
+    assert "Noted, thank you" in said_it_did_not_happen(bot, "UMENTOR1", "postponed", when)
+    with Session(bot.engine) as session:
+        assert (_by_user(session, "UMENTEE1").rating, _by_user(session, "UMENTOR1").happened) == (4, "postponed")
+    assert the_session(bot).status == MeetingStatus.HELD
+
+
+def test_the_pulse_of_a_session_after_the_pair_ended_is_refused(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(AFTER)
+    with Session(bot.engine) as session:
+        ended = session.exec(select(Pair)).one()
+        ended.status, ended.ended_at = PairStatus.ENDED, datetime(2026, 12, 8, 12, 0, tzinfo=UTC)  # before it began
+        session.add(ended)
+        session.commit()
+        pulse = _by_user(session, "UMENTEE1")
+    said = Dialog(bot, AFTER, user="UMENTEE1").pick("pulse.open", str(pulse.id))
+    assert "This pairing has ended" in said
 
 
 def test_ones_own_pulse_is_in_ones_data_export_and_not_in_the_partners(bot: Passerelle, pair: Pair) -> None:
@@ -170,3 +241,12 @@ def test_ones_own_pulse_is_in_ones_data_export_and_not_in_the_partners(bot: Pass
     theirs = bot.command(Dialog(bot, AFTER, user="UMENTOR1").actor, "export-my-data", AFTER)
     assert "Very useful" in str(mine.files[0].content) and "Very useful" not in str(theirs.files[0].content)
     assert '"sessions"' in str(theirs.files[0].content)  # the pair's sessions are both members'
+
+
+def test_a_pulse_names_the_sessions_day_on_the_readers_clock(bot: Passerelle, pair: Pair) -> None:
+    actor = Dialog(bot, NOW, user="UMENTEE1").actor
+    late = BOOKED | {"day": "2026-12-09", "time": "00:30", "odd_hour": "yes"}  # 23:30 on 8 December in UTC
+    assert not bot.submitted(actor, f"pair.book:{pair.id}", late, NOW).form_errors
+    bot.tick(datetime(2026, 12, 9, 0, 30, tzinfo=UTC))
+    found = pulses_queued(bot)
+    assert len(found) == 2 and all("on 9 December 2026?" in q.text for q in found)

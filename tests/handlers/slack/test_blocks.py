@@ -13,6 +13,8 @@ from bot.ui import (
     Fields,
     Form,
     Header,
+    Link,
+    Links,
     Option,
     PersonChoice,
     Text,
@@ -120,3 +122,13 @@ def test_more_than_fifty_blocks_make_several_messages_each_with_its_own_notifica
     assert [len(blocks) for _, blocks in messages] == [50, 50, 21]
     assert [text for text, _ in messages] == ["Long", "Paragraph 49", "Paragraph 99"]
     assert all(block_problems(blocks) == [] for _, blocks in messages)
+
+
+def test_each_link_is_a_section_of_its_own_and_none_is_cut_however_long_the_others() -> None:
+    links = tuple(
+        Link(f"Add to calendar {i}", f"https://calendar.example/{i}?body=" + "%C3%A9" * 320) for i in range(3)
+    )
+    blocks = build_blocks(message(Text("Booked"), Links(links)))
+    assert block_problems(blocks) == []
+    shown = [b["text"]["text"] for b in blocks[1:]]
+    assert shown == [f"<{link.url}|{link.label}>" for link in links]  # each whole, in its own block

@@ -80,6 +80,13 @@ def cancel(meeting: Meeting, person_id: int, now: datetime) -> None:
     meeting.sequence += 1
 
 
+def call_off(meeting: Meeting, now: datetime) -> None:
+    """The pair ended before its booked session: off, by nobody's cancellation (none is counted), and the invite
+    says so."""
+    _move(meeting, Status.CANCELLED, now)
+    meeting.sequence += 1
+
+
 def missed(meeting: Meeting, now: datetime) -> None:
     """A member says it was postponed."""
     _move(meeting, Status.MISSED, now)

@@ -167,12 +167,8 @@ def _did_not_happen(ctx: Ctx, pulse_id: int, how: str) -> Outcome:
     pulse.happened, pulse.answered_at = how, ctx.now
     if pair.status not in LIVE:
         return say(ctx.tr("Noted, thank you."))
-    if _not_held_for_both(ctx, pulse, pair):
-        return say(
-            ctx.tr("Noted. Book another hour when you can; I will remind you both."),
-            Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
-        )
-    # The partner says it happened, or has not answered yet: nothing changes for them; only this member is asked.
+    # The same words whatever the partner said: the answer tells nothing of theirs.
+    _not_held_for_both(ctx, pulse, pair)
     return say(
         ctx.tr("Noted. Book another hour with your partner when you can."),
         Buttons((Button(ctx.tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),

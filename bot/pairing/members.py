@@ -8,6 +8,8 @@ from collections.abc import Collection, Sequence
 
 from bot.context import Ctx, known
 from bot.i18n import LOCALES, Tr, normalize_locale, translator
+from bot.lifecycle import meeting
+from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing import rematch
 from bot.pairing.pair import EndReason
@@ -44,6 +46,7 @@ ENDED_ERASED = N_(
     "Your pairing in *{programme}* has ended: your partner left the programme. You are back on the list for the "
     "next matching."
 )
+CALLED_OFF = N_("The session you had booked is cancelled; its calendar invite says so.")
 ERASED_FOR_COORDINATORS = N_(
     "A pair has ended: the partner of {member} left the programme and had their data erased. {member} is back in "
     "the pool."
@@ -201,6 +204,7 @@ def end_pair(
     erasing her data, and nobody is told her name."""
     pair_status.end(pair, why, ctx.now)
     rematch.settle(ctx, pair)
+    called_off = _call_off_sessions(ctx, pair)
     replies = []
     members = members_of(ctx, pair)
     for (person, enrollment), (partner, _) in zip(members, reversed(members), strict=True):
@@ -210,12 +214,17 @@ def end_pair(
             names = {"partner": named(partner), "programme": ctx.programme.name}
             key = f"ended:pair:{pair.id}:person:{person.id}"
             text = ENDED_ERASED if erased else ended_text
-            replies.append(Reply(_told(text, names), to=ToPerson(known(person.id)), key=key))
+            said = (text, CALLED_OFF) if called_off else (text,)
+            replies.append(Reply(_told(*said, names=names), to=ToPerson(known(person.id)), key=key))
     if erased:
         staying = [named(person) for person, _ in members if person.id != told]
         names = {"member": staying[0] if staying else "—"}
         replies.append(
-            Reply(_told(ERASED_FOR_COORDINATORS, names), to=ToCoordinators(), key=f"ended:pair:{pair.id}:coordinators")
+            Reply(
+                _told(ERASED_FOR_COORDINATORS, names=names),
+                to=ToCoordinators(),
+                key=f"ended:pair:{pair.id}:coordinators",
+            )
         )
         return replies
     (mentor, _), (mentee, _) = members
@@ -231,7 +240,7 @@ def end_pair(
     names = {"mentor": named(mentor), "mentee": named(mentee)}
     replies.append(
         Reply(
-            _told(text, names),
+            _told(text, names=names),
             to=ToCoordinators(),
             key=f"ended:pair:{pair.id}:coordinators",
         )
@@ -239,8 +248,21 @@ def end_pair(
     return replies
 
 
-def _told(text: str, names: dict[str, str]) -> Compose:
-    return lambda tr: message(Text(tr(text, **names)))
+def _told(*texts: str, names: dict[str, str]) -> Compose:
+    return lambda tr: message(Text(" ".join(tr(text, **names) for text in texts)))
+
+
+def _call_off_sessions(ctx: Ctx, pair: Pair) -> bool:
+    """The sessions the pair had booked are off: their invites say so, and their reminders are never sent."""
+    called_off = False
+    while (booked := queries.upcoming_meeting(ctx.session, known(pair.id), ctx.now)) is not None:
+        for kind in ("morning", "talking_points"):
+            outbox.withdraw(ctx.session, ctx.workspace_id, f"{kind}:{booked.id}:")
+        meeting.call_off(booked, ctx.now)
+        ctx.session.flush()
+        called_off = True
+    outbox.withdraw(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")
+    return called_off
 
 
 def tr_for_pair(ctx: Ctx, members: Sequence[Member]) -> Tr:

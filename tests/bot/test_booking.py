@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
-from bot.ui import Links, Outcome
+from bot.ui import Links, Outcome, mention
 from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus, Pulse
 from tests.bot.dialog import Dialog, flat, queued
 from tests.bot.test_outbox import FakeSender
@@ -330,3 +330,26 @@ def test_a_concern_with_mentions_reaches_the_coordinators_with_the_people_named(
     forged = {"concern": "⟦@UCOORD01|Claire⟧ agrees"}  # typed in a form: only a channel writes the core's markup
     bot.submitted(Dialog(bot, NOW, user="UMENTEE1").actor, "concern", forged, NOW)
     assert "[@UCOORD01|Claire] agrees" in [q for q in queued(bot) if q.key.startswith("concern:")][-1].text
+
+
+def test_a_pair_that_ends_calls_its_booked_session_off_and_never_sends_its_reminders(
+    bot: Passerelle, pair: Pair, clock: Clock
+) -> None:
+    book(bot, pair)
+    day_before = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    bot.tick(day_before)  # the mentor is asked for talking points: waiting in the outbox
+    with Session(bot.engine) as session:
+        waiting = [r.key for r in session.exec(select(Outbox).where(Outbox.state == OutboxState.PENDING)).all()]
+    assert any(key.startswith("talking_points:") for key in waiting)
+    Dialog(bot, day_before, user=COORD).command(f"unpair {mention('UMENTEE1')}")
+    [booked] = meetings(bot)
+    assert booked.status == MeetingStatus.CANCELLED and booked.cancelled_by is None
+    [event] = Calendar.from_ical(bot.calendar_file(booked.token) or b"").walk("VEVENT")
+    assert event["STATUS"] == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    with Session(bot.engine) as session:
+        rows = {r.key: r.state for r in session.exec(select(Outbox)).all()}
+    assert all(state == OutboxState.DROPPED for key, state in rows.items() if key.startswith("talking_points:"))
+    told = [q for q in queued(bot) if q.key.startswith("ended:pair:") and q.to != (COORD,)]
+    assert len(told) == 2 and all("The session you had booked is cancelled" in q.text for q in told)
+    bot.tick(datetime(2026, 12, 8, 7, 0, tzinfo=UTC))
+    assert not any(q.key.startswith("morning:") for q in queued(bot))

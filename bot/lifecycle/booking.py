@@ -127,9 +127,13 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     if booked is None:
         booked = meeting.book(ctx.session, pair, ctx.person_id, starts.astimezone(UTC), zone, how, ctx.now)
         done = tr("Booked! You both have the invite in your pair's conversation.")
+    elif _starts(booked) == starts and (booked.minutes, booked.format, booked.place) == how:
+        # A form sent again as it was (a replay, a second press of Send): nothing moves, nobody is told again.
+        return say(tr("That session is booked already, as it is: nothing changed."))
     else:
         _withdraw_reminders(ctx, booked)
-        moved_from = booked.starts_at
+        # Only the place or format changed: said as booked with its new details, not "moved from … to" itself.
+        moved_from = None if _starts(booked) == starts else booked.starts_at
         meeting.move(booked, starts.astimezone(UTC), zone, how, ctx.now)
         done = tr("Moved! You both have the new invite in your pair's conversation.")
     outbox.withdraw(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
@@ -258,6 +262,10 @@ def _odd_hour(ctx: Ctx, tr: Tr, pair: Pair, starts: datetime) -> str | None:
         "the same.",
         **theirs,
     )
+
+
+def _starts(booked: Meeting) -> datetime:
+    return booked.starts_at if booked.starts_at.tzinfo else booked.starts_at.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def _withdraw_reminders(ctx: Ctx, booked: Meeting) -> None:

@@ -353,3 +353,17 @@ def test_a_pair_that_ends_calls_its_booked_session_off_and_never_sends_its_remin
     assert len(told) == 2 and all("The session you had booked is cancelled" in q.text for q in told)
     bot.tick(datetime(2026, 12, 8, 7, 0, tzinfo=UTC))
     assert not any(q.key.startswith("morning:") for q in queued(bot))
+
+
+def test_the_booking_form_sent_again_as_it_was_changes_nothing_and_tells_nobody(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair)
+    before = len(queued(bot))
+    again = book(bot, pair)
+    assert "booked already, as it is: nothing changed" in flat(again.replies[0].message)
+    assert len(again.replies) == 1 and len(queued(bot)) == before
+    [booked] = meetings(bot)
+    assert booked.sequence == 0
+    book(bot, pair, place="Room 4")  # the same time, another place: booked with its new details
+    said = queued(bot)[-1].text
+    assert "moved your session" not in said and "Room 4" in said
+    assert meetings(bot)[0].sequence == 1

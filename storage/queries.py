@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from storage.models import (
     Survey,
     Workspace,
 )
+from storage.slack_tables import installations
 
 LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.AT_RISK)
 ALL_PAIR_STATUSES = tuple(PairStatus)
@@ -197,7 +198,29 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
     if person is not None:
         for run in session.exec(select(MatchRun).where(MatchRun.workspace_id == workspace_id)).all():
             run.unmatched = [entry for entry in run.unmatched if entry[0] != person.user_id]
+        _forget_named(session, workspace_id, person.user_id)
+        workspace = session.get(Workspace, workspace_id)
+        if workspace is not None and workspace.platform == "slack":
+            # The install she made stays (the bot's token serves everyone), without her id.
+            session.execute(update(installations).where(installations.c.user_id == person.user_id).values(user_id=""))
     session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
+
+
+def _forget_named(session: Session, workspace_id: int, user_id: str) -> None:
+    """Others' answers that name the erased person (their manager, their not-with list), finished or in progress,
+    forget them: once she is gone, there is no reporting line or list to keep."""
+    for table, column in ((Enrollment, "answers"), (Conversation, "draft")):
+        for row in session.exec(select(table).where(col(table.workspace_id) == workspace_id)).all():
+            answers: dict[str, Any] = getattr(row, column)
+            listed = answers.get("not_with")
+            if answers.get("manager") != user_id and not (isinstance(listed, list) and user_id in listed):
+                continue
+            kept = dict(answers)
+            if kept.get("manager") == user_id:
+                kept["manager"] = ""
+            if isinstance(listed, list):
+                kept["not_with"] = [u for u in listed if u != user_id]
+            setattr(row, column, kept)  # a new dict, so that the JSON column is written
 
 
 def erase_programme(session: Session, workspace_id: int, programme_id: int) -> None:

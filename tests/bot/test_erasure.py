@@ -5,13 +5,14 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, insert, text
+from sqlmodel import Session, SQLModel, select
 
 from bot.outbox import queue
 from bot.outbox.parcel import Sent
 from bot.service import Passerelle
-from storage.models import Outbox, OutboxState, Pair, PairStatus
+from storage.models import Enrollment, Outbox, OutboxState, Pair, PairStatus
+from storage.slack_tables import installations
 from tests.bot.dialog import Dialog
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
@@ -98,3 +99,20 @@ def test_the_end_of_retention_leaves_no_row_naming_or_quoting_the_programmes_peo
     bot.tick(datetime(2027, 8, 1, 0, 1, tzinfo=UTC))  # the erasure
     assert naming(bot, "UMENTEE1", "Umentee1", "UMENTOR1", "Umentor1", MENTEE_WORDS, MENTOR_WORDS) == []
     assert any(r.key.startswith("retention:") for r in rows(bot))  # what names nobody stays
+
+
+def test_forget_me_takes_her_out_of_others_answers_that_name_her(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UOTHER01", clock.now, MENTEE, manager="UMENTOR1", not_with=["UMENTOR1", "UKEPT001"])
+    with Session(bot.engine) as session:  # she installed the app in OAuth mode
+        session.execute(insert(installations).values(client_id="1.2", app_id="A1", team_id="T1", user_id="UMENTOR1"))
+        session.commit()
+    Dialog(bot, clock.now, user="UMENTOR1").pick("data.delete.confirm", "")
+    with Session(bot.engine) as session:
+        [other] = session.exec(select(Enrollment)).all()
+        assert other.answers["manager"] == "" and other.answers["not_with"] == ["UKEPT001"]
+        every_table = " ".join(
+            json.dumps([list(map(str, row)) for row in session.execute(text(f'SELECT * FROM "{table.name}"'))])
+            for table in SQLModel.metadata.sorted_tables
+        )
+    assert "UMENTOR1" not in every_table

@@ -348,7 +348,18 @@ def main() -> None:
     thread.join(timeout=5)
 
 
+USAGE = """usage: python app.py                 the bot: Slack when set up (see README), else the console chat
+       python app.py match ...       an offline matching of a volunteers' CSV file (python app.py match --help)
+       python app.py simulate ...    a whole programme in travelled time (python app.py simulate --help)"""
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] in (["--help"], ["-h"], ["help"]):
+        print(USAGE)
+        sys.exit(0)
+    if sys.argv[1:] and sys.argv[1] not in ("match", "simulate"):
+        print(f"passerelle: unknown argument {sys.argv[1]!r}\n{USAGE}", file=sys.stderr)
+        sys.exit(2)
     if sys.argv[1:2] == ["match"]:
         from handlers.offline import main as match_offline
 

@@ -299,3 +299,21 @@ def test_a_port_already_taken_is_one_clear_line_and_exit_code_2(tmp_path: Path) 
         )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"passerelle: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+
+
+@pytest.mark.parametrize(("arguments", "code"), [(["--help"], 0), (["-h"], 0), (["--verbose"], 2), (["serve"], 2)])
+def test_help_prints_the_usage_and_an_unknown_argument_is_refused_without_opening_anything(
+    tmp_path: Path, arguments: list[str], code: int
+) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *arguments],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(PORT=str(free_port())),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == code and "Traceback" not in done.stderr
+    assert "python app.py simulate" in (done.stdout if code == 0 else done.stderr)
+    assert list(tmp_path.iterdir()) == []  # no database was created, no console opened

@@ -115,12 +115,17 @@ def period_at(history: History, plan: Plan, now: datetime) -> Period | None:
     return next((p for p in periods(history.opens, history.ends, plan.monthly) if p.start <= now < p.end), None)
 
 
+# A session booked for the first days after its period still answers that period's nudges (diaries are full);
+# one booked months ahead does not silence the periods before it.
+LATE_BOOKING = timedelta(days=14)
+
+
 def covered(period: Period, meetings: Sequence[Held]) -> bool:
-    """A period needs no nudge once a session was held in it, or while one is booked from its start on."""
+    """A period needs no nudge once a session was held in it, or while one is booked in it (or just after it)."""
     for m in meetings:
         if m.status == MeetingStatus.HELD and period.start <= m.starts < period.end:
             return True
-        if m.status == MeetingStatus.BOOKED and m.starts >= period.start:
+        if m.status == MeetingStatus.BOOKED and period.start <= m.starts < period.end + LATE_BOOKING:
             return True
     return False
 

@@ -367,3 +367,17 @@ def test_the_booking_form_sent_again_as_it_was_changes_nothing_and_tells_nobody(
     said = queued(bot)[-1].text
     assert "moved your session" not in said and "Room 4" in said
     assert meetings(bot)[0].sequence == 1
+
+
+def test_a_session_booked_months_ahead_does_not_silence_the_periods_before_it(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair, day="2027-03-29")
+    bot.tick(datetime(2026, 12, 4, 10, 0, tzinfo=UTC))
+    assert any(q.key == f"nudge:{pair.id}:0:reminder" for q in queued(bot))  # this month's hour is still to book
+    bot.tick(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    assert any(q.key.startswith(f"nudge:{pair.id}:1:") for q in queued(bot))  # the next one has none
+
+
+def test_a_session_booked_just_after_its_period_still_answers_its_nudges(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair, day="2027-01-05")  # the first period ends on 26 December
+    bot.tick(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
+    assert not any(q.key.startswith(f"nudge:{pair.id}:") for q in queued(bot))

@@ -10,7 +10,8 @@ from bot.i18n import Tr
 from bot.lifecycle import cadence
 from bot.outbox import queue as outbox
 from bot.recipients import ToCoordinators
-from bot.reports.figures import measure, net_promoter
+from bot.reports.figures import figures as report_figures
+from bot.reports.figures import kept, measure, net_promoter
 from bot.ui import Message, Reply, Text, message
 from storage import queries
 from storage.models import MeetingStatus, Programme
@@ -85,7 +86,8 @@ def _midnight(day: date) -> datetime:
 def erase(session: Session, programme: Programme, now: datetime) -> None:
     """The programme's people, answers, pairs, sessions, pulses, surveys and messages go; its figures stay."""
     assert programme.id is not None
-    programme.figures = figures(session, programme) | {"erased_on": now.date().isoformat()}
+    report = kept(report_figures(session, programme, now))
+    programme.figures = figures(session, programme) | {"erased_on": now.date().isoformat(), "report": report}
     queries.erase_programme(session, programme.workspace_id, programme.id)
     programme.erased_at = now
     outbox.write(session, programme, now, [_done(programme)])

@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -15,7 +16,7 @@ from bot.pairing.pair import EndReason
 from bot.reports.enrolment import Enrolment, count
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
+from storage.models import EnrollmentStatus, Meeting, MeetingStatus, Pair, PairStatus, Programme, Pulse, Survey
 
 # Answers from fewer people than this and a figure could tell who answered what: it is not shown, nor are the
 # comments. People, not answers: one member's three pulses are one person's answers.
@@ -82,6 +83,8 @@ def net_promoter(scores: Sequence[tuple[int, int]]) -> Measure:
 
 
 def figures(session: Session, programme: Programme, now: datetime) -> Figures:
+    if programme.erased_at is not None and "report" in (programme.figures or {}):
+        return unkept(programme.figures["report"])  # its people are gone: the figures kept when they went
     workspace_id, programme_id = programme.workspace_id, known(programme.id)
     enrollments = queries.enrollments_of_programme(session, workspace_id, programme_id)
     enrolment = count(enrollments, *PAIRABLE)
@@ -168,3 +171,39 @@ def _feedback(pulses: Sequence[Pulse], surveys: Sequence[Survey]) -> Feedback:
 
 def _share(answers: Sequence[tuple[int, object]]) -> Measure:
     return measure([(p, 1.0 if a == "yes" else 0.0) for p, a in answers if a in ("yes", "no")])
+
+
+def kept(found: Figures) -> dict[str, Any]:
+    """The figures as they are kept once a programme's personal data is erased: counts and averages only, without
+    the comments, which are people's own words."""
+    e, f = found.enrolment, found.feedback
+    return {
+        "enrolment": {"by_role": e.by_role, "by_status": e.by_status, "offered": e.offered, "wanted": e.wanted},
+        "matched_share": found.matched_share,
+        "planned": found.planned,
+        "held": found.held,
+        "months": [[m.month[0], m.month[1], m.planned, m.held] for m in found.months],
+        "health": found.health,
+        "feedback": {name: [getattr(f, name).value, getattr(f, name).answers] for name in _MEASURES},
+    }
+
+
+def unkept(data: dict[str, Any]) -> Figures:
+    e, f = data["enrolment"], data["feedback"]
+    return Figures(
+        enrolment=Enrolment(
+            Counter(e["by_role"]),
+            Counter({EnrollmentStatus(k): v for k, v in e["by_status"].items()}),
+            Counter(e["offered"]),
+            Counter(e["wanted"]),
+        ),
+        matched_share=data["matched_share"],
+        planned=data["planned"],
+        held=data["held"],
+        months=tuple(MonthCount((y, m), planned, held) for y, m, planned, held in data["months"]),
+        health=Counter({Health(k): v for k, v in data["health"].items()}),
+        feedback=Feedback(**{name: Measure(*f[name]) for name in _MEASURES}, comments=()),
+    )
+
+
+_MEASURES = ("rating", "progress", "checkpoint", "good_fit", "recommend", "nps", "useful", "adoption")

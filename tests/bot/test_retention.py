@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.service import Passerelle
 from storage.models import Enrollment, Meeting, Outbox, Pair, PairStatus, Person, Programme, Pulse
-from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.dialog import Dialog, Queued, flat, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -191,3 +191,15 @@ def test_the_figures_kept_count_people_not_answers(bot: Passerelle, pair: Pair) 
     with Session(bot.engine) as session:
         figures = session.exec(select(Programme)).one().figures
     assert figures["sessions_held"] == 3 and figures["rating"] is None and figures["progress"] is None
+
+
+def test_the_report_and_home_after_the_erasure_show_the_figures_kept_not_zeros(bot: Passerelle, pair: Pair) -> None:
+    coordinator = Dialog(bot, datetime(2027, 7, 30, 10, 0, tzinfo=UTC), user=COORD)
+    before = coordinator.command("report")
+    assert "Sessions held" in before
+    bot.tick(datetime(2027, 7, 1, 10, 0, tzinfo=UTC))
+    bot.tick(datetime(2027, 8, 1, 0, 1, tzinfo=UTC))  # the erasure
+    after = Dialog(bot, datetime(2027, 8, 2, 10, 0, tzinfo=UTC), user=COORD).command("report")
+    assert after == before.replace("2027-07-30", "2027-08-02")  # the same figures, from what was kept
+    later = datetime(2027, 8, 2, 10, 0, tzinfo=UTC)
+    assert "Sessions held: 1 of" in flat(bot.home(Dialog(bot, later, user=COORD).actor, later))

@@ -189,7 +189,10 @@ class Console:
         name, label, current = field
         options = self.choices.get(name)
         if options:
-            label = f"{label} [" + ", ".join(f"{n} {o.label}" for n, o in enumerate(options, start=1)) + "]"
+            # Options that are numbers themselves (a 0–10 scale) are typed as they are; others by their number.
+            shown = [o.label if _numeric(options) else f"{n} {o.label}" for n, o in enumerate(options, start=1)]
+            label = f"{label} [" + ", ".join(shown) + "]"
+            current = next((o.label for o in options if o.value == current), current)
         if current:
             return self.tr("{label} (now: {value}):", label=label, value=current)
         return self.tr("{label}:", label=label)
@@ -335,9 +338,16 @@ def _chosen(typed: str, options: tuple[Option, ...]) -> str:
     """The option a typed answer names: its number, its label or its value; else what was typed, for the core to
     refuse with its own words."""
     text = typed.strip().lower()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(options):
+    named = next((o.value for o in options if text in (o.label.lower(), o.value.lower())), None)
+    if named is not None:
+        return named  # "10" on a 0–10 scale is 10, not the tenth option
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(options) and not _numeric(options):
         return options[int(text) - 1].value
-    return next((o.value for o in options if text in (o.label.lower(), o.value.lower())), typed)
+    return typed
+
+
+def _numeric(options: tuple[Option, ...]) -> bool:
+    return all(o.label.isascii() and o.label.isdigit() for o in options)
 
 
 def _current(field: TextInput | DateInput | Choice) -> str:

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.service import Passerelle
-from handlers.console import Console, console_id
+from bot.ui import Option
+from handlers.console import Console, _chosen, console_id
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -202,7 +203,15 @@ def test_a_pair_books_its_hour_in_the_console_and_the_pulse_is_answered_there(sq
     pulse = console.say("/inbox")
     assert "How was your session" in pulse
     jeans = pulse.split("(to @Jean)", 1)[1]  # Ana's own pulse is shown too, without keys: it is not Jean's to press
-    assert "[1 1, 2 2, 3 3, 4 4, 5 5]" in console.say(key_of(jeans, "It happened: answer (1 minute)"))
+    assert "[1, 2, 3, 4, 5]" in console.say(key_of(jeans, "It happened: answer (1 minute)"))
     for typed in ("5", "4", ""):
         console.say(typed)  # how it was, the progress, no comment
     assert "Thank you! Your answers stay private." in console.say("1")  # a good fit
+
+
+def test_a_typed_number_on_a_scale_of_numbers_is_that_number_not_the_option_in_that_place() -> None:
+    scale = tuple(Option(str(n), str(n)) for n in range(11))  # would you recommend it, 0–10
+    assert _chosen("10", scale) == "10" and _chosen("0", scale) == "0" and _chosen("1", scale) == "1"
+    formats = (Option("in_person", "In person"), Option("video", "Video"))
+    assert _chosen("2", formats) == "video" and _chosen("in person", formats) == "in_person"
+    assert _chosen("3", formats) == "3"  # no such option: the core refuses it in its own words

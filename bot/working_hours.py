@@ -32,6 +32,19 @@ class WorkingHours:
             return moment
         return min(o for o in self.openings(moment, zone) if o > moment)
 
+    def next_open_before(self, moment: datetime, zone: str, deadline: datetime | None) -> datetime:
+        """When a message that loses its point at `deadline` goes: at the next working hours; or, when they come too
+        late, at the hours of the deadline's own day even if it is a day off (a session booked on a Saturday is
+        reminded that morning). Otherwise the next working hours still, past the deadline: it is dropped, not sent
+        at night."""
+        opens = self.next_open(moment, zone)
+        if deadline is None or opens < deadline:
+            return opens
+        info = zone_info(zone)
+        that_day = WorkingHours(self.start, self.end, frozenset(ALL_WEEK)).next_open(moment, zone)
+        same_day = that_day.astimezone(info).date() == deadline.astimezone(info).date()
+        return that_day if same_day and that_day < deadline else opens
+
     def openings(self, moment: datetime, zone: str) -> Iterable[datetime]:
         """The start of each working day from the day of `moment` on, for a week, as instants in UTC.
 

@@ -126,7 +126,7 @@ def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datet
         )
 
     def opens(person: Person | None) -> datetime:
-        return hours.next_open(now, people.zone(person))
+        return hours.next_open_before(now, people.zone(person), reply.expires)
 
     to = reply.to
     if isinstance(to, ToPerson):

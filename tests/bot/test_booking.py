@@ -381,3 +381,12 @@ def test_a_session_booked_just_after_its_period_still_answers_its_nudges(bot: Pa
     book(bot, pair, day="2027-01-05")  # the first period ends on 26 December
     bot.tick(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
     assert not any(q.key.startswith(f"nudge:{pair.id}:") for q in queued(bot))
+
+
+def test_a_session_booked_on_a_day_off_is_reminded_that_morning(bot: Passerelle, pair: Pair) -> None:
+    book(bot, pair, day="2026-12-12", time="10:30", place="Café")  # a Saturday, in Paris
+    bot.tick(datetime(2026, 12, 12, 8, 0, tzinfo=UTC))  # 09:00 in Paris, on the day
+    with Session(bot.engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.key.startswith("morning:"))).all()  # type: ignore[attr-defined]
+    assert len(rows) == 2  # one for each member
+    assert all(r.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 12, 8, 0, tzinfo=UTC) for r in rows)

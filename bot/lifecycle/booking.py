@@ -269,8 +269,9 @@ def _starts(booked: Meeting) -> datetime:
 
 
 def _withdraw_reminders(ctx: Ctx, booked: Meeting) -> None:
-    """A session moved or cancelled: its reminders still waiting are dropped, never sent late or wrong."""
-    for kind in ("morning", "talking_points"):
+    """A session moved or cancelled: its reminders still waiting are dropped, never sent late or wrong, and so is
+    an earlier confirmation not yet delivered (its buttons and invite are outdated by the one that follows)."""
+    for kind in ("morning", "talking_points", "booking"):
         outbox.withdraw(ctx.session, ctx.workspace_id, f"{kind}:{booked.id}:")
 
 

@@ -1,11 +1,13 @@
 """Nudges to book the period's hour, and what a pair answers them: snooze, pause until a date, "we already met"."""
 
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.context import Ctx, known
 from bot.i18n import Tr
 from bot.lifecycle import booking, cadence, meeting
 from bot.lifecycle.cadence import Due
+from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing.members import members_of, tr_for_pair
 from bot.people import named, zone_in, zone_of
@@ -100,7 +102,11 @@ def snooze(ctx: Ctx, pair: Pair, action: str) -> Outcome:
     pair.snoozed_until = max(pair.snoozed_until or until, until)
     pair_status.touch(pair, ctx.now)
     day = pair.snoozed_until
-    told = _to_pair(pair, f"snooze:{pair.id}:{day:%Y%m%d}", N_("{user} snoozed the reminders until {day}."), ctx, day)
+    # Told to the pair in working hours: an earlier snooze's notice still waiting is outdated by this one, and a
+    # notice that would come once the snooze is over is not sent.
+    outbox.withdraw(ctx.session, ctx.workspace_id, f"snooze:{pair.id}:")
+    text = N_("{user} snoozed the reminders until {day}.")
+    told = replace(_to_pair(pair, f"snooze:{pair.id}:{day:%Y%m%d}", text, ctx, day), expires=day)
     return Outcome([*say(ctx.tr("Snoozed: I will ask again on {day}.", day=ctx.tr.day(_mine(ctx, day)))).replies, told])
 
 
@@ -158,9 +164,10 @@ def pause_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outc
     pair.paused_until = until
     pair_status.touch(pair, ctx.now)
     key = f"paused:{pair.id}:{until:%Y%m%d}"
-    told = _to_pair(
-        pair, key, N_("{user} paused your reminders until {day}; they start again by themselves."), ctx, until
-    )
+    outbox.withdraw(ctx.session, ctx.workspace_id, f"paused:{pair.id}:")  # an earlier pause's notice still waiting
+    text = N_("{user} paused your reminders until {day}; they start again by themselves.")
+    resumes = datetime.combine(until, time(), tzinfo=UTC)
+    told = replace(_to_pair(pair, key, text, ctx, until), expires=resumes)
     return Outcome([*say(ctx.tr("Paused until {day}.", day=ctx.tr.day(until))).replies, told])
 
 

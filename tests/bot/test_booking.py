@@ -390,3 +390,15 @@ def test_a_session_booked_on_a_day_off_is_reminded_that_morning(bot: Passerelle,
         rows = session.exec(select(Outbox).where(Outbox.key.startswith("morning:"))).all()  # type: ignore[attr-defined]
     assert len(rows) == 2  # one for each member
     assert all(r.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 12, 8, 0, tzinfo=UTC) for r in rows)
+
+
+def test_a_confirmation_not_yet_delivered_is_replaced_by_the_move_that_follows(bot: Passerelle, pair: Pair) -> None:
+    evening = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday night: held for Monday morning
+    book(bot, pair, when=evening)
+    book(bot, pair, when=evening + timedelta(minutes=3), time="15:30")
+    with Session(bot.engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.key.startswith("booking:"))).all()  # type: ignore[attr-defined]
+    assert sorted((r.key.rsplit(":", 1)[1], r.state) for r in rows) == [
+        ("0", OutboxState.DROPPED),
+        ("1", OutboxState.PENDING),
+    ]

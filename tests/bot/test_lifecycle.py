@@ -262,3 +262,17 @@ def test_a_pause_of_a_programme_without_an_end_date_stops_at_its_last_day(bot: P
     assert "The programme ends on 25 May 2027" in late.form_errors["until"]
     assert the_pair(bot).paused_until is None
     assert not bot.submitted(actor, f"pair.pause:{pair.id}", {"until": "2027-05-25"}, pressed).form_errors
+
+
+def test_a_snooze_notice_still_waiting_is_replaced_by_the_next_one_and_never_outlives_its_snooze(
+    bot: Passerelle, pair: Pair
+) -> None:
+    friday_night = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # held for Monday's working hours
+    press(bot, "UMENTEE1", "pair.snooze.3d", pair, friday_night)
+    press(bot, "UMENTOR1", "pair.snooze.1w", pair, friday_night + timedelta(minutes=5))
+    with Session(bot.engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.key.startswith(f"snooze:{pair.id}:"))).all()  # type: ignore[attr-defined]
+    waiting = [r for r in rows if r.state == "pending"]
+    assert len(rows) == 2 and len(waiting) == 1  # only the latest snooze is told
+    assert waiting[0].expires_at is not None
+    assert waiting[0].expires_at.replace(tzinfo=UTC) == datetime(2026, 12, 4, 20, 5, tzinfo=UTC)

@@ -209,7 +209,9 @@ def the_invite(
     objectives = "\n".join(f"- {o}" for o in (pair.objectives if pair else []))
     description = tr("Your reverse-mentoring hour in {programme}.", programme=programme.name)
     return invite.Invite(
-        uid=f"session-{booked.id}@passerelle",
+        # Unique across every Passerelle, not only this database: from the session's secret token, which never
+        # changes, so a reschedule keeps it; hashed, so the UID does not give the token away.
+        uid=f"{hashlib.sha256(booked.token.encode()).hexdigest()[:32]}@passerelle",
         sequence=booked.sequence,
         starts=booked.starts_at,
         timezone=booked.timezone,

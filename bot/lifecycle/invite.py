@@ -27,7 +27,7 @@ class Attendee:
 
 @dataclass(frozen=True)
 class Invite:
-    uid: str  # stable for the session across reschedules, e.g. "session-42@passerelle"
+    uid: str  # stable for the session across reschedules, unique across instances
     sequence: int  # raised on each change: a reschedule, a cancellation
     starts: datetime  # aware
     timezone: str  # the IANA name the time was chosen in, e.g. "Europe/Paris"

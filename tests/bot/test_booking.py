@@ -110,7 +110,9 @@ def test_the_calendar_file_is_served_for_its_token_and_follows_the_session(bot: 
     [booked] = meetings(bot)
     first = Calendar.from_ical(bot.calendar_file(booked.token) or b"")
     [event] = first.walk("VEVENT")
-    assert str(event["UID"]) == f"session-{booked.id}@passerelle" and event.decoded("SEQUENCE") == 0
+    uid = str(event["UID"])
+    assert uid.endswith("@passerelle") and len(uid) > 40 and event.decoded("SEQUENCE") == 0
+    assert booked.token not in uid and str(booked.id) != uid.split("@")[0]  # unique across instances, not the token
     assert event.decoded("DTSTART") == datetime(2026, 12, 8, 13, 30, tzinfo=UTC)
     assert str(event["DTSTART"].params["TZID"]) == "Europe/Paris"
     assert bot.calendar_file(booked.token[:-1] + ("A" if booked.token[-1] != "A" else "B")) is None
@@ -118,6 +120,7 @@ def test_the_calendar_file_is_served_for_its_token_and_follows_the_session(bot: 
     book(bot, pair, when=NOW + timedelta(hours=1), day="2026-12-09", time="10:00")  # moved
     [event] = Calendar.from_ical(bot.calendar_file(booked.token) or b"").walk("VEVENT")
     assert event.decoded("SEQUENCE") == 1 and event.decoded("DTSTART") == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    assert str(event["UID"]) == uid  # the same event, moved
     Dialog(bot, NOW + timedelta(hours=2), user="UMENTOR1").pick("pair.cancel", str(pair.id))
     [event] = Calendar.from_ical(bot.calendar_file(booked.token) or b"").walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED" and event.decoded("SEQUENCE") == 2

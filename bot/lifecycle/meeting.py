@@ -20,14 +20,17 @@ TRANSITIONS: dict[Status | None, frozenset[Status]] = {
 }
 
 
-def record_held(session: Session, pair: Pair, person_id: int, minutes: int, now: datetime) -> Meeting:
-    """A session the pair says it held just now, booked or not."""
+def record_held(
+    session: Session, pair: Pair, person_id: int, minutes: int, now: datetime, zone: str = "UTC"
+) -> Meeting:
+    """A session the pair says it held just now, booked or not; `zone`: the clock of the member who says so."""
     check("meeting", None, TRANSITIONS, None, Status.HELD)
     held = Meeting(
         workspace_id=pair.workspace_id,
         pair_id=known(pair.id),
         starts_at=now - timedelta(minutes=minutes),
         minutes=minutes,
+        timezone=zone,
         status=Status.HELD,
         token=new_token(),
         booked_by=person_id,

@@ -125,7 +125,8 @@ def met(ctx: Ctx, pair: Pair) -> Outcome:
     if recent is not None:
         day = ctx.tr.day(_mine(ctx, recent.starts_at))
         return say(ctx.tr("Already noted: your session of {day} counts.", day=day))
-    held = meeting.record_held(ctx.session, pair, ctx.person_id, ctx.programme.session_minutes, ctx.now)
+    zone = zone_of(ctx.session, ctx.person, ctx.programme)
+    held = meeting.record_held(ctx.session, pair, ctx.person_id, ctx.programme.session_minutes, ctx.now, zone)
     pair_status.back_on_track(pair)
     pair_status.touch(pair, ctx.now)
     told = _to_pair(pair, f"met:{pair.id}:{held.id}", N_("{user} noted that you met. Thank you!"), ctx, ctx.now)

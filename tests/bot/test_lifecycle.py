@@ -85,6 +85,7 @@ def test_we_already_met_records_a_session_held_and_no_reminder_follows(bot: Pass
     with Session(bot.engine) as session:
         [held] = session.exec(select(Meeting)).all()
     assert held.status == MeetingStatus.HELD and held.pair_id == pair.id
+    assert held.timezone == "Europe/Paris"  # on the clock of the member who said so, as the export shows it
     pulses = at(datetime(2026, 12, 1, 16, 1, tzinfo=UTC), bot)  # then each member's pulse, privately
     assert sorted(q.to for q in pulses) == [("UMENTEE1",), ("UMENTOR1",)] and all("pulse:" in q.key for q in pulses)
     assert at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot) == []

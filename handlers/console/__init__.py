@@ -195,6 +195,8 @@ class Console:
             current = next((o.label for o in options if o.value == current), current)
         if current:
             return self.tr("{label} (now: {value}):", label=label, value=current)
+        if label.rstrip().endswith(("?", ":")):  # a question asks already: no colon after its question mark
+            return label
         return self.tr("{label}:", label=label)
 
     @property

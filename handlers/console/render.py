@@ -60,7 +60,10 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None, tr: 
 
 
 def labelled(tr: Tr, label: str, value: str) -> str:
-    """`label: value`; French puts a narrow no-break space before the colon."""
+    """`label: value`; French puts a narrow no-break space before the colon. A question keeps its question mark
+    alone: "Anything to add? (type it)"."""
+    if label.rstrip().endswith(("?", ":")):
+        return f"{label} ({value})"
     return tr("{label}: {value}", label=label, value=value)
 
 

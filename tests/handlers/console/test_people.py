@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
+from bot.i18n import translator
 from bot.service import Passerelle
 from bot.ui import Option
 from handlers.console import Console, _chosen, console_id
+from handlers.console.render import labelled
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -215,3 +217,9 @@ def test_a_typed_number_on_a_scale_of_numbers_is_that_number_not_the_option_in_t
     formats = (Option("in_person", "In person"), Option("video", "Video"))
     assert _chosen("2", formats) == "video" and _chosen("in person", formats) == "in_person"
     assert _chosen("3", formats) == "3"  # no such option: the core refuses it in its own words
+
+
+def test_a_question_is_not_followed_by_a_colon_in_the_console() -> None:
+    french = translator("fr")
+    assert labelled(french, "Que souhaitez-vous leur dire ?", "à taper") == "Que souhaitez-vous leur dire ? (à taper)"
+    assert labelled(french, "Lieu", "Salle 4") == "Lieu\u202f: Salle 4"

@@ -203,3 +203,15 @@ def test_the_report_and_home_after_the_erasure_show_the_figures_kept_not_zeros(b
     assert after == before.replace("2027-07-30", "2027-08-02")  # the same figures, from what was kept
     later = datetime(2027, 8, 2, 10, 0, tzinfo=UTC)
     assert "Sessions held: 1 of" in flat(bot.home(Dialog(bot, later, user=COORD).actor, later))
+
+
+def test_a_programme_that_has_ended_takes_no_new_volunteer(bot: Passerelle, pair: Pair) -> None:
+    after_the_end = datetime(2027, 2, 3, 10, 0, tzinfo=UTC)
+    said = Dialog(bot, after_the_end, user="UNEWCOME").say("hello")
+    assert "has ended: there is no programme to join right now" in said
+    with Session(bot.engine) as session:
+        assert not [
+            e for e in session.exec(select(Enrollment)).all() if e.person_id not in (pair.mentor_id, pair.mentee_id)
+        ]
+    Dialog(bot, after_the_end, user=COORD).command("program set end 2027-06-30")  # the coordinators extend it
+    assert "has ended" not in Dialog(bot, after_the_end, user="UNEWCOME").say("hello")

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from bot.context import Ctx
+from bot.lifecycle.retention import programme_end
 from bot.parse import fold, parse_agreement, parse_choice, timezone_choices
 from bot.programme.lock import hold
 from bot.recipients import DIRECT
@@ -65,6 +66,17 @@ def start(ctx: Ctx, first_message: str = "") -> Outcome:
             ctx.tr("You are already enrolled in *{programme}*.", programme=ctx.programme.name),
             *summary_fields(ctx, enrollment.answers),
             Buttons((Button(ctx.tr("Edit my profile"), "profile.edit"),)),
+            to=DIRECT,
+        )
+    ended = programme_end(ctx.session, ctx.programme)
+    if ctx.programme.erased_at is not None or (ended is not None and ended <= ctx.now):
+        # Nothing would come of joining: no matching, no pairs; and an erased programme keeps no profiles.
+        return say(
+            ctx.tr(
+                "*{programme}* has ended: there is no programme to join right now. The coordinators will say when "
+                "the next one opens.",
+                programme=ctx.programme.name,
+            ),
             to=DIRECT,
         )
     return Outcome([ask(ctx, _open(ctx, "consent", {}, editing=False))])

@@ -164,7 +164,11 @@ def confirmation(ctx: Ctx, pair: Pair, booked: Meeting, moved_from: datetime | N
     when = _when(tr, booked.starts_at, members)
     if booked.status == meeting.Status.CANCELLED:
         text = tr("{user} cancelled your session of {when}.", user=named(ctx.person), when=when)
-        blocks: list[Text | Links | Buttons] = [Text(text)]
+        # Either of them may book the next one from here.
+        blocks: list[Text | Links | Buttons] = [
+            Text(text),
+            Buttons((Button(tr("Book our hour"), "pair.book", str(pair.id), style="primary"),)),
+        ]
     else:
         if moved_from is None:
             text = tr("{user} booked your session: {when}.", user=named(ctx.person), when=when)

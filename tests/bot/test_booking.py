@@ -163,6 +163,8 @@ def test_two_cancellations_by_the_same_member_are_told_to_the_coordinators(bot: 
         assert "Cancelled" in Dialog(bot, NOW + timedelta(hours=n, minutes=5), user=who).pick(
             "pair.cancel", str(pair.id)
         )
+    cancelled = [q for q in queued(bot) if q.key.startswith("booking:") and "cancelled your session" in q.text]
+    assert len(cancelled) == 3 and all("[Book our hour]" in q.text for q in cancelled)  # the next one, from there
     told = [q for q in queued(bot) if q.key.startswith("cancellations:")]
     assert [q.to for q in told] == [(COORD,)]
     assert "has cancelled 2 sessions" in told[0].text

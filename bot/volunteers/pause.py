@@ -3,12 +3,17 @@
 from datetime import date
 
 from bot.context import Ctx
+from bot.i18n import Tr
+from bot.pairing import pair as pair_status
 from bot.parse import fold, parse_date
+from bot.people import named
+from bot.recipients import ToPerson
 from bot.replies import say, usage
-from bot.ui import DateInput, Form, Outcome, Text
+from bot.ui import DateInput, Form, Message, Outcome, Reply, Text, message
 from bot.volunteers import enrollment as enrollment_status
 from bot.volunteers.enrollment import ENROLLED
 from bot.volunteers.profile import not_taking_part, status_name
+from storage import queries
 from storage.models import EnrollmentStatus
 
 UNTIL = {"until", "jusqu'au", "jusqu'a", "jusquau", "au", "till", "to"}
@@ -65,6 +70,7 @@ def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
     if until is not None and until <= ctx.now.date():
         return None
     enrollment_status.pause(enrollment, until, ctx.now)
+    told = _tell_partners(ctx, until)
     if until:
         text = ctx.tr(
             "You are on pause until {date}. I will not write to you about the programme until then.",
@@ -72,7 +78,43 @@ def pause_until(ctx: Ctx, until: date | None) -> Outcome | None:
         )
     else:
         text = ctx.tr("You are on pause. Type `resume` when you want to come back.")
-    return say(text, refresh_home=True)
+    outcome = say(text, refresh_home=True)
+    outcome.replies += told
+    return outcome
+
+
+def _tell_partners(ctx: Ctx, until: date | None) -> list[Reply]:
+    """A member's pause holds their pair's reminders too: the partner is told, privately, rather than left to
+    wonder why the programme went quiet."""
+    replies = []
+    for pair in queries.pairs_of_person(ctx.session, ctx.workspace_id, ctx.person_id, *pair_status.LIVE):
+        pair_status.touch(pair, ctx.now)
+        partner = pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id
+        name = named(ctx.person)
+
+        def compose(tr: Tr, name: str = name) -> Message:
+            if until is None:
+                return message(
+                    Text(
+                        tr(
+                            "{user} is taking a break from the programme for now; your pairing waits for their return.",
+                            user=name,
+                        )
+                    )
+                )
+            return message(
+                Text(
+                    tr(
+                        "{user} is taking a break until {day}; your pairing's reminders wait until then.",
+                        user=name,
+                        day=tr.day(until),
+                    )
+                )
+            )
+
+        key = f"member_paused:{pair.id}:{ctx.person_id}:{ctx.now:%Y%m%d%H%M%S}"
+        replies.append(Reply(compose, to=ToPerson(partner), key=key))
+    return replies
 
 
 def _past(ctx: Ctx) -> str:

@@ -123,6 +123,8 @@ def test_pause_until_a_date_asks_nothing_until_then_and_the_reminders_resume_by_
 def test_a_members_own_pause_holds_the_pairs_reminders_and_resume_brings_them_back(bot: Passerelle, pair: Pair) -> None:
     mentee = Dialog(bot, datetime(2026, 11, 30, 10, 0, tzinfo=UTC), user="UMENTEE1")
     assert "on pause" in mentee.command("pause")
+    [told] = [q for q in queued(bot) if q.key.startswith("member_paused:")]
+    assert told.to == ("UMENTOR1",) and "is taking a break from the programme for now" in told.text  # privately
     assert at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot) == []
     back = Dialog(bot, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), user="UMENTEE1")
     assert "Welcome back" in back.command("resume")

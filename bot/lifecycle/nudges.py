@@ -21,9 +21,8 @@ from storage.models import Pair, Person, Programme
 
 SNOOZES = {"pair.snooze.3d": timedelta(days=3), "pair.snooze.1w": timedelta(weeks=1)}
 ASKED = {
-    "book": N_(
-        "A new period of *{programme}* has begun: time to book your hour together. Pick a date that suits you both."
-    ),
+    # Also the first word after a session that did not take place, mid-period: it says nothing of a new period.
+    "book": N_("Time to book this period's hour of *{programme}* together: pick a date that suits you both."),
     "reminder": N_("A friendly reminder: nothing is booked yet for this period's hour."),
     "last": N_(
         "Last reminder: your hour for this period is still not booked. If now is not the moment, pause until a date "

@@ -4,6 +4,7 @@ from bot.context import Ctx, known
 from bot.lifecycle.health import standings
 from bot.pairing.pair import LIVE
 from bot.people import zone_of
+from bot.programme.rhythm import rhythm
 from bot.reports.report import headline
 from bot.ui import Button, Buttons, Fields, Header, Message, Text, message
 from bot.volunteers.enrollment import PAIRABLE
@@ -26,8 +27,9 @@ def build_home(ctx: Ctx) -> Message:
         blocks += [
             Text(
                 tr(
-                    "Reverse mentoring pairs colleagues early in their career with senior managers, one "
-                    "hour a month. Join as a mentor to share what you master, or as a mentee to learn."
+                    "Reverse mentoring pairs colleagues early in their career with senior managers, {rhythm}. "
+                    "Join as a mentor to share what you master, or as a mentee to learn.",
+                    rhythm=rhythm(tr, ctx.programme),
                 )
             ),
             Buttons((join,)),

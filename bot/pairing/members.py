@@ -15,6 +15,7 @@ from bot.pairing import rematch
 from bot.pairing.pair import EndReason
 from bot.pairing.reasons import pair_reasons
 from bot.people import named, tr_for
+from bot.programme.rhythm import rhythm
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
 from bot.topics import N_, topic_label
@@ -73,8 +74,8 @@ def introduction(
         Header(tr("Your reverse-mentoring pair")),
         Text(
             tr(
-                "{mentor} (mentor) and {mentee} (mentee), welcome to *{programme}*! You will meet about one "
-                "hour a month.",
+                "{mentor} (mentor) and {mentee} (mentee), welcome to *{programme}*! You will meet about {rhythm}.",
+                rhythm=rhythm(tr, ctx.programme),
                 mentor=named(mentor[0]),
                 mentee=named(mentee[0]),
                 programme=ctx.programme.name,

@@ -3,6 +3,7 @@
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.parse import parse_channel
+from bot.programme.rhythm import rhythm
 from bot.recipients import ToChannel
 from bot.replies import usage
 from bot.topics import topic_label
@@ -20,8 +21,9 @@ def announce(ctx: Ctx, args: list[str]) -> Outcome:
         Text(
             tr(
                 "*Join our reverse-mentoring programme!* Early-career colleagues share what they master with "
-                "senior managers, one hour a month. Mentors teach, mentees learn, both discover a new point of "
-                "view. It is voluntary, and you can pause or leave at any time."
+                "senior managers, {rhythm}. Mentors teach, mentees learn, both discover a new point of "
+                "view. It is voluntary, and you can pause or leave at any time.",
+                rhythm=rhythm(tr, ctx.programme),
             )
         ),
         Text(tr("*Topics*\n{topics}", topics=topics)),

@@ -279,3 +279,21 @@ def test_a_snooze_notice_still_waiting_is_replaced_by_the_next_one_and_never_out
     assert len(rows) == 2 and len(waiting) == 1  # only the latest snooze is told
     assert waiting[0].expires_at is not None
     assert waiting[0].expires_at.replace(tzinfo=UTC) == datetime(2026, 12, 4, 20, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [((), "You will meet about one hour a month."), (("session-length 90", "monthly 0"), "about 90 minutes a quarter")],
+)
+def test_the_introduction_says_the_programmes_own_rhythm(
+    bot: Passerelle, clock: Clock, settings: tuple[str, ...], said: str
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    for setting in settings:
+        assert "Unknown" not in coordinator.command(f"program set {setting}")
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    [intro] = [q for q in queued(bot) if q.key.startswith("intro:")]
+    assert said in intro.text

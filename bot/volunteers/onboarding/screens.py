@@ -4,6 +4,7 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.i18n import translator
+from bot.programme.rhythm import rhythm
 from bot.recipients import DIRECT
 from bot.topics import N_
 from bot.ui import Block, Button, Buttons, Choice, Message, Option, PersonChoice, Reply, Text, message
@@ -147,8 +148,9 @@ def _consent(ctx: Ctx) -> list[Block]:
     tr = ctx.tr
     welcome = tr(
         "Welcome to *{programme}*, our reverse-mentoring programme: colleagues early in their career "
-        "share what they master with senior managers, one hour a month.",
+        "share what they master with senior managers, {rhythm}.",
         programme=ctx.programme.name,
+        rhythm=rhythm(tr, ctx.programme),
     )
     what_is_kept = tr(
         "*Before we start, what I keep and who sees it.* I will ask {mentee} questions ({mentor} for a mentor): "

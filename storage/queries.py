@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -395,15 +395,32 @@ def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchR
     ).first()
 
 
-def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
-    """Insert outbox rows; a key already in the outbox is left as it is. Returns how many were new."""
+# What a new outbox row holds besides what its writer gives: nothing tried yet.
+OUTBOX_UNTRIED: dict[str, Any] = {
+    "state": OutboxState.PENDING,
+    "attempts": 0,
+    "lease_until": None,
+    "maybe_sent": False,
+    "first_attempt_at": None,
+    "error": None,
+    "receipt": {},
+    "reported": False,
+    "failed_at": None,
+    "sent_at": None,
+}
+
+
+def add_outbox(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert outbox rows, given by their columns (workspace_id, key, recipient, conversation, message, not_before,
+    expires_at, created_at); a key already in the outbox is left as it is. Returns how many were new."""
     if not rows:
         return 0
-    values = [row.model_dump(exclude={"id"}) for row in rows]
+    # Plain values rather than Outbox instances: building a model per row costs more than inserting it.
+    values = [OUTBOX_UNTRIED | row for row in rows]
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = Outbox.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.id)
+    statement = upsert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.id)
     # Many rows as parameters of one statement: compiled once and cached, sent in a few multi-row batches.
     return len(session.connection().execute(statement, values).all())
 
@@ -580,6 +597,22 @@ def meetings_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Mee
 
 def nudges_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Nudge]:
     return session.exec(select(Nudge).where(col(Nudge.pair_id).in_(pair_ids)).order_by(col(Nudge.id))).all()
+
+
+def nudge_times_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[tuple[int, int, str, datetime]]:
+    """(pair, period, kind, when written) of every nudge of these pairs, the oldest written first."""
+    found = session.exec(
+        select(Nudge.pair_id, Nudge.period, Nudge.kind, Nudge.sent_at)
+        .where(col(Nudge.pair_id).in_(pair_ids))
+        .order_by(col(Nudge.id))
+    ).all()
+    return [(pair_id, period, kind, sent_at) for pair_id, period, kind, sent_at in found]
+
+
+def add_nudges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert nudges, given by their columns, in one statement."""
+    if rows:
+        session.execute(insert(Nudge), rows)
 
 
 def pulsed_meetings(session: Session, meeting_ids: Sequence[int]) -> set[int]:

@@ -40,7 +40,8 @@ SCALE = ("1", "2", "3", "4", "5")
 
 
 def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Person]) -> list[Reply]:
-    """The session's pulses, one per member, recorded as asked so that they are asked once."""
+    """The session's pulses, one per member, recorded as asked so that they are asked once; the caller flushes
+    before the questions are written (their buttons carry the pulses' ids)."""
     asked = []
     for person, partner in (members, members[::-1]):
         pulse = Pulse(
@@ -49,17 +50,16 @@ def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Pe
             meeting_id=known(booked.id),
             person_id=known(person.id),
         )
-        session.add(pulse)
-        session.flush()
+        session.add(pulse)  # flushed with the tick's batch, not one statement per pulse
         asked.append(_question(pulse, partner, booked))
     return asked
 
 
 def _question(pulse: Pulse, partner: Person, booked: Meeting) -> Reply:
-    value = str(pulse.id)
     day = booked.starts_at
 
     def compose(tr: Tr) -> Message:
+        value = str(known(pulse.id))
         return message(
             Text(
                 tr(

@@ -22,7 +22,7 @@ from bot.ui import Reply
 from bot.working_hours import of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Enrollment, EnrollmentStatus, Meeting, Nudge, Pair, Person, Programme, Survey
+from storage.models import Enrollment, EnrollmentStatus, Meeting, Pair, Person, Programme, Survey
 
 BATCH = 500  # pairs read and written per transaction
 MOST_BATCHES = 1000  # a bound, never reached: each pair visited is set a next look after now
@@ -51,7 +51,7 @@ class Scene:
     mentee: Person
     enrollments: tuple[Enrollment, Enrollment]
     meetings: list[Meeting]
-    nudged: dict[tuple[int, str], Nudge]
+    nudged: dict[tuple[int, str], datetime]  # (period, kind) → when written
     pulsed: set[int]
     surveys: list[Survey]
 
@@ -62,26 +62,32 @@ def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int |
     pairs = queries.due_pairs(session, now, limit, workspace_id)
     counts = Counts(pairs=len(pairs))
     queued: dict[int, tuple[Programme, list[Reply]]] = {}
+    nudged: list[dict[str, object]] = []
     for scene in _scenes(session, pairs):
-        written, replies = visit(session, scene, now)
+        written, replies = visit(session, scene, now, nudged)
         for kind, n in written.items():
             counts.written[kind] += n
         queued.setdefault(known(scene.programme.id), (scene.programme, []))[1].extend(replies)
+    queries.add_nudges(session, nudged)
+    session.flush()  # the pulses and surveys asked get their ids, which their questions carry
     # One write per programme for the whole batch: its rows are the same, in the same order, in a few statements.
     for programme, replies in queued.values():
         outbox.write(session, programme, now, replies)
     return counts
 
 
-def visit(session: Session, scene: Scene, now: datetime) -> tuple[dict[str, int], list[Reply]]:
-    """What is due for one pair, done, and what it sends, for the caller to queue; the pair's next look set."""
+def visit(
+    session: Session, scene: Scene, now: datetime, nudged: list[dict[str, object]]
+) -> tuple[dict[str, int], list[Reply]]:
+    """What is due for one pair, done, and what it sends, for the caller to queue with the nudges it adds to
+    `nudged`; the pair's next look set."""
     plan = _plan(scene.programme)
     history = _history(scene)
     due, upcoming = cadence.agenda(history, plan, now)
     written: dict[str, int] = defaultdict(int)
     replies: list[Reply] = []
     for item in due:
-        made = _do(session, scene, item, now)
+        made = _do(session, scene, item, now, nudged)
         if made:
             written[item.kind] += 1
             replies += made
@@ -92,14 +98,20 @@ def visit(session: Session, scene: Scene, now: datetime) -> tuple[dict[str, int]
     return written, replies
 
 
-def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]:
+def _do(session: Session, scene: Scene, item: Due, now: datetime, nudged: list[dict[str, object]]) -> list[Reply]:
     pair, programme = scene.pair, scene.programme
     if item.kind in cadence.NUDGES and item.period is not None:
-        row = Nudge(
-            workspace_id=pair.workspace_id, pair_id=pair.id or 0, period=item.period, kind=item.kind, sent_at=now
+        # Inserted with the batch's other nudges, in one statement.
+        nudged.append(
+            {
+                "workspace_id": pair.workspace_id,
+                "pair_id": known(pair.id),
+                "period": item.period,
+                "kind": item.kind,
+                "sent_at": now,
+            }
         )
-        session.add(row)  # flushed with the batch's other rows, not one statement per nudge
-        scene.nudged[(item.period, item.kind)] = row
+        scene.nudged[(item.period, item.kind)] = now
         tr = pair_language(programme, list(zip((scene.mentor, scene.mentee), scene.enrollments, strict=True)))
         replies = [nudges.nudge(pair, programme, item, tr)]
         if item.kind == "last":
@@ -116,8 +128,8 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
         zone = zone_in(scene.mentor, scene.enrollments[0])
         return [booking.talking_points_asked(found, pair, scene.mentor, scene.mentee, zone)]
     if item.kind in ("checkpoint", "survey"):
-        made = surveys.ask(session, pair, "end" if item.kind == "survey" else item.kind, members, programme, now)
-        scene.surveys = list(queries.surveys_of_pairs(session, [known(pair.id)]))
+        sent, made = surveys.ask(session, pair, "end" if item.kind == "survey" else item.kind, members, programme, now)
+        scene.surveys += sent
         return made
     if item.kind == "close":
         tr = pair_language(programme, list(zip(members, scene.enrollments, strict=True)))
@@ -138,15 +150,15 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime) -> list[Reply]
 def _ghosted(scene: Scene) -> list[Reply]:
     """A member who let three nudges in a row pass since they last did anything for the pair is asked privately."""
     asked: list[Reply] = []
-    written = sorted(scene.nudged.values(), key=lambda n: n.sent_at)
+    written = sorted(scene.nudged.items(), key=lambda n: n[1])
     for person, partner, seen in (
         (scene.mentor, scene.mentee, scene.pair.mentor_seen_at),
         (scene.mentee, scene.mentor, scene.pair.mentee_seen_at),
     ):
-        since = [n for n in written if seen is None or n.sent_at > seen]
+        since = [key for key, sent in written if seen is None or sent > seen]
         if len(since) >= cadence.GHOSTED_AFTER:
-            third = since[cadence.GHOSTED_AFTER - 1]
-            asked.append(nudges.still_there(scene.pair, person, partner, f"{third.period}:{third.kind}"))
+            period, kind = since[cadence.GHOSTED_AFTER - 1]
+            asked.append(nudges.still_there(scene.pair, person, partner, f"{period}:{kind}"))
     return asked
 
 
@@ -165,7 +177,7 @@ def _history(scene: Scene) -> History:
     announced = pair.confirmed_at or pair.created_at
     opens, ends = cadence.window(announced, programme.start_date, programme.end_date, programme.length_months)
     held = [Held.of(m, pulsed=m.id in scene.pulsed) for m in scene.meetings]
-    nudged = {key: n.sent_at for key, n in scene.nudged.items()}
+    nudged = dict(scene.nudged)
     if opens == announced:
         nudged.setdefault((0, "book"), opens)  # the introduction asks to book the first hour
     return History(
@@ -197,9 +209,9 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
     meetings: dict[int, list[Meeting]] = defaultdict(list)
     for m in queries.meetings_of_pairs(session, ids):
         meetings[m.pair_id].append(m)
-    nudged: dict[int, dict[tuple[int, str], Nudge]] = defaultdict(dict)
-    for n in queries.nudges_of_pairs(session, ids):
-        nudged[n.pair_id][(n.period, n.kind)] = n
+    nudged: dict[int, dict[tuple[int, str], datetime]] = defaultdict(dict)
+    for pair_id, period, kind, sent_at in queries.nudge_times_of_pairs(session, ids):
+        nudged[pair_id][(period, kind)] = sent_at
     pulsed = queries.pulsed_meetings(session, [known(m.id) for ms in meetings.values() for m in ms])
     asked: dict[int, list[Survey]] = defaultdict(list)
     for survey in queries.surveys_of_pairs(session, ids):

@@ -4,6 +4,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -82,24 +83,26 @@ class _People:
         return "UTC" if person is None or person.id is None else self.zones[person.id]
 
 
-def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply) -> list[Outbox]:
+def _rows(
+    people: _People, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply
+) -> list[dict[str, Any]]:
     assert reply.key is not None
     workspace_id, locale = programme.workspace_id, programme.locale
 
     def row(
         recipient: dict[str, object], conversation: str, tr: Tr, at: datetime, key: str = reply.key or ""
-    ) -> Outbox:
+    ) -> dict[str, Any]:
         composed = reply.message if isinstance(reply.message, Message) else reply.message(tr)
-        return Outbox(
-            workspace_id=workspace_id,
-            key=key,
-            recipient=recipient,
-            conversation=conversation,
-            message=encode(composed),
-            not_before=at,
-            expires_at=reply.expires,
-            created_at=now,
-        )
+        return {
+            "workspace_id": workspace_id,
+            "key": key,
+            "recipient": recipient,
+            "conversation": conversation,
+            "message": encode(composed),
+            "not_before": at,
+            "expires_at": reply.expires,
+            "created_at": now,
+        }
 
     def opens(person: Person | None) -> datetime:
         return hours.next_open(now, people.zone(person))

@@ -2,12 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -33,6 +34,8 @@ from storage.models import (
     Survey,
     Workspace,
 )
+
+T = TypeVar("T", bound=SQLModel)
 
 LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.AT_RISK)
 ALL_PAIR_STATUSES = tuple(PairStatus)
@@ -632,6 +635,17 @@ def answered_pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Seque
     ).all()
 
 
+def answered_zones(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Any]:
+    """The time zone each of these people gave when they joined the programme (None if none), by person id: that
+    answer alone, not their whole enrollment."""
+    found = session.exec(
+        select(Enrollment.person_id, Enrollment.answers["timezone"]).where(
+            Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids)
+        )
+    ).all()
+    return dict(found)
+
+
 def enrollments_of(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Enrollment]:
     found = session.exec(
         select(Enrollment).where(Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids))
@@ -709,16 +723,37 @@ def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse
 
 
 def pairs_by_id(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, Pair]:
-    if not pair_ids:
-        return {}
-    found = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(pair_ids))).all()
-    return {p.id: p for p in found if p.id is not None}
+    held, missing = _held(session, Pair, pair_ids)
+    found = {p.id: p for p in held.values() if p.workspace_id == workspace_id}
+    if missing:
+        rows = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(missing))).all()
+        found |= {p.id: p for p in rows if p.id is not None}
+    return found
 
 
 def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
     """People by id in whichever workspace, as `session.get` finds them: the outbox names its recipients by id."""
-    found = session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
-    return {p.id: p for p in found if p.id is not None}
+    found, missing = _held(session, Person, person_ids)
+    if missing:
+        rows = session.exec(select(Person).where(col(Person.id).in_(missing))).all()
+        found |= {p.id: p for p in rows if p.id is not None}
+    return found
+
+
+def _held(session: Session, model: type[T], ids: Sequence[int]) -> tuple[dict[int, T], list[int]]:
+    """The rows of these ids the session holds already, loaded and not deleted, and the ids of the others.
+
+    Reading rows again that the session holds costs as much as the first time, for the same objects (a tick reads
+    a batch's pairs and people, then writes its messages to them)."""
+    held: dict[int, T] = {}
+    missing: list[int] = []
+    for row_id in ids:
+        row = session.identity_map.get(identity_key(model, row_id))
+        if row is not None and not inspect(row).expired_attributes and row not in session.deleted:
+            held[row_id] = row
+        else:
+            missing.append(row_id)
+    return held, missing
 
 
 def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:

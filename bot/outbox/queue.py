@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
-from bot.people import reading, zone_in
+from bot.people import reading, zone_given
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
@@ -74,8 +74,8 @@ class _People:
         told = any(isinstance(t, ToCoordinators) for t in to)
         coordinators = queries.coordinators(session, workspace_id) if told else []
         everyone = {p.id: p for p in [*found.values(), *coordinators] if p.id is not None}
-        enrolled = queries.enrollments_of(session, programme.id or 0, sorted(everyone))
-        zones = {i: zone_in(p, enrolled.get(i)) for i, p in everyone.items()}
+        answered = queries.answered_zones(session, programme.id or 0, sorted(everyone))
+        zones = {i: zone_given(p, answered.get(i)) for i, p in everyone.items()}
         return cls(found, zones, pairs, coordinators)
 
     def zone(self, person: Person | None) -> str:

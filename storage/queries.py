@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, inspect
+from sqlalchemy import delete, func, insert, inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel, col, select
 
@@ -415,17 +416,29 @@ OUTBOX_UNTRIED: dict[str, Any] = {
 
 def add_outbox(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert outbox rows, given by their columns (workspace_id, key, recipient, conversation, message, not_before,
-    expires_at, created_at); a key already in the outbox is left as it is. Returns how many were new."""
-    if not rows:
+    expires_at, created_at); a key already in the outbox, or earlier in `rows`, is left as it is. Returns how many
+    were new (a key another transaction writes at the same moment may be counted, though written once)."""
+    fresh: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        fresh.setdefault((row["workspace_id"], row["key"]), row)
+    for workspace_id in {w for w, _ in fresh}:
+        keys = [k for w, k in fresh if w == workspace_id]
+        for key in session.exec(
+            select(Outbox.key).where(Outbox.workspace_id == workspace_id, col(Outbox.key).in_(keys))
+        ).all():
+            del fresh[(workspace_id, key)]
+    if not fresh:
         return 0
     # Plain values rather than Outbox instances: building a model per row costs more than inserting it.
-    values = [OUTBOX_UNTRIED | row for row in rows]
+    values = [OUTBOX_UNTRIED | row for row in fresh.values()]
     dialect = session.get_bind().dialect.name
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = Outbox.__table__  # type: ignore[attr-defined]
-    statement = upsert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.id)
-    # Many rows as parameters of one statement: compiled once and cached, sent in a few multi-row batches.
-    return len(session.connection().execute(statement, values).all())
+    # The keys already there were left out above; the conflict clause keeps a key written once when another
+    # transaction writes it meanwhile. No RETURNING: the driver then sends the rows as one prepared statement
+    # many times over, several times faster than SQLAlchemy's multi-row VALUES that RETURNING needs.
+    session.connection().execute(upsert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]), values)
+    return len(values)
 
 
 def claimable_outbox(
@@ -616,6 +629,16 @@ def add_nudges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert nudges, given by their columns, in one statement."""
     if rows:
         session.execute(insert(Nudge), rows)
+
+
+def set_next_checks(session: Session, looks: Sequence[tuple[Pair, datetime | None]]) -> None:
+    """When the tick looks at each of these pairs again, written in one statement; the pairs in the session get
+    the same values without being written again one by one (an update per pair is most of a flush's work)."""
+    if not looks:
+        return
+    session.execute(update(Pair), [{"id": pair.id, "next_check_at": at} for pair, at in looks])
+    for pair, at in looks:
+        set_committed_value(pair, "next_check_at", at)
 
 
 def pulsed_meetings(session: Session, meeting_ids: Sequence[int]) -> set[int]:

@@ -63,12 +63,15 @@ def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int |
     counts = Counts(pairs=len(pairs))
     queued: dict[int, tuple[Programme, list[Reply]]] = {}
     nudged: list[dict[str, object]] = []
+    looks: list[tuple[Pair, datetime | None]] = []
     for scene in _scenes(session, pairs):
-        written, replies = visit(session, scene, now, nudged)
+        written, replies, next_look = visit(session, scene, now, nudged)
         for kind, n in written.items():
             counts.written[kind] += n
         queued.setdefault(known(scene.programme.id), (scene.programme, []))[1].extend(replies)
+        looks.append((scene.pair, next_look))
     queries.add_nudges(session, nudged)
+    queries.set_next_checks(session, looks)
     session.flush()  # the pulses and surveys asked get their ids, which their questions carry
     # One write per programme for the whole batch: its rows are the same, in the same order, in a few statements.
     for programme, replies in queued.values():
@@ -78,9 +81,9 @@ def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int |
 
 def visit(
     session: Session, scene: Scene, now: datetime, nudged: list[dict[str, object]]
-) -> tuple[dict[str, int], list[Reply]]:
-    """What is due for one pair, done, and what it sends, for the caller to queue with the nudges it adds to
-    `nudged`; the pair's next look set."""
+) -> tuple[dict[str, int], list[Reply], datetime | None]:
+    """What is due for one pair, done; what it sends, for the caller to queue with the nudges it adds to `nudged`;
+    and when to look at the pair again (None: never), for the caller to set."""
     plan = _plan(scene.programme)
     history = _history(scene)
     due, upcoming = cadence.agenda(history, plan, now)
@@ -94,8 +97,7 @@ def visit(
     replies += _ghosted(scene)
     if written:
         _, upcoming = cadence.agenda(_history(scene), plan, now)  # what was just done brings its own next step
-    scene.pair.next_check_at = upcoming if scene.pair.status in pair_status.LIVE else None
-    return written, replies
+    return written, replies, upcoming if scene.pair.status in pair_status.LIVE else None
 
 
 def _do(session: Session, scene: Scene, item: Due, now: datetime, nudged: list[dict[str, object]]) -> list[Reply]:

@@ -95,12 +95,14 @@ def _notice(programme: Programme, erase_on: datetime) -> Reply:
     def compose(tr: Tr) -> Message:
         return message(
             Text(
-                tr(
-                    "The personal data of *{programme}* will be erased on {day}, {months} months after its end, as "
+                tr.plural(
+                    "The personal data of *{programme}* will be erased on {day}, {n} month after its end, as "
                     "its retention says. Export what you need before then with `export`; its figures stay.",
+                    "The personal data of *{programme}* will be erased on {day}, {n} months after its end, as "
+                    "its retention says. Export what you need before then with `export`; its figures stay.",
+                    months,
                     programme=name,
                     day=tr.day(erase_on),
-                    months=months,
                 )
             )
         )

@@ -631,6 +631,22 @@ def add_nudges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(Nudge), rows)
 
 
+def look_again_at_pairs(session: Session, workspace_id: int, programme_id: int, now: datetime) -> None:
+    """Every live pair of the programme is due for the tick by `now`, unless it is due sooner already."""
+    next_check = col(Pair.next_check_at)
+    session.execute(
+        update(Pair)
+        .where(
+            col(Pair.workspace_id) == workspace_id,
+            col(Pair.programme_id) == programme_id,
+            col(Pair.status).in_(LIVE_STATUSES),
+            next_check.is_(None) | (next_check > now),
+        )
+        .values(next_check_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def set_next_checks(session: Session, looks: Sequence[tuple[Pair, datetime | None]]) -> None:
     """When the tick looks at each of these pairs again, written in one statement; the pairs in the session get
     the same values without being written again one by one (an update per pair is most of a flush's work)."""

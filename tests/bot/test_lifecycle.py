@@ -218,3 +218,24 @@ def test_a_programme_with_a_shorter_week_holds_messages_for_its_next_working_day
     with Session(bot.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.key == f"nudge:{pair.id}:0:reminder")).one()
     assert row.not_before.replace(tzinfo=UTC) == datetime(2026, 12, 8, 14, 30, tzinfo=UTC)
+
+
+def end_surveys(pair: Pair) -> list[str]:
+    return sorted(f"survey:end:{pair.id}:{member}" for member in (pair.mentor_id, pair.mentee_id))
+
+
+def test_an_end_moved_earlier_is_acted_on_at_the_next_tick_not_at_the_look_the_pair_had_set(
+    bot: Passerelle, pair: Pair
+) -> None:
+    assert at(ANNOUNCED + timedelta(hours=1), bot) == []  # the next look is set at the reminder, on 3 December
+    Dialog(bot, datetime(2026, 11, 27, 10, 0, tzinfo=UTC), user=COORD).command("program set end 2026-12-01")
+    found = at(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), bot)
+    assert sorted(keys(found)) == end_surveys(pair)
+
+
+def test_a_shorter_programme_is_acted_on_at_the_next_tick(bot: Passerelle, pair: Pair) -> None:
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # reminder
+    at(datetime(2026, 12, 10, 14, 31, tzinfo=UTC), bot)  # last: the next look is the next period, on 26 December
+    Dialog(bot, datetime(2026, 12, 11, 10, 0, tzinfo=UTC), user=COORD).command("program set length 1")
+    found = at(datetime(2026, 12, 26, 9, 0, tzinfo=UTC), bot)  # the programme now ends as 26 December begins
+    assert sorted(keys(found)) == end_surveys(pair)

@@ -631,6 +631,20 @@ def add_nudges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(Nudge), rows)
 
 
+def outbox_states(
+    session: Session, workspace_id: int, keys: Sequence[str]
+) -> Sequence[tuple[str, str, datetime | None]]:
+    """(key, state, when sent) of the workspace's outbox rows of these keys."""
+    if not keys:
+        return []
+    found = session.exec(
+        select(Outbox.key, Outbox.state, Outbox.sent_at).where(
+            Outbox.workspace_id == workspace_id, col(Outbox.key).in_(keys)
+        )
+    ).all()
+    return [(key, state, sent_at) for key, state, sent_at in found]
+
+
 def look_again_at_pairs(session: Session, workspace_id: int, programme_id: int, now: datetime) -> None:
     """Every live pair of the programme is due for the tick by `now`, unless it is due sooner already."""
     next_check = col(Pair.next_check_at)
@@ -763,7 +777,7 @@ def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse
 
 def pairs_by_id(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, Pair]:
     held, missing = _held(session, Pair, pair_ids)
-    found = {p.id: p for p in held.values() if p.workspace_id == workspace_id}
+    found = {i: p for i, p in held.items() if p.workspace_id == workspace_id}
     if missing:
         rows = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(missing))).all()
         found |= {p.id: p for p in rows if p.id is not None}

@@ -21,10 +21,10 @@ from bot.pairing import pair as pair_status
 from bot.pairing.members import pair_language
 from bot.people import zone_in
 from bot.ui import Reply
-from bot.working_hours import of_programme
+from bot.working_hours import WorkingHours, of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Enrollment, EnrollmentStatus, Meeting, Pair, Person, Programme, Survey
+from storage.models import Enrollment, EnrollmentStatus, Meeting, OutboxState, Pair, Person, Programme, Survey
 
 BATCH = 500  # pairs read and written per transaction
 MOST_BATCHES = 1000  # a bound, never reached: each pair visited is set a next look after now
@@ -63,6 +63,7 @@ class Scene:
     pair: Pair
     programme: Programme
     plan: Plan
+    hours: WorkingHours
     mentor: Person
     mentee: Person
     enrollments: tuple[Enrollment, Enrollment]
@@ -70,6 +71,8 @@ class Scene:
     nudged: dict[tuple[int, str], datetime]  # (period, kind) → when written
     pulsed: set[int]
     surveys: list[Survey]
+    delivered: dict[str, datetime]  # of its nudges that may make a member's three in a row: those sent, and when
+    undelivered: set[str]  # and those still waiting to go out
 
 
 def run(session: Session, now: datetime, limit: int = BATCH, workspace_id: int | None = None) -> Counts:
@@ -110,9 +113,11 @@ def visit(
         if made:
             written[item.kind] += 1
             replies += made
-    replies += _ghosted(scene)
+    asked, waiting = _ghosted(scene, now)
+    replies += asked
     if written:
         _, upcoming = cadence.agenda(_history(scene), plan, now)  # what was just done brings its own next step
+    upcoming = min((t for t in (upcoming, waiting) if t is not None), default=None)
     return written, replies, upcoming if scene.pair.status in pair_status.LIVE else None
 
 
@@ -165,23 +170,41 @@ def _do(session: Session, scene: Scene, item: Due, now: datetime, nudged: list[d
     return []  # what the booking, the pulses and the surveys send is not built yet
 
 
-def _ghosted(scene: Scene) -> list[Reply]:
-    """A member who let three nudges in a row pass since they last did anything for the pair is asked privately."""
+def _ghosted(scene: Scene, now: datetime) -> tuple[list[Reply], datetime | None]:
+    """A member who let three nudges in a row reach them and pass since they last did anything for the pair is
+    asked privately, once a working day of theirs has begun since the third reached them; and when to look again
+    for one whose third has not reached them yet, or whose day has not begun."""
     asked: list[Reply] = []
+    looks: list[datetime] = []
     written = sorted(scene.nudged.items(), key=lambda n: n[1])
-    for person, partner, seen in (
-        (scene.mentor, scene.mentee, scene.pair.mentor_seen_at),
-        (scene.mentee, scene.mentor, scene.pair.mentee_seen_at),
+    for person, partner, seen, zone in (
+        (scene.mentor, scene.mentee, scene.pair.mentor_seen_at, zone_in(scene.mentor, scene.enrollments[0])),
+        (scene.mentee, scene.mentor, scene.pair.mentee_seen_at, zone_in(scene.mentee, scene.enrollments[1])),
     ):
         since = [key for key, sent in written if seen is None or sent > seen]
-        if len(since) >= cadence.GHOSTED_AFTER:
-            period, kind = since[cadence.GHOSTED_AFTER - 1]
-            asked.append(nudges.still_there(scene.pair, person, partner, f"{period}:{kind}"))
-    return asked
+        if len(since) < cadence.GHOSTED_AFTER:
+            continue
+        # Only what reached them counts: a nudge still waiting for working hours, or dropped, was never read.
+        reached = [(key, at) for key in since if (at := scene.delivered.get(nudge_key(scene.pair, key))) is not None]
+        if len(reached) >= cadence.GHOSTED_AFTER:
+            (period, kind), at = reached[cadence.GHOSTED_AFTER - 1]
+            due = scene.hours.next_day(at, zone)
+            if due <= now:
+                asked.append(nudges.still_there(scene.pair, person, partner, f"{period}:{kind}"))
+            else:
+                looks.append(due)
+        elif any(nudge_key(scene.pair, key) in scene.undelivered or scene.nudged[key] == now for key in since):
+            # Some still wait to go out, or were written just now: by then they have likely gone.
+            looks.append(scene.hours.next_day(now, zone))
+    return asked, min(looks, default=None)
 
 
-def _plan(programme: Programme) -> Plan:
-    hours = of_programme(programme)
+def nudge_key(pair: Pair, nudged: tuple[int, str]) -> str:
+    """The outbox key of a pair's nudge of (period, kind), as `nudges.nudge` writes it."""
+    return f"nudge:{pair.id}:{nudged[0]}:{nudged[1]}"
+
+
+def _plan(programme: Programme, hours: WorkingHours) -> Plan:
     return Plan(
         monthly=programme.monthly_sessions,
         months=programme.length_months,
@@ -235,7 +258,9 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
     for survey in queries.surveys_of_pairs(session, ids):
         asked[survey.pair_id].append(survey)
     programmes = {i: session.get(Programme, i) for i in {p.programme_id for p in pairs}}
-    plans = {i: _plan(p) for i, p in programmes.items() if p is not None}
+    hours = {i: of_programme(p) for i, p in programmes.items() if p is not None}
+    plans = {i: _plan(p, hours[i]) for i, p in programmes.items() if p is not None}
+    delivered, undelivered = _reached(session, pairs, nudged)
     people, enrolled = _members(session, pairs)
     scenes = []
     for pair in pairs:
@@ -253,6 +278,7 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
                 pair,
                 programme,
                 plans[pair.programme_id],
+                hours[pair.programme_id],
                 people[pair.mentor_id],
                 people[pair.mentee_id],
                 (enrolled[pair.programme_id][pair.mentor_id], enrolled[pair.programme_id][pair.mentee_id]),
@@ -260,9 +286,34 @@ def _scenes(session: Session, pairs: Sequence[Pair]) -> list[Scene]:
                 nudged[known(pair.id)],
                 pulsed,
                 asked[known(pair.id)],
+                delivered,
+                undelivered,
             )
         )
     return scenes
+
+
+def _reached(
+    session: Session, pairs: Sequence[Pair], nudged: dict[int, dict[tuple[int, str], datetime]]
+) -> tuple[dict[str, datetime], set[str]]:
+    """Of the nudges that may make three in a row for a member (written since one of them last acted), when each
+    was sent, and which still wait to go out: one query per workspace, for the few pairs that have that many."""
+    keys: dict[int, list[str]] = defaultdict(list)
+    for pair in pairs:
+        seen = [pair.mentor_seen_at, pair.mentee_seen_at]
+        since = None if None in seen else min(t for t in seen if t is not None)
+        streak = [key for key, sent in nudged[known(pair.id)].items() if since is None or sent > since]
+        if len(streak) >= cadence.GHOSTED_AFTER:
+            keys[pair.workspace_id] += [nudge_key(pair, key) for key in streak]
+    delivered: dict[str, datetime] = {}
+    undelivered: set[str] = set()
+    for workspace_id, wanted in keys.items():
+        for key, state, sent_at in queries.outbox_states(session, workspace_id, wanted):
+            if state == OutboxState.SENT and sent_at is not None:
+                delivered[key] = sent_at
+            elif state in (OutboxState.PENDING, OutboxState.SENDING):
+                undelivered.add(key)
+    return delivered, undelivered
 
 
 def _members(session: Session, pairs: Sequence[Pair]) -> tuple[dict[int, Person], dict[int, dict[int, Enrollment]]]:

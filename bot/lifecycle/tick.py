@@ -31,7 +31,7 @@ MOST_BATCHES = 1000  # a bound, never reached: each pair visited is set a next l
 
 
 @contextmanager
-def uncollected() -> Iterator[None]:
+def _uncollected() -> Iterator[None]:
     """Python's cycle collector held off for one batch: what a batch reads lives until its end, so collecting it
     meanwhile frees nothing, and took a quarter of the batch's time; it is collected after."""
     enabled = gc.isenabled()
@@ -335,7 +335,7 @@ def everything_due(engine: Engine, now: datetime, workspace_id: int | None = Non
     """Batch after batch until no pair is due; each batch its own transaction, so a crash loses none of the others."""
     total = Counts()
     for _ in range(MOST_BATCHES):
-        with open_session(engine) as session, uncollected():
+        with open_session(engine) as session, _uncollected():
             counts = run(session, now, BATCH, workspace_id)
             session.commit()
         total.add(counts)

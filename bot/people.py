@@ -38,7 +38,11 @@ def zone_of(session: Session, person: Person | None, programme: Programme) -> st
 
 def zone_in(person: Person, enrollment: Enrollment | None) -> str:
     """`zone_of`, with the person's enrollment at hand."""
-    answered = enrollment.answers.get("timezone") if enrollment else None
+    return zone_given(person, enrollment.answers.get("timezone") if enrollment else None)
+
+
+def zone_given(person: Person, answered: object) -> str:
+    """`zone_of`, with what the person answered for their time zone when they joined (None: nothing)."""
     return answered if isinstance(answered, str) and answered else person.timezone or "UTC"
 
 

@@ -45,6 +45,15 @@ class WorkingHours:
         same_day = that_day.astimezone(info).date() == deadline.astimezone(info).date()
         return that_day if same_day and that_day < deadline else opens
 
+    def next_day(self, moment: datetime, zone: str) -> datetime:
+        """The start of the first working day after the day of `moment` in `zone`: someone reached at `moment` has
+        had a day of theirs to answer by then (a message of Friday: Monday morning)."""
+        info = zone_info(zone)
+        today = moment.astimezone(info).date()
+        days = [today + timedelta(days=ahead) for ahead in range(1, 8)]
+        day = next((d for d in days if d.weekday() in self.days), days[0])  # a week without a working day: the next
+        return _instant(day, self.start, info)
+
     def openings(self, moment: datetime, zone: str) -> Iterable[datetime]:
         """The start of each working day from the day of `moment` on, for a week, as instants in UTC.
 

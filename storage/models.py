@@ -64,7 +64,16 @@ class Workspace(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """A user of a workspace on one platform."""
 
-    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id"),
+        # A workspace's few coordinators, found without reading all its people (the tick tells them of pairs at risk).
+        Index(
+            "ix_person_coordinators",
+            "workspace_id",
+            sqlite_where=text("is_coordinator = 1"),
+            postgresql_where=text("is_coordinator"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)

@@ -2,12 +2,14 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -34,6 +36,8 @@ from storage.models import (
     Workspace,
 )
 from storage.slack_tables import installations
+
+T = TypeVar("T", bound=SQLModel)
 
 LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.AT_RISK)
 ALL_PAIR_STATUSES = tuple(PairStatus)
@@ -444,17 +448,46 @@ def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchR
     ).first()
 
 
-def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
-    """Insert outbox rows; a key already in the outbox is left as it is. Returns how many were new."""
-    if not rows:
+# What a new outbox row holds besides what its writer gives: nothing tried yet.
+OUTBOX_UNTRIED: dict[str, Any] = {
+    "state": OutboxState.PENDING,
+    "attempts": 0,
+    "lease_until": None,
+    "maybe_sent": False,
+    "first_attempt_at": None,
+    "error": None,
+    "receipt": {},
+    "reported": False,
+    "failed_at": None,
+    "sent_at": None,
+}
+
+
+def add_outbox(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert outbox rows, given by their columns (workspace_id, key, recipient, conversation, message, not_before,
+    expires_at, created_at); a key already in the outbox, or earlier in `rows`, is left as it is. Returns how many
+    were new (a key another transaction writes at the same moment may be counted, though written once)."""
+    fresh: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        fresh.setdefault((row["workspace_id"], row["key"]), row)
+    for workspace_id in {w for w, _ in fresh}:
+        keys = [k for w, k in fresh if w == workspace_id]
+        for key in session.exec(
+            select(Outbox.key).where(Outbox.workspace_id == workspace_id, col(Outbox.key).in_(keys))
+        ).all():
+            del fresh[(workspace_id, key)]
+    if not fresh:
         return 0
-    values = [row.model_dump(exclude={"id"}) for row in rows]
+    # Plain values rather than Outbox instances: building a model per row costs more than inserting it.
+    values = [OUTBOX_UNTRIED | row for row in fresh.values()]
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = Outbox.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]).returning(table.c.id)
-    # Many rows as parameters of one statement: compiled once and cached, sent in a few multi-row batches.
-    return len(session.connection().execute(statement, values).all())
+    # The keys already there were left out above; the conflict clause keeps a key written once when another
+    # transaction writes it meanwhile. No RETURNING: the driver then sends the rows as one prepared statement
+    # many times over, several times faster than SQLAlchemy's multi-row VALUES that RETURNING needs.
+    session.connection().execute(upsert(table).on_conflict_do_nothing(index_elements=["workspace_id", "key"]), values)
+    return len(values)
 
 
 def claimable_outbox(
@@ -631,6 +664,62 @@ def nudges_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Nudge
     return session.exec(select(Nudge).where(col(Nudge.pair_id).in_(pair_ids)).order_by(col(Nudge.id))).all()
 
 
+def nudge_times_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[tuple[int, int, str, datetime]]:
+    """(pair, period, kind, when written) of every nudge of these pairs, the oldest written first."""
+    found = session.exec(
+        select(Nudge.pair_id, Nudge.period, Nudge.kind, Nudge.sent_at)
+        .where(col(Nudge.pair_id).in_(pair_ids))
+        .order_by(col(Nudge.id))
+    ).all()
+    return [(pair_id, period, kind, sent_at) for pair_id, period, kind, sent_at in found]
+
+
+def add_nudges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert nudges, given by their columns, in one statement."""
+    if rows:
+        session.execute(insert(Nudge), rows)
+
+
+def outbox_states(
+    session: Session, workspace_id: int, keys: Sequence[str]
+) -> Sequence[tuple[str, str, datetime | None]]:
+    """(key, state, when sent) of the workspace's outbox rows of these keys."""
+    if not keys:
+        return []
+    found = session.exec(
+        select(Outbox.key, Outbox.state, Outbox.sent_at).where(
+            Outbox.workspace_id == workspace_id, col(Outbox.key).in_(keys)
+        )
+    ).all()
+    return [(key, state, sent_at) for key, state, sent_at in found]
+
+
+def look_again_at_pairs(session: Session, workspace_id: int, programme_id: int, now: datetime) -> None:
+    """Every live pair of the programme is due for the tick by `now`, unless it is due sooner already."""
+    next_check = col(Pair.next_check_at)
+    session.execute(
+        update(Pair)
+        .where(
+            col(Pair.workspace_id) == workspace_id,
+            col(Pair.programme_id) == programme_id,
+            col(Pair.status).in_(LIVE_STATUSES),
+            next_check.is_(None) | (next_check > now),
+        )
+        .values(next_check_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def set_next_checks(session: Session, looks: Sequence[tuple[Pair, datetime | None]]) -> None:
+    """When the tick looks at each of these pairs again, written in one statement; the pairs in the session get
+    the same values without being written again one by one (an update per pair is most of a flush's work)."""
+    if not looks:
+        return
+    session.execute(update(Pair), [{"id": pair.id, "next_check_at": at} for pair, at in looks])
+    for pair, at in looks:
+        set_committed_value(pair, "next_check_at", at)
+
+
 def pulsed_meetings(session: Session, meeting_ids: Sequence[int]) -> set[int]:
     """The sessions whose pulses were asked already."""
     if not meeting_ids:
@@ -646,6 +735,17 @@ def answered_pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Seque
     return session.exec(
         select(Pulse).where(col(Pulse.pair_id).in_(pair_ids), col(Pulse.answered_at).is_not(None))
     ).all()
+
+
+def answered_zones(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Any]:
+    """The time zone each of these people gave when they joined the programme (None if none), by person id: that
+    answer alone, not their whole enrollment."""
+    found = session.exec(
+        select(Enrollment.person_id, Enrollment.answers["timezone"]).where(
+            Enrollment.programme_id == programme_id, col(Enrollment.person_id).in_(person_ids)
+        )
+    ).all()
+    return dict(found)
 
 
 def enrollments_of(session: Session, programme_id: int, person_ids: Sequence[int]) -> dict[int, Enrollment]:
@@ -730,16 +830,37 @@ def pulses_of_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Pulse
 
 
 def pairs_by_id(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, Pair]:
-    if not pair_ids:
-        return {}
-    found = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(pair_ids))).all()
-    return {p.id: p for p in found if p.id is not None}
+    held, missing = _held(session, Pair, pair_ids)
+    found = {i: p for i, p in held.items() if p.workspace_id == workspace_id}
+    if missing:
+        rows = session.exec(select(Pair).where(Pair.workspace_id == workspace_id, col(Pair.id).in_(missing))).all()
+        found |= {p.id: p for p in rows if p.id is not None}
+    return found
 
 
 def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
     """People by id in whichever workspace, as `session.get` finds them: the outbox names its recipients by id."""
-    found = session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
-    return {p.id: p for p in found if p.id is not None}
+    found, missing = _held(session, Person, person_ids)
+    if missing:
+        rows = session.exec(select(Person).where(col(Person.id).in_(missing))).all()
+        found |= {p.id: p for p in rows if p.id is not None}
+    return found
+
+
+def _held(session: Session, model: type[T], ids: Sequence[int]) -> tuple[dict[int, T], list[int]]:
+    """The rows of these ids the session holds already, loaded and not deleted, and the ids of the others.
+
+    Reading rows again that the session holds costs as much as the first time, for the same objects (a tick reads
+    a batch's pairs and people, then writes its messages to them)."""
+    held: dict[int, T] = {}
+    missing: list[int] = []
+    for row_id in ids:
+        row = session.identity_map.get(identity_key(model, row_id))
+        if row is not None and not inspect(row).expired_attributes and row not in session.deleted:
+            held[row_id] = row
+        else:
+            missing.append(row_id)
+    return held, missing
 
 
 def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:

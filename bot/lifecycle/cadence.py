@@ -112,7 +112,11 @@ def periods(opens: datetime, ends: datetime, monthly: int) -> list[Period]:
 
 def period_at(history: History, plan: Plan, now: datetime) -> Period | None:
     """The period `now` falls in; None before the first opens and from the programme's end."""
-    return next((p for p in periods(history.opens, history.ends, plan.monthly) if p.start <= now < p.end), None)
+    return _current(periods(history.opens, history.ends, plan.monthly), now)
+
+
+def _current(spans: Sequence[Period], now: datetime) -> Period | None:
+    return next((p for p in spans if p.start <= now < p.end), None)
 
 
 # A session booked for the first days after its period still answers that period's nudges (diaries are full);
@@ -145,17 +149,18 @@ def agenda(history: History, plan: Plan, now: datetime) -> tuple[list[Due], date
 
     What was due but has lost its point is not in it: the nudges of a period that is over or covered, a session's
     reminders once it has begun, a pulse two weeks after the session."""
-    everything = [*_nudges(history, plan, now), *_about_sessions(history, plan, now), *_closing(history, now)]
+    spans = periods(history.opens, history.ends, plan.monthly)  # computed once: it is most of an agenda's cost
+    nudges = _nudges(history, plan, _current(spans, now))
+    everything = [*nudges, *_about_sessions(history, plan, now), *_closing(history, now)]
     due = [d for d in everything if d.at <= now]
     upcoming = [d.at for d in everything if d.at > now]
     # A period opening brings its own nudges; so does a pause or a snooze ending.
-    upcoming += [p.start for p in periods(history.opens, history.ends, plan.monthly) if p.start > now][:1]
+    upcoming += [p.start for p in spans if p.start > now][:1]
     return due, min(upcoming, default=None)
 
 
-def _nudges(history: History, plan: Plan, now: datetime) -> list[Due]:
+def _nudges(history: History, plan: Plan, period: Period | None) -> list[Due]:
     """Book; a reminder 5 working days after it; a last one 5 more after: only in an open period not covered."""
-    period = period_at(history, plan, now)
     if period is None or covered(period, history.meetings):
         return []
     hold = max(period.start, _resumes(history), history.snoozed_until or period.start)

@@ -42,7 +42,8 @@ SCALE = ("1", "2", "3", "4", "5")
 
 
 def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Person]) -> list[Reply]:
-    """The session's pulses, one per member, recorded as asked so that they are asked once."""
+    """The session's pulses, one per member, recorded as asked so that they are asked once; the caller flushes
+    before the questions are written (their buttons carry the pulses' ids)."""
     asked = []
     enrolled = queries.enrollments_of(session, pair.programme_id, [known(p.id) for p in members])
     for person, partner in (members, members[::-1]):
@@ -52,17 +53,16 @@ def ask(session: Session, booked: Meeting, pair: Pair, members: tuple[Person, Pe
             meeting_id=known(booked.id),
             person_id=known(person.id),
         )
-        session.add(pulse)
-        session.flush()
+        session.add(pulse)  # flushed with the tick's batch, not one statement per pulse
         asked.append(_question(pulse, partner, booked, zone_in(person, enrolled.get(known(person.id)))))
     return asked
 
 
 def _question(pulse: Pulse, partner: Person, booked: Meeting, zone: str) -> Reply:
-    value = str(pulse.id)
     day = local(booked.starts_at, zone)  # the day on the reader's own clock
 
     def compose(tr: Tr) -> Message:
+        value = str(known(pulse.id))
         return message(
             Text(
                 tr(

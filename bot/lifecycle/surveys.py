@@ -40,9 +40,10 @@ YES_NO = ("yes", "no")
 
 def ask(
     session: Session, pair: Pair, kind: str, members: tuple[Person, Person], programme: Programme, now: datetime
-) -> list[Reply]:
-    """The checkpoint or the survey, one per member, recorded as sent so that it is sent once."""
-    asked = []
+) -> tuple[list[Survey], list[Reply]]:
+    """The checkpoint or the survey, one per member, recorded as sent so that it is sent once; the caller flushes
+    before the questions are written (their buttons carry the surveys' ids)."""
+    sent, asked = [], []
     for person in members:
         survey = Survey(
             workspace_id=pair.workspace_id,
@@ -53,9 +54,9 @@ def ask(
             sent_at=now,
         )
         session.add(survey)
-        session.flush()
+        sent.append(survey)
         asked.append(_question(survey, programme))
-    return asked
+    return sent, asked
 
 
 def _question(survey: Survey, programme: Programme) -> Reply:
@@ -73,7 +74,8 @@ def _question(survey: Survey, programme: Programme) -> Reply:
                 "answers stay private and count only in figures of three answers or more.",
                 programme=name,
             )
-        return message(Text(text), Buttons((Button(tr("Answer"), "survey.open", str(survey.id), style="primary"),)))
+        answer = Button(tr("Answer"), "survey.open", str(known(survey.id)), style="primary")
+        return message(Text(text), Buttons((answer,)))
 
     return Reply(
         compose, to=ToPerson(survey.person_id), key=f"survey:{survey.kind}:{survey.pair_id}:{survey.person_id}"

@@ -4,6 +4,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
-from bot.people import reading, zone_in
+from bot.people import reading, zone_given
 from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import MARKUP, Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
@@ -54,15 +55,15 @@ def write(session: Session, programme: Programme, now: datetime, replies: Sequen
     return queries.add_outbox(session, rows)
 
 
-def _mark_who_they_are_about(session: Session, programme: Programme, rows: Sequence[Outbox]) -> None:
+def _mark_who_they_are_about(session: Session, programme: Programme, rows: Sequence[dict[str, Any]]) -> None:
     """Each row records the people it names (its mentions) and its programme, so that an erasure finds it."""
-    mentioned = [_mentions(row.message) for row in rows]
+    mentioned = [_mentions(row["message"]) for row in rows]
     user_ids = sorted({u for found in mentioned for u in found})
     people = queries.people_by_user_id(session, programme.workspace_id, user_ids) if user_ids else {}
     for row, found in zip(rows, mentioned, strict=True):
-        named = {people[u].id for u in found if u in people} | set(row.about or ())
-        row.about = sorted(i for i in named if i is not None) or None
-        row.programme_id = programme.id
+        named = {people[u].id for u in found if u in people} | set(row["about"] or ())
+        row["about"] = sorted(i for i in named if i is not None) or None
+        row["programme_id"] = programme.id
 
 
 def _mentions(value: object) -> set[str]:
@@ -96,8 +97,8 @@ class _People:
         told = any(isinstance(t, ToCoordinators) for t in to)
         coordinators = queries.coordinators(session, workspace_id) if told else []
         everyone = {p.id: p for p in [*found.values(), *coordinators] if p.id is not None}
-        enrolled = queries.enrollments_of(session, programme.id or 0, sorted(everyone))
-        zones = {i: zone_in(p, enrolled.get(i)) for i, p in everyone.items()}
+        answered = queries.answered_zones(session, programme.id or 0, sorted(everyone))
+        zones = {i: zone_given(p, answered.get(i)) for i, p in everyone.items()}
         return cls(found, zones, pairs, coordinators)
 
     def zone(self, person: Person | None) -> str:
@@ -105,25 +106,27 @@ class _People:
         return "UTC" if person is None or person.id is None else self.zones[person.id]
 
 
-def _rows(people: _People, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply) -> list[Outbox]:
+def _rows(
+    people: _People, programme: Programme, hours: WorkingHours, now: datetime, reply: Reply
+) -> list[dict[str, Any]]:
     assert reply.key is not None
     workspace_id, locale = programme.workspace_id, programme.locale
 
     def row(
         recipient: dict[str, object], conversation: str, tr: Tr, at: datetime, key: str = reply.key or ""
-    ) -> Outbox:
+    ) -> dict[str, Any]:
         composed = reply.message if isinstance(reply.message, Message) else reply.message(tr)
-        return Outbox(
-            workspace_id=workspace_id,
-            key=key,
-            recipient=recipient,
-            conversation=conversation,
-            message=encode(composed),
-            not_before=at,
-            expires_at=reply.expires,
-            about=list(reply.about) or None,
-            created_at=now,
-        )
+        return {
+            "workspace_id": workspace_id,
+            "key": key,
+            "recipient": recipient,
+            "conversation": conversation,
+            "message": encode(composed),
+            "not_before": at,
+            "expires_at": reply.expires,
+            "about": list(reply.about) or None,
+            "created_at": now,
+        }
 
     def opens(person: Person | None) -> datetime:
         return hours.next_open_before(now, people.zone(person), reply.expires)

@@ -84,6 +84,12 @@ def touch(pair: Pair, now: datetime) -> None:
         pair.next_check_at = min(pair.next_check_at or now, now)
 
 
+def touch_all(session: Session, programme: Programme, now: datetime) -> None:
+    """The programme's dates or cadence changed: `touch` for each of its live pairs, so that the next tick works out
+    their agenda again (an end moved earlier is acted on then, not at the look each pair had set)."""
+    queries.look_again_at_pairs(session, programme.workspace_id, programme.id or 0, now)
+
+
 def drop(session: Session, pairs: Iterable[Pair]) -> None:
     """Proposals withdrawn; deleted at once, so a new proposal for the same mentee may follow in this transaction."""
     dropped = list(pairs)

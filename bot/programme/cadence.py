@@ -111,18 +111,7 @@ def shown(tr: Tr, p: Programme) -> tuple[tuple[str, str], ...]:
     names = [tr.weekday(d) for d in sorted(hours.days)]
     when = tr("all day") if hours.start == hours.end else f"{hours.start:%H:%M}–{hours.end:%H:%M}"
     return (
-        (
-            tr("Cadence"),
-            tr(
-                "{minutes}-minute sessions, monthly for the first {monthly}, then quarterly; over {months} months "
-                "unless an end is set; target {low}–{high} sessions",
-                minutes=p.session_minutes,
-                monthly=p.monthly_sessions,
-                months=p.length_months,
-                low=p.target_min,
-                high=p.target_max,
-            ),
-        ),
+        (tr("Cadence"), cadence_line(tr, p)),
         (tr("Working hours"), f"{when}, {', '.join(names)}"),
         (
             tr("Retention"),
@@ -130,4 +119,30 @@ def shown(tr: Tr, p: Programme) -> tuple[tuple[str, str], ...]:
                 "{n} month after the programme's end", "{n} months after the programme's end", p.retention_months
             ),
         ),
+    )
+
+
+def cadence_line(tr: Tr, p: Programme) -> str:
+    """The sessions' length, their rhythm, the programme's length and the target, each worded for its number."""
+    n = p.monthly_sessions
+    # Only one count reads in the singular in both languages: 1 (0 has no monthly sessions at all).
+    if n == 0:
+        rhythm = tr("quarterly")
+    elif n == 1:
+        rhythm = tr("monthly for the first one, then quarterly")
+    else:
+        rhythm = tr("monthly for the first {n}, then quarterly", n=n)
+    length = tr.plural("over {n} month unless an end is set", "over {n} months unless an end is set", p.length_months)
+    low, high = p.target_min, p.target_max
+    goal = (
+        tr.plural("target {n} session", "target {n} sessions", low)
+        if low == high
+        else tr("target {low}–{high} sessions", low=low, high=high)
+    )
+    return tr(
+        "{minutes}-minute sessions, {rhythm}; {length}; {target}",
+        minutes=p.session_minutes,
+        rhythm=rhythm,
+        length=length,
+        target=goal,
     )

@@ -6,6 +6,7 @@ from bot.context import Ctx
 from bot.i18n import LOCALES
 from bot.matching.candidates import COMPONENTS
 from bot.matching.model import POINTS, Weights
+from bot.pairing import pair as pair_status
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_decimal, parse_time, parse_whole
 from bot.programme import cadence, current
 from bot.replies import say, usage
@@ -29,6 +30,9 @@ SETTABLE = (
     "topic-overlap",
     *cadence.SETTERS,
 )
+# Besides the dates, what a pair's agenda is worked out from (its periods, its working days and hours): live pairs
+# are looked at again by the next tick when one changes.
+RECHECKED = ("monthly", "length", "working-days", "working-hours", "quiet-hours")
 PROGRAM_USAGE = "program | program new NAME | program list | program use NAME | program set KEY VALUE"
 MAX_TOPICS = 30
 
@@ -111,6 +115,7 @@ def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
         if start and end and end <= start:
             return usage(ctx, line, tr("The end must come after the start."))
         p.start_date, p.end_date = start, end
+        pair_status.touch_all(ctx.session, p, ctx.now)
         if key == "start" and day < ctx.now.date() and not _confirmed_pairs(ctx):
             # A start in the past is allowed (the programme began before it was recorded here), but with no pair
             # confirmed yet the coordinator should know nobody has been matched for it.
@@ -138,6 +143,8 @@ def set_programme(ctx: Ctx, key: str, value: str) -> Outcome:
             return usage(ctx, line, why)
     else:
         return usage(ctx, line, tr("Unknown key “{key}”. Keys: {keys}.", key=key[:30], keys=", ".join(SETTABLE)))
+    if key in RECHECKED:
+        pair_status.touch_all(ctx.session, p, ctx.now)
     return show_programme(ctx)
 
 

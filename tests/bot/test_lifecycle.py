@@ -1,14 +1,17 @@
 """The pair lifecycle in travelled time, against the core: nudges, escalation, snooze, pause, ghosting."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.models import Meeting, MeetingStatus, Nudge, Outbox, Pair, PairStatus, Programme
 from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -137,15 +140,74 @@ def test_a_tick_after_months_away_asks_once_for_the_period_it_is_in(bot: Passere
     assert at(datetime(2027, 2, 10, 10, 1, tzinfo=UTC), bot) == []
 
 
+def deliver(bot: Passerelle, when: datetime) -> None:
+    """The outbox worker sends what is due at `when`, a message a second to each conversation as it paces them."""
+    clock = Clock(when)
+    worker = Worker(bot.engine, {"slack": FakeSender()}, clock)
+    for _ in range(4):
+        asyncio.run(worker.drain())
+        clock.travel(seconds=2)
+
+
+def still_there(found: list[Queued]) -> list[Queued]:
+    return [q for q in found if q.key.startswith("still_there")]
+
+
 def test_someone_who_lets_three_nudges_pass_is_asked_privately_whether_to_stay(bot: Passerelle, pair: Pair) -> None:
     at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # reminder
+    deliver(bot, datetime(2026, 12, 3, 14, 30, tzinfo=UTC))
     press(bot, "UMENTOR1", "pair.snooze.3d", pair, datetime(2026, 12, 3, 16, 0, tzinfo=UTC))  # the mentor answers
     at(datetime(2026, 12, 10, 16, 1, tzinfo=UTC), bot)  # last
-    found = at(datetime(2026, 12, 28, 9, 0, tzinfo=UTC), bot)  # the next period: a third nudge
-    asked = [q for q in found if q.key.startswith("still_there")]
+    deliver(bot, datetime(2026, 12, 10, 16, 1, tzinfo=UTC))
+    # The next period opens on a Saturday: its nudge, the third, waits for Monday morning to go out.
+    assert still_there(at(datetime(2026, 12, 26, 14, 30, tzinfo=UTC), bot)) == []
+    assert still_there(at(datetime(2026, 12, 28, 8, 30, tzinfo=UTC), bot)) == []  # written, not sent yet
+    deliver(bot, datetime(2026, 12, 28, 9, 0, tzinfo=UTC))  # Monday, 10:00 in Paris
+    assert still_there(at(datetime(2026, 12, 28, 16, 0, tzinfo=UTC), bot)) == []  # the day it reached them
+    asked = still_there(at(datetime(2026, 12, 29, 8, 0, tzinfo=UTC), bot))  # their next working day, 09:00 in Paris
     assert [q.to for q in asked] == [("UMENTEE1",)]  # only the one who never answered, privately
     assert "not answered the last three messages" in asked[0].text and "[Leave]" in asked[0].text
-    assert "goes on" in press(bot, "UMENTEE1", "pair.stay", pair, datetime(2026, 12, 28, 10, 0, tzinfo=UTC))
+    assert "goes on" in press(bot, "UMENTEE1", "pair.stay", pair, datetime(2026, 12, 29, 10, 0, tzinfo=UTC))
+
+
+def test_three_nudges_let_pass_are_asked_about_on_the_members_own_next_working_day(
+    bot: Passerelle, clock: Clock
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE, timezone="America/New_York")
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("match")
+    assert "1 pair confirmed" in coordinator.command("match confirm")
+    pair = the_pair(bot)
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # reminder, at once: 09:30 in New York
+    deliver(bot, datetime(2026, 12, 3, 14, 30, tzinfo=UTC))
+    press(bot, "UMENTOR1", "pair.snooze.3d", pair, datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
+    at(datetime(2026, 12, 10, 16, 1, tzinfo=UTC), bot)  # last
+    deliver(bot, datetime(2026, 12, 10, 16, 1, tzinfo=UTC))
+    at(datetime(2026, 12, 26, 14, 30, tzinfo=UTC), bot)  # a Saturday: held until both are at work on Monday
+    deliver(bot, datetime(2026, 12, 28, 14, 0, tzinfo=UTC))  # Monday, 09:00 in New York
+    # Tuesday 09:00 in Paris is the middle of the night in New York: the mentee's Tuesday has not begun.
+    assert still_there(at(datetime(2026, 12, 29, 8, 0, tzinfo=UTC), bot)) == []
+    asked = still_there(at(datetime(2026, 12, 29, 14, 0, tzinfo=UTC), bot))  # 09:00 on Tuesday in New York
+    assert [q.to for q in asked] == [("UMENTEE1",)]
+
+
+def test_a_third_nudge_sent_on_a_friday_is_asked_about_on_monday(bot: Passerelle) -> None:
+    wednesday = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # the pair's periods open on the 25th
+    a_volunteer(bot, "UMENTOR1", wednesday, MENTOR)
+    a_volunteer(bot, "UMENTEE1", wednesday, MENTEE)
+    coordinator = Dialog(bot, wednesday, user=COORD)
+    coordinator.command("match")
+    assert "1 pair confirmed" in coordinator.command("match confirm")
+    for day in (datetime(2026, 12, 2, 10, 0, tzinfo=UTC), datetime(2026, 12, 9, 10, 0, tzinfo=UTC)):
+        at(day, bot)  # reminder, then last
+        deliver(bot, day)
+    at(datetime(2026, 12, 25, 10, 0, tzinfo=UTC), bot)  # the next period opens on a Friday: the third nudge
+    deliver(bot, datetime(2026, 12, 25, 10, 0, tzinfo=UTC))
+    assert still_there(at(datetime(2026, 12, 26, 9, 0, tzinfo=UTC), bot)) == []  # Saturday
+    assert still_there(at(datetime(2026, 12, 27, 9, 0, tzinfo=UTC), bot)) == []  # Sunday
+    asked = still_there(at(datetime(2026, 12, 28, 8, 0, tzinfo=UTC), bot))  # Monday, 09:00 in Paris
+    assert sorted(q.to for q in asked) == [("UMENTEE1",), ("UMENTOR1",)]
 
 
 def test_messages_due_at_the_weekend_wait_for_monday_morning_in_the_members_zone(bot: Passerelle, pair: Pair) -> None:
@@ -297,3 +359,24 @@ def test_the_introduction_says_the_programmes_own_rhythm(
     coordinator.command("match confirm")
     [intro] = [q for q in queued(bot) if q.key.startswith("intro:")]
     assert said in intro.text
+
+
+def end_surveys(pair: Pair) -> list[str]:
+    return sorted(f"survey:end:{pair.id}:{member}" for member in (pair.mentor_id, pair.mentee_id))
+
+
+def test_an_end_moved_earlier_is_acted_on_at_the_next_tick_not_at_the_look_the_pair_had_set(
+    bot: Passerelle, pair: Pair
+) -> None:
+    assert at(ANNOUNCED + timedelta(hours=1), bot) == []  # the next look is set at the reminder, on 3 December
+    Dialog(bot, datetime(2026, 11, 27, 10, 0, tzinfo=UTC), user=COORD).command("program set end 2026-12-01")
+    found = at(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), bot)
+    assert sorted(keys(found)) == end_surveys(pair)
+
+
+def test_a_shorter_programme_is_acted_on_at_the_next_tick(bot: Passerelle, pair: Pair) -> None:
+    at(datetime(2026, 12, 3, 14, 30, tzinfo=UTC), bot)  # reminder
+    at(datetime(2026, 12, 10, 14, 31, tzinfo=UTC), bot)  # last: the next look is the next period, on 26 December
+    Dialog(bot, datetime(2026, 12, 11, 10, 0, tzinfo=UTC), user=COORD).command("program set length 1")
+    found = at(datetime(2026, 12, 26, 9, 0, tzinfo=UTC), bot)  # the programme now ends as 26 December begins
+    assert sorted(keys(found)) == end_surveys(pair)

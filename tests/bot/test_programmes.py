@@ -110,3 +110,40 @@ def test_a_number_setting_reads_ascii_digits_only_and_refuses_the_rest_with_its_
     assert "each from 0 to 10" in coordinator.command(f"program set weights topics={typed}")
     assert "minimum score 12" in coordinator.command("program set min-score 12")
     assert "topics=0.50" in coordinator.command("program set weights topics=.5")
+
+
+def test_the_cadence_and_retention_lines_read_right_for_one_and_for_none(bot: Passerelle, clock: Clock) -> None:
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    for line in ("program set monthly 0", "program set length 1", "program set target 3-3", "program set retention 1"):
+        assert "Usage" not in coordinator.command(line), line
+    shown = coordinator.command("program")
+    assert "60-minute sessions, quarterly; over 1 month unless an end is set; target 3 sessions" in shown
+    assert "1 month after the programme's end" in shown
+    coordinator.command("program set monthly 1")
+    coordinator.command("program set target 1")
+    assert "monthly for the first one, then quarterly; over 1 month unless an end is set; target 1 session" in (
+        coordinator.command("program")
+    )
+    coordinator.command("program set monthly 4")
+    coordinator.command("program set length 6")
+    coordinator.command("program set target 4-6")
+    coordinator.command("program set retention 12")
+    shown = coordinator.command("program")
+    assert "monthly for the first 4, then quarterly; over 6 months unless an end is set; target 4–6 sessions" in shown
+    assert "12 months after the programme's end" in shown
+
+
+def test_the_cadence_line_reads_right_in_french(bot: Passerelle, clock: Clock) -> None:
+    coordinator = Dialog(bot, clock.now, user=COORD, locale="fr-FR")
+    coordinator.command("program set monthly 1")
+    coordinator.command("program set target 2-2")
+    coordinator.command("program set length 1")
+    shown = coordinator.command("program")
+    assert (
+        "séances de 60 minutes, mensuelles pour la première, puis trimestrielles\u202f; sur 1 mois sauf date de fin"
+        "\u202f; objectif 2 séances" in shown
+    )
+    coordinator.command("program set monthly 0")
+    coordinator.command("program set target 1")
+    shown = coordinator.command("program")
+    assert "séances de 60 minutes, trimestrielles\u202f; sur 1 mois sauf date de fin\u202f; objectif 1 séance" in shown

@@ -215,3 +215,16 @@ def test_a_programme_that_has_ended_takes_no_new_volunteer(bot: Passerelle, pair
         ]
     Dialog(bot, after_the_end, user=COORD).command("program set end 2027-06-30")  # the coordinators extend it
     assert "has ended" not in Dialog(bot, after_the_end, user="UNEWCOME").say("hello")
+
+
+def test_a_retention_of_one_month_is_told_as_one_month(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD)
+    coordinator.command("program set end 2027-01-31")
+    coordinator.command("program set retention 1")
+    coordinator.command("match")
+    coordinator.command("match confirm")
+    bot.tick(datetime(2027, 2, 1, 10, 0, tzinfo=UTC))  # the end: erased on 1 March, so told a month before
+    [notice] = [q for q in queued(bot) if q.key.startswith("retention:")]
+    assert "will be erased on 1 March 2027, 1 month after its end" in notice.text

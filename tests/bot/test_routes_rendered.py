@@ -13,6 +13,7 @@ from bot.service import Passerelle
 from bot.ui import Buttons, Choice, DateInput, Form, Message, Outcome, PersonChoice, TextInput, channel_ref
 from storage.models import Pair, PairStatus, Person, Pulse, Survey
 from tests.bot.dialog import MENTEE_ANSWERS, Dialog, buttons, queued
+from tests.bot.test_lifecycle import deliver
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import Clock
 
@@ -100,10 +101,13 @@ def a_pairs_screens(bot: Passerelle, clock: Clock, screens: Screens) -> None:
         assert member is not None
     for name in ("pair.commit", "pair.objectives", "pair.book", "pair.rematch", "pair.rematch.confirm"):
         screens.keep(bot.pressed(Dialog(bot, clock.now, user=member.user_id).actor, name, [str(pair.id)], clock.now))
-    # Nothing booked: a reminder, a last one, the next period's nudge, and the mentor who answered none is asked.
+    # Nothing booked: a reminder, a last one, the next period's nudge, each delivered; and on the next working day,
+    # the mentor who answered none is asked.
     for days in (7, 14, 35):
         bot.tick(clock.now + timedelta(days=days))
+        deliver(bot, clock.now + timedelta(days=days))
     later = clock.now + timedelta(days=36)
+    bot.tick(later)
     for name in ("pair.pause", "pair.snooze.3d", "pair.stay", "pair.met"):
         screens.keep(bot.pressed(Dialog(bot, later, user=member.user_id).actor, name, [str(pair.id)], later))
     # A session booked: its confirmation, the talking points asked of the mentor two days before, and their form.

@@ -73,3 +73,15 @@ def test_the_time_chosen_is_never_earlier_and_always_within_working_hours(moment
     assert chosen >= moment
     assert HOURS.open_at(chosen, zone)
     assert (chosen - moment).days <= 4  # a weekend and a night at most
+
+
+def test_the_next_working_day_begins_in_the_persons_own_zone_after_their_own_day() -> None:
+    friday_evening = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # still Friday in New York, Saturday in Kolkata
+    assert HOURS.next_day(friday_evening, "America/New_York") == datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    assert HOURS.next_day(friday_evening, "Asia/Kolkata") == datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Paris: the next day is Tuesday, not today
+    assert HOURS.next_day(monday, "Europe/Paris") == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    short_week = WorkingHours(days=frozenset({0, 2}))  # Monday and Wednesday
+    assert short_week.next_day(monday, "Europe/Paris") == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    all_day = WorkingHours(time(0), time(0), frozenset(range(7)))
+    assert all_day.next_day(friday_evening, "Europe/Paris") == datetime(2026, 11, 27, 23, 0, tzinfo=UTC)  # midnight

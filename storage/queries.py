@@ -8,6 +8,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -409,57 +410,46 @@ def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
 
 
 def claimable_outbox(
-    session: Session, now: datetime, limit: int, latest_lease: datetime, latest_wait: datetime
+    session: Session, now: datetime, limit: int, since: datetime, latest_lease: datetime, latest_wait: datetime
 ) -> Sequence[Outbox]:
-    """Rows due now, oldest first, and rows whose worker's lease ran out; locked for this transaction.
+    """Up to `limit` rows to send now, oldest first and at most one per conversation; locked for this transaction.
+
+    A row goes when it is due (or its worker's lease ran out), when it is the oldest message not yet sent of its
+    conversation (messages to one conversation keep their order), and when its conversation has nothing in
+    flight and nothing sent after `since` (the pace per conversation). One query, filtered in the database: rows
+    that must wait are neither read nor let to hide the due ones behind them.
 
     A lease or a wait ending after `latest_lease` / `latest_wait` was set by a clock far ahead of this one (a host
-    moved in time): it is not waited out. Rows another worker holds are skipped (PostgreSQL); SQLite has one
-    writer at a time anyway.
+    moved in time): it is not waited out; nor is a message sent after `now`. Rows another worker holds are
+    skipped (PostgreSQL); SQLite has one writer at a time anyway.
     """
-    not_before, lease_until = col(Outbox.not_before), col(Outbox.lease_until)
-    waiting = ((col(Outbox.state) == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
-        (col(Outbox.state) == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
+    state, not_before, lease_until = col(Outbox.state), col(Outbox.not_before), col(Outbox.lease_until)
+    waiting = ((state == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
+        (state == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
+    )
+    other = aliased(Outbox)
+    same = col(other.conversation) == col(Outbox.conversation)
+    older = select(other.id).where(
+        same, col(other.id) < col(Outbox.id), col(other.state).in_((OutboxState.PENDING, OutboxState.SENDING))
+    )
+    busy = select(other.id).where(
+        same,
+        (
+            (col(other.state) == OutboxState.SENDING)
+            & (col(other.lease_until) >= now)
+            & (col(other.lease_until) <= latest_lease)
+        )
+        | ((col(other.sent_at) > since) & (col(other.sent_at) <= now)),
     )
     # A workspace the app was removed from gets nothing: its rows wait, unsent, for a reinstall.
     installed = select(Workspace.id).where(col(Workspace.uninstalled_at).is_(None))
-    query = select(Outbox).where(waiting, col(Outbox.workspace_id).in_(installed)).order_by(col(Outbox.id)).limit(limit)
-    return session.exec(query.with_for_update(skip_locked=True)).all()
-
-
-def busy_conversations(
-    session: Session, conversations: Sequence[str], now: datetime, since: datetime, latest_lease: datetime
-) -> set[str]:
-    """Conversations with a message in flight, or one sent after `since`: the next one waits its turn.
-
-    A time after `now` (sent) or after `latest_lease` (in flight) comes from a clock that was ahead: not waited for.
-    """
-    if not conversations:
-        return set()
-    lease_until, sent_at = col(Outbox.lease_until), col(Outbox.sent_at)
-    rows = session.exec(
-        select(Outbox.conversation).where(
-            col(Outbox.conversation).in_(conversations),
-            ((col(Outbox.state) == OutboxState.SENDING) & (lease_until >= now) & (lease_until <= latest_lease))
-            | ((sent_at > since) & (sent_at <= now)),
-        )
-    ).all()
-    return set(rows)
-
-
-def first_waiting(session: Session, conversations: Sequence[str]) -> dict[str, int]:
-    """The oldest message not yet sent of each conversation: messages to one conversation go in order."""
-    if not conversations:
-        return {}
-    rows = session.exec(
-        select(Outbox.conversation, func.min(Outbox.id))
-        .where(
-            col(Outbox.conversation).in_(conversations),
-            col(Outbox.state).in_((OutboxState.PENDING, OutboxState.SENDING)),
-        )
-        .group_by(Outbox.conversation)
-    ).all()
-    return {conversation: first for conversation, first in rows if first is not None}
+    query = (
+        select(Outbox)
+        .where(waiting, col(Outbox.workspace_id).in_(installed), ~older.exists(), ~busy.exists())
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    return session.exec(query.with_for_update(skip_locked=True, of=Outbox)).all()
 
 
 def get_outbox(session: Session, outbox_id: int) -> Outbox | None:
@@ -691,3 +681,46 @@ def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
 def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:
     found = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all()
     return {row.id: row for row in found if row.id is not None}
+
+
+def addresses_of(session: Session, workspace_id: int, owner: str, owner_ids: Sequence[int]) -> dict[int, Address]:
+    """Where each of these people or pairs was reached before, by their id."""
+    if not owner_ids:
+        return {}
+    found = session.exec(
+        select(Address).where(
+            Address.workspace_id == workspace_id, Address.owner == owner, col(Address.owner_id).in_(owner_ids)
+        )
+    ).all()
+    return {a.owner_id: a for a in found}
+
+
+def keep_addresses(
+    session: Session, workspace_id: int, owner: str, refs: dict[int, dict[str, Any]], now: datetime
+) -> None:
+    """As `keep_address`, for many people or pairs at once: one read, one insert of those not known yet."""
+    if not refs:
+        return
+    found = addresses_of(session, workspace_id, owner, sorted(refs))
+    for owner_id, address in found.items():
+        if address.ref != refs[owner_id]:
+            address.ref, address.updated_at = refs[owner_id], now
+    new = [
+        {"workspace_id": workspace_id, "owner": owner, "owner_id": i, "ref": ref, "updated_at": now}
+        for i, ref in refs.items()
+        if i not in found
+    ]
+    if not new:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = Address.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "owner", "owner_id"])
+        .returning(table.c.owner_id)
+    )
+    inserted = set(session.connection().execute(statement, new).scalars())
+    # Another transaction inserted some of them first: theirs are updated as `keep_address` would.
+    for owner_id in sorted(set(refs) - set(found) - inserted):
+        keep_address(session, workspace_id, owner, owner_id, refs[owner_id], now)

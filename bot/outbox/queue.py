@@ -1,9 +1,11 @@
 """The outbox's rows: written with their cause, claimed by a worker under a lease, settled once sent or refused."""
 
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -17,7 +19,7 @@ from bot.ui import Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Outbox, OutboxState, Pair, Person, Programme, Workspace
+from storage.models import Address, Outbox, OutboxState, Pair, Person, Programme, Workspace
 
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
@@ -29,6 +31,8 @@ NOTICE = "undeliverable:"
 SKEW = timedelta(minutes=5)
 # The longest a message waits for working hours: a week holds at least one working day.
 LONGEST_HOLD = timedelta(days=8)
+# The recipients whose conversation is kept, to be reached there again: a channel is its own address.
+OWNERS = ("person", "pair")
 
 
 @dataclass(frozen=True)
@@ -147,61 +151,76 @@ def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Par
     latest_lease = now + policy.lease + SKEW
     latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
     with open_session(engine) as session:
-        candidates = queries.claimable_outbox(session, now, max(50, 5 * limit), latest_lease, latest_wait)
-        conversations = list({r.conversation for r in candidates})
-        busy = queries.busy_conversations(session, conversations, now, now - policy.spacing, latest_lease)
-        first = queries.first_waiting(session, conversations)
-        parcels: list[Parcel] = []
-        for row in candidates:
-            if len(parcels) >= limit:
-                break
-            # Messages to one conversation keep their order: only its oldest waiting one may go, and one at a time.
-            if row.conversation in busy or first.get(row.conversation) != row.id:
-                continue
+        rows = queries.claimable_outbox(session, now, limit, now - policy.spacing, latest_lease, latest_wait)
+        live = []
+        for row in rows:
             if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
-                row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line may go now
-                continue
-            busy.add(row.conversation)
-            parcel = _parcel(session, row)
+                row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line goes at the next claim
+            else:
+                live.append(row)
+        parcels: list[Parcel] = []
+        found = _parcels(session, live)
+        for row in live:
+            parcel = found[row.id or 0]
             if parcel is None:
                 row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
                 continue
             row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
             row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
             row.first_attempt_at = row.first_attempt_at or now
-            parcels.append(_with_flag(parcel, row.maybe_sent))
+            parcels.append(replace(parcel, maybe_sent=row.maybe_sent))
         session.commit()
         return parcels
 
 
-def _with_flag(parcel: Parcel, maybe_sent: bool) -> Parcel:
-    return replace(parcel, maybe_sent=maybe_sent)
+def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | None]:
+    """Who each row is for, as its channel needs to know them, None when they are gone; read for all the rows in
+    a few queries per workspace, not a few per row."""
+    by_workspace: dict[int, list[Outbox]] = defaultdict(list)
+    for row in rows:
+        by_workspace[row.workspace_id].append(row)
+    found: dict[int, Parcel | None] = {}
+    for workspace_id, theirs in by_workspace.items():
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+
+        def owners(kind: str, theirs: list[Outbox] = theirs) -> list[int]:
+            return sorted({int(r.recipient.get("id", 0)) for r in theirs if r.recipient.get("kind") == kind})
+
+        pairs = queries.pairs_by_id(session, workspace_id, owners("pair"))
+        members = [m for p in pairs.values() for m in (p.mentor_id, p.mentee_id)]
+        people = queries.people_by_id(session, workspace_id, sorted({*owners("person"), *members}))
+        addresses = {kind: queries.addresses_of(session, workspace_id, kind, owners(kind)) for kind in OWNERS}
+        for row in theirs:
+            assert row.id is not None
+            found[row.id] = _parcel(row, workspace, people, pairs, addresses)
+    return found
 
 
-def _parcel(session: Session, row: Outbox) -> Parcel | None:
-    """Who the row is for, as its channel needs to know them; None when they are gone."""
-    workspace = session.get(Workspace, row.workspace_id)
-    assert workspace is not None and row.id is not None
-    kind = row.recipient.get("kind")
+def _parcel(
+    row: Outbox,
+    workspace: Workspace,
+    people: dict[int, Person],
+    pairs: dict[int, Pair],
+    addresses: dict[str, dict[int, Address]],
+) -> Parcel | None:
+    assert row.id is not None
+    kind = str(row.recipient.get("kind"))
     base = Parcel(row.id, row.key, workspace.platform, workspace.external_id, decode(row.message))
     if kind == "channel":
         return replace(base, channel=str(row.recipient.get("ref")))
     owner_id = int(row.recipient.get("id", 0))
     if kind == "person":
-        person = session.get(Person, owner_id)
-        if person is None or person.workspace_id != row.workspace_id:
+        if owner_id not in people:
             return None
-        people: tuple[str, ...] = (person.user_id,)
+        reached: tuple[str, ...] = (people[owner_id].user_id,)
     else:
-        pair = queries.get_pair(session, row.workspace_id, owner_id)
-        if pair is None:
+        pair = pairs.get(owner_id)
+        if pair is None or pair.mentor_id not in people or pair.mentee_id not in people:
             return None
-        found = queries.people_by_id(session, row.workspace_id, [pair.mentor_id, pair.mentee_id])
-        if len(found) < 2:
-            return None
-        people = (found[pair.mentor_id].user_id, found[pair.mentee_id].user_id)
-    address = queries.get_address(session, row.workspace_id, str(kind), owner_id)
-    return replace(base, people=people, address=address.ref if address else None)
+        reached = (people[pair.mentor_id].user_id, people[pair.mentee_id].user_id)
+    address = addresses.get(kind, {}).get(owner_id)
+    return replace(base, people=reached, address=address.ref if address else None)
 
 
 def sent(engine: Engine, parcel: Parcel, result: Sent, now: datetime) -> None:
@@ -214,6 +233,9 @@ def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -
         return
     with open_session(engine) as session:
         rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
+        # Where each person or pair was reached, kept in one statement per workspace and kind, not one per row.
+        kept: dict[tuple[int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+        latest = max(at for _, _, at in settled)
         for parcel, result, at in settled:
             row = rows.get(parcel.id)
             if row is None:
@@ -225,9 +247,11 @@ def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -
                 None,
                 None,
             )
-            kind = row.recipient.get("kind")
-            if result.address and kind in ("person", "pair"):
-                queries.keep_address(session, row.workspace_id, str(kind), int(row.recipient["id"]), result.address, at)
+            kind = str(row.recipient.get("kind"))
+            if result.address and kind in OWNERS:
+                kept[row.workspace_id, kind][int(row.recipient["id"])] = result.address
+        for (workspace_id, kind), refs in kept.items():
+            queries.keep_addresses(session, workspace_id, kind, refs, latest)
         session.commit()
 
 
@@ -284,4 +308,5 @@ def delivered(engine: Engine, platform: str, workspace: str, per_conversation: i
         )
         wanted = select(latest.c.id).where(latest.c.rank <= per_conversation)
         rows = session.exec(select(Outbox).where(col(Outbox.id).in_(wanted)).order_by(col(Outbox.id))).all()
-        return [parcel for row in rows if (parcel := _parcel(session, row)) is not None]
+        parcels = _parcels(session, rows)
+        return [parcel for row in rows if (parcel := parcels[row.id or 0]) is not None]

@@ -4,11 +4,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -410,14 +409,22 @@ def add_outbox(session: Session, rows: Sequence[Outbox]) -> int:
 
 
 def claimable_outbox(
-    session: Session, now: datetime, limit: int, since: datetime, latest_lease: datetime, latest_wait: datetime
+    session: Session,
+    now: datetime,
+    limit: int,
+    since: datetime,
+    latest_lease: datetime,
+    latest_wait: datetime,
+    pages: int = 4,
 ) -> Sequence[Outbox]:
     """Up to `limit` rows to send now, oldest first and at most one per conversation; locked for this transaction.
 
     A row goes when it is due (or its worker's lease ran out), when it is the oldest message not yet sent of its
     conversation (messages to one conversation keep their order), and when its conversation has nothing in
-    flight and nothing sent after `since` (the pace per conversation). One query, filtered in the database: rows
-    that must wait are neither read nor let to hide the due ones behind them.
+    flight and nothing sent after `since` (the pace per conversation). The due rows are read by pages of their
+    ids, oldest first, and only the page's conversations are looked at: a claim costs the rows it looks at, not
+    the whole queue. A page whose rows must all wait (a burst to one channel) does not hide the due rows behind
+    it: the next page is read, up to `pages`.
 
     A lease or a wait ending after `latest_lease` / `latest_wait` was set by a clock far ahead of this one (a host
     moved in time): it is not waited out; nor is a message sent after `now`. Rows another worker holds are
@@ -427,29 +434,54 @@ def claimable_outbox(
     waiting = ((state == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
         (state == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
     )
-    other = aliased(Outbox)
-    same = col(other.conversation) == col(Outbox.conversation)
-    older = select(other.id).where(
-        same, col(other.id) < col(Outbox.id), col(other.state).in_((OutboxState.PENDING, OutboxState.SENDING))
-    )
-    busy = select(other.id).where(
-        same,
-        (
-            (col(other.state) == OutboxState.SENDING)
-            & (col(other.lease_until) >= now)
-            & (col(other.lease_until) <= latest_lease)
-        )
-        | ((col(other.sent_at) > since) & (col(other.sent_at) <= now)),
-    )
     # A workspace the app was removed from gets nothing: its rows wait, unsent, for a reinstall.
     installed = select(Workspace.id).where(col(Workspace.uninstalled_at).is_(None))
-    query = (
-        select(Outbox)
-        .where(waiting, col(Outbox.workspace_id).in_(installed), ~older.exists(), ~busy.exists())
-        .order_by(col(Outbox.id))
-        .limit(limit)
-    )
-    return session.exec(query.with_for_update(skip_locked=True, of=Outbox)).all()
+    found: list[Outbox] = []
+    after, size = 0, 4 * limit
+    for _ in range(pages):
+        page = session.exec(
+            select(Outbox.id, Outbox.conversation)
+            .where(waiting, col(Outbox.id) > after, col(Outbox.workspace_id).in_(installed))
+            .order_by(col(Outbox.id))
+            .limit(size)
+        ).all()
+        if not page:
+            break
+        first, busy = _conversations(session, sorted({c for _, c in page}), now, since, latest_lease)
+        chosen = [i for i, c in page if c not in busy and first.get(c) == i][: limit - len(found)]
+        if chosen:
+            # `waiting` again: a row another worker claimed since the page was read is locked afresh, and left.
+            rows = select(Outbox).where(col(Outbox.id).in_(chosen), waiting).order_by(col(Outbox.id))
+            found += session.exec(rows.with_for_update(skip_locked=True)).all()
+        if len(found) >= limit or len(page) < size:
+            break
+        after = page[-1][0] or 0
+    return found
+
+
+def _conversations(
+    session: Session, conversations: Sequence[str], now: datetime, since: datetime, latest_lease: datetime
+) -> tuple[dict[str, int], set[str]]:
+    """Of each conversation, its oldest message not yet sent; and those with a message in flight, or one sent
+    after `since`, whose next message waits its turn. In one query over the conversations' rows.
+
+    A time after `now` (sent) or after `latest_lease` (in flight) comes from a clock that was ahead: not waited for.
+    """
+    state, lease_until, sent_at = col(Outbox.state), col(Outbox.lease_until), col(Outbox.sent_at)
+    unsent = state.in_((OutboxState.PENDING, OutboxState.SENDING))
+    flying = (state == OutboxState.SENDING) & (lease_until >= now) & (lease_until <= latest_lease)
+    recent = (sent_at > since) & (sent_at <= now)
+    rows = session.exec(
+        select(
+            Outbox.conversation,
+            func.min(case((unsent, col(Outbox.id)))),
+            func.max(case((flying | recent, 1), else_=0)),
+        )
+        .where(col(Outbox.conversation).in_(conversations))
+        .group_by(Outbox.conversation)
+    ).all()
+    first = {conversation: oldest for conversation, oldest, _ in rows if oldest is not None}
+    return first, {conversation for conversation, _, waits in rows if waits}
 
 
 def get_outbox(session: Session, outbox_id: int) -> Outbox | None:

@@ -148,29 +148,42 @@ def withdraw(session: Session, workspace_id: int, prefix: str) -> int:
 
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
     """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
-    latest_lease = now + policy.lease + SKEW
-    latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
+    return settle_and_claim(engine, [], now, limit, policy)
+
+
+def settle_and_claim(
+    engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]], now: datetime, limit: int, policy: Policy
+) -> list[Parcel]:
+    """`sent_all` then `claim`, in one transaction: a busy worker's round is one commit, not two."""
     with open_session(engine) as session:
-        rows = queries.claimable_outbox(session, now, limit, now - policy.spacing, latest_lease, latest_wait)
-        live = []
-        for row in rows:
-            if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
-                row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line goes at the next claim
-            else:
-                live.append(row)
-        parcels: list[Parcel] = []
-        found = _parcels(session, live)
-        for row in live:
-            parcel = found[row.id or 0]
-            if parcel is None:
-                row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
-                continue
-            row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
-            row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
-            row.first_attempt_at = row.first_attempt_at or now
-            parcels.append(replace(parcel, maybe_sent=row.maybe_sent))
+        _settle(session, settled)
+        parcels = _claim(session, now, limit, policy) if limit > 0 else []
         session.commit()
         return parcels
+
+
+def _claim(session: Session, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
+    latest_lease = now + policy.lease + SKEW
+    latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
+    rows = queries.claimable_outbox(session, now, limit, now - policy.spacing, latest_lease, latest_wait)
+    live = []
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
+            row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line goes at the next claim
+        else:
+            live.append(row)
+    parcels: list[Parcel] = []
+    found = _parcels(session, live)
+    for row in live:
+        parcel = found[row.id or 0]
+        if parcel is None:
+            row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
+            continue
+        row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
+        row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
+        row.first_attempt_at = row.first_attempt_at or now
+        parcels.append(replace(parcel, maybe_sent=row.maybe_sent))
+    return parcels
 
 
 def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | None]:
@@ -232,27 +245,33 @@ def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -
     if not settled:
         return
     with open_session(engine) as session:
-        rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
-        # Where each person or pair was reached, kept in one statement per workspace and kind, not one per row.
-        kept: dict[tuple[int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
-        latest = max(at for _, _, at in settled)
-        for parcel, result, at in settled:
-            row = rows.get(parcel.id)
-            if row is None:
-                continue
-            row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
-                OutboxState.SENT,
-                at,
-                result.receipt,
-                None,
-                None,
-            )
-            kind = str(row.recipient.get("kind"))
-            if result.address and kind in OWNERS:
-                kept[row.workspace_id, kind][int(row.recipient["id"])] = result.address
-        for (workspace_id, kind), refs in kept.items():
-            queries.keep_addresses(session, workspace_id, kind, refs, latest)
+        _settle(session, settled)
         session.commit()
+
+
+def _settle(session: Session, settled: Sequence[tuple[Parcel, Sent, datetime]]) -> None:
+    if not settled:
+        return
+    rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
+    # Where each person or pair was reached, kept in one statement per workspace and kind, not one per row.
+    kept: dict[tuple[int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    latest = max(at for _, _, at in settled)
+    for parcel, result, at in settled:
+        row = rows.get(parcel.id)
+        if row is None:
+            continue
+        row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
+            OutboxState.SENT,
+            at,
+            result.receipt,
+            None,
+            None,
+        )
+        kind = str(row.recipient.get("kind"))
+        if result.address and kind in OWNERS:
+            kept[row.workspace_id, kind][int(row.recipient["id"])] = result.address
+    for (workspace_id, kind), refs in kept.items():
+        queries.keep_addresses(session, workspace_id, kind, refs, latest)
 
 
 def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy: Policy) -> None:

@@ -45,15 +45,11 @@ class Worker:
         while not stop.is_set():
             claimed = 0
             try:
-                await self._settle()
                 free = self.concurrency - len(flying)
-                # Claimed by the handful, not one by one as each slot frees: a claim is a transaction of its own.
+                # Claimed by the handful, not one by one as each slot frees: a claim is a transaction of its own,
+                # which settles what was sent since the last one.
                 wanted = free if free >= max(1, self.concurrency // 4) or not flying else 0
-                parcels = (
-                    await asyncio.to_thread(queue.claim, self.engine, self.clock(), wanted, self.policy)
-                    if wanted
-                    else []
-                )
+                parcels = await self._settle(claim=wanted)
                 flying |= {asyncio.create_task(self._deliver(parcel)) for parcel in parcels}
                 claimed = len(parcels)
                 if loop.time() - told >= REPORT_EVERY:
@@ -108,13 +104,17 @@ class Worker:
         else:
             self._sent.append((parcel, result, self.clock()))
 
-    async def _settle(self) -> None:
-        """What the platform took since the last round, settled in one transaction. Until then a row is held by
-        its lease: a worker killed before settling leaves it to be looked for on the platform, never sent twice."""
+    async def _settle(self, claim: int = 0) -> list[Parcel]:
+        """What the platform took since the last round, settled in one transaction, with the claim of up to `claim`
+        rows more. Until then a row is held by its lease: a worker killed before settling leaves it to be looked
+        for on the platform, never sent twice."""
         settled, self._sent = self._sent, []
-        if settled:
-            try:
-                await asyncio.to_thread(queue.sent_all, self.engine, settled)
-            except Exception:
-                self._sent = settled + self._sent  # the database is away: settled at the next round
-                raise
+        if not settled and not claim:
+            return []
+        try:
+            return await asyncio.to_thread(
+                queue.settle_and_claim, self.engine, settled, self.clock(), claim, self.policy
+            )
+        except Exception:
+            self._sent = settled + self._sent  # the database is away: settled at the next round
+            raise

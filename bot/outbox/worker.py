@@ -69,6 +69,7 @@ class Worker:
             flying = {task for task in flying if not task.done()}
         await asyncio.gather(*flying)  # what is in flight is settled before the worker stops
         await self._settle()
+        await self._close()
 
     async def round(self) -> int:
         """One claim and its deliveries; returns how many rows were claimed."""
@@ -82,7 +83,15 @@ class Worker:
         """Deliver until nothing more is due now (the console, and tests)."""
         for _ in range(rounds):
             if not await self.round():
-                return
+                break
+        await self._close()
+
+    async def _close(self) -> None:
+        """A sender that keeps connections open (Slack's) closes them when the worker stops."""
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
 
     async def _deliver(self, parcel: Parcel) -> None:
         sender = self.senders.get(parcel.platform)

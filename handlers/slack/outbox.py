@@ -1,5 +1,6 @@
 """The outbox's way out on Slack: a DM, a pair's group DM or a channel post, each carrying its key in metadata."""
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -80,6 +81,26 @@ class SlackOutbox:
         # Slack limits each method per workspace (posting: per conversation). Once it has said to wait, the other
         # messages wait too, without asking Slack again in the meantime.
         self._waiting: dict[tuple[str, ...], float] = {}
+        # Calls share a session, and its connections to Slack, kept open between messages: slack_sdk would open a
+        # session and a connection for each call and close them after, which costs more than the call itself.
+        # One per event loop (a session cannot leave its loop) and per timeout (a session's is all its calls').
+        self._sessions: dict[tuple[asyncio.AbstractEventLoop, int], aiohttp.ClientSession] = {}
+
+    def _kept_open(self, client: AsyncWebClient) -> AsyncWebClient:
+        loop = asyncio.get_running_loop()
+        key = (loop, client.timeout)
+        session = self._sessions.get(key)
+        if session is None or session.closed:
+            self._sessions = {k: s for k, s in self._sessions.items() if not k[0].is_closed()}
+            session = self._sessions[key] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+        client.session = session
+        return client
+
+    async def close(self) -> None:
+        """Close the connections kept open in this event loop."""
+        loop = asyncio.get_running_loop()
+        for key in [k for k in self._sessions if k[0] is loop]:
+            await self._sessions.pop(key).close()
 
     async def _call(
         self, limit: tuple[str, ...], call: Callable[[], Awaitable[AsyncSlackResponse]]
@@ -95,7 +116,7 @@ class SlackOutbox:
             raise
 
     async def send(self, parcel: Parcel) -> Sent:
-        client = await self.client_for(parcel.workspace)
+        client = self._kept_open(await self.client_for(parcel.workspace))
         # A message longer than Slack takes goes out in parts, each with its own key (`key`, `key#2`, …).
         parts = [
             (parcel.key if n == 0 else f"{parcel.key}#{n + 1}", part)

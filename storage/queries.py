@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import bindparam, case, delete, func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -710,9 +710,33 @@ def people_of(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
     return {p.id: p for p in found if p.id is not None}
 
 
-def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:
-    found = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all()
-    return {row.id: row for row in found if row.id is not None}
+def outbox_recipients(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """The workspace and recipient of each of these outbox rows, by id: those not found are gone."""
+    if not ids:
+        return {}
+    found = session.exec(select(Outbox.id, Outbox.workspace_id, Outbox.recipient).where(col(Outbox.id).in_(ids)))
+    return {i: (workspace_id, dict(recipient)) for i, workspace_id, recipient in found.all() if i is not None}
+
+
+def mark_outbox_sent(session: Session, sent: Sequence[tuple[int, datetime, dict[str, Any]]]) -> None:
+    """Rows taken by the platform, each with when and its receipt, in one statement sent with many parameters:
+    their lease and last error go; a row no longer there is left alone."""
+    if not sent:
+        return
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            state=OutboxState.SENT,
+            sent_at=bindparam("at"),
+            receipt=bindparam("receipt"),
+            lease_until=None,
+            error=None,
+        )
+    )
+    params = [{"row_id": i, "at": at, "receipt": receipt} for i, at, receipt in sent]
+    session.connection().execute(statement, params)
 
 
 def addresses_of(session: Session, workspace_id: int, owner: str, owner_ids: Sequence[int]) -> dict[int, Address]:

@@ -252,24 +252,16 @@ def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -
 def _settle(session: Session, settled: Sequence[tuple[Parcel, Sent, datetime]]) -> None:
     if not settled:
         return
-    rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
-    # Where each person or pair was reached, kept in one statement per workspace and kind, not one per row.
+    queries.mark_outbox_sent(session, [(parcel.id, at, result.receipt) for parcel, result, at in settled])
+    # Where each person or pair was reached, when it is new, kept in one statement per workspace and kind, not one
+    # per row. The rows are read for their recipients only then: most were reached where they were before.
+    reached = {p.id: r.address for p, r, _ in settled if r.address and r.address != p.address}
     kept: dict[tuple[int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for i, (workspace_id, recipient) in queries.outbox_recipients(session, sorted(reached)).items():
+        kind = str(recipient.get("kind"))
+        if kind in OWNERS:
+            kept[workspace_id, kind][int(recipient["id"])] = reached[i]
     latest = max(at for _, _, at in settled)
-    for parcel, result, at in settled:
-        row = rows.get(parcel.id)
-        if row is None:
-            continue
-        row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
-            OutboxState.SENT,
-            at,
-            result.receipt,
-            None,
-            None,
-        )
-        kind = str(row.recipient.get("kind"))
-        if result.address and kind in OWNERS:
-            kept[row.workspace_id, kind][int(row.recipient["id"])] = result.address
     for (workspace_id, kind), refs in kept.items():
         queries.keep_addresses(session, workspace_id, kind, refs, latest)
 

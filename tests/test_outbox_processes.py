@@ -102,7 +102,7 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_once(
     shared_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    pairs = 20
+    pairs = 60  # more than a worker keeps in flight, so that the kill falls in the middle
     seeded(shared_url, pairs)
     fake.slow["conversations.open"] = 0.15  # so that the kill falls in the middle of the introductions
     async with app_process(shared_url, fake, tmp_path) as (url, pid):

@@ -20,7 +20,7 @@ class Worker:
     # Messages in flight at once. The platform's limits hold whatever the number (one message a second in a
     # conversation, `Policy.spacing`; its answers to wait); enough are in flight that a round of the database, which
     # settles and claims them by the dozen, leaves no slot waiting long.
-    CONCURRENCY = 64
+    CONCURRENCY = 32
 
     def __init__(
         self,

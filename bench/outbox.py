@@ -158,7 +158,7 @@ def waiting(bot: Passerelle) -> bool:
         return session.exec(select(Outbox.id).where(col(Outbox.state).in_(states)).limit(1)).first() is not None
 
 
-async def through_the_outbox(bot: Passerelle, api_url: str, concurrency: int = 4) -> tuple[int, float]:
+async def through_the_outbox(bot: Passerelle, api_url: str, concurrency: int = Worker.CONCURRENCY) -> tuple[int, float]:
     client = worker_client("xoxb-bench", api_url)
     worker = Worker(
         bot.engine,
@@ -181,7 +181,7 @@ async def through_the_outbox(bot: Passerelle, api_url: str, concurrency: int = 4
     return sent, elapsed
 
 
-async def straight(bot: Passerelle, api_url: str, concurrency: int = 4) -> float:
+async def straight(bot: Passerelle, api_url: str, concurrency: int = Worker.CONCURRENCY) -> float:
     """The baseline: the same messages, posted from memory with the same client, nothing stored; its calls share
     one session and its open connections, as the worker's do."""
     client = worker_client("xoxb-bench", api_url)

@@ -431,20 +431,26 @@ def claimable_outbox(
     skipped (PostgreSQL); SQLite has one writer at a time anyway.
     """
     state, not_before, lease_until = col(Outbox.state), col(Outbox.not_before), col(Outbox.lease_until)
-    waiting = ((state == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
-        (state == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
-    )
+    # Each state apart: the index on the state then gives the rows in the order of their ids (SQLite's holds the
+    # rowid), and a page is read without sorting every waiting row.
+    due = (state == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))
+    taken_back = (state == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
+    waiting = due | taken_back
     # A workspace the app was removed from gets nothing: its rows wait, unsent, for a reinstall.
     installed = select(Workspace.id).where(col(Workspace.uninstalled_at).is_(None))
     found: list[Outbox] = []
     after, size = 0, 4 * limit
     for _ in range(pages):
-        page = session.exec(
-            select(Outbox.id, Outbox.conversation)
-            .where(waiting, col(Outbox.id) > after, col(Outbox.workspace_id).in_(installed))
-            .order_by(col(Outbox.id))
-            .limit(size)
-        ).all()
+        page = sorted(
+            (i or 0, conversation)
+            for which in (due, taken_back)
+            for i, conversation in session.exec(
+                select(Outbox.id, Outbox.conversation)
+                .where(which, col(Outbox.id) > after, col(Outbox.workspace_id).in_(installed))
+                .order_by(col(Outbox.id))
+                .limit(size)
+            ).all()
+        )[:size]
         if not page:
             break
         first, busy = _conversations(session, sorted({c for _, c in page}), now, since, latest_lease)
@@ -455,7 +461,7 @@ def claimable_outbox(
             found += session.exec(rows.with_for_update(skip_locked=True)).all()
         if len(found) >= limit or len(page) < size:
             break
-        after = page[-1][0] or 0
+        after = page[-1][0]
     return found
 
 

@@ -50,7 +50,7 @@ class Worker:
         flying: set[asyncio.Task[None]] = set()
         told = quiet_until = 0.0
         while not stop.is_set():
-            claimed = 0
+            claimed, failed = 0, False
             free = self.concurrency - len(flying)
             # A round is a transaction: it claims by the handful, not one by one as each slot frees, and settles
             # what was sent since the last one. Until then a sent row waits, held by its lease, SETTLE_WITHIN at most.
@@ -65,6 +65,7 @@ class Worker:
                         await asyncio.to_thread(failures.report, self.engine, self.clock())
                         told = loop.time()
                 except Exception as error:  # the database is away, say: look again later, without filling the log
+                    failed = True
                     if loop.time() - quiet_until >= 0:
                         why = type(error).__name__
                         logger.exception("the outbox cannot be read or settled (%s); trying again", why)
@@ -72,7 +73,7 @@ class Worker:
             if claimed and len(flying) < self.concurrency:
                 continue  # more may be due right now
             wait = self.idle
-            if self._sent:
+            if self._sent and not failed:  # a database that failed is not asked again before `idle`
                 wait = min(wait, max(0.0, self._sent_since + SETTLE_WITHIN - loop.time()))
             waiters = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait([*waiters, *flying], timeout=wait, return_when=asyncio.FIRST_COMPLETED)

@@ -96,7 +96,7 @@ class SlackOutbox:
         now = self.clock()
         kept = self._clients.get(workspace)
         if kept is not None and now < kept[1] and now >= kept[1] - CLIENT_KEPT:  # a clock moved back: look again
-            return kept[0], True
+            return self._kept_open(kept[0]), True
         client = self._kept_open(await self.client_for(workspace))
         self._clients[workspace] = (client, now + CLIENT_KEPT)
         return client, False

@@ -745,6 +745,28 @@ def mark_outbox_sent(session: Session, sent: Sequence[tuple[int, datetime, dict[
     session.connection().execute(statement, params)
 
 
+def user_ids_of(session: Session, workspace_id: int, person_ids: Sequence[int]) -> dict[int, str]:
+    """The platform user id of each of these people of the workspace, by their id: those gone are left out."""
+    if not person_ids:
+        return {}
+    found = session.exec(
+        select(Person.id, Person.user_id).where(Person.workspace_id == workspace_id, col(Person.id).in_(person_ids))
+    )
+    return {i: user_id for i, user_id in found.all() if i is not None}
+
+
+def pair_members(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """The mentor and mentee of each of these pairs of the workspace, by the pair's id."""
+    if not pair_ids:
+        return {}
+    found = session.exec(
+        select(Pair.id, Pair.mentor_id, Pair.mentee_id).where(
+            Pair.workspace_id == workspace_id, col(Pair.id).in_(pair_ids)
+        )
+    )
+    return {i: (mentor, mentee) for i, mentor, mentee in found.all() if i is not None}
+
+
 def addresses_of(session: Session, workspace_id: int, owner: str, owner_ids: Sequence[int]) -> dict[int, Address]:
     """Where each of these people or pairs was reached before, by their id."""
     if not owner_ids:

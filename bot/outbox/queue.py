@@ -200,9 +200,10 @@ def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | Non
         def owners(kind: str, theirs: list[Outbox] = theirs) -> list[int]:
             return sorted({int(r.recipient.get("id", 0)) for r in theirs if r.recipient.get("kind") == kind})
 
-        pairs = queries.pairs_by_id(session, workspace_id, owners("pair"))
-        members = [m for p in pairs.values() for m in (p.mentor_id, p.mentee_id)]
-        people = queries.people_by_id(session, workspace_id, sorted({*owners("person"), *members}))
+        # Ids rather than whole rows: this is read for every message sent.
+        pairs = queries.pair_members(session, workspace_id, owners("pair"))
+        members = [m for pair in pairs.values() for m in pair]
+        people = queries.user_ids_of(session, workspace_id, sorted({*owners("person"), *members}))
         addresses = {kind: queries.addresses_of(session, workspace_id, kind, owners(kind)) for kind in OWNERS}
         for row in theirs:
             assert row.id is not None
@@ -213,8 +214,8 @@ def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | Non
 def _parcel(
     row: Outbox,
     workspace: Workspace,
-    people: dict[int, Person],
-    pairs: dict[int, Pair],
+    people: dict[int, str],
+    pairs: dict[int, tuple[int, int]],
     addresses: dict[str, dict[int, Address]],
 ) -> Parcel | None:
     assert row.id is not None
@@ -223,15 +224,10 @@ def _parcel(
     if kind == "channel":
         return replace(base, channel=str(row.recipient.get("ref")))
     owner_id = int(row.recipient.get("id", 0))
-    if kind == "person":
-        if owner_id not in people:
-            return None
-        reached: tuple[str, ...] = (people[owner_id].user_id,)
-    else:
-        pair = pairs.get(owner_id)
-        if pair is None or pair.mentor_id not in people or pair.mentee_id not in people:
-            return None
-        reached = (people[pair.mentor_id].user_id, people[pair.mentee_id].user_id)
+    members = (owner_id,) if kind == "person" else pairs.get(owner_id, ())
+    if not members or any(m not in people for m in members):
+        return None
+    reached = tuple(people[m] for m in members)
     address = addresses.get(kind, {}).get(owner_id)
     return replace(base, people=reached, address=address.ref if address else None)
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, inspect, update
+from sqlalchemy import bindparam, case, delete, func, insert, inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -491,57 +491,85 @@ def add_outbox(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def claimable_outbox(
-    session: Session, now: datetime, limit: int, latest_lease: datetime, latest_wait: datetime
+    session: Session,
+    now: datetime,
+    limit: int,
+    since: datetime,
+    latest_lease: datetime,
+    latest_wait: datetime,
+    pages: int = 4,
 ) -> Sequence[Outbox]:
-    """Rows due now, oldest first, and rows whose worker's lease ran out; locked for this transaction.
+    """Up to `limit` rows to send now, oldest first and at most one per conversation; locked for this transaction.
+
+    A row goes when it is due (or its worker's lease ran out), when it is the oldest message not yet sent of its
+    conversation (messages to one conversation keep their order), and when its conversation has nothing in
+    flight and nothing sent after `since` (the pace per conversation). The due rows are read by pages of their
+    ids, oldest first, and only the page's conversations are looked at: a claim costs the rows it looks at, not
+    the whole queue. A page whose rows must all wait (a burst to one channel) does not hide the due rows behind
+    it: the next page is read, up to `pages`.
 
     A lease or a wait ending after `latest_lease` / `latest_wait` was set by a clock far ahead of this one (a host
-    moved in time): it is not waited out. Rows another worker holds are skipped (PostgreSQL); SQLite has one
-    writer at a time anyway.
+    moved in time): it is not waited out; nor is a message sent after `now`. Rows another worker holds are
+    skipped (PostgreSQL); SQLite has one writer at a time anyway.
     """
-    not_before, lease_until = col(Outbox.not_before), col(Outbox.lease_until)
-    waiting = ((col(Outbox.state) == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))) | (
-        (col(Outbox.state) == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
-    )
+    state, not_before, lease_until = col(Outbox.state), col(Outbox.not_before), col(Outbox.lease_until)
+    # Each state apart: the index on the state then gives the rows in the order of their ids (SQLite's holds the
+    # rowid), and a page is read without sorting every waiting row.
+    due = (state == OutboxState.PENDING) & ((not_before <= now) | (not_before > latest_wait))
+    taken_back = (state == OutboxState.SENDING) & ((lease_until < now) | (lease_until > latest_lease))
+    waiting = due | taken_back
     # A workspace the app was removed from gets nothing: its rows wait, unsent, for a reinstall.
     installed = select(Workspace.id).where(col(Workspace.uninstalled_at).is_(None))
-    query = select(Outbox).where(waiting, col(Outbox.workspace_id).in_(installed)).order_by(col(Outbox.id)).limit(limit)
-    return session.exec(query.with_for_update(skip_locked=True)).all()
+    found: list[Outbox] = []
+    after, size = 0, 4 * limit
+    for _ in range(pages):
+        page = sorted(
+            (i or 0, conversation)
+            for which in (due, taken_back)
+            for i, conversation in session.exec(
+                select(Outbox.id, Outbox.conversation)
+                .where(which, col(Outbox.id) > after, col(Outbox.workspace_id).in_(installed))
+                .order_by(col(Outbox.id))
+                .limit(size)
+            ).all()
+        )[:size]
+        if not page:
+            break
+        first, busy = _conversations(session, sorted({c for _, c in page}), now, since, latest_lease)
+        chosen = [i for i, c in page if c not in busy and first.get(c) == i][: limit - len(found)]
+        if chosen:
+            # `waiting` again: a row another worker claimed since the page was read is locked afresh, and left.
+            rows = select(Outbox).where(col(Outbox.id).in_(chosen), waiting).order_by(col(Outbox.id))
+            found += session.exec(rows.with_for_update(skip_locked=True)).all()
+        if len(found) >= limit or len(page) < size:
+            break
+        after = page[-1][0]
+    return found
 
 
-def busy_conversations(
+def _conversations(
     session: Session, conversations: Sequence[str], now: datetime, since: datetime, latest_lease: datetime
-) -> set[str]:
-    """Conversations with a message in flight, or one sent after `since`: the next one waits its turn.
+) -> tuple[dict[str, int], set[str]]:
+    """Of each conversation, its oldest message not yet sent; and those with a message in flight, or one sent
+    after `since`, whose next message waits its turn. In one query over the conversations' rows.
 
     A time after `now` (sent) or after `latest_lease` (in flight) comes from a clock that was ahead: not waited for.
     """
-    if not conversations:
-        return set()
-    lease_until, sent_at = col(Outbox.lease_until), col(Outbox.sent_at)
+    state, lease_until, sent_at = col(Outbox.state), col(Outbox.lease_until), col(Outbox.sent_at)
+    unsent = state.in_((OutboxState.PENDING, OutboxState.SENDING))
+    flying = (state == OutboxState.SENDING) & (lease_until >= now) & (lease_until <= latest_lease)
+    recent = (sent_at > since) & (sent_at <= now)
     rows = session.exec(
-        select(Outbox.conversation).where(
-            col(Outbox.conversation).in_(conversations),
-            ((col(Outbox.state) == OutboxState.SENDING) & (lease_until >= now) & (lease_until <= latest_lease))
-            | ((sent_at > since) & (sent_at <= now)),
+        select(
+            Outbox.conversation,
+            func.min(case((unsent, col(Outbox.id)))),
+            func.max(case((flying | recent, 1), else_=0)),
         )
-    ).all()
-    return set(rows)
-
-
-def first_waiting(session: Session, conversations: Sequence[str]) -> dict[str, int]:
-    """The oldest message not yet sent of each conversation: messages to one conversation go in order."""
-    if not conversations:
-        return {}
-    rows = session.exec(
-        select(Outbox.conversation, func.min(Outbox.id))
-        .where(
-            col(Outbox.conversation).in_(conversations),
-            col(Outbox.state).in_((OutboxState.PENDING, OutboxState.SENDING)),
-        )
+        .where(col(Outbox.conversation).in_(conversations))
         .group_by(Outbox.conversation)
     ).all()
-    return {conversation: first for conversation, first in rows if first is not None}
+    first = {conversation: oldest for conversation, oldest, _ in rows if oldest is not None}
+    return first, {conversation for conversation, _, waits in rows if waits}
 
 
 def get_outbox(session: Session, outbox_id: int) -> Outbox | None:
@@ -863,6 +891,95 @@ def _held(session: Session, model: type[T], ids: Sequence[int]) -> tuple[dict[in
     return held, missing
 
 
-def outbox_rows(session: Session, ids: Sequence[int]) -> dict[int, Outbox]:
-    found = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all()
-    return {row.id: row for row in found if row.id is not None}
+def outbox_recipients(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """The workspace and recipient of each of these outbox rows, by id: those not found are gone."""
+    if not ids:
+        return {}
+    found = session.exec(select(Outbox.id, Outbox.workspace_id, Outbox.recipient).where(col(Outbox.id).in_(ids)))
+    return {i: (workspace_id, dict(recipient)) for i, workspace_id, recipient in found.all() if i is not None}
+
+
+def mark_outbox_sent(session: Session, sent: Sequence[tuple[int, datetime, dict[str, Any]]]) -> None:
+    """Rows taken by the platform, each with when and its receipt, in one statement sent with many parameters:
+    their lease and last error go; a row no longer there is left alone."""
+    if not sent:
+        return
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            state=OutboxState.SENT,
+            sent_at=bindparam("at"),
+            receipt=bindparam("receipt"),
+            lease_until=None,
+            error=None,
+        )
+    )
+    params = [{"row_id": i, "at": at, "receipt": receipt} for i, at, receipt in sent]
+    session.connection().execute(statement, params)
+
+
+def user_ids_of(session: Session, workspace_id: int, person_ids: Sequence[int]) -> dict[int, str]:
+    """The platform user id of each of these people of the workspace, by their id: those gone are left out."""
+    if not person_ids:
+        return {}
+    found = session.exec(
+        select(Person.id, Person.user_id).where(Person.workspace_id == workspace_id, col(Person.id).in_(person_ids))
+    )
+    return {i: user_id for i, user_id in found.all() if i is not None}
+
+
+def pair_members(session: Session, workspace_id: int, pair_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """The mentor and mentee of each of these pairs of the workspace, by the pair's id."""
+    if not pair_ids:
+        return {}
+    found = session.exec(
+        select(Pair.id, Pair.mentor_id, Pair.mentee_id).where(
+            Pair.workspace_id == workspace_id, col(Pair.id).in_(pair_ids)
+        )
+    )
+    return {i: (mentor, mentee) for i, mentor, mentee in found.all() if i is not None}
+
+
+def addresses_of(session: Session, workspace_id: int, owner: str, owner_ids: Sequence[int]) -> dict[int, Address]:
+    """Where each of these people or pairs was reached before, by their id."""
+    if not owner_ids:
+        return {}
+    found = session.exec(
+        select(Address).where(
+            Address.workspace_id == workspace_id, Address.owner == owner, col(Address.owner_id).in_(owner_ids)
+        )
+    ).all()
+    return {a.owner_id: a for a in found}
+
+
+def keep_addresses(
+    session: Session, workspace_id: int, owner: str, refs: dict[int, dict[str, Any]], now: datetime
+) -> None:
+    """As `keep_address`, for many people or pairs at once: one read, one insert of those not known yet."""
+    if not refs:
+        return
+    found = addresses_of(session, workspace_id, owner, sorted(refs))
+    for owner_id, address in found.items():
+        if address.ref != refs[owner_id]:
+            address.ref, address.updated_at = refs[owner_id], now
+    new = [
+        {"workspace_id": workspace_id, "owner": owner, "owner_id": i, "ref": ref, "updated_at": now}
+        for i, ref in refs.items()
+        if i not in found
+    ]
+    if not new:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = Address.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "owner", "owner_id"])
+        .returning(table.c.owner_id)
+    )
+    inserted = set(session.connection().execute(statement, new).scalars())
+    # Another transaction inserted some of them first: theirs are updated as `keep_address` would.
+    for owner_id in sorted(set(refs) - set(found) - inserted):
+        keep_address(session, workspace_id, owner, owner_id, refs[owner_id], now)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.actor import Actor
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from tests.bot.volunteers import many_volunteers
@@ -20,7 +21,8 @@ from tests.doubles.slack_api import FakeSlack, Fault
 from tests.processes import free_port, healthy, slack_env, start_app
 from tests.test_outbox_processes import LEASE, until
 
-PAIRS = 48  # more than a worker keeps in flight, so that the kill falls in the middle
+# Three times what a worker keeps in flight, so that the kill falls in the middle: the reminders go in rounds.
+PAIRS = 3 * Worker.CONCURRENCY
 
 
 @asynccontextmanager

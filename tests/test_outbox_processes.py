@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from storage.models import Outbox, OutboxState
@@ -102,7 +103,7 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_once(
     shared_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    pairs = 20
+    pairs = 2 * Worker.CONCURRENCY  # more than a worker keeps in flight, so that the kill falls in the middle
     seeded(shared_url, pairs)
     fake.slow["conversations.open"] = 0.15  # so that the kill falls in the middle of the introductions
     async with app_process(shared_url, fake, tmp_path) as (url, pid):

@@ -1,6 +1,7 @@
 """The outbox's rows: written with their cause, claimed by a worker under a lease, settled once sent or refused."""
 
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from bot.ui import MARKUP, Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
-from storage.models import Outbox, OutboxState, Pair, Person, Programme, Workspace
+from storage.models import Address, Outbox, OutboxState, Pair, Person, Programme, Workspace
 
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
@@ -30,6 +31,8 @@ NOTICE = "undeliverable:"
 SKEW = timedelta(minutes=5)
 # The longest a message waits for working hours: a week holds at least one working day.
 LONGEST_HOLD = timedelta(days=8)
+# The recipients whose conversation is kept, to be reached there again: a channel is its own address.
+OWNERS = ("person", "pair")
 
 
 @dataclass(frozen=True)
@@ -171,64 +174,88 @@ def withdraw(session: Session, workspace_id: int, prefix: str) -> int:
 
 def claim(engine: Engine, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
     """Take up to `limit` due rows, one per conversation, and commit the lease before anything is sent."""
-    latest_lease = now + policy.lease + SKEW
-    latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
+    return settle_and_claim(engine, [], now, limit, policy)
+
+
+def settle_and_claim(
+    engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]], now: datetime, limit: int, policy: Policy
+) -> list[Parcel]:
+    """`sent_all` then `claim`, in one transaction: a busy worker's round is one commit, not two."""
     with open_session(engine) as session:
-        candidates = queries.claimable_outbox(session, now, max(50, 5 * limit), latest_lease, latest_wait)
-        conversations = list({r.conversation for r in candidates})
-        busy = queries.busy_conversations(session, conversations, now, now - policy.spacing, latest_lease)
-        first = queries.first_waiting(session, conversations)
-        parcels: list[Parcel] = []
-        for row in candidates:
-            if len(parcels) >= limit:
-                break
-            # Messages to one conversation keep their order: only its oldest waiting one may go, and one at a time.
-            if row.conversation in busy or first.get(row.conversation) != row.id:
-                continue
-            if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
-                row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line may go now
-                continue
-            busy.add(row.conversation)
-            parcel = _parcel(session, row)
-            if parcel is None:
-                row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
-                continue
-            row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
-            row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
-            row.first_attempt_at = row.first_attempt_at or now
-            parcels.append(_with_flag(parcel, row.maybe_sent))
+        _settle(session, settled)
+        parcels = _claim(session, now, limit, policy) if limit > 0 else []
         session.commit()
         return parcels
 
 
-def _with_flag(parcel: Parcel, maybe_sent: bool) -> Parcel:
-    return replace(parcel, maybe_sent=maybe_sent)
+def _claim(session: Session, now: datetime, limit: int, policy: Policy) -> list[Parcel]:
+    latest_lease = now + policy.lease + SKEW
+    latest_wait = now + max(timedelta(seconds=policy.longest_wait), LONGEST_HOLD) + SKEW
+    rows = queries.claimable_outbox(session, now, limit, now - policy.spacing, latest_lease, latest_wait)
+    live = []
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now and row.state == OutboxState.PENDING:
+            row.state, row.error = OutboxState.DROPPED, "lost its point"  # the next in line goes at the next claim
+        else:
+            live.append(row)
+    parcels: list[Parcel] = []
+    found = _parcels(session, live)
+    for row in live:
+        parcel = found[row.id or 0]
+        if parcel is None:
+            row.state, row.reported, row.error = OutboxState.UNDELIVERABLE, True, "recipient erased"
+            continue
+        row.maybe_sent = row.maybe_sent or row.state == OutboxState.SENDING  # its worker died mid-way
+        row.state, row.attempts, row.lease_until = OutboxState.SENDING, row.attempts + 1, now + policy.lease
+        row.first_attempt_at = row.first_attempt_at or now
+        parcels.append(replace(parcel, maybe_sent=row.maybe_sent))
+    return parcels
 
 
-def _parcel(session: Session, row: Outbox) -> Parcel | None:
-    """Who the row is for, as its channel needs to know them; None when they are gone."""
-    workspace = session.get(Workspace, row.workspace_id)
-    assert workspace is not None and row.id is not None
-    kind = row.recipient.get("kind")
+def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | None]:
+    """Who each row is for, as its channel needs to know them, None when they are gone; read for all the rows in
+    a few queries per workspace, not a few per row."""
+    by_workspace: dict[int, list[Outbox]] = defaultdict(list)
+    for row in rows:
+        by_workspace[row.workspace_id].append(row)
+    found: dict[int, Parcel | None] = {}
+    for workspace_id, theirs in by_workspace.items():
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+
+        def owners(kind: str, theirs: list[Outbox] = theirs) -> list[int]:
+            return sorted({int(r.recipient.get("id", 0)) for r in theirs if r.recipient.get("kind") == kind})
+
+        # Ids rather than whole rows: this is read for every message sent.
+        pairs = queries.pair_members(session, workspace_id, owners("pair"))
+        members = [m for pair in pairs.values() for m in pair]
+        people = queries.user_ids_of(session, workspace_id, sorted({*owners("person"), *members}))
+        addresses = {kind: queries.addresses_of(session, workspace_id, kind, owners(kind)) for kind in OWNERS}
+        for row in theirs:
+            assert row.id is not None
+            found[row.id] = _parcel(row, workspace, people, pairs, addresses)
+    return found
+
+
+def _parcel(
+    row: Outbox,
+    workspace: Workspace,
+    people: dict[int, str],
+    pairs: dict[int, tuple[int, int]],
+    addresses: dict[str, dict[int, Address]],
+) -> Parcel | None:
+    assert row.id is not None
+    kind = str(row.recipient.get("kind"))
     base = Parcel(row.id, row.key, workspace.platform, workspace.external_id, decode(row.message))
     if kind == "channel":
         return replace(base, channel=str(row.recipient.get("ref")))
     owner_id = int(row.recipient.get("id", 0))
-    if kind == "person":
-        person = session.get(Person, owner_id)
-        if person is None or person.workspace_id != row.workspace_id:
-            return None
-        people: tuple[str, ...] = (person.user_id,)
-    else:
-        pair = queries.get_pair(session, row.workspace_id, owner_id)
-        if pair is None:
-            return None
-        found = queries.people_by_id(session, row.workspace_id, [pair.mentor_id, pair.mentee_id])
-        if len(found) < 2:
-            return None
-        people = (found[pair.mentor_id].user_id, found[pair.mentee_id].user_id)
-    address = queries.get_address(session, row.workspace_id, str(kind), owner_id)
-    return replace(base, people=people, address=address.ref if address else None)
+    members = (owner_id,) if kind == "person" else pairs.get(owner_id, ())
+    if not members or any(m not in people for m in members):
+        return None
+    reached = tuple(people[m] for m in members)
+    address = addresses.get(kind, {}).get(owner_id)
+    return replace(base, people=reached, address=address.ref if address else None)
 
 
 def sent(engine: Engine, parcel: Parcel, result: Sent, now: datetime) -> None:
@@ -240,22 +267,25 @@ def sent_all(engine: Engine, settled: Sequence[tuple[Parcel, Sent, datetime]]) -
     if not settled:
         return
     with open_session(engine) as session:
-        rows = queries.outbox_rows(session, [parcel.id for parcel, _, _ in settled])
-        for parcel, result, at in settled:
-            row = rows.get(parcel.id)
-            if row is None:
-                continue
-            row.state, row.sent_at, row.receipt, row.lease_until, row.error = (
-                OutboxState.SENT,
-                at,
-                result.receipt,
-                None,
-                None,
-            )
-            kind = row.recipient.get("kind")
-            if result.address and kind in ("person", "pair"):
-                queries.keep_address(session, row.workspace_id, str(kind), int(row.recipient["id"]), result.address, at)
+        _settle(session, settled)
         session.commit()
+
+
+def _settle(session: Session, settled: Sequence[tuple[Parcel, Sent, datetime]]) -> None:
+    if not settled:
+        return
+    queries.mark_outbox_sent(session, [(parcel.id, at, result.receipt) for parcel, result, at in settled])
+    # Where each person or pair was reached, when it is new, kept in one statement per workspace and kind, not one
+    # per row. The rows are read for their recipients only then: most were reached where they were before.
+    reached = {p.id: r.address for p, r, _ in settled if r.address and r.address != p.address}
+    kept: dict[tuple[int, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for i, (workspace_id, recipient) in queries.outbox_recipients(session, sorted(reached)).items():
+        kind = str(recipient.get("kind"))
+        if kind in OWNERS:
+            kept[workspace_id, kind][int(recipient["id"])] = reached[i]
+    latest = max(at for _, _, at in settled)
+    for (workspace_id, kind), refs in kept.items():
+        queries.keep_addresses(session, workspace_id, kind, refs, latest)
 
 
 def retry(engine: Engine, parcel: Parcel, failure: Retry, now: datetime, policy: Policy) -> None:
@@ -311,4 +341,5 @@ def delivered(engine: Engine, platform: str, workspace: str, per_conversation: i
         )
         wanted = select(latest.c.id).where(latest.c.rank <= per_conversation)
         rows = session.exec(select(Outbox).where(col(Outbox.id).in_(wanted)).order_by(col(Outbox.id))).all()
-        return [parcel for row in rows if (parcel := _parcel(session, row)) is not None]
+        parcels = _parcels(session, rows)
+        return [parcel for row in rows if (parcel := parcels[row.id or 0]) is not None]

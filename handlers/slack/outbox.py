@@ -1,8 +1,9 @@
 """The outbox's way out on Slack: a DM, a pair's group DM or a channel post, each carrying its key in metadata."""
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailabl
 # Errors of the token rather than of the message; waited out, as an uninstall is, rather than given up.
 TOKEN = {"invalid_auth", "not_authed", "token_revoked", "token_expired"}
 TOKEN_WAIT = 300.0
+CLIENT_KEPT = timedelta(minutes=1)
 PERMANENT: dict[str, Reason] = {
     "account_inactive": "inactive",
     "user_disabled": "inactive",
@@ -80,6 +82,40 @@ class SlackOutbox:
         # Slack limits each method per workspace (posting: per conversation). Once it has said to wait, the other
         # messages wait too, without asking Slack again in the meantime.
         self._waiting: dict[tuple[str, ...], float] = {}
+        # Calls share a session, and its connections to Slack, kept open between messages: slack_sdk would open a
+        # session and a connection for each call and close them after, which costs more than the call itself.
+        # One per event loop (a session cannot leave its loop) and per timeout (a session's is all its calls').
+        self._sessions: dict[tuple[asyncio.AbstractEventLoop, int], aiohttp.ClientSession] = {}
+        # Each workspace's client, kept a little while: finding its installation costs database reads, and would
+        # cost them for every message. Well within the time before a token is refreshed (install.REFRESH_BEFORE);
+        # dropped when Slack refuses its token.
+        self._clients: dict[str, tuple[AsyncWebClient, datetime]] = {}
+
+    async def _client(self, workspace: str) -> tuple[AsyncWebClient, bool]:
+        """The workspace's client, and whether it was kept from an earlier message."""
+        now = self.clock()
+        kept = self._clients.get(workspace)
+        if kept is not None and now < kept[1] and now >= kept[1] - CLIENT_KEPT:  # a clock moved back: look again
+            return self._kept_open(kept[0]), True
+        client = self._kept_open(await self.client_for(workspace))
+        self._clients[workspace] = (client, now + CLIENT_KEPT)
+        return client, False
+
+    def _kept_open(self, client: AsyncWebClient) -> AsyncWebClient:
+        loop = asyncio.get_running_loop()
+        key = (loop, client.timeout)
+        session = self._sessions.get(key)
+        if session is None or session.closed:
+            self._sessions = {k: s for k, s in self._sessions.items() if not k[0].is_closed()}
+            session = self._sessions[key] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+        client.session = session
+        return client
+
+    async def close(self) -> None:
+        """Close the connections kept open in this event loop."""
+        loop = asyncio.get_running_loop()
+        for key in [k for k in self._sessions if k[0] is loop]:
+            await self._sessions.pop(key).close()
 
     async def _call(
         self, limit: tuple[str, ...], call: Callable[[], Awaitable[AsyncSlackResponse]]
@@ -95,7 +131,7 @@ class SlackOutbox:
             raise
 
     async def send(self, parcel: Parcel) -> Sent:
-        client = await self.client_for(parcel.workspace)
+        client, kept = await self._client(parcel.workspace)
         # A message longer than Slack takes goes out in parts, each with its own key (`key`, `key#2`, …).
         parts = [
             (parcel.key if n == 0 else f"{parcel.key}#{n + 1}", part)
@@ -125,6 +161,10 @@ class SlackOutbox:
                 channel = str(answer.get("channel") or channel)
                 receipts.append(str(answer.get("ts", "")))
         except SlackApiError as error:
+            if error_code(error) in TOKEN:
+                self._clients.pop(parcel.workspace, None)  # the next message finds the installation afresh
+                if kept:  # the app may have been installed again since: with the new token, it goes at once
+                    raise Retry(error_code(error), after=0.0, maybe_sent=bool(receipts)) from None
             raise _failure(error, maybe_sent=bool(receipts)) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             # The request may have reached Slack: the next attempt looks for the key first.

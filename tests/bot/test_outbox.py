@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from bot.outbox import queue
@@ -360,3 +360,77 @@ def test_failures_of_one_burst_are_told_together_and_a_notice_never_gives_up(
         drain(w)
     notices = [p for p in sender.sent if p.people == (COORD,)]
     assert len(notices) == 1 and "I could not deliver 2 messages" in str(notices[0].message.blocks[0])
+
+
+def channel_rows(clock: Clock, count: int, channel: str, due: bool = True) -> list[Outbox]:
+    return [
+        Outbox(
+            workspace_id=1,
+            key=f"{channel}:{n}",
+            recipient={"kind": "channel", "ref": channel},
+            conversation=f"channel:{channel}",
+            message=encode(hello(f"{channel} {n}")),
+            not_before=clock.now if due else clock.now + timedelta(minutes=10),
+            created_at=clock.now,
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_burst_to_one_conversation_does_not_hold_back_the_messages_queued_after_it(
+    bot: Passerelle, clock: Clock, people: dict[str, int]
+) -> None:
+    with open_session(bot.engine) as session:
+        session.add_all(channel_rows(clock, 300, "C0BURST1"))  # an announcement's posts, one a second
+        session.commit()
+    write(bot, clock, Reply(hello("now"), to=ToPerson(people["UANA0001"]), key="now"))
+    sender = FakeSender()
+    asyncio.run(worker(bot, clock, sender).round())
+    assert [p.key for p in sender.sent] == ["C0BURST1:0", "now"]
+    clock.travel(seconds=1)
+    asyncio.run(worker(bot, clock, sender).round())
+    assert [p.key for p in sender.sent][2:] == ["C0BURST1:1"]  # the channel keeps its order and its pace
+
+
+@dataclass
+class Statements:
+    """Every statement the engine runs while it counts: what a round costs the database."""
+
+    engine: Engine
+    seen: list[str] = field(default_factory=list)
+
+    def __enter__(self) -> "Statements":
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.seen.append(statement)
+
+
+def test_a_round_costs_the_database_a_few_statements_however_many_messages_it_takes(
+    bot: Passerelle, clock: Clock, people: dict[str, int]
+) -> None:
+    counts = []
+    for round_, channels in enumerate((2, 30)):
+        with open_session(bot.engine) as session:
+            session.add_all(row for n in range(channels) for row in channel_rows(clock, 1, f"C{round_}{n:04d}"))
+            session.commit()
+        to = [ToPerson(people[user]) for user in ("UANA0001", "UMARC001", COORD)]
+        write(bot, clock, *(Reply(hello("hi"), to=t, key=f"hi:{round_}:{t.person_id}") for t in to))
+        with Statements(bot.engine) as claiming:
+            parcels = queue.claim(bot.engine, clock.now, 64, POLICY)
+        assert len(parcels) == channels + 3
+        sent = [
+            (p, Sent({"ts": "1"}, {"channel": f"D{p.people[0]}"} if p.people else None), clock.now) for p in parcels
+        ]
+        with Statements(bot.engine) as settling:
+            queue.sent_all(bot.engine, sent)
+        counts.append((len(claiming.seen), len(settling.seen)))
+        clock.travel(seconds=2)
+    # The second round takes fifteen times as many messages; the first keeps where the people were reached.
+    (claimed, settled), (claimed_more, settled_more) = counts
+    assert claimed_more <= claimed and settled_more <= settled
+    assert {row.state for row in rows(bot)} == {OutboxState.SENT}

@@ -2,13 +2,13 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlmodel import Session
 
 from app import build_bot, build_installations, build_scheduler, serve
@@ -20,7 +20,7 @@ from storage import slack_tables
 from storage.db import make_engine
 from storage.models import Enrollment, Outbox, Person, Workspace
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, COORDINATOR, PEOPLE, SIGNING_SECRET, Clock, SlackWorld, oauth_world
-from tests.doubles.slack_api import FakeSlack, Grant
+from tests.doubles.slack_api import FakeSlack, Fault, Grant
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import free_port, healthy
 
@@ -412,3 +412,43 @@ async def test_the_outbox_waits_without_a_traceback_when_the_token_expired_and_c
     with Session(engine) as session:
         assert session.scalars(select(Outbox).where(Outbox.key == "reminder:expired")).one().state == "pending"
     assert "Traceback" not in caplog.text and "sending failed" not in caplog.text
+
+
+def installation_reads(engine: Engine, seen: list[str]) -> Callable[..., None]:
+    def looked(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "slack_bots" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", looked)
+    return looked
+
+
+async def test_the_outbox_finds_a_workspaces_installation_once_for_many_messages_and_again_when_its_token_fails(
+    world: SlackWorld, engine: Engine
+) -> None:
+    await install(world, Grant(TEAM_A, installer=COORDINATOR))
+    queue_for(engine, TEAM_A, COORDINATOR, "reminder:first", world.clock())
+    world.bot.queued()
+    await world.fake.posted("Reminder reminder:first", channel=COORDINATOR)
+    reads: list[str] = []
+    looked = installation_reads(engine, reads)
+    try:
+        for n in range(5):
+            world.clock.travel(seconds=2)  # each message to the coordinator is a second after the one before
+            queue_for(engine, TEAM_A, COORDINATOR, f"reminder:{n}", world.clock())
+            world.bot.queued()
+            await world.fake.posted(f"Reminder reminder:{n}", channel=COORDINATOR)
+        assert reads == [], "the installation was read again for each message"
+        # The token kept is refused (the app was installed again, say): the message waits a second, not five
+        # minutes, and goes with the installation read afresh.
+        world.fake.fail("chat.postMessage", Fault(error="token_revoked"))
+        world.clock.travel(seconds=2)
+        queue_for(engine, TEAM_A, COORDINATOR, "reminder:refused", world.clock())
+        world.bot.queued()
+        await world.fake.settle()
+        world.clock.travel(seconds=2)
+        world.bot.queued()
+        await world.fake.posted("Reminder reminder:refused", channel=COORDINATOR)
+        assert reads, "the installation was read afresh"
+    finally:
+        event.remove(engine, "before_cursor_execute", looked)

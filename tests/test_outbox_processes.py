@@ -103,9 +103,10 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_once(
     shared_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    pairs = 2 * Worker.CONCURRENCY  # more than a worker keeps in flight, so that the kill falls in the middle
+    pairs = 4 * Worker.CONCURRENCY  # several times what a worker keeps in flight, so that the kill falls mid-way
     seeded(shared_url, pairs)
     fake.slow["conversations.open"] = 0.15  # so that the kill falls in the middle of the introductions
+    fake.slow["chat.postMessage"] = 0.05
     async with app_process(shared_url, fake, tmp_path) as (url, pid):
         await confirmed(url, fake)
         await until(lambda: len(introductions(fake)) >= 5, 60, "five introductions were not posted")

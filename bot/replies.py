@@ -19,6 +19,8 @@ PLACEHOLDERS = {
     "@mentor": N_("@mentor"),
     "@mentee": N_("@mentee"),
     "#channel": N_("#channel"),
+    "until": N_("until"),  # typed too, and read in either language ("pause jusqu'au 3 mars")
+    "what you would like to say": N_("what you would like to say"),
 }
 _PLACEHOLDER = re.compile(r"(?<![\w@#])(?:" + "|".join(map(re.escape, PLACEHOLDERS)) + r")(?![\w-])")
 

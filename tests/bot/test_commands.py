@@ -26,3 +26,13 @@ def test_a_channel_with_a_command_prefix_is_shown_it(engine: Engine, clock: Cloc
     french = replace(slack, locale="fr-FR")
     shown = flat(bot.command(french, "program", clock.now).replies[0].message)
     assert "`/mentoring program set CLÉ VALEUR`" in shown
+
+
+def test_the_french_help_shows_what_to_type_in_french(engine: Engine, clock: Clock) -> None:
+    bot = Passerelle(engine, coordinators=frozenset({"UANA0001"}))
+    french = replace(Dialog(bot, clock.now).actor, locale="fr-FR")
+    shown = flat(bot.command(french, "aide", clock.now).replies[0].message)
+    assert "`pause [jusqu'au DATE]`" in shown and "`concern [ce que vous voulez dire]`" in shown
+    assert "until" not in shown and "what you would like" not in shown
+    paused = flat(bot.command(french, "pause jusqu'au 2099-01-01", clock.now).replies[0].message)
+    assert "Usage" not in paused  # what the help shows is understood, not answered with the usage again

@@ -95,7 +95,7 @@ def test_usage_lines_name_what_to_type_in_the_readers_language(bot: Passerelle, 
     assert "`announce #canal`" in coordinator.command("announce")
     assert "`coordinators add|remove @personne`" in coordinator.command("coordinators add ana")
     assert "`pair @mentor @mentoré`" in coordinator.command("help")
-    assert "Usage\u202f: `pause [until DATE]`" in coordinator.command("paus")  # the nearest command of a typo
+    assert "Usage\u202f: `pause [jusqu'au DATE]`" in coordinator.command("paus")  # the nearest command of a typo
     assert "Changez avec `program use NOM`\u202f; lancez-en un autre avec `program new NOM`." in coordinator.command(
         "program list"
     )

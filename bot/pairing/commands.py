@@ -64,7 +64,10 @@ def pairs(ctx: Ctx, args: list[str]) -> Outcome:
     lines = [_pair_line(ctx, p, people, standing[known(p.id)], p.id in waiting, zone) for p in shown]
     if len(found) > LISTED:
         lines.append(ctx.tr("…and {n} more.", n=len(found) - LISTED))
-    return say(Text(ctx.tr("*Pairs: {n}*", n=len(found)) + "\n" + "\n".join(lines)))
+    header = ctx.tr("*Pairs: {n}*", n=len(found))
+    if any(standing[known(p.id)].next_session is not None for p in shown):
+        header += " · " + ctx.tr("times on your clock ({zone})", zone=zone)  # the members' may differ
+    return say(Text(header + "\n" + "\n".join(lines)))
 
 
 def _pair_line(ctx: Ctx, pair: Pair, people: dict[int, Person], standing: Standing, waiting: bool, zone: str) -> str:

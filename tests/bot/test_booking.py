@@ -236,7 +236,7 @@ def test_pairs_shows_each_pairs_health_next_session_and_sessions_held(bot: Passe
     assert "at risk" in Dialog(bot, datetime(2026, 12, 10, 15, 0, tzinfo=UTC), user=COORD).command("pairs")
     book(bot, pair, when=datetime(2026, 12, 10, 15, 0, tzinfo=UTC), day="2026-12-14")
     shown = Dialog(bot, datetime(2026, 12, 10, 16, 0, tzinfo=UTC), user=COORD).command("pairs")
-    assert "on track" in shown and "next: 14 December 2026 at 14:30" in shown
+    assert "on track" in shown and "next: 14 December 2026 at 14:30" in shown and "times on your clock (" in shown
 
 
 def test_a_reminder_held_back_past_the_sessions_start_is_dropped_not_sent_late(bot: Passerelle, pair: Pair) -> None:

@@ -12,7 +12,7 @@ from bot.lifecycle import cadence, invite, meeting
 from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing.members import Member, members_of, pair_language, tr_for_pair
-from bot.parse import parse_time
+from bot.parse import parse_date, parse_time
 from bot.people import named, zone_in, zone_of
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
@@ -89,7 +89,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     zone = zone_of(ctx.session, ctx.person, ctx.programme)
     local_now = ctx.now.astimezone(zone_info(zone))
     errors: dict[str, str] = {}
-    day = _day(values.get("day"))
+    day = _day(values.get("day"), local_now.date())
     at = parse_time(values.get("time") or "")
     last_day = programme_last_day(ctx.programme, pair)
     if day is None:
@@ -316,11 +316,9 @@ def calendar_file(session: Session, token: str) -> bytes | None:
     return invite.ics(the_invite(session, programme, pair_language(programme, members), booked, members))
 
 
-def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+def _day(raw: str | None, today: date) -> date | None:
+    """A calendar's ISO date, or a date typed where there is no calendar (the console): "10/12/2026", "demain"."""
+    return parse_date(raw, today) if raw else None
 
 
 def programme_last_day(p: Programme, pair: Pair) -> date:

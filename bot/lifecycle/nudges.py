@@ -10,6 +10,7 @@ from bot.lifecycle.cadence import Due
 from bot.outbox import queue as outbox
 from bot.pairing import pair as pair_status
 from bot.pairing.members import members_of, tr_for_pair
+from bot.parse import parse_date
 from bot.people import named, zone_in, zone_of
 from bot.recipients import ToCoordinators, ToPair, ToPerson
 from bot.replies import say
@@ -150,10 +151,7 @@ def pause_form(ctx: Ctx, pair: Pair) -> Outcome:
 
 def pause_submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     raw = values.get("until")
-    try:
-        until = date.fromisoformat(raw) if raw else None
-    except ValueError:
-        until = None
+    until = parse_date(raw, ctx.now.date()) if raw else None  # a calendar's ISO date, or one typed in words
     if until is None:
         return Outcome(form_errors={"until": ctx.tr("Pick a date in the calendar.")})
     if until <= ctx.now.date():

@@ -407,3 +407,19 @@ def test_a_confirmation_not_yet_delivered_is_replaced_by_the_move_that_follows(b
         ("0", OutboxState.DROPPED),
         ("1", OutboxState.PENDING),
     ]
+
+
+@pytest.mark.parametrize("typed", ["08/12/2026", "8 décembre", "December 8"])
+def test_a_date_typed_where_there_is_no_calendar_is_read_as_people_write_it(
+    bot: Passerelle, pair: Pair, typed: str
+) -> None:
+    answered = book(bot, pair, day=typed)
+    assert not answered.form_errors
+    [booked] = meetings(bot)
+    assert booked.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 8, 13, 30, tzinfo=UTC)
+
+
+def test_tomorrow_typed_in_the_booking_form_is_the_next_day_on_the_bookers_clock(bot: Passerelle, pair: Pair) -> None:
+    assert not book(bot, pair, day="demain").form_errors
+    [booked] = meetings(bot)
+    assert booked.starts_at.replace(tzinfo=UTC) == datetime(2026, 11, 27, 13, 30, tzinfo=UTC)

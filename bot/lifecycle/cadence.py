@@ -134,14 +134,20 @@ def covered(period: Period, meetings: Sequence[Held]) -> bool:
     return False
 
 
-def add_working_days(moment: datetime, days: int, working: frozenset[int]) -> datetime:
-    """`moment` moved on by `days` working days of the programme's week, at the same time of day."""
-    moved, left = moment, days
-    while left > 0:
-        moved += timedelta(days=1)
-        if moved.weekday() in working or not working:
-            left -= 1
-    return moved
+def add_working_days(moment: datetime, days: int, working: frozenset[int], zones: Sequence[str] = ("UTC",)) -> datetime:
+    """`moment` moved on by `days` working days of the programme's week, at the same time of day; a day's weekday
+    is read on each zone's clock, and the latest wins, so that every member had as many working days of their own
+    (Monday 02:00 in Paris is still Sunday in New York)."""
+
+    def moved_on(zone: str) -> datetime:
+        moved, left, info = moment, days, zone_info(zone)
+        while left > 0:
+            moved += timedelta(days=1)
+            if moved.astimezone(info).weekday() in working or not working:
+                left -= 1
+        return moved
+
+    return max(moved_on(zone) for zone in zones)
 
 
 def agenda(history: History, plan: Plan, now: datetime) -> tuple[list[Due], datetime | None]:
@@ -168,7 +174,11 @@ def _nudges(history: History, plan: Plan, period: Period | None) -> list[Due]:
     for kind in NUDGES:
         sent = history.nudged.get((period.index, kind))
         if sent is None:
-            at = hold if previous is None else max(add_working_days(previous, REMINDER_AFTER, plan.working_days), hold)
+            at = (
+                hold
+                if previous is None
+                else max(add_working_days(previous, REMINDER_AFTER, plan.working_days, history.zones), hold)
+            )
             return [Due(kind, at, period=period.index, until=period.end)] if at < period.end else []
         previous = sent
     return []

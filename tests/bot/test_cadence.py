@@ -177,3 +177,14 @@ def test_the_period_a_pair_is_in() -> None:
     found = period_at(h, PLAN, datetime(2027, 4, 15, tzinfo=UTC))
     assert found is not None and found.index == 3
     assert period_at(h, PLAN, h.ends) is None
+
+
+def test_working_days_are_counted_on_each_members_clock_and_the_latest_wins() -> None:
+    friday_late = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)  # Saturday 00:30 in Paris, Friday 18:30 in New York
+    days = PLAN.working_days
+    # A day on: Monday 00:30 in Paris two days later, but still Sunday in New York, whose Monday is a day after.
+    assert add_working_days(friday_late, 1, days, ("Europe/Paris",)) == friday_late + timedelta(days=2)
+    assert add_working_days(friday_late, 1, days, ("America/New_York",)) == friday_late + timedelta(days=3)
+    assert add_working_days(friday_late, 1, days, ("Europe/Paris", "America/New_York")) == friday_late + timedelta(
+        days=3
+    )

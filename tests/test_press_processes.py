@@ -1,5 +1,5 @@
-"""A press with a real `python app.py` process killed with kill -9 as soon as Slack has its acknowledgement: what
-the press changed is stored by then, never lost with the process."""
+"""A press or a command with a real `python app.py` process killed with kill -9 as soon as Slack has its
+acknowledgement: what it changed is stored by then, never lost with the process."""
 
 import os
 import signal
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.actor import Actor
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
-from storage.models import Meeting, MeetingStatus, Pair
+from storage.models import Enrollment, EnrollmentStatus, Meeting, MeetingStatus, Pair, Person
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import COORDINATOR, PEOPLE, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack
@@ -99,3 +99,25 @@ async def test_a_cancellation_acknowledged_survives_a_kill_right_after_the_ackno
         os.kill(pid, signal.SIGKILL)
     assert answered.status == 200
     assert statuses(shared_url) == [MeetingStatus.CANCELLED]
+
+
+def enrollment_statuses(database_url: str) -> dict[str, EnrollmentStatus]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        people = {p.id: p.user_id for p in session.exec(select(Person)).all()}
+        found = {people[e.person_id]: e.status for e in session.exec(select(Enrollment)).all()}
+    engine.dispose()
+    return found
+
+
+async def test_a_command_acknowledged_survives_a_kill_right_after_the_acknowledgement(
+    shared_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    booked_the_day_after_tomorrow(shared_url)
+    async with serving(shared_url, fake, tmp_path) as (pid, url):
+        await fake.posted("booked your session", timeout=60)
+        fake.slow["users.info"] = 5.0  # the person's profile is slow to come: the worst moment for a kill
+        answered = await SlackSender(url, SIGNING_SECRET, fake).command(MENTEE, "pause")
+        os.kill(pid, signal.SIGKILL)
+    assert answered.status == 200
+    assert enrollment_statuses(shared_url)[MENTEE] == EnrollmentStatus.PAUSED

@@ -1,9 +1,10 @@
-"""Bolt listeners: acknowledge first, translate the payload, call the core in a worker thread, deliver."""
+"""Bolt listeners: translate the payload, call the core in a worker thread, acknowledge once it is stored, deliver."""
 
 import asyncio
 import logging
 import sys
 import traceback
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -40,11 +41,21 @@ STORED_WITHIN = 2.0
 async def handle_command(
     ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond
 ) -> None:
-    await ack()
+    await _acknowledged_once_stored(ack, lambda stored: _commanded(command, context, client, respond, stored))
+
+
+async def _commanded(
+    command: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    stored: asyncio.Event,
+) -> None:
     async with _turn(context):
-        deps, actor = await _who(context, client)
+        deps, actor = await _who(context, client, within=PROFILE_WAIT)
         text = to_neutral_text(command.get("text") or "")
         outcome = await asyncio.to_thread(deps.bot.command, actor, text, deps.clock(), interaction_id(command))
+        stored.set()  # committed: the command may be acknowledged
         # A command may open a form (`book`): Slack gives a trigger for it, valid a few seconds.
         trigger = command.get("trigger_id")
         origin = Origin(actor.user_id, respond=respond, trigger_id=trigger if isinstance(trigger, str) else None)
@@ -79,10 +90,15 @@ async def handle_action(
     client: AsyncWebClient,
     respond: AsyncRespond,
 ) -> None:
-    # What a press changes is stored before it is acknowledged: acknowledged first, a cancellation was lost when the
-    # process died before the core had run. Past STORED_WITHIN it is acknowledged all the same, as Slack requires.
+    await _acknowledged_once_stored(ack, lambda stored: _pressed(body, action, context, client, respond, stored))
+
+
+async def _acknowledged_once_stored(ack: AsyncAck, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+    """What a press or a command changes is stored before it is acknowledged: acknowledged first, a cancellation
+    was lost when the process died before the core had run. Past STORED_WITHIN it is acknowledged all the same, as
+    Slack requires; a failure is acknowledged at once (the error handler answers the person)."""
     stored = asyncio.Event()
-    working = asyncio.create_task(_pressed(body, action, context, client, respond, stored))
+    working = asyncio.create_task(work(stored))
     waiting = asyncio.create_task(stored.wait())
     await asyncio.wait({working, waiting}, timeout=STORED_WITHIN, return_when=asyncio.FIRST_COMPLETED)
     waiting.cancel()

@@ -31,7 +31,7 @@ def nudge(ctx: Ctx, args: list[str]) -> Outcome:
     tr = ctx.tr
     parts = [_written(tr, kind, n) for kind, n in sorted(counts.written.items(), key=_in_order)]
     if not parts:
-        return say(tr("Nothing was due: every pair has what it needs for now."))
+        return say(tr("Nothing was due now: no message is waiting to be written; `pairs` shows each pair's health."))
     return say(
         tr(
             "Queued: {what}. They go out in each person's working hours.",

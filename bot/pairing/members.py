@@ -212,7 +212,9 @@ def end_pair(
         enrollment_status.pair_ended(ctx.session, enrollment, pair.id, ctx.now)
         if person.id != told:
             # Named, since a mentor with two mentees must know which pairing ended.
-            names = {"partner": named(partner), "programme": ctx.programme.name}
+            # The pair's own programme: a coordinator may have made another one current since.
+            programme = ctx.session.get(Programme, pair.programme_id) or ctx.programme
+            names = {"partner": named(partner), "programme": programme.name}
             key = f"ended:pair:{pair.id}:person:{person.id}"
             text = ENDED_ERASED if erased else ended_text
             said = (text, CALLED_OFF) if called_off else (text,)

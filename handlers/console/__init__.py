@@ -28,7 +28,7 @@ from bot.ui import (
     channel_ref,
     mention,
 )
-from handlers.console.render import Shown, render
+from handlers.console.render import Shown, plain, render
 
 CONSOLE_COORDINATOR = "claire"  # who you are in the console when no coordinator is configured
 COMMAND = "/mentoring"  # a line that starts with it is a command, even in the middle of the questions
@@ -137,6 +137,8 @@ class Console:
                     "(40 characters at most), for example /as léa or /as jean-paul."
                 )
             self.user = self._id(name)
+            # A form left open was the other person's: it is not filled, nor sent, in this one's name.
+            self.form, self.choices = None, {}
             welcome = self.tr("You are now {name}.", name=self.names[self.user])
             return "\n\n".join([welcome, *self._waiting(), *self._delivered()])
         if line == "/inbox":
@@ -242,7 +244,7 @@ class Console:
             parts.append(form + (f"\n\n{hint}\n{self._prompt(fields[0])}" if fields else ""))
         if outcome.form_errors and self.form is None:
             # The form stays open on a platform; here it is asked again.
-            parts.append("\n".join(outcome.form_errors.values()))
+            parts.append("\n".join(plain(error, self.names) for error in outcome.form_errors.values()))
         for document in outcome.files:
             path = Path(document.name)
             if isinstance(document.content, bytes):

@@ -54,8 +54,11 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None, tr: 
             lines.append(labelled(tr, block.label, current))
         elif isinstance(block, Links):
             lines += ["  " + labelled(tr, link.label, link.url) for link in block.links]
-    text = "\n".join(lines)
-    # A person or channel as `@name`: the name the console gave it, else the one in the text, else its id.
+    return plain("\n".join(lines), names)
+
+
+def plain(text: str, names: dict[str, str]) -> str:
+    """A person or channel as `@name`: the name the console gave it, else the one in the text, else its id."""
     return MARKUP.sub(lambda m: m.group(1) + (names.get(m.group(2)) or m.group(3) or m.group(2)), text)
 
 

@@ -12,7 +12,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from bot.ui import Links, Outcome, mention
 from storage.models import Meeting, MeetingStatus, Outbox, OutboxState, Pair, PairStatus, Pulse
-from tests.bot.dialog import Dialog, flat, queued
+from tests.bot.dialog import Dialog, announced, flat, queued
 from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, named
 from tests.conftest import Clock
@@ -29,13 +29,7 @@ def bot(engine: Engine) -> Passerelle:
 
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("match")
-    coordinator.command("match confirm")
-    with Session(bot.engine) as session:
-        return session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    return announced(bot, clock.now, COORD)
 
 
 def book(bot: Passerelle, pair: Pair, user: str = "UMENTEE1", when: datetime = NOW, **changes: str | None) -> Outcome:
@@ -423,3 +417,14 @@ def test_tomorrow_typed_in_the_booking_form_is_the_next_day_on_the_bookers_clock
     assert not book(bot, pair, day="demain").form_errors
     [booked] = meetings(bot)
     assert booked.starts_at.replace(tzinfo=UTC) == datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
+
+
+def test_a_pair_ended_after_another_programme_became_current_is_told_its_own_programme(
+    bot: Passerelle, pair: Pair
+) -> None:
+    coordinator = Dialog(bot, NOW, user=COORD)
+    coordinator.command("program new Pilot 2027")
+    coordinator.press("Create Pilot 2027")  # it asks first
+    coordinator.command(f"unpair {mention('UMENTEE1')}")
+    told = [q for q in queued(bot) if q.key.startswith("ended:pair:") and q.to != (COORD,)]
+    assert len(told) == 2 and all("*Reverse mentoring*" in q.text and "Pilot" not in q.text for q in told)

@@ -223,3 +223,31 @@ def test_a_question_is_not_followed_by_a_colon_in_the_console() -> None:
     french = translator("fr")
     assert labelled(french, "Que souhaitez-vous leur dire ?", "à taper") == "Que souhaitez-vous leur dire ? (à taper)"
     assert labelled(french, "Lieu", "Salle 4") == "Lieu\u202f: Salle 4"
+
+
+def test_a_form_left_open_is_not_sent_in_the_name_of_the_next_person_acted_as(sqlite_engine: Engine) -> None:
+    clock = Clock(datetime(2026, 11, 26, 14, 30, tzinfo=UTC))
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    paired(console, bot, clock)
+    console.say("/as jean")
+    assert "== A private concern ==" in console.say("/mentoring concern")
+    console.say("/as ana")
+    said = console.say("help")
+    assert "coordinators" not in said.split("\n")[0] and "A private concern from" not in said
+
+
+def test_a_booking_form_the_core_refuses_says_why_with_names_not_ids(sqlite_engine: Engine) -> None:
+    clock = Clock(datetime(2026, 11, 26, 14, 30, tzinfo=UTC))
+    bot = Passerelle(sqlite_engine, coordinators=frozenset({"UCLAIRE"}))
+    console = Console(bot, "claire", clock)
+    paired(console, bot, clock)
+    console.say("/as jean")
+    console.say(key_of(console.say("/inbox"), "Book our first hour"))
+    for typed in ("next tuesday", "14:00", "1", "", ""):
+        answered = console.say(typed)
+    assert "Pick a date" in answered
+    console.say(key_of(console.say("/inbox"), "Book our first hour"))
+    for typed in ("2026-12-08", "05:00", "1", "", ""):
+        answered = console.say(typed)
+    assert "outside 07:00–21:00" in answered and "⟦" not in answered and "<@" not in answered

@@ -10,7 +10,8 @@ from bot.actor import Actor
 from bot.outbox.codec import decode
 from bot.service import Passerelle
 from bot.ui import MARKUP, Button, Buttons, Choice, Fields, Header, Message, Outcome, Text, channel_ref, mention
-from storage.models import Outbox, Pair, Person
+from storage.models import Outbox, Pair, PairStatus, Person
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 
 
 def slackish(text: str) -> str:
@@ -135,3 +136,17 @@ MENTEE_ANSWERS = [
     "structured",
     "discussion",
 ]
+
+
+def announced(bot: Passerelle, now: datetime, coordinator: str, *settings: str) -> Pair:
+    """A mentor (UMENTOR1) and a mentee (UMENTEE1) matched and announced by `coordinator`, once each `program set`
+    setting is made; the lifecycle's tests start from this pair."""
+    a_volunteer(bot, "UMENTOR1", now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", now, MENTEE)
+    speaking = Dialog(bot, now, user=coordinator)
+    for setting in settings:
+        speaking.command(f"program set {setting}")
+    speaking.command("match")
+    assert "1 pair confirmed" in speaking.command("match confirm")
+    with Session(bot.engine) as session:
+        return session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()

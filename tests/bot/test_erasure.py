@@ -11,9 +11,9 @@ from sqlmodel import Session, SQLModel, select
 from bot.outbox import queue
 from bot.outbox.parcel import Sent
 from bot.service import Passerelle
-from storage.models import Enrollment, Outbox, OutboxState, Pair, PairStatus
+from storage.models import Enrollment, Outbox, OutboxState, Pair
 from storage.slack_tables import installations
-from tests.bot.dialog import Dialog
+from tests.bot.dialog import Dialog, announced
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -32,15 +32,7 @@ def bot(engine: Engine) -> Passerelle:
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
     """A pair at risk; each member sent a concern, the mentee asked for a new partner; some of it was sent."""
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("program set end 2027-01-31")
-    coordinator.command("program set retention 6")
-    coordinator.command("match")
-    coordinator.command("match confirm")
-    with Session(bot.engine) as session:
-        found = session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    found = announced(bot, clock.now, COORD, "end 2027-01-31", "retention 6")
     Dialog(bot, NOW, user="UMENTEE1").command(f"concern {MENTEE_WORDS}")
     sent_so_far(bot, NOW)  # the first concern went out; what follows waits
     Dialog(bot, NOW, user="UMENTOR1").command(f"concern {MENTOR_WORDS}")

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.models import Meeting, MeetingStatus, Nudge, Outbox, Pair, PairStatus, Programme
-from tests.bot.dialog import Dialog, Queued, queued
+from tests.bot.dialog import Dialog, Queued, announced, queued
 from tests.bot.test_outbox import FakeSender
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
@@ -26,12 +26,7 @@ def bot(engine: Engine) -> Passerelle:
 
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("match")
-    assert "1 pair confirmed" in coordinator.command("match confirm")
-    return the_pair(bot)
+    return announced(bot, clock.now, COORD)
 
 
 def the_pair(bot: Passerelle) -> Pair:

@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 from bot.service import Passerelle
 from bot.ui import Message, Outcome, mention
 from storage.models import Meeting, MeetingStatus, Pair, PairStatus, Person, Pulse, RematchRequest
-from tests.bot.dialog import Dialog, Queued, flat, last_id, queued
-from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.bot.dialog import Dialog, Queued, announced, flat, last_id, queued
 from tests.conftest import Clock
 
 COORD = "UCOORD01"
@@ -27,13 +26,7 @@ def bot(engine: Engine) -> Passerelle:
 
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("match")
-    coordinator.command("match confirm")
-    with Session(bot.engine) as session:
-        found = session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    found = announced(bot, clock.now, COORD)
     actor = Dialog(bot, NOW, user="UMENTEE1").actor
     bot.submitted(actor, f"pair.book:{found.id}", BOOKED, NOW)
     return found

@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 from bot.service import Passerelle
 from bot.ui import Outcome
 from storage.models import Enrollment, EnrollmentStatus, Pair, PairStatus, Person, Survey
-from tests.bot.dialog import Dialog, queued
-from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.bot.dialog import Dialog, announced, queued
 from tests.conftest import Clock
 
 COORD = "UCOORD01"
@@ -27,14 +26,7 @@ def bot(engine: Engine) -> Passerelle:
 
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("program set end 2027-05-25")
-    coordinator.command("match")
-    coordinator.command("match confirm")
-    with Session(bot.engine) as session:
-        return session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    return announced(bot, clock.now, COORD, "end 2027-05-25")
 
 
 def survey_of(bot: Passerelle, user: str, kind: str) -> Survey:

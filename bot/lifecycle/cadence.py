@@ -10,6 +10,7 @@ from storage.models import Meeting, MeetingStatus
 
 REMINDER_AFTER = 5  # working days after the first nudge, then after the reminder: the last one
 GHOSTED_AFTER = 3  # nudges in a row a member let pass without a word
+SURVEY_KEPT = timedelta(days=30)  # an end survey not sent by then is not sent at all
 PULSE_KEPT = timedelta(days=14)  # a pulse asked later than this after the session has lost its point
 TALKING_POINTS_BEFORE = timedelta(hours=48)
 CLOSING_AFTER = timedelta(days=7)  # the end survey's time to be answered before the pair's summary and end
@@ -212,6 +213,10 @@ def _closing(history: History, now: datetime) -> list[Due]:
         # An end moved later after the survey went out: the pair goes on to the new end, and its answers stand
         # (each member answers the survey once).
         return [Due("close", max(history.ends, now if answered else history.survey_sent + CLOSING_AFTER))]
+    if now >= history.ends + SURVEY_KEPT:
+        # The bot was away past the programme's end (or the pair ran on unnoticed): a survey months late would ask
+        # about a programme people have left behind; the pair closes with its summary instead.
+        return [Due("close", history.ends + SURVEY_KEPT)]
     found = [Due("survey", history.ends)]
     if not history.checkpoint_sent and now < history.ends:
         found.append(Due("checkpoint", history.opens + (history.ends - history.opens) / 2))

@@ -188,3 +188,10 @@ def test_working_days_are_counted_on_each_members_clock_and_the_latest_wins() ->
     assert add_working_days(friday_late, 1, days, ("Europe/Paris", "America/New_York")) == friday_late + timedelta(
         days=3
     )
+
+
+def test_an_end_survey_a_month_late_is_not_sent_and_the_pair_closes_instead() -> None:
+    h = history(checkpoint_sent=True)
+    assert "survey" in kinds(h, h.ends + timedelta(days=10))  # a bot away ten days: still asked
+    late = kinds(h, h.ends + timedelta(days=400))  # away for a year: not asked about a programme long over
+    assert "survey" not in late and late == ["close"]

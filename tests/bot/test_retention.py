@@ -7,8 +7,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.service import Passerelle
-from storage.models import Enrollment, Meeting, Outbox, Pair, PairStatus, Person, Programme, Pulse
-from tests.bot.dialog import Dialog, Queued, flat, queued
+from storage.models import Enrollment, Meeting, Outbox, Pair, Person, Programme, Pulse
+from tests.bot.dialog import Dialog, Queued, announced, flat, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 
@@ -24,15 +24,7 @@ def bot(engine: Engine) -> Passerelle:
 
 @pytest.fixture
 def pair(bot: Passerelle, clock: Clock) -> Pair:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    coordinator = Dialog(bot, clock.now, user=COORD)
-    coordinator.command("program set end 2027-01-31")
-    coordinator.command("program set retention 6")
-    coordinator.command("match")
-    coordinator.command("match confirm")
-    with Session(bot.engine) as session:
-        found = session.exec(select(Pair).where(Pair.status == PairStatus.ACTIVE)).one()
+    found = announced(bot, clock.now, COORD, "end 2027-01-31", "retention 6")
     bot.submitted(Dialog(bot, NOW, user="UMENTEE1").actor, f"pair.book:{found.id}", BOOKED, NOW)
     bot.tick(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))  # held; pulses asked
     return found
@@ -194,6 +186,8 @@ def test_the_figures_kept_count_people_not_answers(bot: Passerelle, pair: Pair) 
 
 
 def test_the_report_and_home_after_the_erasure_show_the_figures_kept_not_zeros(bot: Passerelle, pair: Pair) -> None:
+    bot.tick(datetime(2027, 2, 1, 10, 0, tzinfo=UTC))  # the programme's end: the survey
+    bot.tick(datetime(2027, 2, 9, 10, 0, tzinfo=UTC))  # a week on: the pair's close
     coordinator = Dialog(bot, datetime(2027, 7, 30, 10, 0, tzinfo=UTC), user=COORD)
     before = coordinator.command("report")
     assert "Sessions held" in before

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import ValidationError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -225,6 +226,25 @@ class CannotListen(OSError):
     """The HTTP server's address is taken or not ours (Slack's own connections failing are other OSErrors)."""
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a line or a header too long, broken framing) with 400, and logs
+    it as an ERROR with a traceback quoting its first bytes, which may hold a calendar file's token. Anyone can send
+    one, unsigned: it is logged as one line, without those bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = "a malformed request was refused with 400 (%s)", (type(error).__name__,)
+            record.exc_info, record.exc_text, record.levelno, record.levelname = None, None, logging.INFO, "INFO"
+        return True
+
+
+def quiet_loggers() -> None:
+    logging.getLogger("aiohttp.server").addFilter(MalformedRequests())
+    # Two lines a tick and process ("Running job", "executed successfully") would bury everything else.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 class AccessLog(AbstractAccessLogger):
     """aiohttp's access line without the query string (the OAuth redirect's holds a one-use code and a state) and
     without a calendar file's token, which is the file's only key."""
@@ -315,6 +335,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    quiet_loggers()
     if settings.not_yet_used:
         logger.warning("%s set, but this version serves only Slack: not used", ", ".join(settings.not_yet_used))
     for why in settings.ignored:

@@ -317,3 +317,28 @@ def test_help_prints_the_usage_and_an_unknown_argument_is_refused_without_openin
     assert done.returncode == code and "Traceback" not in done.stderr
     assert "python app.py simulate" in (done.stdout if code == 0 else done.stderr)
     assert list(tmp_path.iterdir()) == []  # no database was created, no console opened
+
+
+async def test_a_request_too_long_to_read_is_one_log_line_without_its_bytes(tmp_path: Path) -> None:
+    fake = FakeSlack(users=dict(PEOPLE))
+    await fake.start()
+    port = free_port()
+    log = (tmp_path / "app.log").open("wb")
+    process = await start_app(slack_env(fake, port, f"sqlite:///{tmp_path}/passerelle.db"), tmp_path, log)
+    secret = "YBGPV4o1dZMx-K3eP1gMKzeiUAe2bvHvkp8Xxam4Jyw"  # as a calendar token looks
+    try:
+        assert await healthy(port, process), "the server never answered /healthz"
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET /calendar/{secret}.ics?pad={'p' * 9000} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            await writer.drain()
+            assert b" 400 " in (await reader.readline())
+            writer.close()
+    finally:
+        process.terminate()
+        await process.wait()
+        await fake.stop()
+        log.close()
+    written = (tmp_path / "app.log").read_text()
+    assert "Traceback" not in written and secret not in written and "ERROR" not in written
+    assert written.count("a malformed request was refused with 400") == 3

@@ -107,7 +107,7 @@ def periods(opens: datetime, ends: datetime, monthly: int) -> list[Period]:
         if moment >= ends:
             break
         starts.append(moment)
-        months += 1 if len(starts) < monthly else 3
+        months += 1 if len(starts) <= monthly else 3  # the first `monthly` periods last a month each
     return [Period(i, s, starts[i + 1] if i + 1 < len(starts) else ends) for i, s in enumerate(starts)]
 
 

@@ -39,10 +39,12 @@ def test_months_keep_their_day_or_take_the_last_one() -> None:
 def test_a_six_month_programme_is_four_monthly_periods_then_a_quarter() -> None:
     h = history()
     found = periods(h.opens, h.ends, PLAN.monthly)
-    assert [p.start.date() for p in found] == [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]
-    assert found[-1].end == datetime(2027, 6, 1, tzinfo=UTC)  # the last, a quarter long, ends with the programme
+    assert [p.start.date().month for p in found] == [12, 1, 2, 3, 4]  # four a month long, then the rest
+    assert found[-1].end == datetime(2027, 6, 1, tzinfo=UTC)  # the last, cut short, ends with the programme
     longer = periods(h.opens, datetime(2027, 12, 1, tzinfo=UTC), PLAN.monthly)
-    assert [p.start.date().month for p in longer] == [12, 1, 2, 3, 6, 9]
+    assert [p.start.date().month for p in longer] == [12, 1, 2, 3, 4, 7, 10]  # then a quarter each
+    assert [p.start.date().month for p in periods(h.opens, h.ends, 1)] == [12, 1, 4]  # monthly for the first one
+    assert [p.start.date().month for p in periods(h.opens, h.ends, 0)] == [12, 3]  # quarterly from the start
 
 
 def test_the_first_period_opens_at_the_announcement_or_at_the_programmes_start_if_later() -> None:
@@ -175,7 +177,7 @@ def test_the_period_a_pair_is_in() -> None:
     h = history()
     assert period_at(h, PLAN, ANNOUNCED - timedelta(seconds=1)) is None
     found = period_at(h, PLAN, datetime(2027, 4, 15, tzinfo=UTC))
-    assert found is not None and found.index == 3
+    assert found is not None and found.index == 4  # the fifth period: four monthly ones came first
     assert period_at(h, PLAN, h.ends) is None
 
 

@@ -96,7 +96,7 @@ def test_no_nudge_after_the_programmes_end(bot: Passerelle, pair: Pair) -> None:
     for day in range(0, 200, 3):
         bot.tick(NOW + timedelta(days=day))
     late = [q for q in queued(bot) if q.key.startswith("nudge:")]
-    assert late and max(int(q.key.split(":")[2]) for q in late) == 3  # four periods: the last a quarter long
+    assert late and max(int(q.key.split(":")[2]) for q in late) == 4  # five periods: four a month long, then the rest
 
 
 def test_an_end_moved_later_after_the_survey_keeps_the_pair_going_until_the_new_end(

@@ -31,3 +31,10 @@ def test_a_simulated_programme_runs_its_whole_life_and_every_message_goes_once(e
     delivered = sum(sim.inbox.sent.values())
     assert delivered == states[OutboxState.SENT]
     assert "*Pairs: 4*" in printed[-1]
+
+
+def test_the_coordinator_may_read_the_simulation_in_french(engine: Engine) -> None:
+    printed: list[str] = []
+    simulate(engine, volunteers=4, months=2, seed=3, start=date(2027, 1, 4), out=printed.append, language="fr")
+    shown = "\n".join(printed)
+    assert "Rapport" in shown and "Binômes" in shown and "Sessions held" not in shown

@@ -155,11 +155,15 @@ def main(argv: list[str]) -> int:
         metavar="KEY=VALUE",
         help="a programme setting, as `program set KEY VALUE` takes it (monthly=3, session-length=45…)",
     )
+    parser.add_argument(
+        "--language", choices=("en", "fr"), default="en", help="the coordinator's language, for what is printed"
+    )
     arguments = parser.parse_args(argv)
     settings = [tuple(item.split("=", 1)) for item in arguments.set]
     if any(len(pair) != 2 or not pair[0] for pair in settings):
         parser.error("--set takes KEY=VALUE, for example --set monthly=3")
-    return run(arguments.volunteers, arguments.months, arguments.seed, [(k, v) for k, v in settings])
+    chosen = [(k, v) for k, v in settings]
+    return run(arguments.volunteers, arguments.months, arguments.seed, chosen, language=arguments.language)
 
 
 def _count(low: int, high: int) -> Callable[[str], int]:
@@ -177,6 +181,7 @@ def run(
     seed: int | None,
     settings: list[tuple[str, str]] | None = None,
     out: Callable[[str], None] = print,
+    language: str = "en",
 ) -> int:
     """The whole programme on a throwaway database, printed; returns the exit status."""
     with tempfile.TemporaryDirectory() as folder:
@@ -184,7 +189,7 @@ def run(
         migrate(engine)
         try:
             start = _next_monday(datetime.now(UTC).date())
-            simulate(engine, volunteers, months, seed, start, out, settings or [], save=True)
+            simulate(engine, volunteers, months, seed, start, out, settings or [], save=True, language=language)
         except SettingRefused as refused:
             print(refused, file=sys.stderr)
             return 2
@@ -206,12 +211,13 @@ def simulate(
     out: Callable[[str], None],
     settings: list[tuple[str, str]] | None = None,
     save: bool = False,
+    language: str = "en",
 ) -> Simulation:
     """The programme on a database made for it, from `start`; what happened stays there to be looked at."""
     rng = random.Random(seed)
     bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}))
     sim = Simulation(bot, _people(volunteers, rng), rng, datetime.combine(start, time(8), tzinfo=UTC))
-    asyncio.run(_programme(sim, start, months, out, settings or [], save))
+    asyncio.run(_programme(sim, start, months, out, settings or [], save, language))
     return sim
 
 
@@ -222,8 +228,11 @@ async def _programme(
     out: Callable[[str], None],
     settings: list[tuple[str, str]],
     save: bool,
+    language: str = "en",
 ) -> None:
-    coordinator = Actor(PLATFORM, WORKSPACE, COORDINATOR, name="Coordinator", locale="en-GB", timezone="Europe/Paris")
+    # The volunteers answer in English as they type; the coordinator reads in the language chosen.
+    locale = "fr-FR" if language == "fr" else "en-GB"
+    coordinator = Actor(PLATFORM, WORKSPACE, COORDINATOR, name="Coordinator", locale=locale, timezone="Europe/Paris")
     for key, value in [("start", start.isoformat()), ("length", str(months)), *settings]:
         shown = _text(sim.bot.command(coordinator, f"program set {key} {value}", sim.now))
         if "Usage" in shown:

@@ -106,6 +106,11 @@ async def test_with_an_app_token_it_talks_to_slack_in_socket_mode(tmp_path: Path
             {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
         )
         assert "`join`" in (await fake.next("response_url")).text
+        # Acknowledged once the command is stored: the socket's answer may come a moment after the reply.
+        for _ in range(100):
+            if fake.socket_acks:
+                break
+            await asyncio.sleep(0.05)
         assert fake.socket_acks == ["env-1"]
     finally:
         stop.set()

@@ -107,7 +107,9 @@ def status(ctx: Ctx, args: list[str]) -> Outcome:
         else:
             items.append((tr("Next session"), tr("none booked")))
         items.append((tr("Sessions held"), str(own.held)))
-        blocks += [Fields(tuple(items)), Buttons((Button(tr("Book our hour"), "pair.book", str(pair.id)),))]
+        # The same form either way: it books the hour, or moves the one booked.
+        label = tr("Book our hour") if own.next_session is None else tr("Move our session")
+        blocks += [Fields(tuple(items)), Buttons((Button(label, "pair.book", str(pair.id)),))]
     return say(*blocks)
 
 

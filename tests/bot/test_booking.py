@@ -203,9 +203,11 @@ def test_status_shows_the_partner_the_objectives_the_next_session_and_sessions_h
 ) -> None:
     shown = Dialog(bot, NOW, user="UMENTEE1").command("status")
     assert "Partner: " in shown and "(your mentor)" in shown and "Next session: none booked" in shown
+    assert "[Book our hour]" in shown
     book(bot, pair)
     shown = Dialog(bot, NOW, user="UMENTOR1").command("status")
     assert "(your mentee)" in shown and "Next session: 8 December 2026 at 14:30" in shown
+    assert "[Move our session]" in shown and "[Book our hour]" not in shown
     assert "Sessions held: 0" in shown
     bot.tick(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))
     assert "Sessions held: 1" in Dialog(bot, datetime(2026, 12, 9, tzinfo=UTC), user="UMENTOR1").command("status")

@@ -82,6 +82,8 @@ def readable(request: AsyncBoltRequest) -> bool:
         if not isinstance(first, dict) or not usable_name(first.get("action_id")):
             body["actions"] = [{"type": "button", "action_id": RETIRED, "block_id": "", "value": ""}]
     view = body.get("view")
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance((view or {}).get("type"), str):
+        return False  # Bolt reads the view's type to route it (a workflow step's or a modal's)
     if body.get("type") == "view_submission" and isinstance(view, dict):
         callback = view.get("callback_id")
         if not isinstance(callback, str) or not callback.startswith("form:"):

@@ -2,6 +2,7 @@
 
 import json
 import time
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -127,3 +128,14 @@ async def test_an_unverifiable_timestamp_is_refused_and_nothing_is_sent_to_anyon
 async def test_an_unsigned_body_of_any_shape_is_refused_before_it_is_parsed(slack: SlackWorld, body: str) -> None:
     sent = await slack.send.post(body, "application/json", signature="v0=" + "1" * 64)
     assert sent.status == 401 and "Traceback" not in sent.body
+
+
+@pytest.mark.parametrize("view", [{"callback_id": "form:x"}, {"type": 5, "callback_id": "form:x"}])
+async def test_a_signed_form_whose_view_has_no_type_gets_a_clean_refusal(
+    slack: SlackWorld, view: dict[str, object]
+) -> None:
+    payload = {"type": "view_submission", **slack.send._interaction(ANA), "view": view}
+    sent = await slack.send.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    assert 400 <= sent.status < 500 and "Traceback" not in sent.body
+    with Session(slack.bot.engine) as session:
+        assert session.exec(select(Person)).all() == []

@@ -75,6 +75,16 @@ def postgres_url(postgres_reachable: bool) -> Iterator[str]:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    """The local Slack, for tests that start real processes against it; every call checked against Slack's spec."""
+    double = FakeSlack(users=dict(PEOPLE))
+    await double.start()
+    yield double
+    await double.stop()
+    assert double.problems == []
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     if request.param == "sqlite":

@@ -16,7 +16,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from tests.bot.volunteers import many_volunteers
-from tests.conftest import COORDINATOR, PEOPLE
+from tests.conftest import COORDINATOR
 from tests.doubles.slack_api import FakeSlack, Fault
 from tests.processes import free_port, healthy, slack_env, start_app
 from tests.test_outbox_processes import LEASE, until
@@ -41,15 +41,6 @@ async def ticking(database_url: str, fake: FakeSlack, folder: Path) -> AsyncIter
         await process.wait()
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    double = FakeSlack(users=dict(PEOPLE))
-    await double.start()
-    yield double
-    await double.stop()
-    assert double.problems == []
-
-
 def announced_eight_days_ago(database_url: str) -> None:
     """Pairs announced eight days ago, their introductions delivered: five working days have passed, nothing
     booked, so the next tick owes each pair a reminder."""
@@ -70,27 +61,19 @@ def reminders(fake: FakeSlack) -> Counter[str]:
     return fake.held("nothing is booked yet")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/passerelle.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 async def test_a_process_killed_while_it_delivers_the_reminders_leaves_each_sent_exactly_once(
-    shared_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    announced_eight_days_ago(shared_url)
+    announced_eight_days_ago(database_url)
     fake.slow["chat.postMessage"] = 1.0  # each post takes a second: the kill comes with many still to go
-    async with ticking(shared_url, fake, tmp_path) as pid:
+    async with ticking(database_url, fake, tmp_path) as pid:
         await until(lambda: len(reminders(fake)) >= 4, 60, "four reminders were not posted")
         fake.fail("chat.postMessage", Fault(accepted=True, delay=3))  # taken by Slack; the process dies first
         await until(lambda: not fake.faults["chat.postMessage"], 30, "no reminder was posted after the fault")
         os.kill(pid, signal.SIGKILL)
     before = len(reminders(fake))
     assert 4 <= before < PAIRS
-    async with ticking(shared_url, fake, tmp_path):
+    async with ticking(database_url, fake, tmp_path):
         await until(lambda: len(reminders(fake)) == PAIRS, 120, "not every pair got its reminder")
         await fake.quiet(LEASE / 2)
     assert set(reminders(fake).values()) == {1}

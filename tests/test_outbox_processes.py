@@ -17,7 +17,7 @@ from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from storage.models import Outbox, OutboxState
 from tests.bot.volunteers import many_volunteers
-from tests.conftest import COORDINATOR, PEOPLE, SIGNING_SECRET
+from tests.conftest import COORDINATOR, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack, Fault
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import free_port, healthy, slack_env, start_app
@@ -38,15 +38,6 @@ async def app_process(database_url: str, fake: FakeSlack, folder: Path) -> Async
         if process.returncode is None:
             process.kill()
         await process.wait()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    double = FakeSlack(users=dict(PEOPLE))
-    await double.start()
-    yield double
-    await double.stop()
-    assert double.problems == []
 
 
 def seeded(database_url: str, pairs: int) -> None:
@@ -92,22 +83,14 @@ async def confirmed(url: str, fake: FakeSlack, *more: str) -> None:
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/passerelle.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_once(
-    shared_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
     pairs = 4 * Worker.CONCURRENCY  # several times what a worker keeps in flight, so that the kill falls mid-way
-    seeded(shared_url, pairs)
+    seeded(database_url, pairs)
     fake.slow["conversations.open"] = 0.15  # so that the kill falls in the middle of the introductions
     fake.slow["chat.postMessage"] = 0.05
-    async with app_process(shared_url, fake, tmp_path) as (url, pid):
+    async with app_process(database_url, fake, tmp_path) as (url, pid):
         await confirmed(url, fake)
         await until(lambda: len(introductions(fake)) >= 5, 60, "five introductions were not posted")
         # Slack takes the next message, and the process dies before it hears back.
@@ -116,9 +99,9 @@ async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_o
         os.kill(pid, signal.SIGKILL)
     before = len(introductions(fake))
     assert 5 <= before < pairs
-    async with app_process(shared_url, fake, tmp_path):
+    async with app_process(database_url, fake, tmp_path):
         # What the killed process had in flight waits for its lease to run out, then is looked for on Slack.
-        await until(lambda: settled(shared_url), 120, "the outbox was not settled")
+        await until(lambda: settled(database_url), 120, "the outbox was not settled")
         await fake.quiet(1)
     assert set(introductions(fake).values()) == {1}
     assert fake.of("conversations.history"), "the message Slack had taken was looked for, not sent again"

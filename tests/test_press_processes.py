@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import Session, select
 
 from bot.actor import Actor
@@ -17,30 +16,12 @@ from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from storage.models import Enrollment, EnrollmentStatus, Meeting, MeetingStatus, Pair, Person
 from tests.bot.volunteers import many_volunteers
-from tests.conftest import COORDINATOR, PEOPLE, SIGNING_SECRET
+from tests.conftest import COORDINATOR, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
 from tests.processes import free_port, healthy, slack_env, start_app
 
 MENTEE = "UE000000"  # the mentee many_volunteers makes first
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    double = FakeSlack(users=dict(PEOPLE))
-    await double.start()
-    yield double
-    await double.stop()
-    assert double.problems == []
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """One database for the test and the process it starts."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/passerelle.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @asynccontextmanager
@@ -89,16 +70,16 @@ def statuses(database_url: str) -> list[MeetingStatus]:
 
 
 async def test_a_cancellation_acknowledged_survives_a_kill_right_after_the_acknowledgement(
-    shared_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    booked_the_day_after_tomorrow(shared_url)
-    async with serving(shared_url, fake, tmp_path) as (pid, url):
+    booked_the_day_after_tomorrow(database_url)
+    async with serving(database_url, fake, tmp_path) as (pid, url):
         confirmation = await fake.posted("booked your session", timeout=60)
         fake.slow["users.info"] = 5.0  # the person's profile is slow to come: the worst moment for a kill
         answered = await SlackSender(url, SIGNING_SECRET, fake).press(MENTEE, confirmation, "Cancel it")
         os.kill(pid, signal.SIGKILL)
     assert answered.status == 200
-    assert statuses(shared_url) == [MeetingStatus.CANCELLED]
+    assert statuses(database_url) == [MeetingStatus.CANCELLED]
 
 
 def enrollment_statuses(database_url: str) -> dict[str, EnrollmentStatus]:
@@ -111,13 +92,13 @@ def enrollment_statuses(database_url: str) -> dict[str, EnrollmentStatus]:
 
 
 async def test_a_command_acknowledged_survives_a_kill_right_after_the_acknowledgement(
-    shared_url: str, fake: FakeSlack, tmp_path: Path
+    database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    booked_the_day_after_tomorrow(shared_url)
-    async with serving(shared_url, fake, tmp_path) as (pid, url):
+    booked_the_day_after_tomorrow(database_url)
+    async with serving(database_url, fake, tmp_path) as (pid, url):
         await fake.posted("booked your session", timeout=60)
         fake.slow["users.info"] = 5.0  # the person's profile is slow to come: the worst moment for a kill
         answered = await SlackSender(url, SIGNING_SECRET, fake).command(MENTEE, "pause")
         os.kill(pid, signal.SIGKILL)
     assert answered.status == 200
-    assert enrollment_statuses(shared_url)[MENTEE] == EnrollmentStatus.PAUSED
+    assert enrollment_statuses(database_url)[MENTEE] == EnrollmentStatus.PAUSED

@@ -142,3 +142,24 @@ DIGITS = re.compile(r"(?<![0-9.])[0-9]{1,6}")
 def test_the_scan_finds_a_platforms_format_in_a_catalogue() -> None:
     po = '#: bot/x.py:3 <@ in a comment is fine\nmsgid "<@{user}> left"\nmsgstr "Tapez `/mentoring help`"\n'
     assert catalogue_formats(po) == [(2, "<@"), (3, "/mentoring")]
+
+
+def test_every_bot_framework_import_stays_in_the_teams_channel() -> None:
+    """Microsoft has ended the Bot Framework Python SDK's support: a move to its successor touches one folder."""
+    outside = [
+        (f, m)
+        for folder in ("app.py", "settings.py", "bot", "storage", "handlers", "bench")
+        for f, m in (imports(folder) if (ROOT / folder).is_dir() else _file_imports(folder))
+        if top(m) in ("botbuilder", "botframework") and not f.startswith("handlers/teams/")
+    ]
+    assert outside == []
+
+
+def _file_imports(name: str) -> list[tuple[str, str]]:
+    found = []
+    for node in ast.walk(ast.parse((ROOT / name).read_text())):
+        if isinstance(node, ast.Import):
+            found += [(name, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((name, node.module))
+    return found

@@ -1,0 +1,6 @@
+"""The Microsoft Teams channel: a botbuilder bot whose handler translates activities for the core and renders its
+replies as Adaptive Cards.
+
+Every `botbuilder` and `botframework` import of the project stays in this folder: Microsoft has ended the support of
+the Bot Framework Python SDK, and a move to its successor (the Microsoft 365 Agents SDK) must touch this folder only.
+"""

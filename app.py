@@ -32,6 +32,7 @@ from handlers.slack.edge import UNREADABLE, readable, verified
 from handlers.slack.install import Client as SlackClient
 from handlers.slack.install import Installations, States, purge_states
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
+from handlers.teams import Identity, Teams, add_routes, build_teams
 from settings import Settings
 from storage.db import make_engine, migrate
 
@@ -117,12 +118,28 @@ def build_slack(
     )
 
 
+def identity_of(settings: Settings) -> Identity:
+    return Identity(
+        app_id=(settings.microsoft_app_id or "").strip(),
+        password=settings.microsoft_app_password or "",
+        app_type=settings.microsoft_app_type,
+        tenant_id=settings.microsoft_app_tenant_id,
+    )
+
+
 def build_web(
-    slack: AsyncApp | None, signing_secret: str | None = None, events: bool = True, bot: Passerelle | None = None
+    slack: AsyncApp | None,
+    signing_secret: str | None = None,
+    events: bool = True,
+    bot: Passerelle | None = None,
+    teams: Teams | None = None,
 ) -> web.Application:
     """The HTTP server: `POST /slack/events` when Slack is served over HTTP, the install pages in OAuth mode (in
-    Socket Mode too: an install is a browser's visit), `GET /healthz` always, and the sessions' calendar files."""
+    Socket Mode too: an install is a browser's visit), `POST /api/messages` for Teams, `GET /healthz` always, and
+    the sessions' calendar files."""
     web_app = web.Application()
+    if teams is not None:
+        add_routes(web_app, teams)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -204,7 +221,9 @@ def build_scheduler(settings: Settings, bot: Passerelle, clock: Callable[[], dat
     return scheduler
 
 
-def build_worker(settings: Settings, bot: Passerelle, installations: Installations | None = None) -> Worker:
+def build_worker(
+    settings: Settings, bot: Passerelle, installations: Installations | None = None, teams: Teams | None = None
+) -> Worker:
     """The outbox's delivery worker, with a sender for each configured platform; it wakes when the core queues."""
     senders: dict[str, Sender] = {}
     lease = timedelta(seconds=settings.passerelle_outbox_lease)
@@ -216,6 +235,8 @@ def build_worker(settings: Settings, bot: Passerelle, installations: Installatio
     elif settings.slack_bot_token:
         client = worker_client(settings.slack_bot_token, settings.slack_api_url, timeout)
         senders["slack"] = SlackOutbox(one_client(client), now)
+    if teams is not None:
+        senders["teams"] = teams.outbox
     policy = Policy(attempts=settings.passerelle_outbox_attempts, lease=lease)
     worker = Worker(bot.engine, senders, now, policy)
     bot.queued = worker.wake
@@ -269,8 +290,14 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     on_slack = settings.slack_over_http or settings.slack_socket_mode
     slack = build_slack(settings, bot, installations=installations) if on_slack else None
     on_web = slack if settings.slack_over_http or settings.slack_oauth else None
+    teams = build_teams(bot, identity_of(settings), now, settings.passerelle_locale) if settings.teams_served else None
+    if teams is not None and not teams.authenticated:
+        logger.warning(
+            "Teams is served at /api/messages WITHOUT authentication (MICROSOFT_APP_ID is empty): "
+            "for the Bot Framework Emulator on this machine only"
+        )
     runner = web.AppRunner(
-        build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http, bot=bot),
+        build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http, bot=bot, teams=teams),
         access_log_class=AccessLog,
     )
     await runner.setup()
@@ -292,7 +319,7 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         logger.info("connected to Slack in Socket Mode")
     scheduler = build_scheduler(settings, bot)
     scheduler.start()
-    worker = asyncio.create_task(build_worker(settings, bot, installations).run(stop)) if deliver else None
+    worker = asyncio.create_task(build_worker(settings, bot, installations, teams).run(stop)) if deliver else None
     try:
         await stop.wait()
     finally:
@@ -330,17 +357,16 @@ def _secret(name: str) -> bool:
 
 def main() -> None:
     settings = read_settings()
-    on_slack = settings.slack_over_http or settings.slack_socket_mode
+    on_platform = settings.slack_over_http or settings.slack_socket_mode or settings.teams_served
     # In the console, only warnings would interrupt the conversation.
     logging.basicConfig(
-        level=logging.INFO if on_slack else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO if on_platform else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     quiet_loggers()
-    if settings.not_yet_used:
-        logger.warning("%s set, but this version serves only Slack: not used", ", ".join(settings.not_yet_used))
     for why in settings.ignored:
         logger.warning("%s", why)
-    if on_slack:
+    if on_platform:
         bot = open_bot(settings)
         try:
             with contextlib.suppress(KeyboardInterrupt):

@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The languages of the texts (bot/i18n.py has the same; settings are read before anything is imported from there).
 LOCALES = ("en", "fr")
+# The kinds of Azure bot identity, as the Bot Framework spells them.
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 
 
 class Settings(BaseSettings):
@@ -26,12 +28,20 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = None
     # Only needed when the app has several redirect URLs: the one of this server.
     slack_redirect_uri: str | None = None
-    # Named in DESIGN.md for what comes next (Teams); read so that the server can say they are not used yet rather
-    # than ignore them in silence.
-    microsoft_app_id: str | None = None
-    microsoft_app_password: str | None = None
-    microsoft_app_type: str | None = None
-    microsoft_app_tenant_id: str | None = None
+    # Microsoft Teams, at POST /api/messages. Present and empty: served without authentication (the Bot Framework
+    # Emulator on this machine). The Bot Framework samples' spellings (`MicrosoftAppId`, …) are read too.
+    microsoft_app_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("microsoft_app_id", "microsoftappid")
+    )
+    microsoft_app_password: str | None = Field(
+        default=None, validation_alias=AliasChoices("microsoft_app_password", "microsoftapppassword")
+    )
+    microsoft_app_type: str | None = Field(
+        default=None, validation_alias=AliasChoices("microsoft_app_type", "microsoftapptype")
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("microsoft_app_tenant_id", "microsoftapptenantid")
+    )
     passerelle_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
     passerelle_tick_seconds: float = Field(default=60, gt=0)
     passerelle_locale: str = "en"
@@ -73,15 +83,25 @@ class Settings(BaseSettings):
             raise ValueError(f"Passerelle speaks {' and '.join(LOCALES)}, not {value!r}")
         return language
 
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _app_type(cls, value: str | None) -> str | None:
+        """Azure's three kinds of bot identity, in any case; empty is the SDK's default (MultiTenant)."""
+        if value is None or not value.strip():
+            return None
+        kinds = {kind.lower(): kind for kind in APP_TYPES}
+        if value.strip().lower() not in kinds:
+            raise ValueError(f"a Teams app type is one of {', '.join(APP_TYPES)}, not {value[:40]!r}")
+        return kinds[value.strip().lower()]
+
     @property
-    def not_yet_used(self) -> list[str]:
-        names = {
-            "MICROSOFT_APP_ID": self.microsoft_app_id,
-            "MICROSOFT_APP_PASSWORD": self.microsoft_app_password,
-            "MICROSOFT_APP_TYPE": self.microsoft_app_type,
-            "MICROSOFT_APP_TENANT_ID": self.microsoft_app_tenant_id,
-        }
-        return [name for name, value in names.items() if value]
+    def teams_served(self) -> bool:
+        """`/api/messages` is served whenever MICROSOFT_APP_ID is set, even empty (authentication off)."""
+        return self.microsoft_app_id is not None
+
+    @property
+    def teams_authenticated(self) -> bool:
+        return bool(self.microsoft_app_id and self.microsoft_app_id.strip())
 
     @property
     def ignored(self) -> list[str]:
@@ -94,9 +114,21 @@ class Settings(BaseSettings):
 
     @property
     def missing(self) -> str | None:
-        """What the Slack settings given lack to work, in one line; None when they work, or none is given.
+        """What the platform settings given lack to work, in one line; None when they work, or none is given.
 
         Without it a half-configured server would open the local console (or, without a terminal, exit at once)."""
+        return self._slack_missing() or self._teams_missing()
+
+    def _teams_missing(self) -> str | None:
+        if not self.teams_authenticated:
+            return None
+        if self.microsoft_app_type != "UserAssignedMSI" and not self.microsoft_app_password:
+            return "MICROSOFT_APP_PASSWORD is missing: Teams cannot be served with MICROSOFT_APP_ID alone"
+        if self.microsoft_app_type in ("SingleTenant", "UserAssignedMSI") and not self.microsoft_app_tenant_id:
+            return f"MICROSOFT_APP_TENANT_ID is missing: a {self.microsoft_app_type} bot belongs to one tenant"
+        return None
+
+    def _slack_missing(self) -> str | None:
         given = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
         if not any([*given, self.slack_client_id, self.slack_client_secret]):
             return None

@@ -1,6 +1,7 @@
 """Who is acting, as a channel knows them: the platform, the workspace, the user and their profile."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,6 @@ class Actor:
     timezone: str | None = None
     # How commands are typed on this channel: "/mentoring " on Slack, nothing where people type the bare words.
     command_prefix: str = ""
+    # Where the channel reached the person in this very input, when it must be kept to write to them later (a
+    # Teams conversation reference); it is stored as their address.
+    address: dict[str, Any] | None = field(default=None, compare=False, hash=False)

@@ -17,9 +17,14 @@ class ToPerson:
 
 @dataclass(frozen=True)
 class ToPair:
-    """The pair's own conversation with the bot, wherever its channel keeps one."""
+    """The pair's own conversation with the bot, wherever its channel keeps one; elsewhere each member's own."""
 
     pair_id: int
+
+
+# Channels where the bot cannot open a conversation with two people (a Teams bot cannot create a group chat): a
+# pair's message goes to each member's direct chat, one row each, sent and reported each on its own.
+WITHOUT_PAIR_CONVERSATIONS = frozenset({"teams"})
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,15 @@ class Passerelle:
         with self._context(actor, now, remember=False) as ctx:
             return build_home(ctx)
 
+    def reached(self, actor: Actor, now: datetime, delivery_id: str | None = None) -> Message | None:
+        """The app was installed for a person, or its chat opened: they are kept with where they are reached, so
+        that the bot can write to them, and shown where they stand (what the Home tab shows). None when this
+        delivery was handled already."""
+        with self._context(actor, now) as ctx:
+            if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
+                return None
+            return build_home(ctx)
+
     def calendar_file(self, token: str) -> bytes | None:
         """A booked session's .ics, served at the address its confirmation gave; None when the token names none."""
         if not TOKEN.fullmatch(token):
@@ -151,6 +160,9 @@ class Passerelle:
             person.timezone = actor.timezone or person.timezone
             if actor.user_id in self.founders:
                 person.is_coordinator = True
+            if remember and actor.address:
+                assert person.id is not None
+                queries.keep_addresses(session, workspace.id, "person", {person.id: actor.address}, now)
             programme = queries.current_programme(session, workspace.id) or self._first_programme(
                 session, workspace, now
             )

@@ -116,6 +116,16 @@ class DateInput:
 
 
 @dataclass(frozen=True)
+class TimeInput:
+    """A time of day, `HH:MM` on the reader's clock."""
+
+    action: str
+    label: str
+    initial: str = ""
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
 class Link:
     label: str
     url: str
@@ -128,7 +138,7 @@ class Links:
     links: tuple[Link, ...]
 
 
-Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput | Links
+Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput | TimeInput | Links
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ def test_a_database_that_cannot_be_opened_is_one_clear_line_and_exit_code_2(tmp_
 def test_a_bot_token_beside_oauth_is_named_as_not_used() -> None:
     both = Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_bot_token="xoxb-1")
     assert both.slack_oauth and both.slack_served and "SLACK_BOT_TOKEN" in both.ignored[0]
-    assert Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").not_yet_used == []
+    assert Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").ignored == []
 
 
 def run_app(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -30,6 +30,7 @@ from bot.ui import (
     Reply,
     Text,
     TextInput,
+    TimeInput,
     form_action,
     message,
     typed,
@@ -58,7 +59,7 @@ def form(ctx: Ctx, pair: Pair) -> Outcome:
             (
                 Text(tr("Pick a date and a time that suit you both; the time is yours, in {zone}.", zone=zone)),
                 DateInput("day", tr("Date"), initial=local.date() if local else None),
-                TextInput("time", tr("Start time"), placeholder="14:30", initial=f"{local:%H:%M}" if local else ""),
+                TimeInput("time", tr("Start time"), placeholder="14:30", initial=f"{local:%H:%M}" if local else ""),
                 Choice(
                     "format",
                     (Option("video", tr("Video")), Option("in_person", tr("In person"))),

@@ -18,6 +18,7 @@ from bot.ui import (
     PersonChoice,
     Text,
     TextInput,
+    TimeInput,
 )
 
 TYPES: dict[str, type] = {
@@ -33,6 +34,7 @@ TYPES: dict[str, type] = {
         PersonChoice,
         TextInput,
         DateInput,
+        TimeInput,
         Link,
         Links,
         Message,

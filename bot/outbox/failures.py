@@ -27,6 +27,11 @@ REASONS = {
     "not_member": N_("I am not a member of the channel; invite me there, then try again"),
     "archived": N_("the channel is archived"),
     "refused": N_("the platform refused the message"),
+    "not_installed": N_(
+        "I cannot write to them until the app is installed for them: install it for them in your admin centre, "
+        "or ask them to open it once"
+    ),
+    "blocked": N_("they blocked the app or turned its messages off; ask them to allow it again"),
 }
 
 

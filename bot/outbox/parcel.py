@@ -6,7 +6,9 @@ from typing import Any, Literal, Protocol
 from bot.ui import Message
 
 # Why a message can never be delivered, in the core's words; each channel maps its platform's errors onto these.
-Reason = Literal["inactive", "unknown_person", "no_channel", "not_member", "archived", "refused"]
+Reason = Literal[
+    "inactive", "unknown_person", "no_channel", "not_member", "archived", "refused", "not_installed", "blocked"
+]
 
 
 @dataclass(frozen=True)

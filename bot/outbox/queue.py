@@ -14,7 +14,7 @@ from bot.i18n import Tr, translator
 from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
 from bot.people import reading, zone_given
-from bot.recipients import ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
+from bot.recipients import WITHOUT_PAIR_CONVERSATIONS, ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
 from bot.ui import MARKUP, Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
@@ -88,6 +88,7 @@ class _People:
     zones: dict[int, str]
     pairs: dict[int, Pair]
     coordinators: Sequence[Person]
+    pairs_apart: bool  # the channel has no conversation of a pair's own: each member is written to alone
 
     @classmethod
     def load(cls, session: Session, programme: Programme, replies: Sequence[Reply]) -> "_People":
@@ -102,7 +103,9 @@ class _People:
         everyone = {p.id: p for p in [*found.values(), *coordinators] if p.id is not None}
         answered = queries.answered_zones(session, programme.id or 0, sorted(everyone))
         zones = {i: zone_given(p, answered.get(i)) for i, p in everyone.items()}
-        return cls(found, zones, pairs, coordinators)
+        workspace = session.get(Workspace, workspace_id) if pairs else None
+        apart = workspace is not None and workspace.platform in WITHOUT_PAIR_CONVERSATIONS
+        return cls(found, zones, pairs, coordinators, apart)
 
     def zone(self, person: Person | None) -> str:
         """As `zone_of`: the one they gave when they joined, else their platform's, else UTC."""
@@ -154,6 +157,19 @@ def _rows(
         # A pair's messages come written in the language both members read (`members.tr_for_pair`), when both
         # are at work if their hours meet.
         pair = people.pairs.get(to.pair_id)
+        if pair is not None and people.pairs_apart:
+            # The same message, in the pair's language, to each member's own chat in their own hours; the key of
+            # each names the pair's message (`withdraw` by its prefix reaches both).
+            return [
+                row(
+                    {"kind": "person", "id": m, "pair": to.pair_id},
+                    f"person:{m}",
+                    translator(locale),
+                    opens(people.by_id.get(m)),
+                    key=f"{reply.key}:to:{m}",
+                )
+                for m in (pair.mentor_id, pair.mentee_id)
+            ]
         members = [people.by_id.get(m) for m in (pair.mentor_id, pair.mentee_id)] if pair else []
         at = next_open_for_all(hours, now, [people.zone(m) for m in members])
         return [row({"kind": "pair", "id": to.pair_id}, f"pair:{to.pair_id}", translator(locale), at)]

@@ -24,6 +24,7 @@ from bot.ui import (
     Option,
     Outcome,
     TextInput,
+    TimeInput,
     answers,
     channel_ref,
     mention,
@@ -234,7 +235,7 @@ class Console:
         if home:
             parts.append(render(self.bot.home(self.actor, self.clock()), self.names, self.shown, tr))
         if outcome.form:
-            asked = [b for b in outcome.form.blocks if isinstance(b, TextInput | DateInput | Choice)]
+            asked = [b for b in outcome.form.blocks if isinstance(b, TextInput | TimeInput | DateInput | Choice)]
             fields = [(b.action, b.label, _current(b)) for b in asked]
             self.choices = {b.action: b.options for b in asked if isinstance(b, Choice)}
             self.form = (outcome.form, fields, {})
@@ -354,11 +355,11 @@ def _numeric(options: tuple[Option, ...]) -> bool:
     return all(o.label.isascii() and o.label.isdigit() for o in options)
 
 
-def _current(field: TextInput | DateInput | Choice) -> str:
+def _current(field: TextInput | TimeInput | DateInput | Choice) -> str:
     """What a form's field holds already, as the console shows and keeps it."""
     if isinstance(field, Choice):
         return field.selected[0] if field.selected else ""
-    if isinstance(field, TextInput):
+    if isinstance(field, TextInput | TimeInput):
         return field.initial
     return field.initial.isoformat() if field.initial else ""
 

@@ -18,6 +18,7 @@ from bot.ui import (
     PersonChoice,
     Text,
     TextInput,
+    TimeInput,
 )
 
 
@@ -49,6 +50,8 @@ def render(msg: Message | Form, names: dict[str, str], shown: Shown | None, tr: 
         elif isinstance(block, TextInput):
             # A prefilled field shows what it holds, as Slack's modal does; the console keeps it on an empty line.
             lines.append(labelled(tr, block.label, block.initial or tr("type it")))
+        elif isinstance(block, TimeInput):
+            lines.append(labelled(tr, block.label, block.initial or tr("type a time (HH:MM)")))
         elif isinstance(block, DateInput):
             current = block.initial.isoformat() if block.initial else tr("type a date (YYYY-MM-DD)")
             lines.append(labelled(tr, block.label, current))

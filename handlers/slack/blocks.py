@@ -17,6 +17,7 @@ from bot.ui import (
     PersonChoice,
     Text,
     TextInput,
+    TimeInput,
 )
 from handlers.slack.mrkdwn import SECTION_TEXT, cut, split_text, to_mrkdwn, to_plain
 
@@ -99,6 +100,13 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
         element = {"type": "datepicker", "action_id": block.action}
         if block.initial:
             element["initial_date"] = block.initial.isoformat()
+        return [_input(block.action, block.label, element, in_modal)]
+    if isinstance(block, TimeInput):
+        element = {"type": "timepicker", "action_id": block.action}
+        if block.initial:
+            element["initial_time"] = block.initial
+        if block.placeholder:
+            element["placeholder"] = _plain(block.placeholder, 150)
         return [_input(block.action, block.label, element, in_modal)]
     if isinstance(block, Links):
         # One section each: together in one text, the last ones were cut at the section's limit and opened nothing.

@@ -26,6 +26,8 @@ def to_action(action: object) -> tuple[str, list[str]]:
         return name, [_text(action.get("selected_user"))]
     if kind == "datepicker":
         return name, [_text(action.get("selected_date"))]
+    if kind == "timepicker":
+        return name, [_text(action.get("selected_time"))]
     if kind == "plain_text_input":
         return name, [_text(action.get("value"))]
     return name, []

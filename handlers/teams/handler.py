@@ -1,0 +1,172 @@
+"""The Teams bot: each activity translated for the core in a worker thread, its answer rendered as cards."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from bot.actor import Actor
+from bot.i18n import normalize_locale, translator
+from bot.service import Passerelle
+from bot.ui import Form, Message, Outcome, Text, answers
+from handlers.teams import cards
+from handlers.teams.translate import Closing, Press, Submission, actor_of, is_personal, text_of, to_input
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+INVOKE_CARD = "application/vnd.microsoft.card.adaptive"
+INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
+
+
+@dataclass
+class Deps:
+    bot: Passerelle
+    clock: Callable[[], datetime]
+    locale: str = "en"
+    # Without authentication (the Emulator), an activity may carry no tenant: it is served as this workspace.
+    emulator_workspace: str | None = None
+    # One person's inputs one after the other, in the order they came (as on Slack).
+    people: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+
+class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no type information
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        actor = self._actor(activity)
+        if actor is None:
+            return
+        if not is_personal(activity):
+            tr = self._tr(actor)
+            await _send(turn_context, [Message((Text(tr("Write to me in our one-to-one chat, please.")),))])
+            return
+        picked = to_input(activity.value)
+        if picked is not None:  # an Action.Submit, from a client that does not know Action.Execute
+            outcome = await self._acted(actor, picked, activity)
+            if outcome.replace is not None and activity.reply_to_id:
+                await _update(turn_context, activity.reply_to_id, outcome.replace)
+            await self._show(turn_context, outcome, replaced=True)
+            return
+        if activity.value is not None and not activity.text:
+            return  # a card of another app, or a forged submission: nothing the core knows
+        text = text_of(activity)
+        outcome = await self._call(actor, lambda: self.deps.bot.said(actor, text, self.deps.clock(), _id(activity)))
+        await self._show(turn_context, outcome)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=200, body={})  # other invokes (a card's refresh, sign-in) need nothing
+        actor = self._actor(activity)
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action")
+        executed = isinstance(action, dict) and action.get("type") == "Action.Execute"
+        picked = to_input(action.get("data")) if isinstance(action, dict) and executed else None
+        if actor is None or picked is None:
+            return InvokeResponse(status=200, body=_invoke_message(" "))
+        outcome = await self._acted(actor, picked, activity)
+        await self._show(turn_context, outcome, replaced=True)
+        if outcome.replace is not None:
+            return InvokeResponse(status=200, body=_invoke_card(cards.build_card(outcome.replace)))
+        return InvokeResponse(status=200, body=_invoke_message(_gist(outcome) or " "))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        # Installed for a person (or added back): their conversation is kept; the status card says where they are.
+        recipient = turn_context.activity.recipient
+        if any(m.id == getattr(recipient, "id", None) for m in members_added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        actor = self._actor(activity)
+        if actor is None or not is_personal(activity):
+            return
+        card = await self._call(actor, lambda: self.deps.bot.reached(actor, self.deps.clock(), _id(activity)))
+        if card is not None:
+            await _send(turn_context, [card])
+
+    async def _acted(self, actor: Actor, picked: Press | Submission | Closing, activity: Activity) -> Outcome:
+        bot, now, once = self.deps.bot, self.deps.clock(), _id(activity)
+        if isinstance(picked, Submission):
+            return await self._call(actor, lambda: bot.submitted(actor, picked.form, picked.values, now, once))
+        if isinstance(picked, Closing):
+            return Outcome(replace=Message((Text(self._tr(actor)("Closed.")),)))
+
+        def press() -> Outcome:
+            for action, values in picked.picked:  # what was ticked, as Slack reports each tick
+                bot.pressed(actor, action, values, now)
+            return bot.pressed(actor, picked.action, picked.values, now, once)
+
+        return await self._call(actor, press)
+
+    async def _show(self, turn_context: TurnContext, outcome: Outcome, replaced: bool = False) -> None:
+        """The caller's answers in their chat, a form as a card to fill in; a form's problems said below it."""
+        shown: list[Message | Form] = [m for m, _ in answers(outcome)]
+        if outcome.form is not None:
+            shown.append(outcome.form)
+        if outcome.form_errors:
+            shown.append(Message(tuple(Text(text) for text in outcome.form_errors.values())))
+        await _send(turn_context, shown)
+
+    async def _call(self, actor: Actor, work: Callable[[], T]) -> T:
+        lock = self.deps.people.setdefault(f"{actor.workspace}:{actor.user_id}", asyncio.Lock())
+        async with lock:
+            return await asyncio.to_thread(work)
+
+    def _actor(self, activity: Activity) -> Actor | None:
+        return actor_of(activity, self.deps.emulator_workspace)
+
+    def _tr(self, actor: Actor) -> Callable[..., str]:
+        return translator(normalize_locale(actor.locale) or self.deps.locale)
+
+
+def _id(activity: Activity) -> str | None:
+    """The activity's own id: Teams sends a retried activity with the same one, done once."""
+    return f"activity:{activity.id}" if isinstance(activity.id, str) and 0 < len(activity.id) <= 100 else None
+
+
+def _gist(outcome: Outcome) -> str:
+    shown = [m for m, _ in answers(outcome)]
+    return cards.summary(shown[0]) if shown else ""
+
+
+async def _send(turn_context: TurnContext, shown: list[Message | Form]) -> None:
+    activities = []
+    for msg in shown:
+        built = [cards.build_card(msg)] if isinstance(msg, Form) else cards.build_cards(msg)
+        for card in built:
+            activities.append(
+                Activity(
+                    type=ActivityTypes.message,
+                    attachments=[cards.attachment(card)],
+                    summary=cards.summary(msg) or None,
+                )
+            )
+    if activities:
+        await turn_context.send_activities(activities)
+
+
+async def _update(turn_context: TurnContext, activity_id: str, msg: Message) -> None:
+    updated = Activity(
+        type=ActivityTypes.message, id=activity_id, attachments=[cards.attachment(cards.build_card(msg))]
+    )
+    await turn_context.update_activity(updated)
+
+
+def _invoke_card(card: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": 200, "type": INVOKE_CARD, "value": card}
+
+
+def _invoke_message(text: str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": INVOKE_MESSAGE, "value": text}

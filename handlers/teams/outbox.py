@@ -1,0 +1,128 @@
+"""The outbox's way out on Teams: each person's 1:1 chat, reached again through the conversation reference kept
+when they installed the app or last wrote, with `continue_conversation`."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
+from handlers.teams import cards
+
+# Teams' limits per tenant (about 30 to 50 messages a second); a conversation's (about 7 a second) is held by the
+# outbox's own pace of one a second per conversation.
+PER_TENANT = 30
+TRANSIENT = {408, 412, 429, 500, 502, 503, 504}
+# Teams' error codes for someone the bot cannot write to, and what the coordinators can do about each.
+REFUSALS: dict[str, Reason] = {
+    "ConversationBlockedByUser": "blocked",
+    "MessageWritesBlocked": "blocked",
+    "BotNotInConversationRoster": "not_installed",
+    "ConversationNotFound": "not_installed",
+    "UserNotFound": "unknown_person",
+}
+
+
+class TeamsOutbox:
+    def __init__(self, adapter: CloudAdapter, app_id: str, clock: Callable[[], datetime], timeout: float = 10) -> None:
+        self.adapter, self.app_id, self.clock, self.timeout = adapter, app_id, clock, timeout
+        self._sent: dict[str, list[float]] = {}  # per tenant, the monotonic times of the last second's sends
+        self._waiting: dict[str, float] = {}  # per tenant, until when Teams asked to wait
+
+    async def send(self, parcel: Parcel) -> Sent:
+        """The message, as one card or several, in the person's chat; a card carries its outbox key, so that an
+        answer to it can update the other member's copy of a pair's message."""
+        if not parcel.address or not parcel.people:
+            # Nobody installed the app for them and they never opened it: there is no chat to write to.
+            raise Undeliverable("not_installed", "no conversation reference")
+        try:
+            reference = ConversationReference().deserialize(parcel.address)
+        except Exception:
+            raise Undeliverable("not_installed", "unreadable conversation reference") from None
+        self._pace(parcel.workspace)
+        activities = [
+            Activity(type=ActivityTypes.message, attachments=[cards.attachment(_keyed(card, parcel.key))])
+            for card in cards.build_cards(parcel.message)
+        ]
+        if activities:
+            activities[0].summary = cards.summary(parcel.message) or None
+        ids: list[str] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            for answer in await turn_context.send_activities(activities):
+                ids.append(str(getattr(answer, "id", "") or ""))
+
+        try:
+            await asyncio.wait_for(self.adapter.continue_conversation(reference, post, self.app_id), self.timeout)
+        except HttpOperationError as error:
+            raise self._failure(parcel, error, maybe_sent=bool(ids)) from None
+        except (TimeoutError, ClientRequestError, OSError) as error:
+            # The request may have reached Teams; Teams keeps no history a bot can read to look for it, so it is
+            # sent again: a rare duplicate rather than a lost message.
+            raise Retry(type(error).__name__, maybe_sent=True) from None
+        conversation = getattr(reference.conversation, "id", None)
+        return Sent({"conversation": conversation, "activity": ids[0] if ids else "", "parts": ids})
+
+    def _pace(self, tenant: str) -> None:
+        now = time.monotonic()
+        waiting = self._waiting.get(tenant, 0.0)
+        if waiting > now:
+            raise Retry("ratelimited", after=waiting - now)
+        recent = [t for t in self._sent.get(tenant, []) if t > now - 1.0]
+        if len(recent) >= PER_TENANT:
+            raise Retry("ratelimited", after=1.0 - (now - recent[0]))
+        self._sent[tenant] = [*recent, now]
+
+    def _failure(self, parcel: Parcel, error: HttpOperationError, maybe_sent: bool) -> Retry | Undeliverable:
+        status = _status(error.response)
+        code = _code(error)
+        if status in TRANSIENT or status is None:
+            after = _retry_after(error.response)
+            if status == 429:
+                self._waiting[parcel.workspace] = time.monotonic() + (after or 1.0)
+            return Retry(f"HTTP {status}" + (f" {code}" if code else ""), after=after, maybe_sent=maybe_sent)
+        if status == 401:  # the bot's own credentials: held until they work again, not given up
+            return Retry("HTTP 401", after=300.0, maybe_sent=maybe_sent)
+        reason = REFUSALS.get(code or "") or ("not_installed" if status in (403, 404) else "refused")
+        return Undeliverable(reason, f"HTTP {status} {code or ''}".strip())
+
+
+def _keyed(card: dict[str, Any], key: str) -> dict[str, Any]:
+    """Every press of the card names the outbox row it came with."""
+    for action in _actions(card):
+        ours = (action.get("data") or {}).get(cards.DATA)
+        if isinstance(ours, dict):
+            ours["o"] = key
+    return card
+
+
+def _actions(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [a for item in node for a in _actions(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node] if str(node.get("type", "")).startswith("Action.") else []
+    return found + [a for key, value in node.items() if key != "data" for a in _actions(value)]
+
+
+def _status(response: object) -> int | None:
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _code(error: HttpOperationError) -> str | None:
+    inner = getattr(getattr(error, "error", None), "error", None)
+    code = getattr(inner, "code", None)
+    return code if isinstance(code, str) else None
+
+
+def _retry_after(response: object) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    wait = next((str(v) for k, v in dict(headers).items() if str(k).lower() == "retry-after"), "")
+    return min(float(wait), 3600.0) if wait.isascii() and wait.isdecimal() and len(wait) <= 6 else None

@@ -101,7 +101,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         if isinstance(picked, Submission):
             return await self._call(actor, lambda: bot.submitted(actor, picked.form, picked.values, now, once))
         if isinstance(picked, Closing):
-            return Outcome(replace=Message((Text(self._tr(actor)("Closed.")),)))
+            tr = self._tr(actor)
+            return Outcome(replace=Message((Text(tr("Closed.")),)))
 
         def press() -> Outcome:
             for action, values in picked.picked:  # what was ticked, as Slack reports each tick

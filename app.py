@@ -32,7 +32,7 @@ from handlers.slack.edge import UNREADABLE, readable, verified
 from handlers.slack.install import Client as SlackClient
 from handlers.slack.install import Installations, States, purge_states
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
-from handlers.teams import Identity, Teams, add_routes, build_teams
+from handlers.teams.channel import Identity, Teams, add_routes, build_teams
 from settings import Settings
 from storage.db import make_engine, migrate
 

@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -104,6 +105,10 @@ class Passerelle:
             if delivery_id and not queries.claim_delivery(ctx.session, ctx.workspace_id, delivery_id, now):
                 return None
             return build_home(ctx)
+
+    def copies(self, actor: Actor, key: str) -> list[dict[str, Any]]:
+        """The other members' copies of the pair's message whose copy `key` the actor answered (`queue.copies`)."""
+        return outbox.copies(self.engine, actor.platform, actor.workspace, actor.user_id, key)
 
     def calendar_file(self, token: str) -> bytes | None:
         """A booked session's .ics, served at the address its confirmation gave; None when the token names none."""

@@ -138,7 +138,16 @@ class Links:
     links: tuple[Link, ...]
 
 
-Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput | TimeInput | Links
+@dataclass(frozen=True)
+class ChatWith:
+    """A way to open a direct chat with each of these people (user id, label), for a channel where the pair has no
+    conversation of its own; the reader is not offered one with themselves, and a channel where the pair's
+    conversation is the chat shows nothing."""
+
+    people: tuple[tuple[str, str], ...]
+
+
+Block = Header | Text | Fields | Buttons | Choice | PersonChoice | TextInput | DateInput | TimeInput | Links | ChatWith
 
 
 @dataclass(frozen=True)

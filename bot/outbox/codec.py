@@ -7,6 +7,7 @@ from typing import Any
 from bot.ui import (
     Button,
     Buttons,
+    ChatWith,
     Choice,
     DateInput,
     Fields,
@@ -35,6 +36,7 @@ TYPES: dict[str, type] = {
         TextInput,
         DateInput,
         TimeInput,
+        ChatWith,
         Link,
         Links,
         Message,

@@ -23,6 +23,9 @@ class Parcel:
     address: dict[str, Any] | None = None  # where this person or pair was reached before
     # An earlier attempt may have reached the platform: the sender looks for `key` there before sending again.
     maybe_sent: bool = False
+    # A pair's message sent to one member alone: the others it is shared with, by user id, and where each of them
+    # was reached (a channel links to a chat with them).
+    shared_with: tuple[tuple[str, dict[str, Any] | None], ...] = ()
 
 
 @dataclass(frozen=True)

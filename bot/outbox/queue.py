@@ -24,6 +24,8 @@ from storage.models import Address, Outbox, OutboxState, Pair, Person, Programme
 # Notices to coordinators about messages that could not be delivered: they never give up, or a failure would go
 # untold.
 NOTICE = "undeliverable:"
+# Between a message's key and the recipient of one of its copies: `intro:pair:5:to:12`.
+PAIR_COPY = ":to:"
 
 
 # How far apart the clocks of two instances may be. A lease or a wait ending later than the policy allows, by more
@@ -166,7 +168,7 @@ def _rows(
                     f"person:{m}",
                     translator(locale),
                     opens(people.by_id.get(m)),
-                    key=f"{reply.key}:to:{m}",
+                    key=f"{reply.key}{PAIR_COPY}{m}",
                 )
                 for m in (pair.mentor_id, pair.mentee_id)
             ]
@@ -242,11 +244,19 @@ def _parcels(session: Session, rows: Sequence[Outbox]) -> dict[int, Parcel | Non
         def owners(kind: str, theirs: list[Outbox] = theirs) -> list[int]:
             return sorted({int(r.recipient.get("id", 0)) for r in theirs if r.recipient.get("kind") == kind})
 
+        # A pair's message sent to each member alone names the pair: the other member is who it is shared with.
+        apart = sorted({int(r.recipient["pair"]) for r in theirs if "pair" in r.recipient})
         # Ids rather than whole rows: this is read for every message sent.
-        pairs = queries.pair_members(session, workspace_id, owners("pair"))
+        pairs = queries.pair_members(session, workspace_id, sorted({*owners("pair"), *apart}))
         members = [m for pair in pairs.values() for m in pair]
         people = queries.user_ids_of(session, workspace_id, sorted({*owners("person"), *members}))
-        addresses = {kind: queries.addresses_of(session, workspace_id, kind, owners(kind)) for kind in OWNERS}
+        partners = sorted({m for i in apart for m in pairs.get(i, ())})
+        addresses = {
+            kind: queries.addresses_of(session, workspace_id, kind, sorted({*owners(kind), *partners}))
+            if kind == "person"
+            else queries.addresses_of(session, workspace_id, kind, owners(kind))
+            for kind in OWNERS
+        }
         for row in theirs:
             assert row.id is not None
             found[row.id] = _parcel(row, workspace, people, pairs, addresses)
@@ -271,7 +281,13 @@ def _parcel(
         return None
     reached = tuple(people[m] for m in members)
     address = addresses.get(kind, {}).get(owner_id)
-    return replace(base, people=reached, address=address.ref if address else None)
+    others = [m for m in pairs.get(int(row.recipient.get("pair", 0)), ()) if m != owner_id]
+    shared = tuple((people[m], _ref(addresses["person"].get(m))) for m in others if m in people)
+    return replace(base, people=reached, address=address.ref if address else None, shared_with=shared)
+
+
+def _ref(address: Address | None) -> dict[str, Any] | None:
+    return address.ref if address else None
 
 
 def sent(engine: Engine, parcel: Parcel, result: Sent, now: datetime) -> None:
@@ -359,3 +375,34 @@ def delivered(engine: Engine, platform: str, workspace: str, per_conversation: i
         rows = session.exec(select(Outbox).where(col(Outbox.id).in_(wanted)).order_by(col(Outbox.id))).all()
         parcels = _parcels(session, rows)
         return [parcel for row in rows if (parcel := parcels[row.id or 0]) is not None]
+
+
+def copies(engine: Engine, platform: str, workspace: str, user_id: str, key: str) -> list[dict[str, Any]]:
+    """The other members' copies of a pair's message sent to each member alone, when `key` names the caller's own
+    copy: an answer on one (a commitment to the charter) rewrites them all. Each is its receipt, with `address`,
+    where its member was reached. Nothing for a key that is not the caller's: a forged one changes nobody's."""
+    with open_session(engine) as session:
+        found = queries.get_workspace(session, platform, workspace)
+        person = queries.get_person(session, found.id, user_id) if found and found.id else None
+        if found is None or found.id is None or person is None or PAIR_COPY not in key:
+            return []
+        workspace_id = found.id
+        own = session.exec(select(Outbox).where(Outbox.workspace_id == workspace_id, Outbox.key == key)).first()
+        if own is None or own.recipient.get("id") != person.id or "pair" not in own.recipient:
+            return []
+        base = key.rsplit(PAIR_COPY, 1)[0]
+        others = session.exec(
+            select(Outbox).where(
+                Outbox.workspace_id == workspace_id,
+                col(Outbox.key).startswith(base + PAIR_COPY, autoescape=True),
+                Outbox.state == OutboxState.SENT,
+                Outbox.id != own.id,
+            )
+        ).all()
+        members = [int(row.recipient.get("id", 0)) for row in others]
+        addresses = queries.addresses_of(session, workspace_id, "person", members)
+        return [
+            {**row.receipt, "address": _ref(addresses.get(member))}
+            for row, member in zip(others, members, strict=True)
+            if row.recipient.get("pair") == own.recipient.get("pair")
+        ]

@@ -23,6 +23,7 @@ from bot.ui import (
     Block,
     Button,
     Buttons,
+    ChatWith,
     Compose,
     Fields,
     Form,
@@ -103,6 +104,12 @@ def introduction(
         ),
         Text(tr("Committed: {names}", names=committed) if committed else tr("Nobody has committed yet.")),
         Buttons((Button(tr("I commit"), "pair.commit", str(pair.id), style="primary"),)),
+        ChatWith(
+            tuple(
+                (person.user_id, tr("Chat with {name}", name=person.display_name or person.user_id))
+                for person, _ in (mentor, mentee)
+            )
+        ),
         Text(
             tr(
                 "*Your first session:* agree on one to three objectives together, then write them down here; "

@@ -6,6 +6,7 @@ from bot.ui import (
     Block,
     Button,
     Buttons,
+    ChatWith,
     Choice,
     DateInput,
     Fields,
@@ -108,6 +109,8 @@ def _block(block: Block, in_modal: bool) -> list[dict[str, Any]]:
         if block.placeholder:
             element["placeholder"] = _plain(block.placeholder, 150)
         return [_input(block.action, block.label, element, in_modal)]
+    if isinstance(block, ChatWith):
+        return []  # the pair's group DM is their chat
     if isinstance(block, Links):
         # One section each: together in one text, the last ones were cut at the section's limit and opened nothing.
         # The addresses are ours, URL-encoded: they hold no `|` or `>`. A label escapes what mrkdwn reads as markup.

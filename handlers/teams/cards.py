@@ -7,17 +7,20 @@ other keys of the same data, as Adaptive Cards merges them.
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from bot.ui import (
     MARKUP,
     Block,
     Button,
     Buttons,
+    ChatWith,
     Choice,
     DateInput,
     Fields,
     Form,
     Header,
+    Link,
     Links,
     Message,
     PersonChoice,
@@ -34,6 +37,7 @@ SUMMARY_TEXT = 200  # the notification's first words
 # Teams refuses a message over about 28 KB; a card is cut into several below that, block by block.
 CARD_BYTES = 20_000
 FENCE = "```"
+CHAT_LINK = "https://teams.microsoft.com/l/chat/0/0?users="
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]+)`")
 
@@ -73,6 +77,24 @@ def build_cards(msg: Message) -> list[dict[str, Any]]:
             current = []
         current.append(block)
     return [*cards, build_card(Message(tuple(current)))]
+
+
+def with_chats(msg: Message, viewer: str, upns: dict[str, str]) -> Message:
+    """The message with a link to a chat with each other person it offers one with, whose user principal name is
+    known: Teams opens a chat from it (a bot cannot create one)."""
+    blocks: list[Block] = []
+    for block in msg.blocks:
+        if isinstance(block, ChatWith):
+            links = tuple(
+                Link(label, CHAT_LINK + quote(upns[user_id]))
+                for user_id, label in block.people
+                if user_id != viewer and upns.get(user_id)
+            )
+            if links:
+                blocks.append(Links(links))
+        else:
+            blocks.append(block)
+    return Message(tuple(blocks))
 
 
 def attachment(card: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +155,8 @@ def _elements(block: Block, in_form: bool, inputs: list[str], error: str | None)
         )
     elif isinstance(block, TimeInput):
         found.append(_input(block.action, "Input.Time", block.label, block.initial or "", block.placeholder))
+    elif isinstance(block, ChatWith):
+        return []  # nobody to chat with that Teams can name (see `with_chats`)
     elif isinstance(block, Links):
         actions = [{"type": "Action.OpenUrl", "title": to_plain(link.label), "url": link.url} for link in block.links]
         return [{"type": "ActionSet", "actions": actions}]

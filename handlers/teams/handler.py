@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from botbuilder.core import InvokeResponse, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.actor import Actor
@@ -16,6 +16,7 @@ from bot.i18n import normalize_locale, translator
 from bot.service import Passerelle
 from bot.ui import Form, Message, Outcome, Text, answers
 from handlers.teams import cards
+from handlers.teams.outbox import UPN, TeamsOutbox, keyed
 from handlers.teams.translate import Closing, Press, Submission, actor_of, is_personal, text_of, to_input
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,11 @@ class Deps:
     locale: str = "en"
     # Without authentication (the Emulator), an activity may carry no tenant: it is served as this workspace.
     emulator_workspace: str | None = None
+    outbox: TeamsOutbox | None = None  # rewrites the other member's copy of a pair's card
     # One person's inputs one after the other, in the order they came (as on Slack).
     people: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Each person's user principal name, looked up once a process: a chat with them is opened by it.
+    upns: dict[str, str] = field(default_factory=dict)
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no type information
@@ -41,7 +45,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        actor = self._actor(activity)
+        actor = await self._actor(turn_context)
         if actor is None:
             return
         if not is_personal(activity):
@@ -52,8 +56,9 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         if picked is not None:  # an Action.Submit, from a client that does not know Action.Execute
             outcome = await self._acted(actor, picked, activity)
             if outcome.replace is not None and activity.reply_to_id:
-                await _update(turn_context, activity.reply_to_id, outcome.replace)
-            await self._show(turn_context, outcome, replaced=True)
+                await _update(turn_context, activity.reply_to_id, self._seen_by(actor, outcome.replace))
+            await self._rewrite_copies(actor, picked, outcome)
+            await self._show(turn_context, outcome)
             return
         if activity.value is not None and not activity.text:
             return  # a card of another app, or a forged submission: nothing the core knows
@@ -65,7 +70,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})  # other invokes (a card's refresh, sign-in) need nothing
-        actor = self._actor(activity)
+        actor = await self._actor(turn_context)
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action")
         executed = isinstance(action, dict) and action.get("type") == "Action.Execute"
@@ -73,9 +78,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         if actor is None or picked is None:
             return InvokeResponse(status=200, body=_invoke_message(" "))
         outcome = await self._acted(actor, picked, activity)
-        await self._show(turn_context, outcome, replaced=True)
+        await self._rewrite_copies(actor, picked, outcome)
+        await self._show(turn_context, outcome)
         if outcome.replace is not None:
-            return InvokeResponse(status=200, body=_invoke_card(cards.build_card(outcome.replace)))
+            card = cards.build_card(self._seen_by(actor, outcome.replace))
+            return InvokeResponse(status=200, body=_invoke_card(_keep_key(card, picked)))
         return InvokeResponse(status=200, body=_invoke_message(_gist(outcome) or " "))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -89,7 +96,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        actor = self._actor(activity)
+        actor = await self._actor(turn_context)
         if actor is None or not is_personal(activity):
             return
         card = await self._call(actor, lambda: self.deps.bot.reached(actor, self.deps.clock(), _id(activity)))
@@ -111,7 +118,25 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
 
         return await self._call(actor, press)
 
-    async def _show(self, turn_context: TurnContext, outcome: Outcome, replaced: bool = False) -> None:
+    async def _rewrite_copies(self, actor: Actor, picked: Press | Submission | Closing, outcome: Outcome) -> None:
+        """A pair's card answered by one member is rewritten in the other's chat too: both see who committed."""
+        if outcome.replace is None or not isinstance(picked, Press) or not picked.origin or self.deps.outbox is None:
+            return
+        copies = await asyncio.to_thread(self.deps.bot.copies, actor, picked.origin)
+        for copy in copies:
+            if not copy.get("address") or not copy.get("activity"):
+                continue
+            reader = str((copy["address"].get("user") or {}).get("aadObjectId") or "")
+            upns = {actor.user_id: self.deps.upns.get(actor.user_id, "")}
+            try:
+                await self.deps.outbox.rewrite(copy, outcome.replace, reader, upns)
+            except Exception as error:  # the other copy stays as it was; the answer itself is stored
+                logger.warning("the other copy of a pair's card could not be rewritten (%s)", type(error).__name__)
+
+    def _seen_by(self, actor: Actor, msg: Message) -> Message:
+        return cards.with_chats(msg, actor.user_id, self.deps.upns)
+
+    async def _show(self, turn_context: TurnContext, outcome: Outcome) -> None:
         """The caller's answers in their chat, a form as a card to fill in; a form's problems said below it."""
         shown: list[Message | Form] = [m for m, _ in answers(outcome)]
         if outcome.form is not None:
@@ -125,11 +150,39 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         async with lock:
             return await asyncio.to_thread(work)
 
-    def _actor(self, activity: Activity) -> Actor | None:
-        return actor_of(activity, self.deps.emulator_workspace)
+    async def _actor(self, turn_context: TurnContext) -> Actor | None:
+        """The person, with their user principal name kept in their address (looked up once a process)."""
+        activity = turn_context.activity
+        actor = actor_of(activity, self.deps.emulator_workspace)
+        if actor is None or actor.address is None:
+            return actor
+        if actor.user_id not in self.deps.upns and is_personal(activity):
+            self.deps.upns[actor.user_id] = await _upn(turn_context)
+        if self.deps.upns.get(actor.user_id):
+            actor.address[UPN] = self.deps.upns[actor.user_id]
+        return actor
 
     def _tr(self, actor: Actor) -> Callable[..., str]:
         return translator(normalize_locale(actor.locale) or self.deps.locale)
+
+
+async def _upn(turn_context: TurnContext) -> str:
+    """The person's user principal name, from the conversation's roster; empty when Teams does not say."""
+    member_id = getattr(turn_context.activity.from_property, "id", None)
+    try:
+        member = await TeamsInfo.get_member(turn_context, member_id)
+    except Exception as error:  # the chat links wait for the next process; the bot answers all the same
+        logger.info("the roster did not say who wrote (%s)", type(error).__name__)
+        return ""
+    upn = getattr(member, "user_principal_name", None)
+    return upn if isinstance(upn, str) and 0 < len(upn) <= 200 else ""
+
+
+def _keep_key(card: dict[str, Any], picked: Press | Submission | Closing) -> dict[str, Any]:
+    """A card rewritten in place still names the outbox row it came with, so that it can be answered again."""
+    if isinstance(picked, Press) and picked.origin:
+        return keyed(card, picked.origin)
+    return card
 
 
 def _id(activity: Activity) -> str | None:

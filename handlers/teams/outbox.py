@@ -13,11 +13,14 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.outbox.parcel import Parcel, Reason, Retry, Sent, Undeliverable
+from bot.ui import Message
 from handlers.teams import cards
 
 # Teams' limits per tenant (about 30 to 50 messages a second); a conversation's (about 7 a second) is held by the
 # outbox's own pace of one a second per conversation.
 PER_TENANT = 30
+KEY = "key"  # a copy's outbox key, written again in its card when it is rewritten
+UPN = "upn"  # kept in a person's address beside the conversation reference: a chat with them is opened by it
 TRANSIENT = {408, 412, 429, 500, 502, 503, 504}
 # Teams' error codes for someone the bot cannot write to, and what the coordinators can do about each.
 REFUSALS: dict[str, Reason] = {
@@ -46,9 +49,11 @@ class TeamsOutbox:
         except Exception:
             raise Undeliverable("not_installed", "unreadable conversation reference") from None
         self._pace(parcel.workspace)
+        upns = {user_id: str(address.get(UPN, "")) for user_id, address in parcel.shared_with if address}
+        shown = cards.with_chats(parcel.message, parcel.people[0], upns)
         activities = [
-            Activity(type=ActivityTypes.message, attachments=[cards.attachment(_keyed(card, parcel.key))])
-            for card in cards.build_cards(parcel.message)
+            Activity(type=ActivityTypes.message, attachments=[cards.attachment(keyed(card, parcel.key))])
+            for card in cards.build_cards(shown)
         ]
         if activities:
             activities[0].summary = cards.summary(parcel.message) or None
@@ -67,7 +72,20 @@ class TeamsOutbox:
             # sent again: a rare duplicate rather than a lost message.
             raise Retry(type(error).__name__, maybe_sent=True) from None
         conversation = getattr(reference.conversation, "id", None)
-        return Sent({"conversation": conversation, "activity": ids[0] if ids else "", "parts": ids})
+        receipt = {"conversation": conversation, "activity": ids[0] if ids else "", "parts": ids, KEY: parcel.key}
+        return Sent(receipt)
+
+    async def rewrite(self, copy: dict[str, Any], msg: Message, viewer: str, upns: dict[str, str]) -> None:
+        """A card sent before, rewritten in place: `copy` is its receipt, with `address`, where its reader was
+        reached (the other member's copy of a pair's message)."""
+        reference = ConversationReference().deserialize(copy["address"])
+        card = _keyed_to(cards.build_card(cards.with_chats(msg, viewer, upns)), copy.get(KEY))
+        updated = Activity(type=ActivityTypes.message, id=str(copy["activity"]), attachments=[cards.attachment(card)])
+
+        async def update(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(updated)
+
+        await asyncio.wait_for(self.adapter.continue_conversation(reference, update, self.app_id), self.timeout)
 
     def _pace(self, tenant: str) -> None:
         now = time.monotonic()
@@ -93,7 +111,11 @@ class TeamsOutbox:
         return Undeliverable(reason, f"HTTP {status} {code or ''}".strip())
 
 
-def _keyed(card: dict[str, Any], key: str) -> dict[str, Any]:
+def _keyed_to(card: dict[str, Any], key: object) -> dict[str, Any]:
+    return keyed(card, key) if isinstance(key, str) and key else card
+
+
+def keyed(card: dict[str, Any], key: str) -> dict[str, Any]:
     """Every press of the card names the outbox row it came with."""
     for action in _actions(card):
         ours = (action.get("data") or {}).get(cards.DATA)

@@ -69,6 +69,7 @@ class Press:
     values: list[str]
     # The choices ticked on the same card, each taken before the press: `(action, values)`.
     picked: list[tuple[str, list[str]]] = field(default_factory=list)
+    origin: str | None = None  # the outbox key of the message the card came with
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def to_input(data: object) -> Input | None:
     values = _values(inputs.get(source)) if isinstance(source, str) else [_text(ours.get("v"))]
     picked = ours.get("picked")
     picks = [(p, _values(inputs.get(p))) for p in picked if isinstance(p, str)] if isinstance(picked, list) else []
-    return Press(action, values, [(p, v) for p, v in picks if p != action])
+    origin = ours.get("o") if isinstance(ours.get("o"), str) else None
+    return Press(action, values, [(p, v) for p, v in picks if p != action], origin)
 
 
 def _values(value: object) -> list[str]:

@@ -397,14 +397,15 @@ def main() -> None:
 
 USAGE = """usage: python app.py                 the bot: Slack when set up (see README), else the console chat
        python app.py match ...       an offline matching of a volunteers' CSV file (python app.py match --help)
-       python app.py simulate ...    a whole programme in travelled time (python app.py simulate --help)"""
+       python app.py simulate ...    a whole programme in travelled time (python app.py simulate --help)
+       python app.py teams-package   the Microsoft Teams app package to upload (python app.py teams-package --help)"""
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] in (["--help"], ["-h"], ["help"]):
         print(USAGE)
         sys.exit(0)
-    if sys.argv[1:] and sys.argv[1] not in ("match", "simulate"):
+    if sys.argv[1:] and sys.argv[1] not in ("match", "simulate", "teams-package"):
         print(f"passerelle: unknown argument {sys.argv[1]!r}\n{USAGE}", file=sys.stderr)
         sys.exit(2)
     if sys.argv[1:2] == ["match"]:
@@ -415,4 +416,8 @@ if __name__ == "__main__":
         from handlers.simulation import main as simulate
 
         sys.exit(simulate(sys.argv[2:]))
+    if sys.argv[1:2] == ["teams-package"]:
+        from handlers.teams.package import main as teams_package
+
+        sys.exit(teams_package(sys.argv[2:], read_settings))
     main()

@@ -333,8 +333,9 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         await runner.cleanup()
 
 
-def read_settings() -> Settings:
-    """The settings, or one line per bad or missing one and exit code 2."""
+def read_settings(complete: bool = True) -> Settings:
+    """The settings, or one line per bad or missing one and exit code 2. `complete=False` lets through what a
+    server would lack (a password) to a command that serves nothing (building the Teams package)."""
     try:
         settings = Settings()
     except ValidationError as error:
@@ -345,7 +346,7 @@ def read_settings() -> Settings:
             why = str(problem["msg"]).removeprefix("Value error, ")
             print(f"passerelle: {name}{shown}: {why}", file=sys.stderr)
         sys.exit(2)
-    if settings.missing:
+    if complete and settings.missing:
         print(f"passerelle: {settings.missing}", file=sys.stderr)
         sys.exit(2)
     return settings
@@ -419,5 +420,5 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["teams-package"]:
         from handlers.teams.package import main as teams_package
 
-        sys.exit(teams_package(sys.argv[2:], read_settings))
+        sys.exit(teams_package(sys.argv[2:], lambda: read_settings(complete=False)))
     main()

@@ -14,11 +14,12 @@ import pytest
 from jsonschema import Draft7Validator
 from PIL import Image
 
-from app import read_settings
+import app
 from bot.guards import Guard
 from bot.i18n import translator
 from bot.routes import COMMANDS
 from handlers.teams import package
+from settings import Settings
 from tests.bot.test_french import typeset
 from tests.doubles.schemas import SCHEMAS
 from tests.processes import ROOT, clean_env
@@ -56,6 +57,11 @@ def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text(f"MICROSOFT_APP_ID={APP_ID}\nPASSERELLE_PUBLIC_URL={PUBLIC_URL}\n")
     return tmp_path
+
+
+def read_settings() -> Settings:
+    """As `python app.py teams-package` reads them: a package needs no password."""
+    return app.read_settings(complete=False)
 
 
 def built(folder: Path) -> dict[str, bytes]:

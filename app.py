@@ -6,6 +6,7 @@ python app.py     Slack over HTTP and/or Socket Mode when configured; otherwise 
 import asyncio
 import contextlib
 import logging
+import mimetypes
 import os
 import sys
 import threading
@@ -161,6 +162,24 @@ def build_web(
             )
 
         web_app.router.add_get("/calendar/{token}.ics", calendar_file)
+
+        async def handed_over(request: web.Request) -> web.Response:
+            # A file handed to a person in a channel that cannot carry it; the token, as the calendar's, is the key.
+            assert bot is not None
+            found = await asyncio.to_thread(bot.download, request.match_info["token"], now())
+            if found is None:
+                return web.Response(status=404, text="not found")
+            name, content = found
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            shown = "inline" if kind.startswith("image/") else "attachment"
+            ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+            return web.Response(
+                body=content,
+                content_type=kind,
+                headers={"Content-Disposition": f'{shown}; filename="{ascii_name}"', "Cache-Control": "no-store"},
+            )
+
+        web_app.router.add_get("/files/{token}/{name}", handed_over)
     if slack is not None and events:
 
         async def slack_events(request: web.Request) -> web.Response:
@@ -271,7 +290,11 @@ class AccessLog(AbstractAccessLogger):
     without a calendar file's token, which is the file's only key."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        path = "/calendar/….ics" if request.path.startswith("/calendar/") else request.path
+        path = request.path
+        if path.startswith("/calendar/"):
+            path = "/calendar/….ics"
+        elif path.startswith("/files/"):
+            path = "/files/…"
         self.logger.info(
             '%s "%s %s" %s %s %.3fs',
             request.remote,

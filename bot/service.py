@@ -15,7 +15,7 @@ from bot.commands import Command
 from bot.context import Ctx
 from bot.home import build_home
 from bot.i18n import normalize_locale, translator
-from bot.lifecycle import booking, retention
+from bot.lifecycle import booking, meeting, retention
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
 from bot.parse import words as split_words
@@ -23,15 +23,18 @@ from bot.people import tr_for
 from bot.recipients import ToCaller
 from bot.replies import say
 from bot.topics import DEFAULT_TOPICS, N_
-from bot.ui import Message, Outcome, typed
+from bot.ui import File, Message, Outcome, typed
 from bot.volunteers.enrollment import end_pauses
 from bot.volunteers.onboarding import flow
 from storage import queries
 from storage.db import session as open_session
-from storage.models import EnrollmentStatus, Pair, Person, Programme, Workspace
+from storage.models import Download, EnrollmentStatus, Pair, Person, Programme, Workspace
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what meeting.new_token makes: 32 random bytes, URL-safe
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
+# A file handed over (an export, a proposal) is fetched at once; an hour lets its reader come back to it, not more:
+# it may hold personal data.
+FILES_KEPT = timedelta(hours=1)
 
 
 class Passerelle:
@@ -110,6 +113,37 @@ class Passerelle:
         """The other members' copies of the pair's message whose copy `key` the actor answered (`queue.copies`)."""
         return outbox.copies(self.engine, actor.platform, actor.workspace, actor.user_id, key)
 
+    def hand_over(self, actor: Actor, files: list[File], now: datetime) -> list[str]:
+        """Files kept a while for a channel that cannot carry them, each behind its own token; returns the tokens.
+        Only the person they were made for is given the address (their channel shows it in their chat)."""
+        with self._context(actor, now) as ctx:
+            tokens = []
+            for document in files:
+                token = meeting.new_token()
+                content = document.content.encode() if isinstance(document.content, str) else document.content
+                queries.add_download(
+                    ctx.session,
+                    Download(
+                        workspace_id=ctx.workspace_id,
+                        person_id=ctx.person_id,
+                        token=token,
+                        name=document.name[:120],
+                        content=content,
+                        created_at=now,
+                        expires_at=now + FILES_KEPT,
+                    ),
+                )
+                tokens.append(token)
+            return tokens
+
+    def download(self, token: str, now: datetime) -> tuple[str, bytes] | None:
+        """A file handed over, by its token: its name and content; None when the token names none, or it expired."""
+        if not TOKEN.fullmatch(token):
+            return None
+        with open_session(self.engine) as session:
+            found = queries.get_download(session, token, now)
+            return (found.name, found.content) if found else None
+
     def calendar_file(self, token: str) -> bytes | None:
         """A booked session's .ics, served at the address its confirmation gave; None when the token names none."""
         if not TOKEN.fullmatch(token):
@@ -143,6 +177,7 @@ class Passerelle:
         with open_session(self.engine) as session:
             end_pauses(session, now.date(), now)
             queries.forget_deliveries_before(session, now - DELIVERIES_KEPT)
+            queries.forget_downloads_before(session, now)
             retention.run(session, now)
             session.commit()
         counts = lifecycle.everything_due(self.engine, now)

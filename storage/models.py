@@ -269,6 +269,20 @@ class Delivery(SQLModel, table=True):
     received_at: datetime = Field(index=True)
 
 
+class Download(SQLModel, table=True):
+    """A file handed to a person where their channel cannot carry it (a Teams bot's chat): served for a while at
+    an address only its token opens."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=120)
+    content: bytes
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"  # waiting for its time, or for its next attempt
     SENDING = "sending"  # claimed by a worker until `lease_until`

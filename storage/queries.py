@@ -17,6 +17,7 @@ from storage.models import (
     Commitment,
     Conversation,
     Delivery,
+    Download,
     Enrollment,
     EnrollmentStatus,
     Forbidden,
@@ -207,6 +208,7 @@ def erase_person(session: Session, workspace_id: int, person_id: int) -> None:
         if workspace is not None and workspace.platform == "slack":
             # The install she made stays (the bot's token serves everyone), without her id.
             session.execute(update(installations).where(installations.c.user_id == person.user_id).values(user_id=""))
+    session.execute(delete(Download).where(col(Download.person_id) == person_id))
     session.execute(delete(Person).where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id))
 
 
@@ -278,6 +280,8 @@ def erase_programme(session: Session, workspace_id: int, programme_id: int) -> N
             col(Address.workspace_id) == workspace_id, col(Address.owner) == "person", col(Address.owner_id).in_(gone)
         )
     )
+    # Files handed out live an hour; one may list the people erased (a proposal, a report): all of them go.
+    session.execute(delete(Download).where(col(Download.workspace_id) == workspace_id))
     session.execute(delete(Person).where(col(Person.id).in_(gone)))
 
 
@@ -983,3 +987,16 @@ def keep_addresses(
     # Another transaction inserted some of them first: theirs are updated as `keep_address` would.
     for owner_id in sorted(set(refs) - set(found) - inserted):
         keep_address(session, workspace_id, owner, owner_id, refs[owner_id], now)
+
+
+def add_download(session: Session, download: Download) -> None:
+    session.add(download)
+    session.flush()
+
+
+def get_download(session: Session, token: str, now: datetime) -> Download | None:
+    return session.exec(select(Download).where(Download.token == token, col(Download.expires_at) > now)).first()
+
+
+def forget_downloads_before(session: Session, before: datetime) -> None:
+    session.execute(delete(Download).where(col(Download.expires_at) <= before))

@@ -42,6 +42,16 @@ _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]+)`")
 
 
+def file_card(title: str, url: str, label: str, image: bool) -> dict[str, Any]:
+    """A file handed over as a link to download it; a picture (the report's chart) shown in the card too, fetched by
+    Teams from the same address."""
+    body: list[dict[str, Any]] = [{**_text(to_markdown(f"*{title}*")), "size": "Medium"}]
+    if image:
+        body.append({"type": "Image", "url": url, "altText": to_plain(title), "size": "Stretch"})
+    body.append({"type": "ActionSet", "actions": [{"type": "Action.OpenUrl", "title": to_plain(label), "url": url}]})
+    return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+
+
 def build_card(msg: Message | Form, errors: dict[str, str] | None = None) -> dict[str, Any]:
     """One card for the message, or for the form with its fields' problems shown under each."""
     body: list[dict[str, Any]] = []

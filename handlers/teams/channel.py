@@ -91,9 +91,10 @@ def build_teams(
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(identity.configuration()))
     adapter.on_turn_error = _on_turn_error(locale)
     authenticated = bool(identity.app_id)
-    deps = Deps(bot, clock, locale, emulator_workspace=None if authenticated else EMULATOR_WORKSPACE)
+    outbox = TeamsOutbox(adapter, identity.app_id, clock, timeout)
+    deps = Deps(bot, clock, locale, emulator_workspace=None if authenticated else EMULATOR_WORKSPACE, outbox=outbox)
     quiet_loggers()
-    return Teams(adapter, TeamsBot(deps), TeamsOutbox(adapter, identity.app_id, clock, timeout), authenticated)
+    return Teams(adapter, TeamsBot(deps), outbox, authenticated)
 
 
 def add_routes(web_app: web.Application, teams: Teams) -> None:

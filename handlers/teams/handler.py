@@ -1,11 +1,13 @@
 """The Teams bot: each activity translated for the core in a worker thread, its answer rendered as cards."""
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -14,7 +16,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.actor import Actor
 from bot.i18n import normalize_locale, translator
 from bot.service import Passerelle
-from bot.ui import Form, Message, Outcome, Text, answers
+from bot.ui import File, Form, Message, Outcome, Text, answers
 from handlers.teams import cards
 from handlers.teams.outbox import UPN, TeamsOutbox, keyed
 from handlers.teams.translate import Closing, Press, Submission, actor_of, is_personal, text_of, to_input
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 INVOKE_CARD = "application/vnd.microsoft.card.adaptive"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
+FILES = "/files"  # where files handed over are served (app.py serves the route)
 
 
 @dataclass
@@ -143,7 +146,25 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
             shown.append(outcome.form)
         if outcome.form_errors:
             shown.append(Message(tuple(Text(text) for text in outcome.form_errors.values())))
-        await _send(turn_context, shown)
+        await _send(turn_context, shown, await self._files(turn_context, outcome.files) if outcome.files else [])
+
+    async def _files(self, turn_context: TurnContext, files: list[File]) -> list[dict[str, Any]]:
+        """A bot's chat takes no file without asking for consent first: each is a card with a link to download it
+        (an image is shown in the card too), served behind its own token for an hour."""
+        actor = actor_of(turn_context.activity, self.deps.emulator_workspace)
+        if actor is None:
+            return []
+        tokens = await asyncio.to_thread(self.deps.bot.hand_over, actor, files, self.deps.clock())
+        tr = self._tr(actor)
+        return [
+            cards.file_card(
+                document.title,
+                f"{self.deps.bot.public_url}{FILES}/{token}/{quote(document.name)}",
+                tr("Download {name}", name=document.name),
+                image=document.name.lower().endswith(".png"),
+            )
+            for document, token in zip(files, tokens, strict=True)
+        ]
 
     async def _call(self, actor: Actor, work: Callable[[], T]) -> T:
         lock = self.deps.people.setdefault(f"{actor.workspace}:{actor.user_id}", asyncio.Lock())
@@ -186,8 +207,11 @@ def _keep_key(card: dict[str, Any], picked: Press | Submission | Closing) -> dic
 
 
 def _id(activity: Activity) -> str | None:
-    """The activity's own id: Teams sends a retried activity with the same one, done once."""
-    return f"activity:{activity.id}" if isinstance(activity.id, str) and 0 < len(activity.id) <= 100 else None
+    """The activity's own id: Teams sends a retried activity with the same one, done once. Hashed: Teams' ids
+    have no length the core can rely on."""
+    if not isinstance(activity.id, str) or not activity.id or len(activity.id) > 1000:
+        return None
+    return "activity:" + hashlib.sha256(activity.id.encode()).hexdigest()[:48]
 
 
 def _gist(outcome: Outcome) -> str:
@@ -195,7 +219,10 @@ def _gist(outcome: Outcome) -> str:
     return cards.summary(shown[0]) if shown else ""
 
 
-async def _send(turn_context: TurnContext, shown: list[Message | Form]) -> None:
+async def _send(
+    turn_context: TurnContext, shown: list[Message | Form], more: list[dict[str, Any]] | None = None
+) -> None:
+    """The messages as cards, then cards already built (files), in one go and in order."""
     activities = []
     for msg in shown:
         built = [cards.build_card(msg)] if isinstance(msg, Form) else cards.build_cards(msg)
@@ -207,6 +234,8 @@ async def _send(turn_context: TurnContext, shown: list[Message | Form]) -> None:
                     summary=cards.summary(msg) or None,
                 )
             )
+    for card in more or []:
+        activities.append(Activity(type=ActivityTypes.message, attachments=[cards.attachment(card)]))
     if activities:
         await turn_context.send_activities(activities)
 

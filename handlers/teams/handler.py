@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.actor import Actor
 from bot.i18n import normalize_locale, translator
 from bot.service import Passerelle
-from bot.ui import File, Form, Message, Outcome, Text, answers
+from bot.ui import File, Form, Message, Outcome, Text, answers, mention
 from handlers.teams import cards
 from handlers.teams.outbox import UPN, TeamsOutbox, keyed
 from handlers.teams.translate import Closing, Press, Submission, actor_of, is_personal, text_of, to_input
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 INVOKE_CARD = "application/vnd.microsoft.card.adaptive"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
+# A user principal name or e-mail address as people type one.
+ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
 FILES = "/files"  # where files handed over are served (app.py serves the route)
 
 
@@ -65,7 +68,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
             return
         if activity.value is not None and not activity.text:
             return  # a card of another app, or a forged submission: nothing the core knows
-        text = text_of(activity)
+        text = await _people_named(turn_context, text_of(activity))
         outcome = await self._call(actor, lambda: self.deps.bot.said(actor, text, self.deps.clock(), _id(activity)))
         await self._show(turn_context, outcome)
 
@@ -185,6 +188,21 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
 
     def _tr(self, actor: Actor) -> Callable[..., str]:
         return translator(normalize_locale(actor.locale) or self.deps.locale)
+
+
+async def _people_named(turn_context: TurnContext, text: str) -> str:
+    """A person named by their address (`pair ana@corp.fr bob@corp.fr`: a bot's chat has no mentions of others)
+    becomes the core's mention of them, as Teams' roster knows them; an address it does not know stays as typed."""
+    found: dict[str, str] = {}
+    for address in dict.fromkeys(ADDRESS.findall(text)):
+        try:
+            member = await TeamsInfo.get_member(turn_context, address)
+        except Exception:  # not in the tenant, or Teams away: the core says whom it does not know
+            continue
+        user_id = getattr(member, "aad_object_id", None) or getattr(member, "id", None)
+        if isinstance(user_id, str) and user_id:
+            found[address] = mention(user_id, str(getattr(member, "name", "") or address))
+    return ADDRESS.sub(lambda m: found.get(m.group(0), m.group(0)), text) if found else text
 
 
 async def _upn(turn_context: TurnContext) -> str:

@@ -21,8 +21,10 @@ from bot.service import Passerelle
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
 from settings import Settings
 from storage.db import make_engine, migrate
+from tests.doubles.bot_connector import FakeConnector
 from tests.doubles.slack_api import FakeSlack
 from tests.doubles.slack_sender import SlackSender
+from tests.doubles.teams_identity import TeamsIdentity
 
 # No per-example deadline: the machine is shared and noisy, and tests carry no timing assertions.
 settings.register_profile("passerelle", deadline=None, max_examples=150)
@@ -83,6 +85,27 @@ async def fake() -> AsyncIterator[FakeSlack]:
     yield double
     await double.stop()
     assert double.problems == []
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """The local Bot Connector at `connector.url` (the serviceUrl); every activity checked against the connector's
+    swagger and every card against Adaptive Cards 1.5."""
+    double = FakeConnector()
+    await double.start()
+    yield double
+    await double.stop()
+    assert double.problems == [], "calls that break the Bot Connector's spec or Teams' cards"
+
+
+@pytest.fixture
+def teams_identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[TeamsIdentity]:
+    """Microsoft's token services on 127.0.0.1; `requests` (MSAL's and botbuilder's) trusts its certificate only."""
+    identity = TeamsIdentity()
+    identity.start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(identity.ca_bundle))
+    yield identity
+    identity.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -221,8 +221,8 @@ def _choice(block: Choice) -> dict[str, Any]:
         "id": block.action,
         "choices": choices,
         "isMultiSelect": block.multiple,
-        # A short list is shown whole; a long one (time zones, topics of a big catalogue) as a menu to search.
-        "style": "expanded" if len(choices) <= 6 else "filtered",
+        # A short list is shown whole; a long one (time zones, topics of a big catalogue) as a menu.
+        "style": "expanded" if len(choices) <= 6 else "compact",
         "wrap": True,
     }
     if block.label:

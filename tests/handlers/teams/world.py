@@ -110,7 +110,10 @@ class TeamsWorld:
         if submit:
             sent = self.activity(person, value=data, replyToId=activity["id"])
         else:
-            value = {"action": {"type": "Action.Execute", "verb": action.get("verb"), "data": data}, "trigger": "manual"}
+            value = {
+                "action": {"type": "Action.Execute", "verb": action.get("verb"), "data": data},
+                "trigger": "manual",
+            }
             sent = self.activity(person, type="invoke", name="adaptiveCard/action", value=value)
             sent["replyToId"] = activity["id"]
         status, answer = await self.post(sent)

@@ -2,8 +2,9 @@
 when they installed the app or last wrote, with `continue_conversation`."""
 
 import asyncio
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ UPN = "upn"  # kept in a person's address beside the conversation reference: a c
 TRANSIENT = {408, 412, 429, 500, 502, 503, 504}
 # Teams' error codes for someone the bot cannot write to, and what the coordinators can do about each.
 REFUSALS: dict[str, Reason] = {
+    "ForbiddenOperationException": "not_installed",
     "ConversationBlockedByUser": "blocked",
     "MessageWritesBlocked": "blocked",
     "BotNotInConversationRoster": "not_installed",
@@ -64,7 +66,7 @@ class TeamsOutbox:
                 ids.append(str(getattr(answer, "id", "") or ""))
 
         try:
-            await asyncio.wait_for(self.adapter.continue_conversation(reference, post, self.app_id), self.timeout)
+            await self._continue(reference, post)
         except HttpOperationError as error:
             raise self._failure(parcel, error, maybe_sent=bool(ids)) from None
         except (TimeoutError, ClientRequestError, OSError) as error:
@@ -85,7 +87,22 @@ class TeamsOutbox:
         async def update(turn_context: TurnContext) -> None:
             await turn_context.update_activity(updated)
 
-        await asyncio.wait_for(self.adapter.continue_conversation(reference, update, self.app_id), self.timeout)
+        await self._continue(reference, update)
+
+    async def _continue(self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]) -> None:
+        """`work` in the conversation, its failure raised here: the adapter would hand it to the turn's error
+        handler, which tells the person something went wrong, instead of to the outbox, which tries again."""
+        failed: list[BaseException] = []
+
+        async def guarded(turn_context: TurnContext) -> None:
+            try:
+                await work(turn_context)
+            except Exception as error:
+                failed.append(error)
+
+        await asyncio.wait_for(self.adapter.continue_conversation(reference, guarded, self.app_id), self.timeout)
+        if failed:
+            raise failed[0]
 
     def _pace(self, tenant: str) -> None:
         now = time.monotonic()
@@ -139,8 +156,17 @@ def _status(response: object) -> int | None:
 
 
 def _code(error: HttpOperationError) -> str | None:
+    """Teams' error code: in the usual `{"error": {"code": …}}`, or for a bot the person blocked or removed, as the
+    `subCode` of a JSON text in `message` (`{"errorCode": 209, "message": "{\"subCode\": …}"}`)."""
     inner = getattr(getattr(error, "error", None), "error", None)
     code = getattr(inner, "code", None)
+    if isinstance(code, str):
+        return code
+    try:
+        body = error.response.json()
+        code = json.loads(body["message"]).get("subCode") if isinstance(body, dict) else None
+    except (AttributeError, ValueError, KeyError, TypeError):
+        return None
     return code if isinstance(code, str) else None
 
 

@@ -74,12 +74,18 @@ class Teams:
             return web.Response(status=400, text="no service URL")
         header = request.headers.get("Authorization", "")
         try:
-            response = await self.adapter.process_activity(header, activity, self.bot.on_turn)
+            # Authenticated apart from the turn, so that a failure inside the bot is never taken for a bad token.
+            authenticated = await self.adapter.bot_framework_authentication.authenticate_request(activity, header)
         except Exception as error:
-            # Failures inside the bot are the turn's error handler's: what comes out here is the token refused
-            # (the SDK raises PermissionError, or PyJWT's and its own errors for a token it cannot read).
+            # The SDK raises PermissionError, PyJWT's errors, and IndexError or AttributeError for a token it
+            # cannot even read: each is a refusal.
             logger.info("a Teams request was refused: %s", type(error).__name__)
             return web.Response(status=401, text="unauthorized")
+        try:
+            response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        except Exception as error:  # outside the turn (the turn's own failures are its error handler's)
+            logger.error("a Teams activity could not be handled: %s", type(error).__name__)
+            return web.Response(status=500, text="internal error")
         if response is None:
             return web.Response(status=200)
         return web.json_response(response.body if response.body is not None else {}, status=response.status)

@@ -31,6 +31,7 @@ REFUSALS: dict[str, Reason] = {
     "BotNotInConversationRoster": "not_installed",
     "ConversationNotFound": "not_installed",
     "UserNotFound": "unknown_person",
+    "BotDisabledByAdmin": "refused",
 }
 
 
@@ -38,7 +39,8 @@ class TeamsOutbox:
     def __init__(self, adapter: CloudAdapter, app_id: str, clock: Callable[[], datetime], timeout: float = 10) -> None:
         self.adapter, self.app_id, self.clock, self.timeout = adapter, app_id, clock, timeout
         self._sent: dict[str, list[float]] = {}  # per tenant, the monotonic times of the last second's sends
-        self._waiting: dict[str, float] = {}  # per tenant, until when Teams asked to wait
+        # Per tenant, until when Teams asked to wait, on the worker's clock: the wait passes with it.
+        self._waiting: dict[str, float] = {}
 
     async def send(self, parcel: Parcel) -> Sent:
         """The message, as one card or several, in the person's chat; a card carries its outbox key, so that an
@@ -105,10 +107,10 @@ class TeamsOutbox:
             raise failed[0]
 
     def _pace(self, tenant: str) -> None:
+        asked = self._waiting.get(tenant, 0.0) - self.clock().timestamp()
+        if asked > 0:
+            raise Retry("ratelimited", after=asked)
         now = time.monotonic()
-        waiting = self._waiting.get(tenant, 0.0)
-        if waiting > now:
-            raise Retry("ratelimited", after=waiting - now)
         recent = [t for t in self._sent.get(tenant, []) if t > now - 1.0]
         if len(recent) >= PER_TENANT:
             raise Retry("ratelimited", after=1.0 - (now - recent[0]))
@@ -120,7 +122,7 @@ class TeamsOutbox:
         if status in TRANSIENT or status is None:
             after = _retry_after(error.response)
             if status == 429:
-                self._waiting[parcel.workspace] = time.monotonic() + (after or 1.0)
+                self._waiting[parcel.workspace] = self.clock().timestamp() + (after or 1.0)
             return Retry(f"HTTP {status}" + (f" {code}" if code else ""), after=after, maybe_sent=maybe_sent)
         if status == 401:  # the bot's own credentials: held until they work again, not given up
             return Retry("HTTP 401", after=300.0, maybe_sent=maybe_sent)

@@ -57,7 +57,7 @@ async def test_the_charter_is_rewritten_on_both_cards_when_either_commits(teams:
 
 
 async def test_a_forged_outbox_key_rewrites_nobody_elses_card(teams: TeamsWorld) -> None:
-    jean, marc = await a_pair(teams)
+    jean, _ = await a_pair(teams)
     _, card = teams.last_card(jean, "Your reverse-mentoring pair")
     marc_key = f"{find_action(card, 'I commit')['data']['passerelle']['o'].rsplit(':to:', 1)[0]}:to:999"
     action = find_action(card, "I commit")

@@ -134,6 +134,7 @@ def build_web(
     events: bool = True,
     bot: Passerelle | None = None,
     teams: Teams | None = None,
+    clock: Callable[[], datetime] = now,
 ) -> web.Application:
     """The HTTP server: `POST /slack/events` when Slack is served over HTTP, the install pages in OAuth mode (in
     Socket Mode too: an install is a browser's visit), `POST /api/messages` for Teams, `GET /healthz` always, and
@@ -166,7 +167,7 @@ def build_web(
         async def handed_over(request: web.Request) -> web.Response:
             # A file handed to a person in a channel that cannot carry it; the token, as the calendar's, is the key.
             assert bot is not None
-            found = await asyncio.to_thread(bot.download, request.match_info["token"], now())
+            found = await asyncio.to_thread(bot.download, request.match_info["token"], clock())
             if found is None:
                 return web.Response(status=404, text="not found")
             name, content = found

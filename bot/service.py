@@ -30,6 +30,9 @@ from storage import queries
 from storage.db import session as open_session
 from storage.models import Download, EnrollmentStatus, Pair, Person, Programme, Workspace
 
+# What the onboarding says can be typed at any time, even in the middle of its questions (where a channel without
+# a slash command has no other way to type it): its words are no answer to any question.
+ANYTIME = frozenset({"export-my-data", "delete-my-data", "language"})
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what meeting.new_token makes: 32 random bytes, URL-safe
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
 # A file handed over (an export, a proposal) is fetched at once; an hour lets its reader come back to it, not more:
@@ -63,9 +66,10 @@ class Passerelle:
         """A message typed to the bot in a direct chat."""
 
         def rule(ctx: Ctx) -> Outcome:
-            if flow.active(ctx):
-                return flow.on_text(ctx, text)
             words = text.split()
+            anytime = words and (route := routes.command(words[0].lstrip("/"))) and route.name in ANYTIME
+            if flow.active(ctx) and not anytime:
+                return flow.on_text(ctx, text)
             if words and routes.command(words[0].lstrip("/")):
                 return _typed(ctx, text.lstrip("/"))
             if not _enrolled(ctx):

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This machine's environment without any setting of ours, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PASSERELLE_", "DATABASE_"))}
+    ours = ("SLACK_", "PASSERELLE_", "DATABASE_", "MICROSOFT")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
     return env | extra
 
 

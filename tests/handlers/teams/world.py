@@ -147,8 +147,9 @@ async def serve(
     bot: Passerelle, connector: FakeConnector, clock: Callable[[], datetime], identity: Identity | None = None
 ) -> tuple[web.AppRunner, Teams, str]:
     teams = build_teams(bot, identity or Identity(), clock)
-    runner = web.AppRunner(app.build_web(None, bot=bot, teams=teams))
+    runner = web.AppRunner(app.build_web(None, bot=bot, teams=teams, clock=clock))
     await runner.setup()
     port = free_port()
+    bot.public_url = f"http://127.0.0.1:{port}"  # the files it hands over are served here
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, teams, f"http://127.0.0.1:{port}/api/messages"

@@ -66,9 +66,9 @@ async def test_python_app_py_serves_teams_without_authentication_when_the_app_id
             "conversation": {"id": connector.personal(ana.teams_id), "conversationType": "personal", "tenantId": "t1"},
             "text": "help",
         }
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"http://127.0.0.1:{port}/api/messages", json=activity) as response:
-                assert response.status == 200
+        url = f"http://127.0.0.1:{port}/api/messages"
+        async with aiohttp.ClientSession() as session, session.post(url, json=activity) as response:
+            assert response.status == 200
         shown = await connector.posted("join", to=ana.teams_id)
         assert shown["conversation"]["id"] == connector.personal(ana.teams_id)
     finally:

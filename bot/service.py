@@ -32,7 +32,8 @@ from storage.models import Download, EnrollmentStatus, Pair, Person, Programme, 
 
 # What the onboarding says can be typed at any time, even in the middle of its questions (where a channel without
 # a slash command has no other way to type it): its words are no answer to any question.
-ANYTIME = frozenset({"export-my-data", "delete-my-data", "language"})
+# (`language fr` is read by the onboarding itself, which asks its question again in the new language.)
+ANYTIME = frozenset({"export-my-data", "delete-my-data"})
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what meeting.new_token makes: 32 random bytes, URL-safe
 DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is generous
 # A file handed over (an export, a proposal) is fetched at once; an hour lets its reader come back to it, not more:
@@ -67,7 +68,8 @@ class Passerelle:
 
         def rule(ctx: Ctx) -> Outcome:
             words = text.split()
-            anytime = words and (route := routes.command(words[0].lstrip("/"))) and route.name in ANYTIME
+            # Alone on its line: "delete-my-data" is no answer, but "Data and language services" may be one.
+            anytime = len(words) == 1 and (route := routes.command(words[0].lstrip("/"))) and route.name in ANYTIME
             if flow.active(ctx) and not anytime:
                 return flow.on_text(ctx, text)
             if words and routes.command(words[0].lstrip("/")):

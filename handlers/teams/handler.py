@@ -95,18 +95,19 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         await self._welcome(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
-        # Installed for a person (or added back): their conversation is kept; the status card says where they are.
+        # The bot added to a person's chat: their conversation is kept. Teams says it with an installationUpdate
+        # too, which shows the status card; the Emulator only with this.
         recipient = turn_context.activity.recipient
         if any(m.id == getattr(recipient, "id", None) for m in members_added):
-            await self._welcome(turn_context)
+            await self._welcome(turn_context, show=turn_context.activity.channel_id != "msteams")
 
-    async def _welcome(self, turn_context: TurnContext) -> None:
+    async def _welcome(self, turn_context: TurnContext, show: bool = True) -> None:
         activity = turn_context.activity
         actor = await self._actor(turn_context)
         if actor is None or not is_personal(activity):
             return
         card = await self._call(actor, lambda: self.deps.bot.reached(actor, self.deps.clock(), _id(activity)))
-        if card is not None:
+        if card is not None and show:
             await _send(turn_context, [card])
 
     async def _acted(self, actor: Actor, picked: Press | Submission | Closing, activity: Activity) -> Outcome:

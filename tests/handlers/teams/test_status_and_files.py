@@ -75,3 +75,12 @@ async def test_python_app_py_serves_teams_without_authentication_when_the_app_id
         process.terminate()
         await asyncio.wait_for(process.wait(), 30)
     assert "WITHOUT authentication" in (tmp_path / "log").read_text()
+
+
+async def test_teams_telling_an_install_twice_shows_the_status_card_once(teams: TeamsWorld) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    added = {"membersAdded": [{"id": "28:passerelle-bot"}]}
+    await teams.post(teams.activity(ana, type="installationUpdate", action="add"))
+    await teams.post(teams.activity(ana, type="conversationUpdate", **added))
+    assert len(teams.connector.activities(ana.teams_id)) == 1

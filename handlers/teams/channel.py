@@ -72,6 +72,8 @@ class Teams:
             return web.Response(status=400, text="not an activity")
         if not isinstance(activity.service_url, str) or not activity.service_url.startswith(("http://", "https://")):
             return web.Response(status=400, text="no service URL")
+        if not isinstance(getattr(activity.conversation, "id", None), str):
+            return web.Response(status=400, text="no conversation")  # botbuilder cannot even answer it
         header = request.headers.get("Authorization", "")
         try:
             # Authenticated apart from the turn, so that a failure inside the bot is never taken for a bad token.

@@ -101,6 +101,7 @@ async def test_with_an_app_id_a_request_without_a_valid_token_is_refused_with_40
         (b'{"type": "message", "from": "ana", "serviceUrl": 5}', "application/json", 400),
         (b'{"type": "message"}', "application/json", 400),
         (b'{"type": "message", "serviceUrl": "file:///etc/passwd"}', "application/json", 400),
+        (b'{"type": "message", "serviceUrl": "http://127.0.0.1:9/", "conversation": null}', "application/json", 400),
         (b"type=message", "application/x-www-form-urlencoded", 415),
     ],
 )

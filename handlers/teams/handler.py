@@ -40,7 +40,8 @@ class Deps:
     emulator_workspace: str | None = None
     outbox: TeamsOutbox | None = None  # rewrites the other member's copy of a pair's card
     # One person's inputs one after the other, in the order they came (as on Slack).
-    people: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Each lock with how many inputs hold or wait for it: forgotten when none does, so the map stays small.
+    people: dict[str, tuple[asyncio.Lock, list[int]]] = field(default_factory=dict)
     # Each person's user principal name, looked up once a process: a chat with them is opened by it.
     upns: dict[str, str] = field(default_factory=dict)
 
@@ -171,9 +172,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         ]
 
     async def _call(self, actor: Actor, work: Callable[[], T]) -> T:
-        lock = self.deps.people.setdefault(f"{actor.workspace}:{actor.user_id}", asyncio.Lock())
-        async with lock:
-            return await asyncio.to_thread(work)
+        key = f"{actor.workspace}:{actor.user_id}"
+        lock, waiting = self.deps.people.setdefault(key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:
+                return await asyncio.to_thread(work)
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self.deps.people[key]
 
     async def _actor(self, turn_context: TurnContext) -> Actor | None:
         """The person, with their user principal name kept in their address (looked up once a process)."""

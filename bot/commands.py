@@ -30,15 +30,19 @@ def visible(ctx: Ctx, commands: Iterable[Command]) -> list[Command]:
     return [c for c in commands if c.guard is not Guard.COORDINATOR or ctx.is_coordinator]
 
 
+def nearest(ctx: Ctx, word: str, commands: Iterable[Command], cutoff: float = 0.5) -> Command | None:
+    """The command the caller may type whose name or alias is nearest to `word`, if one is near enough."""
+    words = {name: c for c in visible(ctx, commands) for name in (c.name, *c.aliases)}
+    near = difflib.get_close_matches(word.lower(), list(words), n=1, cutoff=cutoff)
+    return words[near[0]] if near else None
+
+
 def unknown(ctx: Ctx, word: str, commands: Iterable[Command]) -> Outcome:
     """The usage of the nearest command the caller may type, or the help when nothing is near."""
-    shown = visible(ctx, commands)
-    words = {name: c for c in shown for name in (c.name, *c.aliases)}
-    near = difflib.get_close_matches(word.lower(), list(words), n=1, cutoff=0.5)
-    if not near:
-        help_blocks = help_message(ctx, shown).blocks
+    command = nearest(ctx, word, commands)
+    if command is None:
+        help_blocks = help_message(ctx, visible(ctx, commands)).blocks
         return Outcome([Reply(message(Text(ctx.tr("I don't know “{word}”.", word=word[:40])), *help_blocks))])
-    command = words[near[0]]
     return Outcome(
         [
             Reply(

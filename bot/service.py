@@ -76,6 +76,10 @@ class Passerelle:
                 return _typed(ctx, text.lstrip("/"))
             if not _enrolled(ctx):
                 return flow.start(ctx, first_message=text)
+            # A command mistyped in the chat ("hlep", "stauts") is one: the chat is where Teams types commands.
+            # Only a near miss, so that "thanks" or "ok" get the help rather than a guess.
+            if len(words) == 1 and commands.nearest(ctx, words[0], routes.COMMANDS.values(), cutoff=0.75):
+                return commands.unknown(ctx, words[0], routes.COMMANDS.values())
             return commands.help_reply(ctx, routes.COMMANDS.values())
 
         return self._run(actor, now, _once(delivery_id, now, rule))

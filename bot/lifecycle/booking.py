@@ -127,7 +127,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
     moved_from = None
     if booked is None:
         booked = meeting.book(ctx.session, pair, ctx.person_id, starts.astimezone(UTC), zone, how, ctx.now)
-        done = tr("Booked! You both have the invite in your pair's conversation.")
+        done = tr("Booked! You both have the invite.")
     elif _starts(booked) == starts and (booked.minutes, booked.format, booked.place) == how:
         # A form sent again as it was (a replay, a second press of Send): nothing moves, nobody is told again.
         return say(tr("That session is booked already, as it is: nothing changed."))
@@ -136,7 +136,7 @@ def submitted(ctx: Ctx, pair: Pair, values: dict[str, str | None]) -> Outcome:
         # Only the place or format changed: said as booked with its new details, not "moved from … to" itself.
         moved_from = None if _starts(booked) == starts else booked.starts_at
         meeting.move(booked, starts.astimezone(UTC), zone, how, ctx.now)
-        done = tr("Moved! You both have the new invite in your pair's conversation.")
+        done = tr("Moved! You both have the new invite.")
     outbox.withdraw(ctx.session, ctx.workspace_id, f"nudge:{pair.id}:")  # the period is booked now
     pair_status.back_on_track(pair)
     pair_status.touch(pair, ctx.now)

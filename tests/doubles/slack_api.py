@@ -101,7 +101,7 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → the bytes uploaded
     _socket: web.WebSocketResponse | None = None
     slow: dict[str, float] = field(default_factory=dict)  # seconds every call of a method takes
-    # What was posted in each conversation, oldest first, as conversations.history returns it.
+    # What was posted in each conversation, oldest first, as updated, as conversations.history returns it.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # OAuth: the codes Slack would accept, the tokens issued (token → its grant), refresh tokens not yet used.
     codes: dict[str, Grant] = field(default_factory=dict)
@@ -301,6 +301,8 @@ class FakeSlack:
         if method == "chat.postMessage":
             channel = _dm(args["channel"])
             posted = {"type": "message", "text": args.get("text", ""), "user": BOT_USER, "ts": self._next_ts()}
+            if args.get("blocks"):
+                posted["blocks"] = args["blocks"]
             metadata = json.loads(args["metadata"]) if isinstance(args.get("metadata"), str) else args.get("metadata")
             if metadata:
                 posted["metadata"] = metadata
@@ -312,6 +314,9 @@ class FakeSlack:
                 found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
             return {"ok": True, "messages": found, "has_more": False}
         if method == "chat.update":
+            for shown in self.history.get(str(args["channel"]), []):
+                if shown["ts"] == args["ts"]:  # what the conversation shows now
+                    shown.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
             return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}

@@ -27,9 +27,9 @@ def introductions(fake: FakeSlack) -> Counter[str]:
     return fake.held("Your reverse-mentoring pair")
 
 
-def unsettled(world: SlackWorld) -> int:
+def unsettled(engine: Engine) -> int:
     """Messages still waiting to be sent, or failures the coordinators have not been told of yet."""
-    with Session(world.bot.engine) as session:
+    with Session(engine) as session:
         waiting = (OutboxState.PENDING, OutboxState.SENDING)
         failed = (OutboxState.UNDELIVERABLE, OutboxState.DEAD)
         return len(
@@ -45,10 +45,10 @@ async def delivered(world: SlackWorld, hours: int = 6) -> None:
     """Let the worker work, moving the clock a minute at a time, until nothing waits in the outbox."""
     for _ in range(hours * 60):
         await world.fake.quiet(0.1)
-        if not unsettled(world):
+        if not unsettled(world.bot.engine):
             return
         world.clock.travel(minutes=1)
-    pytest.fail(f"{unsettled(world)} messages still waiting after {hours} hours")
+    pytest.fail(f"{unsettled(world.bot.engine)} messages still waiting after {hours} hours")
 
 
 async def confirm(world: SlackWorld) -> str:
@@ -109,7 +109,7 @@ async def test_delivery_is_unthrottled_when_slack_is_fast(world: SlackWorld) -> 
     await confirm(world)
     await world.fake.posted("Your reverse-mentoring pair")
     await world.fake.quiet()
-    assert len(introductions(world.fake)) == 5 and unsettled(world) == 0  # no clock moved: nothing waited
+    assert len(introductions(world.fake)) == 5 and unsettled(world.bot.engine) == 0  # no clock moved: nothing waited
 
 
 async def test_once_slack_says_to_wait_nothing_asks_it_again_before_the_time(world: SlackWorld) -> None:

@@ -17,6 +17,7 @@ from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.teams.channel import Identity, Teams, build_teams
 from tests.doubles.bot_connector import FakeConnector, cards_of, text_of
+from tests.doubles.schemas import ADAPTIVE_CARD
 from tests.processes import free_port
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -118,6 +119,13 @@ class TeamsWorld:
             sent["replyToId"] = activity["id"]
         status, answer = await self.post(sent)
         self.answers.append(answer)
+        if isinstance(answer, dict) and answer.get("type") == ADAPTIVE_CARD:
+            # Teams shows the card answered in place of the one pressed.
+            shown = self.connector.activities(person.teams_id)
+            shown[shown.index(activity)] = {
+                **activity,
+                "attachments": [{"contentType": ADAPTIVE_CARD, "content": answer["value"]}],
+            }
         self.pressed_shown = self.shown_since(person, before)
         return status, answer
 

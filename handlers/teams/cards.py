@@ -6,6 +6,8 @@ other keys of the same data, as Adaptive Cards merges them.
 """
 
 import re
+from dataclasses import replace
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -105,6 +107,27 @@ def with_chats(msg: Message, viewer: str, upns: dict[str, str]) -> Message:
         else:
             blocks.append(block)
     return Message(tuple(blocks))
+
+
+def filled(form: Form, values: dict[str, str | None]) -> Form:
+    """The form with what was sent back in its fields, to be shown again."""
+
+    def refill(block: Block) -> Block:
+        value = values.get(_name(block) or "")
+        if value is None:
+            return block
+        if isinstance(block, TextInput | TimeInput):
+            return replace(block, initial=value)
+        if isinstance(block, DateInput):
+            try:
+                return replace(block, initial=date.fromisoformat(value))
+            except ValueError:  # what the client sent is no date: the field starts empty again
+                return replace(block, initial=None)
+        if isinstance(block, Choice):
+            return replace(block, selected=tuple(v for v in value.split(",") if v))
+        return block
+
+    return replace(form, blocks=tuple(refill(block) for block in form.blocks))
 
 
 def attachment(card: dict[str, Any]) -> dict[str, Any]:

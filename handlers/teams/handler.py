@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 # A user principal name or e-mail address as people type one.
 ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
 FILES = "/files"  # where files handed over are served (app.py serves the route)
+FORMS_KEPT = 2000  # forms remembered to be shown again with their problems; the oldest forgotten first
 
 
 @dataclass
@@ -44,6 +46,10 @@ class Deps:
     people: dict[str, tuple[asyncio.Lock, list[int]]] = field(default_factory=dict)
     # Each person's user principal name, looked up once a process: a chat with them is opened by it.
     upns: dict[str, str] = field(default_factory=dict)
+    # The forms shown lately, by person and form: one sent back with problems is shown again with each problem
+    # under its field and what was typed kept (a card cannot be read back from Teams). Another process, or a form
+    # forgotten, says the problems below instead.
+    forms: OrderedDict[str, Form] = field(default_factory=OrderedDict)
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no type information
@@ -62,16 +68,22 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         picked = to_input(activity.value)
         if picked is not None:  # an Action.Submit, from a client that does not know Action.Execute
             outcome = await self._acted(actor, picked, activity)
+            refused = self._refused_form(actor, picked, outcome)
+            if refused is not None and activity.reply_to_id:
+                await _update_card(turn_context, activity.reply_to_id, refused)
+                return
             if outcome.replace is not None and activity.reply_to_id:
-                await _update(turn_context, activity.reply_to_id, self._seen_by(actor, outcome.replace))
+                await _update_card(
+                    turn_context, activity.reply_to_id, cards.build_card(self._seen_by(actor, outcome.replace))
+                )
             await self._rewrite_copies(actor, picked, outcome)
-            await self._show(turn_context, outcome)
+            await self._show(turn_context, outcome, actor)
             return
         if activity.value is not None and not activity.text:
             return  # a card of another app, or a forged submission: nothing the core knows
         text = await _people_named(turn_context, text_of(activity))
         outcome = await self._call(actor, lambda: self.deps.bot.said(actor, text, self.deps.clock(), _id(activity)))
-        await self._show(turn_context, outcome)
+        await self._show(turn_context, outcome, actor)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         activity = turn_context.activity
@@ -85,8 +97,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         if actor is None or picked is None:
             return InvokeResponse(status=200, body=_invoke_message(" "))
         outcome = await self._acted(actor, picked, activity)
+        refused = self._refused_form(actor, picked, outcome)
+        if refused is not None:  # the form again, in place, each problem under its field
+            return InvokeResponse(status=200, body=_invoke_card(refused))
         await self._rewrite_copies(actor, picked, outcome)
-        await self._show(turn_context, outcome)
+        await self._show(turn_context, outcome, actor)
         if outcome.replace is not None:
             card = cards.build_card(self._seen_by(actor, outcome.replace))
             return InvokeResponse(status=200, body=_invoke_card(_keep_key(card, picked)))
@@ -144,11 +159,31 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
     def _seen_by(self, actor: Actor, msg: Message) -> Message:
         return cards.with_chats(msg, actor.user_id, self.deps.upns)
 
-    async def _show(self, turn_context: TurnContext, outcome: Outcome) -> None:
+    def _refused_form(
+        self, actor: Actor, picked: Press | Submission | Closing, outcome: Outcome
+    ) -> dict[str, Any] | None:
+        """A form sent back with problems, as a card again: what was typed kept, each problem under its field;
+        None when it was not refused, or is not remembered here."""
+        if not isinstance(picked, Submission) or not outcome.form_errors or outcome.replies:
+            return None
+        form = self.deps.forms.get(_form_key(actor, picked.form))
+        if form is None:
+            return None
+        return cards.build_card(cards.filled(form, picked.values), outcome.form_errors)
+
+    def _remember(self, actor: Actor, form: Form) -> None:
+        key = _form_key(actor, form.action)
+        self.deps.forms[key] = form
+        self.deps.forms.move_to_end(key)
+        while len(self.deps.forms) > FORMS_KEPT:
+            self.deps.forms.popitem(last=False)
+
+    async def _show(self, turn_context: TurnContext, outcome: Outcome, actor: Actor) -> None:
         """The caller's answers in their chat, a form as a card to fill in; a form's problems said below it."""
         shown: list[Message | Form] = [m for m, _ in answers(outcome)]
         if outcome.form is not None:
             shown.append(outcome.form)
+            self._remember(actor, outcome.form)
         if outcome.form_errors:
             shown.append(Message(tuple(Text(text) for text in outcome.form_errors.values())))
         await _send(turn_context, shown, await self._files(turn_context, outcome.files) if outcome.files else [])
@@ -226,6 +261,10 @@ async def _upn(turn_context: TurnContext) -> str:
     return upn if isinstance(upn, str) and 0 < len(upn) <= 200 else ""
 
 
+def _form_key(actor: Actor, form: str) -> str:
+    return f"{actor.workspace}:{actor.user_id}:{form}"
+
+
 def _keep_key(card: dict[str, Any], picked: Press | Submission | Closing) -> dict[str, Any]:
     """A card rewritten in place still names the outbox row it came with, so that it can be answered again."""
     if isinstance(picked, Press) and picked.origin:
@@ -267,10 +306,8 @@ async def _send(
         await turn_context.send_activities(activities)
 
 
-async def _update(turn_context: TurnContext, activity_id: str, msg: Message) -> None:
-    updated = Activity(
-        type=ActivityTypes.message, id=activity_id, attachments=[cards.attachment(cards.build_card(msg))]
-    )
+async def _update_card(turn_context: TurnContext, activity_id: str, card: dict[str, Any]) -> None:
+    updated = Activity(type=ActivityTypes.message, id=activity_id, attachments=[cards.attachment(card)])
     await turn_context.update_activity(updated)
 
 

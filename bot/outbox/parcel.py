@@ -51,6 +51,8 @@ class Undeliverable(Exception):
 
 
 class Sender(Protocol):
-    """A channel's way out; raises Retry or Undeliverable when it cannot send."""
+    """A channel's way out; raises Retry or Undeliverable when it cannot send. A sender that cannot look on its
+    platform for a message it may have sent (`Parcel.maybe_sent`) says so with `looks_before_resending = False`:
+    the worker then records each of its sends at once."""
 
     async def send(self, parcel: Parcel) -> Sent: ...

@@ -36,6 +36,10 @@ REFUSALS: dict[str, Reason] = {
 
 
 class TeamsOutbox:
+    # Teams keeps no history a bot can read: a message it took is recorded as sent at once, not with the worker's
+    # next round, or a process killed in between would send it again (bot/outbox/worker.py).
+    looks_before_resending = False
+
     def __init__(self, adapter: CloudAdapter, app_id: str, clock: Callable[[], datetime], timeout: float = 10) -> None:
         self.adapter, self.app_id, self.clock, self.timeout = adapter, app_id, clock, timeout
         self._sent: dict[str, list[float]] = {}  # per tenant, the monotonic times of the last second's sends

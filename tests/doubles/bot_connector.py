@@ -78,6 +78,8 @@ class Call:
     conversation: str | None
     body: Any
     authorization: str | None
+    # The caller's TCP port: which of several processes made the call (tests/processes.py's local_ports).
+    peer: int | None = None
 
     @property
     def activity(self) -> dict[str, Any] | None:
@@ -118,6 +120,9 @@ class FakeConnector:
     members: dict[str, Member] = field(default_factory=dict)
     # What each conversation shows now, oldest first: posts, as updated, less the deleted ones.
     held: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Seconds every post of an activity takes to be answered, once held: a slow Teams, so that a process killed
+    # while it delivers is killed in the middle of its posts.
+    pace: float = 0
     _faults: list[tuple[Fault, str | None, str | None]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -177,6 +182,11 @@ class FakeConnector:
     def fail(self, fault: Fault, to: str | None = None, times: int = 1, method: str | None = None) -> None:
         """The next `times` calls (to conversation `to`, or a user's 1:1; of HTTP `method`, if given) get `fault`."""
         self._faults += [(fault, to, method)] * times
+
+    @property
+    def faults_left(self) -> int:
+        """How many of the faults asked for no call has taken yet."""
+        return len(self._faults)
 
     def activities(self, to: str) -> list[dict[str, Any]]:
         """What a conversation (or a user's 1:1) shows now."""
@@ -243,6 +253,8 @@ class FakeConnector:
             return await _faulty(fault)
         posted = {**activity, "id": f"1{next(self._ids):012d}"}
         self.held.setdefault(conversation, []).append(posted)
+        if self.pace:
+            await asyncio.sleep(self.pace)
         return await _faulty(fault, web.json_response({"id": posted["id"]}))
 
     async def _update_activity(self, request: web.Request) -> web.StreamResponse:
@@ -301,7 +313,9 @@ class FakeConnector:
     ) -> web.StreamResponse | None:
         """Record the call; refuse it as the Bot Connector would if it is unauthorized or malformed."""
         authorization = request.headers.get("Authorization")
-        self.calls.append(Call(request.method, route, conversation, body, authorization))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        port = peer[1] if isinstance(peer, tuple) and len(peer) >= 2 else None
+        self.calls.append(Call(request.method, route, conversation, body, authorization, port))
         if self.authorize is not None and not self.authorize(authorization):
             self.problems.append(f"{request.method} {route}: no valid bearer token")
             return web.json_response({"message": "Authorization has been denied for this request."}, status=401)

@@ -144,13 +144,17 @@ def test_the_scan_finds_a_platforms_format_in_a_catalogue() -> None:
     assert catalogue_formats(po) == [(2, "<@"), (3, "/mentoring")]
 
 
+# The benchmark's baseline is a bare botbuilder bot, the SDK itself: a move to the successor replaces it too.
+BARE_TEAMS = "bench/bare_teams.py"
+
+
 def test_every_bot_framework_import_stays_in_the_teams_channel() -> None:
     """Microsoft has ended the Bot Framework Python SDK's support: a move to its successor touches one folder."""
     outside = [
         (f, m)
         for folder in ("app.py", "settings.py", "bot", "storage", "handlers", "bench")
         for f, m in (imports(folder) if (ROOT / folder).is_dir() else _file_imports(folder))
-        if top(m) in ("botbuilder", "botframework") and not f.startswith("handlers/teams/")
+        if top(m) in ("botbuilder", "botframework") and not f.startswith("handlers/teams/") and f != BARE_TEAMS
     ]
     assert outside == []
 

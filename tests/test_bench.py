@@ -1,4 +1,4 @@
-"""The tick's benchmark runs end to end in its quick mode, on SQLite: the figures it prints are there to be read."""
+"""The benchmarks run end to end, small: the figures they print are there to be read, and are not asserted on."""
 
 import subprocess
 import sys
@@ -21,3 +21,27 @@ def test_the_tick_benchmark_runs_in_quick_mode_and_prints_each_tick_and_the_deli
     assert sizes_and_due == [("100", "0"), ("100", "1"), ("100", "10"), ("1000", "0"), ("1000", "10"), ("1000", "100")]
     assert all(row[4] == "0" for row in ticks if row[2] == "0"), "a tick with nothing due writes nothing"
     assert any("100 sent to the local Slack" in line for line in lines)
+
+
+def test_the_acknowledgement_benchmark_measures_slack_and_teams_beside_their_bare_apps_in_one_run() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ack.py"), "--requests", "16", "--rounds", "2", "--concurrency", "4"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    slack = next(i for i, line in enumerate(lines) if line.startswith("16 signed requests"))
+    teams = next(i for i, line in enumerate(lines) if line.startswith("16 Teams activities"))
+    assert slack < teams
+    assert [line.split()[0] for line in lines[slack + 2 : slack + 4]] == ["bare", "passerelle"]
+    assert any(line.startswith("Passerelle's replies: all 8 of a round delivered") for line in lines[slack:teams])
+    assert lines[teams + 1].split()[-3] == "calls/act"
+    rows = {line.split()[0]: line.split() for line in lines[teams + 2 : teams + 4]}
+    assert list(rows) == ["bare", "passerelle"]
+    # Every activity was answered 200 and every answer reached the Bot Connector: the bare bot replies once to each
+    # message (three kinds in four) and answers the invoke in its response; Passerelle calls it at least as much.
+    calls = {name: float(row[6]) for name, row in rows.items()}
+    assert calls["bare"] == 0.75 and calls["passerelle"] >= 0.75
+    assert lines[teams + 4].startswith("ratio passerelle/bare: p50 ")

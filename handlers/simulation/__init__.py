@@ -3,13 +3,19 @@
 A channel like the others: simulated volunteers join by typing their answers, a coordinator matches them, and
 each day the tick runs, the outbox delivers to the simulated people, and they answer (or do not) through the same
 core. It prints what was sent, day by day, and the final figures: a coordinator previews a cadence before
-launching."""
+launching.
+
+The programme runs as on Slack (a pair's messages in the pair's own conversation, on the pseudo-platform
+"simulation") or as on Teams (`--platform teams`: the workspace is a tenant, people are Entra object ids, and a
+pair's message goes to each member's own chat, one copy each, the other member named beside it), the core
+deciding which as it does for the real platforms."""
 
 import argparse
 import asyncio
 import random
 import sys
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,17 +25,44 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.actor import Actor
-from bot.outbox.parcel import Parcel, Sent
+from bot.outbox.parcel import Parcel, Sent, Undeliverable
 from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
+from bot.recipients import WITHOUT_PAIR_CONVERSATIONS
 from bot.service import Passerelle
 from bot.ui import MARKUP, Buttons, Fields, Header, Message, Outcome, Text
 from storage.db import make_engine, migrate
 
 PLATFORM, WORKSPACE, COORDINATOR = "simulation", "SIM", "UCOORD"
+TENANT = "3f8e1c52-7b4d-4a9e-8c61-5d2f0b7a9e13"  # the simulated Teams tenant: a directory id, as Teams gives it
 HOURS = (7, 9, 11, 13, 15, 17, 19)  # the tick's looks each day, in UTC; the outbox holds what waits for the morning
 TOPICS = ("ai, social networks", "digital tools, new ways of working", "csr, dei", "ai, digital tools")
 ZONES = ("Europe/Paris", "Europe/Paris", "Europe/London", "America/New_York")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the programme runs, as the core sees it: the platform's name, the workspace's id, people's ids."""
+
+    platform: str
+    workspace: str
+    teams: bool = False
+
+    def user(self, n: int) -> str:
+        # On Teams a person is their Entra object id, a GUID (the same one for the same seat, run after run).
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"passerelle-simulation/{n}")) if self.teams else f"USIM{n:04d}"
+
+    @property
+    def coordinator(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, "passerelle-simulation/coordinator")) if self.teams else COORDINATOR
+
+    @property
+    def apart(self) -> bool:
+        """The platform has no conversation of a pair's own: each member is written to alone."""
+        return self.platform in WITHOUT_PAIR_CONVERSATIONS
+
+
+PLATFORMS = {"slack": Where(PLATFORM, WORKSPACE), "teams": Where("teams", TENANT, teams=True)}
 
 
 @dataclass
@@ -41,9 +74,12 @@ class Person:
     zone: str
     quiet: float
     cancels: float
+    name: str
+    where: Where
 
     def actor(self) -> Actor:
-        return Actor(PLATFORM, WORKSPACE, self.user, name=self.user.title(), locale="en-GB", timezone=self.zone)
+        where = self.where
+        return Actor(where.platform, where.workspace, self.user, name=self.name, locale="en-GB", timezone=self.zone)
 
     def answers(self, rng: random.Random) -> list[str]:
         """Onboarding, typed as a person would."""
@@ -61,18 +97,36 @@ class Person:
         return [*answers, *(["1"] if self.role == "mentor" else []), "confirm"]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One message as the platform took it: its outbox key, who reads it, and who else it is shared with."""
+
+    key: str
+    people: tuple[str, ...]
+    shared_with: tuple[str, ...] = ()
+
+
 @dataclass
 class Inbox:
-    """What the simulated Slack received: the messages, by person, waiting for their answer."""
+    """What the simulated platform received: the messages, by person, waiting for their answer."""
 
-    waiting: dict[str, list[Message]] = field(default_factory=dict)
+    apart: bool = False  # as on Teams: no conversation of two, each person's own chat only
+    waiting: dict[str, list[tuple[str, Message]]] = field(default_factory=dict)  # with each one's outbox key
     sent: Counter[str] = field(default_factory=Counter)
+    delivered: list[Delivery] = field(default_factory=list)
+    # Each member's copy rewritten when another answered theirs: the key answered, and who read the copy rewritten.
+    rewritten: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     async def send(self, parcel: Parcel) -> Sent:
+        if self.apart and len(parcel.people) > 1:
+            # What Teams would refuse: a bot cannot create a group chat.
+            raise Undeliverable("no_channel", "no conversation of two people on this platform")
         self.sent[_kind(parcel.key)] += 1
+        self.delivered.append(Delivery(parcel.key, parcel.people, tuple(user for user, _ in parcel.shared_with)))
         for user in parcel.people:
-            self.waiting.setdefault(user, []).append(parcel.message)
-        return Sent()
+            self.waiting.setdefault(user, []).append((parcel.key, parcel.message))
+        # Where the copy went, as a receipt: a member's answer on theirs finds the others' (`Passerelle.copies`).
+        return Sent({"people": list(parcel.people)})
 
 
 @dataclass
@@ -82,6 +136,7 @@ class Simulation:
     rng: random.Random
     now: datetime
     inbox: Inbox = field(default_factory=Inbox)
+    where: Where = PLATFORMS["slack"]
 
     def clock(self) -> datetime:
         return self.now
@@ -93,14 +148,16 @@ class Simulation:
             person = self.people.get(user)
             if person is None:
                 continue  # the coordinator: what she is told is counted, not answered
-            for shown in messages:
-                self._answer(person, shown)
+            for key, shown in messages:
+                self._answer(person, key, shown)
 
-    def _answer(self, person: Person, shown: Message) -> None:
+    def _answer(self, person: Person, key: str, shown: Message) -> None:
         buttons = {b.action: b for block in shown.blocks if isinstance(block, Buttons) for b in block.buttons}
         roll = self.rng.random()
         if roll < person.quiet:
             return  # let it pass
+        if "pair.commit" in buttons:  # whoever reads the introduction commits to the charter, then goes on
+            self._commit(person, key, buttons["pair.commit"].value)
         if "pulse.open" in buttons:
             self._form(person, buttons["pulse.open"].action, buttons["pulse.open"].value, self._pulse)
         elif "survey.open" in buttons:
@@ -114,6 +171,13 @@ class Simulation:
                 self._press(person, "pair.snooze.1w", buttons["pair.book"].value)
             else:
                 self._form(person, "pair.book", buttons["pair.book"].value, self._booking)
+
+    def _commit(self, person: Person, key: str, value: str) -> None:
+        answered = self._press(person, "pair.commit", value)
+        if answered.replace is not None and self.inbox.apart:
+            # As the Teams channel does: the other member's copy is rewritten, so that both see who committed.
+            for copy in self.bot.copies(person.actor(), key):
+                self.inbox.rewritten.append((key, tuple(copy.get("people") or ())))
 
     def _press(self, person: Person, action: str, value: str) -> Outcome:
         return self.bot.pressed(person.actor(), action, [value], self.now)
@@ -143,7 +207,7 @@ class Simulation:
 
 
 def main(argv: list[str]) -> int:
-    """`simulate --volunteers N --months M [--seed S]`."""
+    """`simulate --volunteers N --months M [--seed S] [--platform slack|teams]`."""
     parser = argparse.ArgumentParser(prog="app.py simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=_count(2, 2000), default=20, help="how many people join (2 to 2000)")
     parser.add_argument("--months", type=_count(1, 36), default=6, help="the programme's length (1 to 36)")
@@ -158,12 +222,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--language", choices=("en", "fr"), default="en", help="the coordinator's language, for what is printed"
     )
+    parser.add_argument(
+        "--platform",
+        choices=tuple(PLATFORMS),
+        default="slack",
+        help="delivered as on Slack (a pair's messages in the pair's own conversation) or as on Teams (a tenant; "
+        "a pair's message to each member's own chat, one copy each)",
+    )
     arguments = parser.parse_args(argv)
     settings = [tuple(item.split("=", 1)) for item in arguments.set]
     if any(len(pair) != 2 or not pair[0] for pair in settings):
         parser.error("--set takes KEY=VALUE, for example --set monthly=3")
     chosen = [(k, v) for k, v in settings]
-    return run(arguments.volunteers, arguments.months, arguments.seed, chosen, language=arguments.language)
+    return run(
+        arguments.volunteers,
+        arguments.months,
+        arguments.seed,
+        chosen,
+        language=arguments.language,
+        platform=arguments.platform,
+    )
 
 
 def _count(low: int, high: int) -> Callable[[str], int]:
@@ -182,6 +260,7 @@ def run(
     settings: list[tuple[str, str]] | None = None,
     out: Callable[[str], None] = print,
     language: str = "en",
+    platform: str = "slack",
 ) -> int:
     """The whole programme on a throwaway database, printed; returns the exit status."""
     with tempfile.TemporaryDirectory() as folder:
@@ -189,7 +268,7 @@ def run(
         migrate(engine)
         try:
             start = _next_monday(datetime.now(UTC).date())
-            simulate(engine, volunteers, months, seed, start, out, settings or [], save=True, language=language)
+            simulate(engine, volunteers, months, seed, start, out, settings or [], True, language, platform=platform)
         except SettingRefused as refused:
             print(refused, file=sys.stderr)
             return 2
@@ -212,11 +291,15 @@ def simulate(
     settings: list[tuple[str, str]] | None = None,
     save: bool = False,
     language: str = "en",
+    platform: str = "slack",
 ) -> Simulation:
-    """The programme on a database made for it, from `start`; what happened stays there to be looked at."""
+    """The programme on a database made for it, from `start`, delivered as on `platform` (`slack` or `teams`);
+    what happened stays there to be looked at."""
     rng = random.Random(seed)
-    bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}))
-    sim = Simulation(bot, _people(volunteers, rng), rng, datetime.combine(start, time(8), tzinfo=UTC))
+    where = PLATFORMS[platform]
+    bot = Passerelle(engine, coordinators=frozenset({where.coordinator}))
+    at = datetime.combine(start, time(8), tzinfo=UTC)
+    sim = Simulation(bot, _people(volunteers, rng, where), rng, at, Inbox(apart=where.apart), where)
     asyncio.run(_programme(sim, start, months, out, settings or [], save, language))
     return sim
 
@@ -232,7 +315,10 @@ async def _programme(
 ) -> None:
     # The volunteers answer in English as they type; the coordinator reads in the language chosen.
     locale = "fr-FR" if language == "fr" else "en-GB"
-    coordinator = Actor(PLATFORM, WORKSPACE, COORDINATOR, name="Coordinator", locale=locale, timezone="Europe/Paris")
+    where = sim.where
+    coordinator = Actor(
+        where.platform, where.workspace, where.coordinator, name="Coordinator", locale=locale, timezone="Europe/Paris"
+    )
     for key, value in [("start", start.isoformat()), ("length", str(months)), *settings]:
         shown = _text(sim.bot.command(coordinator, f"program set {key} {value}", sim.now))
         if "Usage" in shown:
@@ -244,7 +330,9 @@ async def _programme(
     sim.bot.command(coordinator, "match", sim.now)
     confirmed = sim.bot.command(coordinator, "match confirm", sim.now)
     out(f"{start.isoformat()}  {len(sim.people)} volunteers joined; {_text(confirmed)}")
-    worker = Worker(sim.bot.engine, {PLATFORM: sim.inbox}, sim.clock, Policy(spacing=timedelta(0)))
+    if where.apart:
+        out(f"{start.isoformat()}  on Teams (tenant {where.workspace}): a pair's message is one copy to each member")
+    worker = Worker(sim.bot.engine, {where.platform: sim.inbox}, sim.clock, Policy(spacing=timedelta(0)))
     day = start
     end = start + timedelta(days=31 * months + 14)
     while day <= end:
@@ -275,15 +363,15 @@ async def _programme(
             out(f"(saved: {path.resolve()})")
 
 
-def _people(volunteers: int, rng: random.Random) -> dict[str, Person]:
+def _people(volunteers: int, rng: random.Random, where: Where) -> dict[str, Person]:
     people = {}
     for n in range(volunteers):
         role = "mentor" if n % 2 == 0 else "mentee"
         # Some people answer everything, some let most messages pass; a few cancel often.
         quiet = rng.choice((0.05, 0.2, 0.5, 0.9))
         cancels = rng.choice((0.0, 0.0, 0.1, 0.4))
-        user = f"USIM{n:04d}"
-        people[user] = Person(user, role, ZONES[n % len(ZONES)], quiet, cancels)
+        user = where.user(n)
+        people[user] = Person(user, role, ZONES[n % len(ZONES)], quiet, cancels, f"Usim{n:04d}", where)
     return people
 
 

@@ -318,7 +318,7 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     if teams is not None and not teams.authenticated:
         logger.warning(
             "Teams is served at /api/messages WITHOUT authentication (MICROSOFT_APP_ID is empty): "
-            "for the Bot Framework Emulator on this machine only"
+            "for the Bot Framework Emulator on this machine only; activities from elsewhere are refused"
         )
     runner = web.AppRunner(
         build_web(on_web, settings.slack_signing_secret, events=settings.slack_over_http, bot=bot, teams=teams),

@@ -120,6 +120,14 @@ class Settings(BaseSettings):
         return self._slack_missing() or self._teams_missing()
 
     def _teams_missing(self) -> str | None:
+        if self.microsoft_app_id is not None and not self.teams_authenticated:
+            # Authentication off is asked for with an empty id alone: spaces, or a password beside it, are a
+            # deployment's settings gone wrong, not a wish to run unauthenticated.
+            if self.microsoft_app_id:
+                return "MICROSOFT_APP_ID is only spaces: give the bot's app id, or leave it empty for the Emulator"
+            if self.microsoft_app_password:
+                return "MICROSOFT_APP_ID is empty but MICROSOFT_APP_PASSWORD is set: give the bot's app id"
+            return None
         if not self.teams_authenticated:
             return None
         if self.microsoft_app_type != "UserAssignedMSI" and not self.microsoft_app_password:

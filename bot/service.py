@@ -1,9 +1,11 @@
 """The core's entry points: one session per input, its route looked up, guarded and called, one commit."""
 
 import re
+import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine
@@ -39,6 +41,9 @@ DELIVERIES_KEPT = timedelta(days=1)  # Slack redelivers within minutes; a day is
 # A file handed over (an export, a proposal) is fetched at once; an hour lets its reader come back to it, not more:
 # it may hold personal data.
 FILES_KEPT = timedelta(hours=1)
+# A client's language tag and time zone, as the person's row keeps them (storage.models.Person).
+LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,2}")
+LOCALE_WIDTH, ZONE_WIDTH = 16, 64
 
 
 class Passerelle:
@@ -119,9 +124,21 @@ class Passerelle:
                 return None
             return build_home(ctx)
 
-    def copies(self, actor: Actor, key: str) -> list[dict[str, Any]]:
-        """The other members' copies of the pair's message whose copy `key` the actor answered (`queue.copies`)."""
-        return outbox.copies(self.engine, actor.platform, actor.workspace, actor.user_id, key)
+    def copies(self, actor: Actor, key: str, action: str, value: str) -> list[dict[str, Any]]:
+        """The other members' copies of the pair's message whose copy `key` the actor answered with the button
+        (`action`, `value`) (`queue.copies`)."""
+        return outbox.copies(self.engine, actor.platform, actor.workspace, actor.user_id, key, action, value)
+
+    def addressed_as(self, actor: Actor, key: str, values: list[str]) -> dict[str, tuple[str, str]]:
+        """People of the actor's workspace whose address, as their channel keeps it, says `key` is one of
+        `values` (a Teams user principal name, typed to name someone): each value in lower case, with the
+        person's user id and name."""
+        with open_session(self.engine) as session:
+            workspace = queries.get_workspace(session, actor.platform, actor.workspace)
+            if workspace is None or workspace.id is None:
+                return {}
+            found = queries.people_addressed_as(session, workspace.id, key, values)
+            return {value: (person.user_id, person.display_name) for value, person in found.items()}
 
     def hand_over(self, actor: Actor, files: list[File], now: datetime) -> list[str]:
         """Files kept a while for a channel that cannot carry them, each behind its own token; returns the tokens.
@@ -206,8 +223,9 @@ class Passerelle:
                 known = queries.get_person(session, workspace.id, actor.user_id)
                 person = known or Person(workspace_id=workspace.id, user_id=actor.user_id, created_at=now)
             person.display_name = typed(actor.name)[:200] or person.display_name
-            person.platform_locale = actor.locale or person.platform_locale
-            person.timezone = actor.timezone or person.timezone
+            # What a client says of itself is kept only if it could be true: a forged or broken one is ignored.
+            person.platform_locale = actor.locale if _plausible_locale(actor.locale) else person.platform_locale
+            person.timezone = actor.timezone if _known_zone(actor.timezone) else person.timezone
             if actor.user_id in self.founders:
                 person.is_coordinator = True
             if remember and actor.address:
@@ -286,6 +304,20 @@ def _once(delivery_id: str | None, now: datetime, rule: Callable[[Ctx], Outcome]
         return rule(ctx)
 
     return once
+
+
+def _plausible_locale(locale: str | None) -> bool:
+    """A language tag as platforms send them (`fr-FR`, `en_GB`, `de`), within what is kept of it."""
+    return bool(locale) and len(locale or "") <= LOCALE_WIDTH and LOCALE.fullmatch(locale or "") is not None
+
+
+def _known_zone(zone: str | None) -> bool:
+    return bool(zone) and len(zone or "") <= ZONE_WIDTH and zone in _zones()
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # read from disk: once a process
 
 
 def _typed(ctx: Ctx, text: str) -> Outcome:

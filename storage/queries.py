@@ -958,6 +958,23 @@ def addresses_of(session: Session, workspace_id: int, owner: str, owner_ids: Seq
     return {a.owner_id: a for a in found}
 
 
+def people_addressed_as(session: Session, workspace_id: int, key: str, values: Sequence[str]) -> dict[str, Person]:
+    """The people whose kept address says `key` is one of `values` (any case), by that value in lower case."""
+    wanted = sorted({v.lower() for v in values})
+    if not wanted:
+        return {}
+    found = session.exec(
+        select(Address, Person)
+        .join(Person, col(Person.id) == col(Address.owner_id))
+        .where(
+            Address.workspace_id == workspace_id,
+            Address.owner == "person",
+            func.lower(col(Address.ref)[key].as_string()).in_(wanted),
+        )
+    ).all()
+    return {str(address.ref.get(key, "")).lower(): person for address, person in found}
+
+
 def keep_addresses(
     session: Session, workspace_id: int, owner: str, refs: dict[int, dict[str, Any]], now: datetime
 ) -> None:

@@ -237,6 +237,28 @@ def test_slack_settings_given_in_part_name_what_is_missing_and_exit_2(
     assert "no HTTP server" not in done.stderr  # a failed auth.test was once reported as that
 
 
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"MICROSOFT_APP_ID": "8f1e"}, "MICROSOFT_APP_PASSWORD is missing"),
+        ({"MICROSOFT_APP_ID": "   "}, "MICROSOFT_APP_ID is only spaces"),
+        ({"MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "p"}, "MICROSOFT_APP_ID is empty but"),
+        (
+            {"MICROSOFT_APP_ID": "8f1e", "MICROSOFT_APP_PASSWORD": "p", "MICROSOFT_APP_TYPE": "SingleTenant"},
+            "MICROSOFT_APP_TENANT_ID is missing",
+        ),
+    ],
+)
+def test_teams_settings_that_would_serve_it_wrongly_name_the_problem_and_exit_2(
+    tmp_path: Path, given: dict[str, str], missing: str
+) -> None:
+    """Authentication off is asked for with an empty app id alone, never by a deployment's settings gone wrong."""
+    done = run_app(tmp_path, **given)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"passerelle: {missing}"), lines
+
+
 def test_invalid_settings_are_one_line_each_and_exit_2(tmp_path: Path) -> None:
     done = run_app(tmp_path, PORT="abc", PASSERELLE_TICK_SECONDS="0", PASSERELLE_LOCALE="de")
     assert done.returncode == 2 and "Traceback" not in done.stderr

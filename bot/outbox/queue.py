@@ -15,7 +15,7 @@ from bot.outbox.codec import decode, encode
 from bot.outbox.parcel import Parcel, Retry, Sent
 from bot.people import reading, zone_given
 from bot.recipients import WITHOUT_PAIR_CONVERSATIONS, ToCaller, ToChannel, ToCoordinators, ToPair, ToPerson
-from bot.ui import MARKUP, Message, Reply
+from bot.ui import MARKUP, Buttons, Message, Reply
 from bot.working_hours import WorkingHours, next_open_for_all, of_programme
 from storage import queries
 from storage.db import session as open_session
@@ -377,10 +377,13 @@ def delivered(engine: Engine, platform: str, workspace: str, per_conversation: i
         return [parcel for row in rows if (parcel := parcels[row.id or 0]) is not None]
 
 
-def copies(engine: Engine, platform: str, workspace: str, user_id: str, key: str) -> list[dict[str, Any]]:
+def copies(
+    engine: Engine, platform: str, workspace: str, user_id: str, key: str, action: str, value: str
+) -> list[dict[str, Any]]:
     """The other members' copies of a pair's message sent to each member alone, when `key` names the caller's own
-    copy: an answer on one (a commitment to the charter) rewrites them all. Each is its receipt, with `address`,
-    where its member was reached. Nothing for a key that is not the caller's: a forged one changes nobody's."""
+    copy and the button answered (`action`, `value`) is one of its own: an answer on one (a commitment to the
+    charter) rewrites them all. Each is its receipt, with `address`, where its member was reached. Nothing for a
+    key that is not the caller's, or an answer that is not to that message: a forged one changes nobody's."""
     with open_session(engine) as session:
         found = queries.get_workspace(session, platform, workspace)
         person = queries.get_person(session, found.id, user_id) if found and found.id else None
@@ -389,6 +392,8 @@ def copies(engine: Engine, platform: str, workspace: str, user_id: str, key: str
         workspace_id = found.id
         own = session.exec(select(Outbox).where(Outbox.workspace_id == workspace_id, Outbox.key == key)).first()
         if own is None or own.recipient.get("id") != person.id or "pair" not in own.recipient:
+            return []
+        if not _offers(own.message, action, value):
             return []
         base = key.rsplit(PAIR_COPY, 1)[0]
         others = session.exec(
@@ -406,3 +411,17 @@ def copies(engine: Engine, platform: str, workspace: str, user_id: str, key: str
             for row, member in zip(others, members, strict=True)
             if row.recipient.get("pair") == own.recipient.get("pair")
         ]
+
+
+def _offers(stored: dict[str, Any], action: str, value: str) -> bool:
+    """Whether the message stored has that button."""
+    try:
+        message = decode(stored)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return any(
+        (button.action, button.value) == (action, value)
+        for block in message.blocks
+        if isinstance(block, Buttons)
+        for button in block.buttons
+    )

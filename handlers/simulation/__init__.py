@@ -176,7 +176,7 @@ class Simulation:
         answered = self._press(person, "pair.commit", value)
         if answered.replace is not None and self.inbox.apart:
             # As the Teams channel does: the other member's copy is rewritten, so that both see who committed.
-            for copy in self.bot.copies(person.actor(), key):
+            for copy in self.bot.copies(person.actor(), key, "pair.commit", value):
                 self.inbox.rewritten.append((key, tuple(copy.get("people") or ())))
 
     def _press(self, person: Person, action: str, value: str) -> Outcome:

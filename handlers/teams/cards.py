@@ -198,8 +198,10 @@ def _elements(block: Block, in_form: bool, inputs: list[str], error: str | None)
     if error:
         found.append({"type": "TextBlock", "text": to_plain(error), "color": "Attention", "wrap": True})
     if not in_form and not (isinstance(block, Choice) and block.multiple):
-        # Outside a form an input answers on its own: its button sends its value as the press.
-        ok = _execute("OK", block.action, {"a": block.action, "from": block.action})
+        # Outside a form an input answers on its own: its button sends its value as the press (a person's typed
+        # address is looked up before the core is given it).
+        person = {"who": 1} if isinstance(block, PersonChoice) else {}
+        ok = _execute("OK", block.action, {"a": block.action, "from": block.action, **person})
         found.append({"type": "ActionSet", "actions": [ok]})
     return found
 

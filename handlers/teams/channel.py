@@ -1,5 +1,6 @@
 """The Teams channel put together: the bot's identity, the CloudAdapter, `POST /api/messages` and the sender."""
 
+import ipaddress
 import json
 import logging
 import traceback
@@ -59,10 +60,16 @@ class Teams:
         invoke's body) once handled; what is not an activity is refused with 400, a bad token with 401."""
         if request.content_type != "application/json":
             return web.Response(status=415, text="expected application/json")
+        if not self.authenticated and not _from_this_machine(request):
+            # Without authentication anyone could speak as anyone: only the Emulator on this machine is served.
+            return web.Response(status=403, text="authentication is off: only this machine may post activities")
         if request.content_length is not None and request.content_length > LONGEST_BODY:
             return web.Response(status=413, text="too large")
+        raw = await _body(request)
+        if raw is None:
+            return web.Response(status=413, text="too large")
         try:
-            body = json.loads(await request.content.read(LONGEST_BODY + 1))
+            body = json.loads(raw)
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
         except ValueError:
             return web.Response(status=400, text="malformed body")
@@ -91,6 +98,24 @@ class Teams:
         if response is None:
             return web.Response(status=200)
         return web.json_response(response.body if response.body is not None else {}, status=response.status)
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The whole body, however many pieces it comes in; None past the longest an activity may be."""
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > LONGEST_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _from_this_machine(request: web.Request) -> bool:
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:  # a Unix socket, or no peer address at all
+        return False
 
 
 def build_teams(

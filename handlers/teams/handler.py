@@ -6,7 +6,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -18,7 +18,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.actor import Actor
 from bot.i18n import normalize_locale, translator
 from bot.service import Passerelle
-from bot.ui import File, Form, Message, Outcome, Text, answers, mention
+from bot.ui import File, Form, Message, Outcome, Reply, Text, answers, mention
 from handlers.teams import cards
 from handlers.teams.outbox import UPN, TeamsOutbox, keyed
 from handlers.teams.translate import Closing, Press, Submission, actor_of, is_personal, text_of, to_input
@@ -30,6 +30,7 @@ INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 # A user principal name or e-mail address as people type one.
 ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
 FILES = "/files"  # where files handed over are served (app.py serves the route)
+NAMED_AT_MOST = 4  # addresses looked up in one message
 FORMS_KEPT = 2000  # forms remembered to be shown again with their problems; the oldest forgotten first
 
 
@@ -67,7 +68,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
             return
         picked = to_input(activity.value)
         if picked is not None:  # an Action.Submit, from a client that does not know Action.Execute
-            outcome = await self._acted(actor, picked, activity)
+            outcome = await self._acted(turn_context, actor, picked, activity)
             refused = self._refused_form(actor, picked, outcome)
             if refused is not None and activity.reply_to_id:
                 await _update_card(turn_context, activity.reply_to_id, refused)
@@ -81,7 +82,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
             return
         if activity.value is not None and not activity.text:
             return  # a card of another app, or a forged submission: nothing the core knows
-        text = await _people_named(turn_context, text_of(activity))
+        text = await _people_named(turn_context, self.deps, actor, text_of(activity))
         outcome = await self._call(actor, lambda: self.deps.bot.said(actor, text, self.deps.clock(), _id(activity)))
         await self._show(turn_context, outcome, actor)
 
@@ -96,7 +97,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         picked = to_input(action.get("data")) if isinstance(action, dict) and executed else None
         if actor is None or picked is None:
             return InvokeResponse(status=200, body=_invoke_message(" "))
-        outcome = await self._acted(actor, picked, activity)
+        outcome = await self._acted(turn_context, actor, picked, activity)
         refused = self._refused_form(actor, picked, outcome)
         if refused is not None:  # the form again, in place, each problem under its field
             return InvokeResponse(status=200, body=_invoke_card(refused))
@@ -126,7 +127,9 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         if card is not None and show:
             await _send(turn_context, [card])
 
-    async def _acted(self, actor: Actor, picked: Press | Submission | Closing, activity: Activity) -> Outcome:
+    async def _acted(
+        self, turn_context: TurnContext, actor: Actor, picked: Press | Submission | Closing, activity: Activity
+    ) -> Outcome:
         bot, now, once = self.deps.bot, self.deps.clock(), _id(activity)
         if isinstance(picked, Submission):
             return await self._call(actor, lambda: bot.submitted(actor, picked.form, picked.values, now, once))
@@ -134,10 +137,24 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
             tr = self._tr(actor)
             return Outcome(replace=Message((Text(tr("Closed.")),)))
 
+        pressed = picked
+        if pressed.person:
+            # A person typed where Slack has a people picker: the core is given who it is, as a picker would.
+            typed_in = pressed.values[0] if pressed.values else ""
+            found = await _look_up(turn_context, self.deps, actor, ADDRESS.findall(typed_in))
+            if len(found) != 1:
+                tr = self._tr(actor)
+                hint = tr(
+                    "Type the e-mail address of someone who has opened Passerelle (“{example}”), or press Skip.",
+                    example="name@company.com",
+                )
+                return Outcome([Reply(Message((Text(hint),)))])
+            pressed = replace(pressed, values=[next(iter(found.values()))[0]])
+
         def press() -> Outcome:
-            for action, values in picked.picked:  # what was ticked, as Slack reports each tick
+            for action, values in pressed.picked:  # what was ticked, as Slack reports each tick
                 bot.pressed(actor, action, values, now)
-            return bot.pressed(actor, picked.action, picked.values, now, once)
+            return bot.pressed(actor, pressed.action, pressed.values, now, once)
 
         return await self._call(actor, press)
 
@@ -145,7 +162,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         """A pair's card answered by one member is rewritten in the other's chat too: both see who committed."""
         if outcome.replace is None or not isinstance(picked, Press) or not picked.origin or self.deps.outbox is None:
             return
-        copies = await asyncio.to_thread(self.deps.bot.copies, actor, picked.origin)
+        value = picked.values[0] if picked.values else ""
+        copies = await asyncio.to_thread(self.deps.bot.copies, actor, picked.origin, picked.action, value)
         for copy in copies:
             if not copy.get("address") or not copy.get("activity"):
                 continue
@@ -234,19 +252,36 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]  # the SDK ships no 
         return translator(normalize_locale(actor.locale) or self.deps.locale)
 
 
-async def _people_named(turn_context: TurnContext, text: str) -> str:
+async def _people_named(turn_context: TurnContext, deps: Deps, actor: Actor, text: str) -> str:
     """A person named by their address (`pair ana@corp.fr bob@corp.fr`: a bot's chat has no mentions of others)
-    becomes the core's mention of them, as Teams' roster knows them; an address it does not know stays as typed."""
-    found: dict[str, str] = {}
-    for address in dict.fromkeys(ADDRESS.findall(text)):
+    becomes the core's mention of them; an address nobody answers to stays as typed, and the core says so."""
+    found = await _look_up(turn_context, deps, actor, ADDRESS.findall(text))
+    named = {address: mention(*person) for address, person in found.items()}
+    return ADDRESS.sub(lambda m: named.get(m.group(0), m.group(0)), text) if named else text
+
+
+async def _look_up(
+    turn_context: TurnContext, deps: Deps, actor: Actor, addresses: list[str]
+) -> dict[str, tuple[str, str]]:
+    """Each address's person (user id, name): someone who has opened Passerelle by the address kept for them,
+    anyone else from Teams' roster where it answers. A command names two people at most: a text full of
+    addresses costs a few look-ups, never one each."""
+    wanted = list(dict.fromkeys(addresses))[:NAMED_AT_MOST]
+    if not wanted:
+        return {}
+    known = await asyncio.to_thread(deps.bot.addressed_as, actor, UPN, wanted)
+    found = {a: known[a.lower()] for a in wanted if a.lower() in known}
+    for address in wanted:
+        if address in found:
+            continue
         try:
             member = await TeamsInfo.get_member(turn_context, address)
-        except Exception:  # not in the tenant, or Teams away: the core says whom it does not know
+        except Exception:  # not in this chat's roster, or Teams away
             continue
         user_id = getattr(member, "aad_object_id", None) or getattr(member, "id", None)
         if isinstance(user_id, str) and user_id:
-            found[address] = mention(user_id, str(getattr(member, "name", "") or address))
-    return ADDRESS.sub(lambda m: found.get(m.group(0), m.group(0)), text) if found else text
+            found[address] = (user_id, str(getattr(member, "name", "") or address))
+    return found
 
 
 async def _upn(turn_context: TurnContext) -> str:

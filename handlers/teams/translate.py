@@ -1,5 +1,6 @@
 """Teams activities turned into the core's neutral inputs: who acts, what they typed, what they pressed or sent."""
 
+import contextlib
 import html
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ PLATFORM = "teams"
 # Teams writes a mention as `<at>Name</at>` in the text; what remains is plain text with HTML entities.
 AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 TAG = re.compile(r"<[^<>]{0,200}>")
-LONGEST_ID = 100  # as the core stores them
+LONGEST_ID = 64  # as the core stores them (storage.queries.ID_WIDTH): a longer one is nobody Teams would send
 
 
 def actor_of(activity: Activity, emulator_workspace: str | None = None) -> Actor | None:
@@ -44,7 +45,8 @@ def tenant_of(activity: Activity) -> str | None:
     conversation = activity.conversation
     tenant = getattr(conversation, "tenant_id", None) if conversation else None
     if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
+        given = activity.channel_data.get("tenant")
+        tenant = given.get("id") if isinstance(given, dict) else None
     return tenant if isinstance(tenant, str) and 0 < len(tenant) <= LONGEST_ID else None
 
 
@@ -58,8 +60,12 @@ def text_of(activity: Activity) -> str:
     """What the person typed, without the mention of the bot, other mentions as the names they show."""
     text = activity.text if isinstance(activity.text, str) else ""
     if activity.entities:
-        text = TurnContext.remove_recipient_mention(activity) or ""
-    text = AT.sub(lambda m: m.group(1), text)
+        # A mention entity of a broken or forged client fails botbuilder: the tags are read below instead.
+        with contextlib.suppress(Exception):
+            text = TurnContext.remove_recipient_mention(activity) or ""
+    # The bot mentioned without its entity is dropped too; anyone else mentioned reads as their name.
+    bot_name = getattr(activity.recipient, "name", None) if activity.recipient else None
+    text = AT.sub(lambda m: "" if bot_name and m.group(1).strip() == bot_name else m.group(1), text)
     return typed(html.unescape(TAG.sub("", text))).strip()
 
 
@@ -70,6 +76,7 @@ class Press:
     # The choices ticked on the same card, each taken before the press: `(action, values)`.
     picked: list[tuple[str, list[str]]] = field(default_factory=list)
     origin: str | None = None  # the outbox key of the message the card came with
+    person: bool = False  # the value is a person as typed (an address), where Slack has a people picker
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def to_input(data: object) -> Input | None:
     picked = ours.get("picked")
     picks = [(p, _values(inputs.get(p))) for p in picked if isinstance(p, str)] if isinstance(picked, list) else []
     origin = ours.get("o") if isinstance(ours.get("o"), str) else None
-    return Press(action, values, [(p, v) for p, v in picks if p != action], origin)
+    return Press(action, values, [(p, v) for p, v in picks if p != action], origin, ours.get("who") == 1)
 
 
 def _values(value: object) -> list[str]:

@@ -3,7 +3,7 @@ Actions and the older clients' submit), with typed words, in English and in Fren
 
 from sqlmodel import Session, select
 
-from storage.models import Address, Enrollment, Person
+from storage.models import Address, Conversation, Enrollment, Person
 from tests.bot.dialog import MENTEE_ANSWERS
 from tests.doubles.bot_connector import cards_of
 from tests.handlers.teams.world import TeamsWorld, find_action, someone
@@ -80,3 +80,23 @@ async def test_a_french_volunteer_is_answered_in_french_from_her_teams_locale(te
     assert "ce que je conserve et qui le voit" in shown
     _, card = teams.last_card(marie)
     assert find_action(card, "J'accepte, commençons")["fallback"]["type"] == "Action.Submit"
+
+
+async def test_a_manager_is_named_by_their_address_and_an_unknown_one_is_asked_again(teams: TeamsWorld) -> None:
+    """Teams has no people picker in a card: the manager is typed as an address and looked up, so that the
+    reporting line keeps them apart at the matching as a Slack picker would."""
+    bob, ana = someone("Bob Boss"), someone("Ana Martin")
+    for person in (bob, ana):
+        teams.join(person)
+        await teams.say(person, "hello")  # both have opened Passerelle: their addresses are kept
+    for answer in ("yes", "mentee", "ai", "a must", "5", "Finance"):
+        await teams.say(ana, answer)
+    _, card = teams.last_card(ana, "Who is your manager?")
+    field = find_action(card, "OK")["data"]["passerelle"]["from"]
+    await teams.press(ana, "OK", {field: "nobody@elsewhere.example"}, having="Who is your manager?")
+    assert "Type the e-mail address of someone who has opened Passerelle" in teams.pressed_shown
+    await teams.press(ana, "OK", {field: bob.upn.upper()}, having="Who is your manager?")
+    assert "Which languages could your sessions be in?" in teams.pressed_shown
+    with Session(teams.bot.engine) as session:
+        asking = session.exec(select(Conversation)).all()
+    assert [c.draft["manager"] for c in asking if "manager" in c.draft] == [bob.aad_id]

@@ -4,7 +4,7 @@ commits, and what the bot cannot deliver reported to the coordinators."""
 
 from sqlmodel import Session, select
 
-from storage.models import Outbox, OutboxState
+from storage.models import Outbox, OutboxState, Pair
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.doubles.bot_connector import MESSAGE_WRITES_BLOCKED, NOT_INSTALLED, cards_of, text_of, throttled
 from tests.handlers.teams.conftest import COORDINATOR
@@ -110,3 +110,29 @@ async def test_throttling_is_waited_out_and_a_refusal_for_good_is_not_retried(te
     teams.clock.travel(seconds=40)
     await teams.deliver()
     assert "Your reverse-mentoring pair" in text_of(teams.connector.last(jean.teams_id))
+
+
+async def test_an_answer_to_another_card_under_a_pair_cards_key_rewrites_nobody_elses(teams: TeamsWorld) -> None:
+    jean, marc = await a_pair(teams)
+    _, card = teams.last_card(jean, "Your reverse-mentoring pair")
+    key = find_action(card, "I commit")["data"]["passerelle"]["o"]
+    await teams.say(jean, "profile")
+    forged = {"passerelle": {"a": "onb.summary.confirm", "v": "", "o": key}}
+    status, _ = await teams.post(teams.activity(jean, value=forged))
+    assert status == 200
+    assert not [c for c in teams.connector.calls if c.method == "PUT" and c.conversation == teams.chat(marc)]
+    assert "Nobody has committed yet." in text_of(teams.last_card(marc, "Your reverse-mentoring pair")[0])
+
+
+async def test_a_coordinator_names_people_by_their_address_in_a_command(teams: TeamsWorld) -> None:
+    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
+    for person, answers in ((jean, MENTOR), (marc, MENTEE)):
+        teams.join(person)
+        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS)
+        await teams.say(person, "status")
+    shown = await teams.say(COORDINATOR, f"pair {jean.upn} {marc.upn.upper()}")
+    assert "Jean Mentor" in shown and "Marc Mentee" in shown and "Usage" not in shown
+    with Session(teams.bot.engine) as session:
+        assert len(session.exec(select(Pair)).all()) == 1
+    unknown = await teams.say(COORDINATOR, "pair someone@elsewhere.example marc@elsewhere.example")
+    assert "someone@elsewhere.example" in unknown or "Usage" in unknown

@@ -1,10 +1,16 @@
 """`POST /api/messages` as an attacker or a broken client would use it: with an app id, every request without a
 valid token is refused with 401 and changes nothing; what is not an activity is refused with 4xx, never a 500."""
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
+from unittest import mock
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from aiohttp.streams import StreamReader
+from aiohttp.test_utils import make_mocked_request
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -12,7 +18,7 @@ from bot.service import Passerelle
 from handlers.teams.channel import Identity
 from storage.models import Person
 from tests.conftest import Clock
-from tests.doubles.bot_connector import FakeConnector
+from tests.doubles.bot_connector import FakeConnector, text_of
 from tests.doubles.teams_identity import MALFORMED, TeamsIdentity
 from tests.handlers.teams.world import TeamsWorld, serve, someone
 
@@ -154,3 +160,102 @@ async def test_a_message_in_a_group_chat_is_asked_to_come_to_the_one_to_one_chat
     assert status == 200
     assert "one-to-one chat" in str(teams.connector.activities("19:group@thread.v2"))
     assert people(teams) == 0
+
+
+async def test_an_activity_whose_body_comes_in_pieces_is_read_whole(teams: TeamsWorld) -> None:
+    """A body split on the way (a long message, a form, a proxy) is one activity, not a malformed one."""
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    body = json.dumps(teams.activity(ana, text="hello " + "x" * 3000)).encode()
+    address = urlsplit(teams.url)
+    reader, writer = await asyncio.open_connection(address.hostname, address.port)
+    head = (
+        f"POST {address.path} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    writer.write(head.encode() + body[: len(body) // 3])
+    await writer.drain()
+    for piece in (body[len(body) // 3 : 2 * len(body) // 3], body[2 * len(body) // 3 :]):
+        await asyncio.sleep(0.05)
+        writer.write(piece)
+        await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert "Before we start" in teams.shown_since(ana, 0)
+
+
+async def test_without_authentication_only_this_machine_may_post_activities(teams: TeamsWorld) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    body = json.dumps(teams.activity(ana, text="hello")).encode()
+    for remote, expected in (("10.1.2.3", 403), ("2001:db8::1", 403), ("127.0.0.1", 200), ("::1", 200)):
+        request = make_mocked_request(
+            "POST", "/api/messages", headers={"Content-Type": "application/json"}, payload=_payload(body)
+        ).clone(remote=remote)
+        response = await teams.teams.messages(request)
+        assert response.status == expected, remote
+    assert people(teams) == 1 and len(teams.connector.activities(ana.teams_id)) == 1  # once, from this machine
+
+
+def _payload(body: bytes) -> StreamReader:
+    stream = StreamReader(mock.Mock(_reading_paused=False), 2**16, loop=asyncio.get_running_loop())
+    stream.feed_data(body)
+    stream.feed_eof()
+    return stream
+
+
+async def test_a_broken_mention_or_tenant_is_read_as_missing_and_the_person_answered(
+    teams: TeamsWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    for odd in (
+        {"text": "<at>Passerelle</at> help", "entities": [{"type": "mention", "mentioned": None}]},
+        {"text": "<at>Passerelle</at> help", "entities": [{"type": "mention"}]},
+        {
+            "text": "<at>Passerelle</at> help",
+            "entities": [{"type": "mention", "text": "<at>x</at>"}],
+            "recipient": None,
+        },
+        {"text": "<at>Passerelle</at> help"},  # the bot mentioned without its entity
+    ):
+        ana = someone("Ana Martin")  # someone new each time: what the one before began does not weigh
+        teams.join(ana)
+        status, _ = await teams.post({**teams.activity(ana), **odd})
+        assert status == 200, odd
+        if odd.get("recipient", True) is not None:
+            assert "runs the reverse-mentoring programme" in teams.shown_since(ana, 0), odd  # the help
+    broken = {**teams.activity(ana, text="hello"), "channelData": {"tenant": ["x"]}}
+    broken["conversation"] = {"id": teams.chat(ana), "conversationType": "personal"}
+    status, _ = await teams.post(broken)
+    assert status == 200
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"locale": "en-GB-x-aaaaaaaaaaaa"},
+        {"locale": "<script>"},
+        {"localTimezone": "Europe/" + "x" * 70},
+        {"localTimezone": "Mars/Olympus_Mons"},
+    ],
+)
+async def test_a_locale_or_time_zone_no_client_would_send_is_ignored(
+    teams: TeamsWorld, odd: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    assert "Before we start" in await teams.say(ana, "hello")
+    status, _ = await teams.post({**teams.activity(ana, text="yes"), **odd})
+    assert status == 200 and "Which role is yours?" in text_of(teams.connector.last(ana.teams_id))
+    with Session(teams.bot.engine) as session:
+        person = session.exec(select(Person)).one()
+    assert (person.platform_locale, person.timezone) == ("en-GB", "Europe/Paris")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_an_id_longer_than_any_teams_sends_is_turned_away_at_the_door(teams: TeamsWorld) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    status, _ = await teams.post({**teams.activity(ana, text="hello"), "from": {"id": "29:" + "a" * 70}})
+    assert status == 200 and people(teams) == 0

@@ -171,6 +171,8 @@ def build_web(
             if found is None:
                 return web.Response(status=404, text="not found")
             name, content = found
+            if request.match_info["name"] != name:  # the link as it was handed over, not another name on it
+                return web.Response(status=404, text="not found")
             kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
             shown = "inline" if kind.startswith("image/") else "attachment"
             ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")

@@ -153,8 +153,10 @@ def to_markdown(text: str) -> str:
 
 
 def to_plain(text: str) -> str:
-    """A person or a channel by the name the text gives, else as someone: an id means nothing to a reader."""
-    return MARKUP.sub(lambda m: (m.group(1) if m.group(1) == "#" else "") + (m.group(3) or "…"), text)
+    """A person or a channel by the name the text gives, else as someone: an id means nothing to a reader; a
+    command without the backticks of `code`, which a card would show as they are."""
+    named = MARKUP.sub(lambda m: (m.group(1) if m.group(1) == "#" else "") + (m.group(3) or "…"), text)
+    return _CODE.sub(lambda m: m.group(1), named)
 
 
 def _name(block: Block) -> str | None:

@@ -18,6 +18,7 @@ from bot.i18n import normalize_locale, translator
 from bot.service import Passerelle
 from handlers.teams.handler import Deps, TeamsBot
 from handlers.teams.outbox import TeamsOutbox
+from handlers.teams.translate import tenant_of
 
 logger = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -54,6 +55,7 @@ class Teams:
     bot: TeamsBot
     outbox: TeamsOutbox
     authenticated: bool
+    tenant: str | None = None  # a single-tenant bot's own: no other tenant's activity is served
 
     async def messages(self, request: web.Request) -> web.Response:
         """`POST /api/messages`: an activity, authenticated unless the app id is empty, answered 200 (with an
@@ -90,6 +92,9 @@ class Teams:
             # cannot even read: each is a refusal.
             logger.info("a Teams request was refused: %s", type(error).__name__)
             return web.Response(status=401, text="unauthorized")
+        if self.tenant and tenant_of(activity) not in (None, self.tenant):
+            logger.info("a Teams activity from another tenant than the bot's own was refused")
+            return web.Response(status=403, text="another tenant")
         try:
             response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
         except Exception as error:  # outside the turn (the turn's own failures are its error handler's)
@@ -127,7 +132,8 @@ def build_teams(
     outbox = TeamsOutbox(adapter, identity.app_id, clock, timeout)
     deps = Deps(bot, clock, locale, emulator_workspace=None if authenticated else EMULATOR_WORKSPACE, outbox=outbox)
     quiet_loggers()
-    return Teams(adapter, TeamsBot(deps), outbox, authenticated)
+    single = identity.app_type == "SingleTenant" and identity.tenant_id
+    return Teams(adapter, TeamsBot(deps), outbox, authenticated, identity.tenant_id if single else None)
 
 
 def add_routes(web_app: web.Application, teams: Teams) -> None:

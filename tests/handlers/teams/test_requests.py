@@ -20,7 +20,7 @@ from storage.models import Person
 from tests.conftest import Clock
 from tests.doubles.bot_connector import FakeConnector, text_of
 from tests.doubles.teams_identity import MALFORMED, TeamsIdentity
-from tests.handlers.teams.world import TeamsWorld, serve, someone
+from tests.handlers.teams.world import TENANT, TeamsWorld, serve, someone
 
 APP_ID = "6f1d2a4e-8b3c-4d5e-9f60-7a8b9c0d1e2f"
 
@@ -259,3 +259,28 @@ async def test_an_id_longer_than_any_teams_sends_is_turned_away_at_the_door(team
     teams.join(ana)
     status, _ = await teams.post({**teams.activity(ana, text="hello"), "from": {"id": "29:" + "a" * 70}})
     assert status == 200 and people(teams) == 0
+
+
+async def test_a_single_tenant_bot_serves_its_own_tenant_only(teams: TeamsWorld) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    teams.teams.tenant = "0b0f1a2c-0000-4000-8000-000000000001"  # as build_teams sets it for a SingleTenant bot
+    status, _ = await teams.post(teams.activity(ana, text="hello"))
+    assert status == 403 and people(teams) == 0 and teams.connector.calls == []
+    teams.teams.tenant = TENANT
+    status, _ = await teams.post(teams.activity(ana, text="hello"))
+    assert status == 200 and people(teams) == 1
+
+
+async def test_a_file_is_served_under_the_name_it_was_handed_over_with_only(teams: TeamsWorld) -> None:
+    ana = someone("Ana Martin")
+    teams.join(ana)
+    await teams.say(ana, "hello")
+    await teams.say(ana, "export-my-data")
+    _, card = teams.last_card(ana, "Your data in Passerelle")
+    url = next(a["url"] for a in card["body"][-1]["actions"] if a["type"] == "Action.OpenUrl")
+    for other in ("evil.html", "..%2f..%2fetc%2fpasswd"):
+        async with teams.session.get(url.rsplit("/", 1)[0] + "/" + other) as response:
+            assert response.status == 404
+    async with teams.session.get(url) as response:
+        assert response.status == 200

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.context import Ctx
 from bot.guards import Guard
 from bot.i18n import Tr
+from bot.recipients import WITHOUT_CHANNELS
 from bot.replies import usage_line
 from bot.ui import Fields, Message, Outcome, Reply, Text, message
 
@@ -23,6 +24,8 @@ class Command:
     run: Callable[[Ctx, list[str]], Outcome]
     guard: Guard = Guard.ANYONE
     aliases: tuple[str, ...] = ()  # other words for it, French ones mostly
+    # Its usage and summary where the bot posts in no channel (`recipients.WITHOUT_CHANNELS`), if they differ.
+    without_channels: tuple[str, str] | None = None
 
 
 def visible(ctx: Ctx, commands: Iterable[Command]) -> list[Command]:
@@ -67,7 +70,12 @@ def help_reply(ctx: Ctx, commands: Iterable[Command]) -> Outcome:
 
 def help_message(ctx: Ctx, shown: Iterable[Command]) -> Message:
     tr: Tr = ctx.tr
-    lines = [(f"`{usage_line(tr, c.usage)}`", tr(c.summary)) for c in shown]
+    apart = ctx.workspace.platform in WITHOUT_CHANNELS
+    lines = [
+        (f"`{usage_line(tr, usage)}`", tr(summary))
+        for c in shown
+        for usage, summary in [c.without_channels if apart and c.without_channels else (c.usage, c.summary)]
+    ]
     return message(
         Text(
             tr(

@@ -25,6 +25,9 @@ class ToPair:
 # Channels where the bot cannot open a conversation with two people (a Teams bot cannot create a group chat): a
 # pair's message goes to each member's direct chat, one row each, sent and reported each on its own.
 WITHOUT_PAIR_CONVERSATIONS = frozenset({"teams"})
+# Channels where the bot lives in people's own chats only (a Teams personal app): it posts in no channel, and what
+# Slack posts in one (the call for volunteers) is handed to the coordinator to pass on.
+WITHOUT_CHANNELS = frozenset({"teams"})
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,7 @@ ROUTES: tuple[Route, ...] = (
         announce.announce,
         COORDINATOR,
         ("annoncer",),
+        ("announce", N_("the call for volunteers, to pass on in a channel post or an e-mail")),
     ),
     Command(
         "volunteers",

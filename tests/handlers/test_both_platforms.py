@@ -15,7 +15,7 @@ from storage.models import Enrollment, Pulse
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 from tests.doubles.bot_connector import FakeConnector
-from tests.handlers.platforms import Member, Platform, on_platform
+from tests.handlers.platforms import Member, OnSlack, Platform, on_platform
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ONBOARDING = [
@@ -111,6 +111,24 @@ async def test_the_commands_are_the_same_words_a_typo_gets_a_suggestion_and_coor
     assert "Matching preview" not in refused and "coordinator" in refused
     coordinator = await platform.command(platform.coordinator, "help")
     assert "match confirm" in coordinator and "report" in coordinator
+
+
+async def test_the_call_for_volunteers_reaches_colleagues_the_way_each_platform_can(platform: Platform) -> None:
+    """Slack posts it in a channel with a Join button; a Teams personal app posts in no channel, so the
+    coordinator is handed it to pass on, with how colleagues join."""
+    coordinator = platform.coordinator
+    if platform.name == "slack":
+        # Slack writes the channel the coordinator picked as `<#id|name>`.
+        assert "on its way to" in await platform.command(coordinator, "announce <#C0NEWS01|news>")
+        await platform.deliver()
+        assert isinstance(platform, OnSlack)
+        posted = await platform.world.fake.posted("Join our reverse-mentoring programme!", channel="C0NEWS01")
+        assert "Join" in posted.text
+        return
+    shown = await platform.command(coordinator, "announce")
+    assert "I post in no channel here" in shown and "Join our reverse-mentoring programme!" in shown
+    assert "among your apps and say hello" in shown
+    assert "announce #channel" not in await platform.command(coordinator, "help")
 
 
 async def test_a_pair_lives_from_its_matching_to_the_report(platform: Platform) -> None:

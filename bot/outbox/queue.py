@@ -182,6 +182,15 @@ def _rows(
     return []
 
 
+def rewrite_waiting(session: Session, workspace_id: int, key: str, message: Message) -> int:
+    """The copies of a pair's message `key` not sent yet go out as it reads now: one member committed to the
+    charter while the other's copy waited for their working hours, and that copy must not say nobody has."""
+    rows = queries.waiting_outbox(session, workspace_id, key + PAIR_COPY)
+    for row in rows:
+        row.message = encode(message)
+    return len(rows)
+
+
 def withdraw(session: Session, workspace_id: int, prefix: str) -> int:
     """Messages still waiting whose key starts with `prefix` have lost their point: dropped, never sent."""
     rows = queries.waiting_outbox(session, workspace_id, prefix)

@@ -8,7 +8,7 @@ from bot.context import Ctx, known
 from bot.i18n import Tr
 from bot.pairing import pair as pair_status
 from bot.pairing import preview
-from bot.pairing.members import introduction
+from bot.pairing.members import intro_key, introduction
 from bot.pairing.reasons import volunteer_reason
 from bot.programme.lock import hold
 from bot.recipients import ToPair, ToPerson
@@ -46,7 +46,7 @@ def confirm(ctx: Ctx) -> Outcome:
         for _, enrollment in members:
             enrollment_status.matched(enrollment, ctx.now)
         intro = introduction(ctx, pair, members, who=())
-        announcements.append(Reply(intro, to=ToPair(known(pair.id)), key=f"intro:pair:{pair.id}"))
+        announcements.append(Reply(intro, to=ToPair(known(pair.id)), key=intro_key(known(pair.id))))
     for mentor_id in dict.fromkeys(p.mentor_id for p in pairs):
         guide = Reply(_mentor_guide(ctx), to=ToPerson(mentor_id), key=f"guide:person:{mentor_id}:run:{run_id}")
         announcements.append(guide)

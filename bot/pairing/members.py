@@ -136,7 +136,14 @@ def introduction(
 def commit(ctx: Ctx, pair: Pair) -> Outcome:
     """A row per member, under the pair's lock: the second to press sees both names in the introduction."""
     queries.add_commitment(ctx.session, ctx.workspace_id, known(pair.id), ctx.person_id, ctx.now)
-    return Outcome(replace=introduction(ctx, pair))
+    shown = introduction(ctx, pair)
+    outbox.rewrite_waiting(ctx.session, ctx.workspace_id, intro_key(known(pair.id)), shown)
+    return Outcome(replace=shown)
+
+
+def intro_key(pair_id: int) -> str:
+    """The outbox key of a pair's introduction."""
+    return f"intro:pair:{pair_id}"
 
 
 def objectives_form(ctx: Ctx, pair: Pair) -> Outcome:

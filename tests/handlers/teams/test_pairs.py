@@ -136,3 +136,23 @@ async def test_a_coordinator_names_people_by_their_address_in_a_command(teams: T
         assert len(session.exec(select(Pair)).all()) == 1
     unknown = await teams.say(COORDINATOR, "pair someone@elsewhere.example marc@elsewhere.example")
     assert "someone@elsewhere.example" in unknown or "Usage" in unknown
+
+
+async def test_a_copy_still_waiting_for_its_readers_morning_goes_out_with_the_commitments_made_since(
+    teams: TeamsWorld,
+) -> None:
+    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
+    # 14:30 UTC: afternoon in Paris, the middle of the night in Tokyo.
+    for person, answers, zone in ((jean, MENTOR, "Europe/Paris"), (marc, MENTEE, "Asia/Tokyo")):
+        teams.join(person)
+        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS, timezone=zone)
+        await teams.say(person, "status")
+    await teams.say(COORDINATOR, "match")
+    await teams.say(COORDINATOR, "match confirm")
+    await teams.deliver()
+    assert "Your reverse-mentoring pair" not in str(teams.connector.activities(marc.teams_id))
+    await teams.press(jean, "I commit", having="Your reverse-mentoring pair")
+    teams.clock.travel(hours=10)  # Tokyo's morning
+    await teams.deliver()
+    shown = text_of(teams.last_card(marc, "Your reverse-mentoring pair")[0])
+    assert "Committed: Jean Mentor" in shown and "Nobody has committed yet." not in shown

@@ -213,6 +213,9 @@ async def test_objectives_a_concern_the_checkpoint_an_export_and_a_rematch_reque
     await platform.deliver()
     for reader in (jean, marc):
         assert "Halfway through" in platform.showing(reader, "Halfway through")
+        # Nothing was booked all this time: the pair was nudged to book its hour, with what it may answer.
+        nudge = platform.showing(reader, "Snooze a week")
+        assert "Book our hour" in nudge and "We already met" in nudge
     assert "Halfway checkpoint" in await platform.press(jean, "Answer", "Halfway through")
     assert "Thank you! Your answers stay private." in await platform.fill(jean, {"progress": "4"})
 

@@ -5,11 +5,16 @@ import os
 import socket
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import aiohttp
+import pytest
+from sqlmodel import Session, select
 
+from storage.db import make_engine
+from storage.models import Outbox, OutboxState
 from tests.conftest import SIGNING_SECRET
 from tests.doubles.bot_connector import FakeConnector
 from tests.doubles.slack_api import FakeSlack
@@ -142,3 +147,23 @@ def local_ports(pid: int) -> set[int]:
             if fields[9] in inodes:
                 ports.add(int(fields[1].rsplit(":", 1)[1], 16))
     return ports
+
+
+def outbox_settled(database_url: str) -> bool:
+    """Every outbox row was sent: nothing waits, nothing is held by a lease."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(Outbox).where(Outbox.state != OutboxState.SENT)).first() is None
+    finally:
+        engine.dispose()
+
+
+async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait for `condition`, failing the test with `what` after `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"{what} within {seconds} s")
+        await asyncio.sleep(0.05)

@@ -224,23 +224,8 @@ HTTP_OR_SOCKET = "SLACK_SIGNING_SECRET (Slack over HTTP) or SLACK_APP_TOKEN (Soc
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:1/api/"}, HTTP_OR_SOCKET),
         ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
         ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
-    ],
-)
-def test_slack_settings_given_in_part_name_what_is_missing_and_exit_2(
-    tmp_path: Path, given: dict[str, str], missing: str
-) -> None:
-    done = run_app(tmp_path, **given)
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"passerelle: {missing}"), lines
-    assert "Passerelle console" not in done.stdout
-    assert "no HTTP server" not in done.stderr  # a failed auth.test was once reported as that
-
-
-@pytest.mark.parametrize(
-    ("given", "missing"),
-    [
         ({"MICROSOFT_APP_ID": "8f1e"}, "MICROSOFT_APP_PASSWORD is missing"),
+        # Authentication off is asked for with an empty app id alone, never by settings gone wrong.
         ({"MICROSOFT_APP_ID": "   "}, "MICROSOFT_APP_ID is only spaces"),
         ({"MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": "p"}, "MICROSOFT_APP_ID is empty but"),
         (
@@ -249,14 +234,15 @@ def test_slack_settings_given_in_part_name_what_is_missing_and_exit_2(
         ),
     ],
 )
-def test_teams_settings_that_would_serve_it_wrongly_name_the_problem_and_exit_2(
+def test_settings_given_in_part_name_what_is_missing_and_exit_2(
     tmp_path: Path, given: dict[str, str], missing: str
 ) -> None:
-    """Authentication off is asked for with an empty app id alone, never by a deployment's settings gone wrong."""
     done = run_app(tmp_path, **given)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"passerelle: {missing}"), lines
+    assert "Passerelle console" not in done.stdout
+    assert "no HTTP server" not in done.stderr  # a failed auth.test was once reported as that
 
 
 def test_invalid_settings_are_one_line_each_and_exit_2(tmp_path: Path) -> None:

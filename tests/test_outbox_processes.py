@@ -4,23 +4,21 @@ import asyncio
 import os
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
 
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
-from storage.models import Outbox, OutboxState
 from tests.bot.volunteers import many_volunteers
 from tests.conftest import COORDINATOR, SIGNING_SECRET
 from tests.doubles.slack_api import FakeSlack, Fault
 from tests.doubles.slack_sender import SlackSender
-from tests.processes import free_port, healthy, slack_env, start_app
+from tests.processes import free_port, healthy, outbox_settled, slack_env, start_app, until
 
 LEASE = 20  # seconds, the shortest allowed: a killed worker's messages are taken again this soon
 
@@ -51,27 +49,8 @@ def introductions(fake: FakeSlack) -> Counter[str]:
     return fake.held("Your reverse-mentoring pair")
 
 
-def settled(database_url: str) -> bool:
-    """Every outbox row was sent: nothing waits, nothing is held by a lease."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return session.exec(select(Outbox).where(Outbox.state != OutboxState.SENT)).first() is None
-    finally:
-        engine.dispose()
-
-
 def guides(fake: FakeSlack) -> Counter[str]:
     return Counter(c.args["channel"] for c in fake.of("chat.postMessage") if "A few words for mentors" in c.text)
-
-
-async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"{what} within {seconds} s")
-        await asyncio.sleep(0.05)
 
 
 async def confirmed(url: str, fake: FakeSlack, *more: str) -> None:
@@ -101,7 +80,7 @@ async def test_a_process_killed_mid_way_leaves_every_introduction_sent_exactly_o
     assert 5 <= before < pairs
     async with app_process(database_url, fake, tmp_path):
         # What the killed process had in flight waits for its lease to run out, then is looked for on Slack.
-        await until(lambda: settled(database_url), 120, "the outbox was not settled")
+        await until(lambda: outbox_settled(database_url), 120, "the outbox was not settled")
         await fake.quiet(1)
     assert set(introductions(fake).values()) == {1}
     assert fake.of("conversations.history"), "the message Slack had taken was looked for, not sent again"

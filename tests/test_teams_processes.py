@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,17 @@ from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
 from tests.doubles.bot_connector import FakeConnector, Fault, text_of
 from tests.handlers.teams.world import TENANT, Someone, TeamsWorld, serve, someone
-from tests.processes import free_port, healthy, local_ports, say_on_teams, start_app, teams_env, teams_message
+from tests.processes import (
+    free_port,
+    healthy,
+    local_ports,
+    outbox_settled,
+    say_on_teams,
+    start_app,
+    teams_env,
+    teams_message,
+    until,
+)
 
 LEASE = 20  # seconds, the shortest allowed: a killed worker's messages are taken again this soon
 INTRO, GUIDE = "Your reverse-mentoring pair", "A few words for mentors"
@@ -173,19 +183,9 @@ def recorded(database_url: str) -> int:
         engine.dispose()
 
 
-def settled(database_url: str) -> bool:
-    """Every outbox row was sent: nothing waits, nothing is held by a lease."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return session.exec(select(Outbox).where(Outbox.state != OutboxState.SENT)).first() is None
-    finally:
-        engine.dispose()
-
-
 def delivered(database_url: str, connector: FakeConnector, expected: Counter[Announcement]) -> bool:
     """Every announcement expected is in its chat, and the outbox is settled: nothing waits, none is leased."""
-    return set(announcements(connector)) >= set(expected) and settled(database_url)
+    return set(announcements(connector)) >= set(expected) and outbox_settled(database_url)
 
 
 @asynccontextmanager
@@ -208,15 +208,6 @@ async def ports_of(processes: dict[str, int]) -> AsyncIterator[dict[int, str]]:
         looking.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await looking
-
-
-async def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"{what} within {seconds} s")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_process_killed_mid_way_leaves_every_announcement_sent_and_repeats_only_what_teams_took_unrecorded(

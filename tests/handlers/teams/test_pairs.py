@@ -13,13 +13,22 @@ from tests.handlers.teams.world import TENANT, Someone, TeamsWorld, find_action,
 TEAMS = ("teams", TENANT)
 
 
+async def enrolled(
+    teams: TeamsWorld, opened: bool = True, zones: tuple[str, str] = ("Europe/Paris", "Europe/Paris")
+) -> tuple[Someone, Someone]:
+    """Jean (mentor) and Marc (mentee) in the programme, each having opened the app once if `opened`."""
+    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
+    for person, answers, zone in ((jean, MENTOR, zones[0]), (marc, MENTEE, zones[1])):
+        teams.join(person)
+        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS, timezone=zone)
+        if opened:
+            await teams.say(person, "status")  # their chat is known
+    return jean, marc
+
+
 async def a_pair(teams: TeamsWorld) -> tuple[Someone, Someone]:
     """Jean (mentor) and Marc (mentee), each having opened the app once, matched and announced."""
-    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
-    for person, answers in ((jean, MENTOR), (marc, MENTEE)):
-        teams.join(person)
-        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS)
-        await teams.say(person, "status")  # each has opened the app: their chat is known
+    jean, marc = await enrolled(teams)
     await teams.say(COORDINATOR, "match")
     assert "1 pair confirmed" in await teams.say(COORDINATOR, "match confirm")
     await teams.deliver()
@@ -70,10 +79,7 @@ async def test_a_forged_outbox_key_rewrites_nobody_elses_card(teams: TeamsWorld)
 async def test_someone_the_bot_cannot_write_to_is_reported_to_the_coordinators_with_what_to_do(
     teams: TeamsWorld,
 ) -> None:
-    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
-    for person, answers in ((jean, MENTOR), (marc, MENTEE)):
-        teams.join(person)
-        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS)
+    jean, _ = await enrolled(teams, opened=False)
     await teams.say(jean, "status")  # Marc never opened the app: there is no chat to write to
     teams.connector.fail(MESSAGE_WRITES_BLOCKED, to=teams.chat(jean))
     await teams.say(COORDINATOR, "match")
@@ -92,11 +98,7 @@ async def test_someone_the_bot_cannot_write_to_is_reported_to_the_coordinators_w
 
 
 async def test_throttling_is_waited_out_and_a_refusal_for_good_is_not_retried(teams: TeamsWorld) -> None:
-    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
-    for person, answers in ((jean, MENTOR), (marc, MENTEE)):
-        teams.join(person)
-        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS)
-        await teams.say(person, "status")
+    jean, marc = await enrolled(teams)
     teams.connector.fail(throttled(30), to=teams.chat(jean))
     teams.connector.fail(NOT_INSTALLED, to=teams.chat(marc))
     await teams.say(COORDINATOR, "match")
@@ -125,11 +127,7 @@ async def test_an_answer_to_another_card_under_a_pair_cards_key_rewrites_nobody_
 
 
 async def test_a_coordinator_names_people_by_their_address_in_a_command(teams: TeamsWorld) -> None:
-    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
-    for person, answers in ((jean, MENTOR), (marc, MENTEE)):
-        teams.join(person)
-        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS)
-        await teams.say(person, "status")
+    jean, marc = await enrolled(teams)
     shown = await teams.say(COORDINATOR, f"pair {jean.upn} {marc.upn.upper()}")
     assert "Jean Mentor" in shown and "Marc Mentee" in shown and "Usage" not in shown
     with Session(teams.bot.engine) as session:
@@ -141,12 +139,8 @@ async def test_a_coordinator_names_people_by_their_address_in_a_command(teams: T
 async def test_a_copy_still_waiting_for_its_readers_morning_goes_out_with_the_commitments_made_since(
     teams: TeamsWorld,
 ) -> None:
-    jean, marc = someone("Jean Mentor"), someone("Marc Mentee")
     # 14:30 UTC: afternoon in Paris, the middle of the night in Tokyo.
-    for person, answers, zone in ((jean, MENTOR, "Europe/Paris"), (marc, MENTEE, "Asia/Tokyo")):
-        teams.join(person)
-        a_volunteer(teams.bot, person.aad_id, teams.clock(), answers, workspace=TEAMS, timezone=zone)
-        await teams.say(person, "status")
+    jean, marc = await enrolled(teams, zones=("Europe/Paris", "Asia/Tokyo"))
     await teams.say(COORDINATOR, "match")
     await teams.say(COORDINATOR, "match confirm")
     await teams.deliver()

@@ -3,12 +3,14 @@
 The commands themselves are listed in bot.routes, with every button and form."""
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.context import Ctx
 from bot.guards import Guard
 from bot.i18n import Tr
+from bot.parse import fold
 from bot.recipients import WITHOUT_CHANNELS
 from bot.replies import usage_line
 from bot.ui import Fields, Message, Outcome, Reply, Text, message
@@ -28,6 +30,13 @@ class Command:
     without_channels: tuple[str, str] | None = None
 
 
+def command_word(word: str) -> str:
+    """A typed command word as the commands are named: in lower case, without accents (French is typed with them,
+    `état`, or without), nor the punctuation a sentence ends with (`status?`). `?` alone is a word of its own."""
+    folded = re.sub(r"[!?.…,;:]+$", "", fold(word.lstrip("/")))
+    return folded or word.strip()
+
+
 def visible(ctx: Ctx, commands: Iterable[Command]) -> list[Command]:
     """The commands the caller's guard lets through; help shows no other."""
     return [c for c in commands if c.guard is not Guard.COORDINATOR or ctx.is_coordinator]
@@ -36,7 +45,7 @@ def visible(ctx: Ctx, commands: Iterable[Command]) -> list[Command]:
 def nearest(ctx: Ctx, word: str, commands: Iterable[Command], cutoff: float = 0.5) -> Command | None:
     """The command the caller may type whose name or alias is nearest to `word`, if one is near enough."""
     words = {name: c for c in visible(ctx, commands) for name in (c.name, *c.aliases)}
-    near = difflib.get_close_matches(word.lower(), list(words), n=1, cutoff=cutoff)
+    near = difflib.get_close_matches(command_word(word), list(words), n=1, cutoff=cutoff)
     return words[near[0]] if near else None
 
 

@@ -24,6 +24,9 @@ class Ctx:
     founders_configured: frozenset[str] = frozenset()
     command_prefix: str = ""  # the acting channel's, from the Actor
     public_url: str = ""  # the server's address, for links the bot hands out (PASSERELLE_PUBLIC_URL)
+    # The input came from the person's direct chat with the bot (a message typed there), rather than from a command
+    # or a button that may be anywhere (a channel, the Home tab): what goes on "in our direct messages" is here.
+    in_direct_chat: bool = False
 
     def command(self, words: str) -> str:
         """A command as the caller types it on their channel: "/mentoring program set start DATE" on Slack."""

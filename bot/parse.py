@@ -95,10 +95,21 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+# "Les deux", "the three", "all 3": every one of them, no count. (Ordinals stay: "the second" is the second.)
+EVERY_ONE_OF = re.compile(
+    r"\b(?:les|tous les|toutes les|the|all|all the)\s+(?:[0-9]+|two|three|four|five|six|seven|eight|nine|ten"
+    r"|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b"
+)
+
+
 def parse_number(text: str, low: int, high: int) -> int | None:
-    """The one whole number in the text, in words or digits, if it lies in [low, high]."""
+    """The one whole number in the text, in words or digits, if it lies in [low, high].
+
+    A minus sign counts: "-1" is below 1, not one."""
     folded = fold(text)
-    found = [int(d) for d in re.findall(r"(?<![0-9.])[0-9]{1,6}(?![0-9.])", folded)]
+    if EVERY_ONE_OF.search(folded):
+        return None
+    found = [int(d) for d in re.findall(r"(?<![0-9.])-?[0-9]{1,6}(?![0-9.])", folded)]
     found += [NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", folded) if w in NUMBER_WORDS]
     if len(set(found)) != 1:
         return None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.commands import Command, help_reply
+from bot.commands import Command, command_word, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
 from bot.lifecycle import booking, nudges, pulses, surveys
@@ -120,7 +120,11 @@ ROUTES: tuple[Route, ...] = (
     Command("delete-my-data", "delete-my-data", N_("erase all your data"), data.delete),
     Command("book", "book", N_("book your pair's next hour"), lifecycle.book, aliases=("reserver",)),
     Command(
-        "status", "status", N_("your pair, your objectives, your next session"), lifecycle.status, aliases=("etat",)
+        "status",
+        "status",
+        N_("your pair, your objectives, your next session"),
+        lifecycle.status,
+        aliases=("etat", "statut"),
     ),
     Command(
         "concern",
@@ -167,7 +171,7 @@ ROUTES: tuple[Route, ...] = (
     Command("match", pairing.MATCH_USAGE, N_("preview, adjust and confirm the pairs"), pairing.match, COORDINATOR),
     Command("pair", "pair @mentor @mentee", N_("pair two volunteers by hand"), pairing.pair, COORDINATOR),
     Command("unpair", "unpair @person", N_("undo someone's pair"), pairing.unpair, COORDINATOR),
-    Command("pairs", "pairs", N_("list the pairs of the programme"), pairing.pairs, COORDINATOR),
+    Command("pairs", "pairs", N_("list the pairs of the programme"), pairing.pairs, COORDINATOR, ("binomes",)),
     Command("nudge", "nudge", N_("send now the reminders that are due"), lifecycle.nudge, COORDINATOR, ("relancer",)),
     Command(
         "coordinators",
@@ -239,8 +243,8 @@ LARGEST_ID = 2**31 - 1
 
 
 def command(word: str) -> Command | None:
-    """The command a typed word names, in any case, by its name or an alias."""
-    word = word.lower()
+    """The command a typed word names, in any case, with or without accents, by its name or an alias."""
+    word = command_word(word)
     return COMMANDS.get(word) or ALIASES.get(word)
 
 

@@ -20,6 +20,7 @@ from bot.i18n import normalize_locale, translator
 from bot.lifecycle import booking, meeting, retention
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
+from bot.parse import parse_agreement
 from bot.parse import words as split_words
 from bot.people import tr_for
 from bot.recipients import ToCaller
@@ -73,21 +74,31 @@ class Passerelle:
 
         def rule(ctx: Ctx) -> Outcome:
             words = text.split()
-            # Alone on its line: "delete-my-data" is no answer, but "Data and language services" may be one.
-            anytime = len(words) == 1 and (route := routes.command(words[0].lstrip("/"))) and route.name in ANYTIME
-            if flow.active(ctx) and not anytime:
-                return flow.on_text(ctx, text)
-            if words and routes.command(words[0].lstrip("/")):
-                return _typed(ctx, text.lstrip("/"))
-            if not _enrolled(ctx):
-                return flow.start(ctx, first_message=text)
+            route = routes.command(words[0]) if words else None
             # A command mistyped in the chat ("hlep", "stauts") is one: the chat is where Teams types commands.
             # Only a near miss, so that "thanks" or "ok" get the help rather than a guess.
-            if len(words) == 1 and commands.nearest(ctx, words[0], routes.COMMANDS.values(), cutoff=0.75):
+            near = len(words) == 1 and commands.nearest(ctx, words[0], routes.COMMANDS.values(), cutoff=0.75)
+            # Alone on its line: "delete-my-data" is no answer, but "Data and language services" may be one.
+            alone = route.name if route is not None and len(words) == 1 else None
+            # At the welcome, before consent, there is no question yet: a command typed there is one (a coordinator
+            # who wrote "status?" is not held there); from the first question on, text answers the questions.
+            if alone not in ANYTIME and flow.active(ctx) and (flow.takes(ctx, text) or (route is None and not near)):
+                # No department is called "help": alone, it asks what can be typed during the questions.
+                return flow.what_to_type(ctx) if alone == "help" else flow.on_text(ctx, text)
+            if route is not None:
+                return _typed(ctx, text)
+            agreed = parse_agreement(text)
+            if agreed is False:
+                # A typed "no" to a question with buttons (leave? erase?): what it asked is not done anyway.
+                return say(ctx.tr("All right: nothing changes."))
+            if near and agreed is None:  # "oui" is no misspelt "souci"
                 return commands.unknown(ctx, words[0], routes.COMMANDS.values())
+            if not _enrolled(ctx) and not ctx.is_coordinator:
+                return flow.start(ctx, first_message=text)
+            # A coordinator writes to the bot to run the programme; joining it is theirs to ask (`join`).
             return commands.help_reply(ctx, routes.COMMANDS.values())
 
-        return self._run(actor, now, _once(delivery_id, now, rule))
+        return self._run(actor, now, _once(delivery_id, now, rule), in_direct_chat=True)
 
     # `delivery_id`: the platform's id of this one interaction, when it has one. The same request sent again (a
     # replay, a retry) is then done once: the second finds the id taken and does nothing.
@@ -213,7 +224,9 @@ class Passerelle:
         return counts
 
     @contextmanager
-    def _context(self, actor: Actor, now: datetime, remember: bool = True) -> Iterator[Ctx]:
+    def _context(
+        self, actor: Actor, now: datetime, remember: bool = True, in_direct_chat: bool = False
+    ) -> Iterator[Ctx]:
         with open_session(self.engine) as session:
             workspace = self._workspace(session, actor, now)
             assert workspace.id is not None
@@ -246,12 +259,15 @@ class Passerelle:
                 founders_configured=self.configured,
                 command_prefix=actor.command_prefix,
                 public_url=self.public_url,
+                in_direct_chat=in_direct_chat,
             )
             session.commit()
 
-    def _run(self, actor: Actor, now: datetime, rule: Callable[[Ctx], Outcome]) -> Outcome:
+    def _run(
+        self, actor: Actor, now: datetime, rule: Callable[[Ctx], Outcome], in_direct_chat: bool = False
+    ) -> Outcome:
         """One input: the rule, then what it sends on its own written to the outbox in the same transaction."""
-        with self._context(actor, now) as ctx:
+        with self._context(actor, now, in_direct_chat=in_direct_chat) as ctx:
             outcome = rule(ctx)
             others = [reply for reply in outcome.replies if not isinstance(reply.to, ToCaller)]
             outbox.write(ctx.session, ctx.programme, ctx.now, others)

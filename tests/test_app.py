@@ -23,7 +23,8 @@ from tests.processes import ROOT, clean_env, free_port, healthy, slack_env, star
 
 
 def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path) -> None:
-    typed = "hello\na\nb\n/mentoring help\n/mentoring volunteers\n/as ana\n/mentoring volunteers\n/quit\n"
+    # claire coordinates: her hello gets the help, and `join` the questions.
+    typed = "hello\njoin\na\nb\n/mentoring help\n/mentoring volunteers\n/as ana\n/mentoring volunteers\n/quit\n"
     env = clean_env(PORT=str(free_port()))
     done = subprocess.run(
         [sys.executable, str(ROOT / "app.py")],
@@ -36,6 +37,7 @@ def test_with_no_credentials_it_opens_the_console_chat_on_sqlite(tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     assert "Passerelle console" in done.stdout
+    assert "join the programme as a mentor or mentee" in done.stdout
     assert "what I keep and who sees it" in done.stdout
     assert "What would you like to learn?" in done.stdout  # "b" pressed Mentee
     assert "you are claire" in done.stdout  # a coordinator, to try every command

@@ -13,9 +13,10 @@ from bot.people import named, zone_of
 from bot.recipients import ToCoordinators
 from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, Form, Message, Outcome, Reply, Text, TextInput, message, typed
+from bot.volunteers.profile import not_taking_part
 from bot.working_hours import zone_info
 from storage import queries
-from storage.models import Pair
+from storage.models import EnrollmentStatus, Pair
 
 CONCERN_LENGTH = 2000
 
@@ -72,7 +73,7 @@ def book(ctx: Ctx, args: list[str]) -> Outcome:
     """The booking form of the caller's pair; a mentor with several mentees picks the pair first."""
     pairs = _own_pairs(ctx)
     if not pairs:
-        return say(ctx.tr("You have no pair yet: you will hear from me once you are matched."))
+        return _unpaired(ctx)
     if len(pairs) == 1:
         pair = member_of(ctx, known(pairs[0].id))
         return pair if isinstance(pair, Outcome) else booking.form(ctx, pair)
@@ -88,7 +89,7 @@ def status(ctx: Ctx, args: list[str]) -> Outcome:
     """My pair, our objectives, the next session and the sessions held."""
     pairs = _own_pairs(ctx)
     if not pairs:
-        return say(ctx.tr("You have no pair yet: you will hear from me once you are matched."))
+        return _unpaired(ctx)
     tr, zone = ctx.tr, zone_of(ctx.session, ctx.person, ctx.programme)
     standing = standings(ctx.session, ctx.programme, pairs, ctx.now)
     people = queries.people_by_id(ctx.session, ctx.workspace_id, [_partner(ctx, p) for p in pairs])
@@ -158,6 +159,14 @@ def _concern_sent(ctx: Ctx, text: str) -> Outcome:
     # Her words, whatever they name: erasing her erases them.
     sent = Reply(compose, to=ToCoordinators(), key=f"concern:{ctx.person_id}:{digest}", about=(ctx.person_id,))
     return Outcome([*say(ctx.tr("Sent privately to the coordinators; only they read it.")).replies, sent])
+
+
+def _unpaired(ctx: Ctx) -> Outcome:
+    """Why someone has no pair: not a volunteer (a coordinator may well not be one), still joining, or waiting."""
+    enrollment = queries.get_enrollment(ctx.session, ctx.workspace_id, ctx.programme_id, ctx.person_id)
+    if enrollment is None or enrollment.status in (EnrollmentStatus.ONBOARDING, EnrollmentStatus.LEFT):
+        return not_taking_part(ctx, enrollment)
+    return say(ctx.tr("You have no pair yet: you will hear from me once you are matched."))
 
 
 def _own_pairs(ctx: Ctx) -> list[Pair]:

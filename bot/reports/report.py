@@ -177,6 +177,9 @@ def export(ctx: Ctx, args: list[str]) -> Outcome:
             len(pairs),
             name=name,
         )
+        if pairs
+        # French reads 0 in the singular ("0 binôme"): none is said in words.
+        else ctx.tr("No pair yet: the file {name} holds the columns' names only.", name=name)
     )
     content = csvfile.write(EXPORT_COLUMNS, rows, csvfile.delimiter_for(ctx.tr.locale))
     outcome.files.append(File(name, ctx.tr("Pairs and sessions"), content))

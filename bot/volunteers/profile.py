@@ -20,7 +20,8 @@ from storage.models import Enrollment, EnrollmentStatus, Pair, PairStatus
 
 def join(ctx: Ctx, args: list[str]) -> Outcome:
     outcome = flow.start(ctx)
-    outcome.replies[:0] = say(ctx.tr("Let's continue in our direct messages.")).replies
+    if not ctx.in_direct_chat:  # typed in the direct chat, the questions simply follow
+        outcome.replies[:0] = say(ctx.tr("Let's continue in our direct messages.")).replies
     return outcome
 
 

@@ -195,7 +195,7 @@ def test_two_days_before_the_mentor_is_asked_for_talking_points_passed_on_to_the
 def test_the_book_command_opens_the_form_of_the_callers_pair(bot: Passerelle, pair: Pair) -> None:
     opened = bot.command(Dialog(bot, NOW, user="UMENTOR1").actor, "book", NOW)
     assert opened.form is not None and opened.form.action == f"pair.book:{pair.id}"
-    assert "no pair yet" in Dialog(bot, NOW, user=COORD).command("book")
+    assert "You are not enrolled" in Dialog(bot, NOW, user=COORD).command("book")  # no volunteer
 
 
 def test_status_shows_the_partner_the_objectives_the_next_session_and_sessions_held(

@@ -102,6 +102,46 @@ def current(ctx: Ctx) -> Outcome:
     return Outcome([ask(ctx, conversation)]) if conversation else Outcome()
 
 
+def takes(ctx: Ctx, text: str) -> bool:
+    """Whether the open conversation reads a typed text as its own: an answer, or one of its words (back, stop…).
+
+    At the welcome, before consent, only yes, no, its buttons' labels and those words: there is no question yet
+    that any text could answer, and a command typed there (`report`, `status`) is one."""
+    conversation = _conversation(ctx)
+    if conversation is None:
+        return False
+    if conversation.step != "consent" or conversation.draft.get("_stopping"):
+        return True
+    word = fold(text)
+    first, _, rest = word.partition(" ")
+    return (
+        word in BACK | RESTART | STOP
+        or (first in LANGUAGE and language.wanted(rest) is not None)
+        or parse_agreement(text) is not None
+        or _pressed_by_label(ctx, conversation, text) is not None
+    )
+
+
+def what_to_type(ctx: Ctx) -> Outcome:
+    """`help` typed during the questions: what can be typed then, and the question again; no answer is stored."""
+    conversation = _conversation(ctx)
+    assert conversation is not None
+    if conversation.draft.get("_stopping"):
+        _going_on(ctx, conversation)  # as any other text would, it answers the stop question with "go on"
+    return _again(
+        ctx,
+        conversation,
+        ctx.tr(
+            "During the questions you can type:\n"
+            "• *back* for the question before, *restart* to start again from the first one\n"
+            "• *stop* to stop (I ask first when answers would be lost)\n"
+            "• *language en* or *language fr* to change the language\n"
+            "• *export-my-data* for a copy of your data, *delete-my-data* to erase it\n"
+            "Here is where we are:"
+        ),
+    )
+
+
 def on_text(ctx: Ctx, text: str) -> Outcome:
     """A typed message while the conversation is open: a control word or an answer."""
     conversation = _conversation(ctx)
@@ -145,7 +185,8 @@ def on_text(ctx: Ctx, text: str) -> Outcome:
         return _advance(ctx, conversation, ctx.person.timezone, typed=True)  # "yes" to the zone the profile gives
     value = read_text(asked, ctx, conversation.draft, text)
     if value is None:
-        return _again(ctx, conversation, hint(asked, ctx.tr, text))
+        choices = len(asked.options(ctx, conversation.draft))
+        return _again(ctx, conversation, hint(asked, ctx.tr, text, choices))
     return _advance(ctx, conversation, value, typed=True)
 
 
@@ -192,7 +233,7 @@ def _answer(ctx: Ctx, conversation: Conversation, action: str, values: list[str]
         values = shown(asked, conversation.draft)
     value = read_pressed(asked, ctx, conversation.draft, values)
     if value is None:
-        return _again(ctx, conversation, hint(asked, ctx.tr))
+        return _again(ctx, conversation, hint(asked, ctx.tr, choices=len(asked.options(ctx, conversation.draft))))
     return _advance(ctx, conversation, value, typed=typed)
 
 

@@ -282,8 +282,11 @@ def read_pressed(question: Question, ctx: Ctx, draft: dict[str, Any], values: li
     return None
 
 
-def hint(question: Question, tr: Tr, text: str = "") -> str:
-    """Why an answer was not understood, and how to give one."""
+def hint(question: Question, tr: Tr, text: str = "", choices: int = 0) -> str:
+    """Why an answer was not understood, and how to give one; `choices`: how many options the question offers."""
+    if question.kind == "one" and question.numeric and choices:
+        # Its options are numbers ("how many mentees?") or a scale: "-1" or "les deux" was no number of theirs.
+        return tr("Please pick one of the options, or type its name or a number from 1 to {n}.", n=choices)
     if question.kind == "one":
         return tr("Please pick one of the options, or type its name or number.")
     if question.kind == "many":

@@ -4,18 +4,13 @@ both members' messages, booking through a form with its calendar invite, the pul
 with its chart. Each platform shows things its own way (a group DM or each member's own card, a modal or a card
 form, an upload or a download link); what a person reads is the same."""
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from storage.models import Enrollment, Pulse
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
-from tests.conftest import Clock
-from tests.doubles.bot_connector import FakeConnector
-from tests.handlers.platforms import Member, OnSlack, Platform, on_platform
+from tests.handlers.platforms import Member, OnSlack, Platform
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ONBOARDING = [
@@ -40,15 +35,6 @@ ONBOARDING = [
     ("1", "Here is your profile. Is everything right?"),
     ("confirm", "you are all set"),
 ]
-
-
-@pytest.fixture(params=["slack", "teams"])
-async def platform(
-    request: pytest.FixtureRequest, engine: Engine, clock: Clock, connector: FakeConnector
-) -> AsyncIterator[Platform]:
-    """Each scenario on Slack and on Teams, on SQLite and on PostgreSQL."""
-    async with on_platform(request.param, engine, clock, connector) as found:
-        yield found
 
 
 async def a_pair(platform: Platform) -> tuple[Member, Member]:

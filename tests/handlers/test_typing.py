@@ -2,26 +2,11 @@
 types commands as sentences end them, in French with accents, and is never taken into the questions to join;
 `join` typed in the chat goes on there; `help` during the questions says what can be typed then."""
 
-from collections.abc import AsyncIterator
-
-import pytest
-from sqlalchemy import Engine
-
 from tests.bot.volunteers import MENTOR, a_volunteer
-from tests.conftest import Clock
-from tests.doubles.bot_connector import FakeConnector
-from tests.handlers.platforms import Platform, on_platform
+from tests.handlers.platforms import Platform
 
 WELCOME = "Before we start, what I keep and who sees it."
 NOT_ENROLLED = "You are not enrolled in"  # then the programme, and how to join, in each platform's markup
-
-
-@pytest.fixture(params=["slack", "teams"])
-async def platform(
-    request: pytest.FixtureRequest, engine: Engine, clock: Clock, connector: FakeConnector
-) -> AsyncIterator[Platform]:
-    async with on_platform(request.param, engine, clock, connector) as found:
-        yield found
 
 
 async def test_a_coordinator_who_is_no_volunteer_types_commands_and_is_answered(platform: Platform) -> None:

@@ -26,7 +26,7 @@ from tests.conftest import COORDINATOR, Clock, SlackWorld, slack_world
 from tests.doubles.bot_connector import FakeConnector, cards_of, text_of
 from tests.doubles.slack_api import Call
 from tests.handlers.slack.test_outbox import delivered, unsettled
-from tests.handlers.teams.world import TENANT, Someone, TeamsWorld, find_action, serve, someone
+from tests.handlers.teams.world import TENANT, Someone, TeamsWorld, actions, find_action, serve, someone
 
 _numbers = itertools.count(1)
 SHOWN = ("response_url", "chat.postMessage", "chat.update", "views.open", "files.completeUploadExternal")
@@ -307,7 +307,7 @@ class OnTeams:
 
     async def download(self, who: Member, name: str) -> bytes:
         for card in reversed(self.world.connector.cards(self._of(who).teams_id)):
-            links = [a for a in _all_actions(card) if str(a.get("title", "")).startswith(f"Download {name}")]
+            links = [a for a in actions(card) if str(a.get("title", "")).startswith(f"Download {name}")]
             if links:
                 async with self.world.session.get(links[0]["url"]) as response:
                     assert response.status == 200
@@ -316,15 +316,6 @@ class OnTeams:
 
     def mention(self, who: Member) -> str:
         return who.name
-
-
-def _all_actions(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, list):
-        return [a for item in node for a in _all_actions(item)]
-    if not isinstance(node, dict):
-        return []
-    own = [node] if str(node.get("type", "")).startswith("Action.") else []
-    return own + [a for key, value in node.items() if key != "data" for a in _all_actions(value)]
 
 
 def _form_submit(card: dict[str, Any]) -> str | None:

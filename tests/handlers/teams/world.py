@@ -135,20 +135,20 @@ class TeamsWorld:
 
 
 def find_action(card: Any, title: str) -> dict[str, Any]:
-    found = _actions(card)
+    found = actions(card)
     for action in found:
         if action.get("title") == title:
             return action
     raise AssertionError(f"no button {title!r}; the card has {[a.get('title') for a in found]}")
 
 
-def _actions(node: Any) -> list[dict[str, Any]]:
+def actions(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, list):
-        return [a for item in node for a in _actions(item)]
+        return [a for item in node for a in actions(item)]
     if not isinstance(node, dict):
         return []
     own = [node] if str(node.get("type", "")).startswith("Action.") and node.get("type") != "Action.Submit" else []
-    return own + [a for key, value in node.items() if key not in ("data", "fallback") for a in _actions(value)]
+    return own + [a for key, value in node.items() if key not in ("data", "fallback") for a in actions(value)]
 
 
 async def serve(

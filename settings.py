@@ -1,4 +1,4 @@
-"""The configuration, read once from the environment or a `.env` file by the composition root (app.py)."""
+"""The configuration, read once from the environment or a `.env` file by the composition root (server.py)."""
 
 from typing import Annotated
 

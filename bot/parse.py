@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
 from bot.ui import MARKUP
-from storage.queries import usable_id
+from storage.ids import usable_id
 
 YES = {
     "yes",

@@ -7,14 +7,14 @@ from sqlmodel import Session
 
 from bot.i18n import Tr, normalize_locale, translator
 from bot.ui import mention
-from storage import queries
+from storage import ids, queries
 from storage.db import session as open_session
 from storage.models import Enrollment, Person, Programme
 
 
 def usable_id(value: object) -> bool:
     """An id the core accepts for a person or a workspace: the channels check what a payload carries with it."""
-    return queries.usable_id(value)
+    return ids.usable_id(value)
 
 
 def tr_for(person: Person, programme: Programme) -> Tr:

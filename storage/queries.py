@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.ids import usable_id
 from storage.models import (
     Address,
     Commitment,
@@ -67,20 +68,6 @@ def mark_uninstalled(session: Session, platform: str, external_id: str, now: dat
 
 def get_person(session: Session, workspace_id: int, user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)).first()
-
-
-# Person.user_id and Workspace.external_id are this wide: a longer id would be cut or refused by the database.
-ID_WIDTH = 64
-
-
-def usable_id(value: object) -> bool:
-    """An id a platform could have sent: a non-empty string within the column, printable, without spaces."""
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= ID_WIDTH
-        and value.isprintable()
-        and not any(c.isspace() for c in value)
-    )
 
 
 def get_or_add_person(session: Session, workspace_id: int, user_id: str, now: datetime) -> Person:

@@ -14,11 +14,11 @@ from aiohttp import web
 from hypothesis import settings
 from sqlalchemy import Engine
 
-from app import build_installations, build_slack, build_web
 from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.slack.outbox import SlackOutbox, installed_clients, one_client, worker_client
+from server import build_installations, build_slack, build_web
 from settings import Settings
 from storage.db import make_engine, migrate
 from tests.doubles.bot_connector import FakeConnector

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from sqlmodel import Session, select
 
-from app import build_bot, build_scheduler, serve
+from server import build_bot, build_scheduler, serve
 from settings import Settings
 from storage.models import Enrollment
 from tests.bot.volunteers import MENTEE, a_volunteer

@@ -16,7 +16,7 @@ PLATFORM = "teams"
 # Teams writes a mention as `<at>Name</at>` in the text; what remains is plain text with HTML entities.
 AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 TAG = re.compile(r"<[^<>]{0,200}>")
-LONGEST_ID = 64  # as the core stores them (storage.queries.ID_WIDTH): a longer one is nobody Teams would send
+LONGEST_ID = 64  # as the core stores them (storage.ids.ID_WIDTH): a longer one is nobody Teams would send
 
 
 def actor_of(activity: Activity, emulator_workspace: str | None = None) -> Actor | None:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import build_bot
 from bot.actor import Actor
 from bot.i18n import translator
 from bot.service import Passerelle
 from bot.ui import Outcome
+from server import build_bot
 from settings import Settings
 from storage.models import Enrollment, Pair, Person, Programme
 from storage.queries import keep_address

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlmodel import Session
 
-from app import build_bot, build_installations, build_scheduler, serve
 from bot import ui
 from bot.outbox.codec import encode
 from handlers.slack.install import Installations, authorization_url
+from server import build_bot, build_installations, build_scheduler, serve
 from settings import Settings
 from storage import slack_tables
 from storage.db import make_engine

@@ -8,9 +8,9 @@ from aiohttp import web
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from app import build_slack, build_web
 from bot.service import Passerelle
 from handlers.slack import started
+from server import build_slack, build_web
 from settings import Settings
 from storage.models import Person, Workspace
 from tests.conftest import PEOPLE, SIGNING_SECRET, Clock, SlackWorld

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator
 from PIL import Image
 
-import app
+import server
 from bot.guards import Guard
 from bot.i18n import translator
 from bot.routes import COMMANDS
@@ -61,7 +61,7 @@ def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def read_settings() -> Settings:
     """As `python app.py teams-package` reads them: a package needs no password."""
-    return app.read_settings(complete=False)
+    return server.read_settings(complete=False)
 
 
 def built(folder: Path) -> dict[str, bytes]:

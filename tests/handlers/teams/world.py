@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-import app
+import server
 from bot.outbox.worker import Worker
 from bot.service import Passerelle
 from handlers.teams.channel import Identity, Teams, build_teams
@@ -155,7 +155,7 @@ async def serve(
     bot: Passerelle, connector: FakeConnector, clock: Callable[[], datetime], identity: Identity | None = None
 ) -> tuple[web.AppRunner, Teams, str]:
     teams = build_teams(bot, identity or Identity(), clock)
-    runner = web.AppRunner(app.build_web(None, bot=bot, teams=teams, clock=clock))
+    runner = web.AppRunner(server.build_web(None, bot=bot, teams=teams, clock=clock))
     await runner.setup()
     port = free_port()
     bot.public_url = f"http://127.0.0.1:{port}"  # the files it hands over are served here

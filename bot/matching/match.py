@@ -12,6 +12,7 @@ from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
 from bot.matching.model import COMPONENTS, Pair, Proof, Proposal, Rules, Unmatched, Volunteer
 from bot.matching.solve import duals, solve
 
+NEAR = 30  # points below its prices within which a pair is kept for the next solve
 # The reason for the first rule that leaves nobody, in STAGES order.
 STAGE_REASONS = {
     "language": "no_shared_language",
@@ -72,7 +73,11 @@ def assign(mentors: Side, mentees: Side, tables: Tables, rules: Rules, forbidden
         rows, columns, points = price(scorer, mentor_dual, mentee_dual, big, rules.candidates)
         if rows.size == 0:
             return Solution(graph, chosen, Proof(rounds, added), mentor_dual, mentee_dual, big)
-        graph = graph.with_edges(rows, columns, points)
+        # The next solve needs only the chosen pairs, those nearly as good as their prices, and the new ones: a
+        # pair dropped is priced again with the others, so nothing is lost, and each solve stays small.
+        near = weight - mentor_dual[graph.mentor] - mentee_dual[graph.mentee] > -NEAR
+        near[chosen] = True
+        graph = Graph(graph.mentor[near], graph.mentee[near], graph.points[near]).with_edges(rows, columns, points)
         added += int(rows.size)
 
 

@@ -24,6 +24,7 @@ CROWDED = 4  # a row keeping more than this many times `Rules.candidates` keeps 
 Ints = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 Points = npt.NDArray[np.int16]
+Prices = npt.NDArray[np.int32]
 
 
 @dataclass
@@ -102,9 +103,11 @@ class Scorer:
             allowed &= self.points(rows) >= self.floor
         return [*opened, confidential, topics, allowed]
 
-    def blocks(self) -> list[Ints]:
+    def blocks(self, rows: Ints | None = None) -> list[Ints]:
+        """These rows (sorted; all by default) in blocks small enough for memory."""
+        rows = np.arange(len(self.rows), dtype=np.int64) if rows is None else rows
         size = max(1, CELLS_PER_BLOCK // max(len(self.columns), 1))
-        return [np.arange(i, min(i + size, len(self.rows)), dtype=np.int64) for i in range(0, len(self.rows), size)]
+        return [rows[i : i + size] for i in range(0, len(rows), size)]
 
     def _level(self, rows: Ints) -> npt.NDArray[np.uint8]:
         return self.tables.level[self.rows.types["rules"][rows]][:, self.columns.types["rules"]]
@@ -137,25 +140,49 @@ def build(scorer: Scorer) -> Graph:
     return Graph.of(*_edges(found))
 
 
-def price(scorer: Scorer, mentor_dual: Ints, mentee_dual: Ints, big: int, keep: int) -> tuple[Ints, Ints, Ints]:
+def price(
+    scorer: Scorer, mentor_dual: Ints, mentee_dual: Ints, big: int, keep: int, since: tuple[Ints, Ints] | None = None
+) -> tuple[Ints, Ints, Ints]:
     """The allowed pairs whose weight exceeds the dual prices of their two members — only they can improve a
-    solution those prices are optimal for (a pair already in the graph never does) — at most `keep` per mentee,
-    the most improving first: the next solve gets what matters without the graph growing dense."""
-    found: list[tuple[Ints, Ints, Ints]] = []
+    solution those prices are optimal for (a pair already in the graph never does) — at most `keep` per person,
+    the most improving first: the next solve gets what matters without the graph growing dense.
+
+    `since` holds the prices every pair outside the graph was last found covered by: only a pair one of whose
+    prices went down since can fail now, so only the rows and columns of those people are priced again."""
     # A weight is big + points: compare points with the prices less big, in 32 bits (big stays below 2**31).
     u = (mentor_dual - big).astype(np.int32)
     v = mentee_dual.astype(np.int32)
-    for rows in scorer.blocks():
-        points = scorer.points(rows)
-        gain = points - u[None, :] - v[rows, None]
-        r, c = np.nonzero((gain > 0) & scorer.allowed(rows, points))
+    everyone = (np.arange(len(scorer.rows)), np.arange(len(scorer.columns)))
+    mentees, mentors = everyone if since is None else (np.nonzero(mentee_dual < since[1])[0], np.zeros(0, np.int64))
+    if since is not None:
+        mentors = np.nonzero(mentor_dual < since[0])[0]
+        if mentees.size * len(scorer.columns) + mentors.size * len(scorer.rows) >= len(scorer.rows) * len(
+            scorer.columns
+        ):
+            mentees, mentors = everyone[0], np.zeros(0, np.int64)
+    found = _priced(scorer, v, u, mentees.astype(np.int64), keep)
+    flipped = _priced(scorer.transposed(), u, v, mentors.astype(np.int64), keep) if mentors.size else None
+    if flipped is not None:
+        found = [*found, *((f[1], f[0], f[2]) for f in flipped)]
+    return _edges(found)
+
+
+def _priced(
+    side: Scorer, row_price: Prices, column_price: Prices, rows: Ints, keep: int
+) -> list[tuple[Ints, Ints, Ints]]:
+    """The improving pairs of these rows × every column, as (row, column, points), at most `keep` per row."""
+    found: list[tuple[Ints, Ints, Ints]] = []
+    for block in side.blocks(rows):
+        points = side.points(block)
+        gain = points - row_price[block, None] - column_price[None, :]
+        r, c = np.nonzero((gain > 0) & side.allowed(block, points))
         if r.size:
             order = np.lexsort((-gain[r, c], r))
             r, c = r[order], c[order]
             rank = np.arange(r.size) - np.searchsorted(r, r)
             r, c = r[rank < keep], c[rank < keep]
-        found.append((rows[r], c.astype(np.int64), points[r, c].astype(np.int64)))
-    return _edges(found)
+        found.append((block[r], c.astype(np.int64), points[r, c].astype(np.int64)))
+    return found
 
 
 def _best(points: Points, allowed: Mask, keep: int) -> tuple[Ints, Ints]:

@@ -65,12 +65,14 @@ def assign(mentors: Side, mentees: Side, tables: Tables, rules: Rules, forbidden
     # More than any points a whole assignment could make up, so that one more pair always outweighs them.
     big = (scorer.top * min(len(mentees), int(mentors.capacity.sum())) + 1) if rules.mode == "most-pairs" else 0
     rounds = added = 0
+    covered: tuple[Ints, Ints] | None = None  # the prices every pair outside the graph is known to be covered by
     while True:
         rounds += 1
         weight = graph.points + big
-        chosen = solve(graph, mentors.capacity, len(mentees), weight)
+        chosen = solve(graph, mentors.capacity, len(mentees), big)
         mentor_dual, mentee_dual = duals(graph, chosen, mentors.capacity, len(mentees), weight)
-        rows, columns, points = price(scorer, mentor_dual, mentee_dual, big, rules.candidates)
+        rows, columns, points = price(scorer, mentor_dual, mentee_dual, big, rules.candidates, covered)
+        covered = (mentor_dual, mentee_dual)
         if rows.size == 0:
             return Solution(graph, chosen, Proof(rounds, added), mentor_dual, mentee_dual, big)
         # The next solve needs only the chosen pairs, those nearly as good as their prices, and the new ones: a

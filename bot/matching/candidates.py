@@ -24,6 +24,7 @@ CROWDED = 4  # a row keeping more than this many times `Rules.candidates` keeps 
 Ints = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 Points = npt.NDArray[np.int16]
+Prices = npt.NDArray[np.int32]
 
 
 @dataclass
@@ -102,9 +103,11 @@ class Scorer:
             allowed &= self.points(rows) >= self.floor
         return [*opened, confidential, topics, allowed]
 
-    def blocks(self) -> list[Ints]:
+    def blocks(self, rows: Ints | None = None) -> list[Ints]:
+        """These rows (sorted; all by default) in blocks small enough for memory."""
+        rows = np.arange(len(self.rows), dtype=np.int64) if rows is None else rows
         size = max(1, CELLS_PER_BLOCK // max(len(self.columns), 1))
-        return [np.arange(i, min(i + size, len(self.rows)), dtype=np.int64) for i in range(0, len(self.rows), size)]
+        return [rows[i : i + size] for i in range(0, len(rows), size)]
 
     def _level(self, rows: Ints) -> npt.NDArray[np.uint8]:
         return self.tables.level[self.rows.types["rules"][rows]][:, self.columns.types["rules"]]
@@ -137,25 +140,67 @@ def build(scorer: Scorer) -> Graph:
     return Graph.of(*_edges(found))
 
 
-def price(scorer: Scorer, mentor_dual: Ints, mentee_dual: Ints, big: int, keep: int) -> tuple[Ints, Ints, Ints]:
+@dataclass
+class Priced:
+    """What a pricing found: the improving pairs it returns, and the people it left improving pairs of out (more
+    than `keep`), whose rows and columns must be priced again whatever their prices do."""
+
+    mentee: Ints
+    mentor: Ints
+    points: Ints
+    crowded_mentees: Ints
+    crowded_mentors: Ints
+
+
+def price(
+    scorer: Scorer, mentor_dual: Ints, mentee_dual: Ints, big: int, keep: int, since: tuple[Ints, Ints] | None = None
+) -> Priced:
     """The allowed pairs whose weight exceeds the dual prices of their two members — only they can improve a
-    solution those prices are optimal for (a pair already in the graph never does) — at most `keep` per mentee,
-    the most improving first: the next solve gets what matters without the graph growing dense."""
-    found: list[tuple[Ints, Ints, Ints]] = []
+    solution those prices are optimal for (a pair already in the graph never does) — at most `keep` per person,
+    the most improving first: the next solve gets what matters without the graph growing dense.
+
+    `since` holds the prices every pair outside the graph was last found covered by: only a pair one of whose
+    prices went down since can fail now, so only the rows and columns of those people are priced again."""
     # A weight is big + points: compare points with the prices less big, in 32 bits (big stays below 2**31).
     u = (mentor_dual - big).astype(np.int32)
     v = mentee_dual.astype(np.int32)
-    for rows in scorer.blocks():
-        points = scorer.points(rows)
-        gain = points - u[None, :] - v[rows, None]
-        r, c = np.nonzero((gain > 0) & scorer.allowed(rows, points))
+    n, m = len(scorer.rows), len(scorer.columns)
+    mentees, mentors = np.arange(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if since is not None:
+        lower_mentees, lower_mentors = np.nonzero(mentee_dual < since[1])[0], np.nonzero(mentor_dual < since[0])[0]
+        if lower_mentees.size * m + lower_mentors.size * n < n * m:  # else one pass over every row is as quick
+            mentees, mentors = lower_mentees, lower_mentors
+    rows, columns, points, crowded_mentees = _priced(scorer, v, u, mentees, keep)
+    flipped = _priced(scorer.transposed(), u, v, mentors, keep)
+    return Priced(
+        np.concatenate([rows, flipped[1]]),
+        np.concatenate([columns, flipped[0]]),
+        np.concatenate([points, flipped[2]]),
+        crowded_mentees,
+        flipped[3],
+    )
+
+
+def _priced(
+    side: Scorer, row_price: Prices, column_price: Prices, rows: Ints, keep: int
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """The improving pairs of these rows × every column (row, column, points; at most `keep` per row, the most
+    improving), and the rows that had more."""
+    found: list[tuple[Ints, Ints, Ints]] = []
+    crowded: list[Ints] = []
+    for block in side.blocks(rows):
+        points = side.points(block)
+        gain = points - row_price[block, None] - column_price[None, :]
+        r, c = np.nonzero((gain > 0) & side.allowed(block, points))
         if r.size:
             order = np.lexsort((-gain[r, c], r))
             r, c = r[order], c[order]
             rank = np.arange(r.size) - np.searchsorted(r, r)
+            crowded.append(block[np.unique(r[rank >= keep])])
             r, c = r[rank < keep], c[rank < keep]
-        found.append((rows[r], c.astype(np.int64), points[r, c].astype(np.int64)))
-    return _edges(found)
+        found.append((block[r], c.astype(np.int64), points[r, c].astype(np.int64)))
+    rows_found, columns_found, points_found = _edges(found)
+    return rows_found, columns_found, points_found, np.concatenate([np.zeros(0, np.int64), *crowded])
 
 
 def _best(points: Points, allowed: Mask, keep: int) -> tuple[Ints, Ints]:
@@ -168,18 +213,18 @@ def _best(points: Points, allowed: Mask, keep: int) -> tuple[Ints, Ints]:
     if columns <= keep:
         r, c = np.nonzero(allowed)
         return r.astype(np.int64), c.astype(np.int64)
-    masked = np.where(allowed, points, np.int16(-1))
     step = max(1, columns // SAMPLE)
-    sample = masked[:, ::step]
+    sample = np.where(allowed[:, ::step], points[:, ::step], np.int16(-1))
     rank = max(1, min(sample.shape[1], round(keep * sample.shape[1] / columns)))
     threshold = np.partition(sample, sample.shape[1] - rank, axis=1)[:, sample.shape[1] - rank]
-    threshold = np.maximum(threshold, 0)
-    chosen = masked >= threshold[:, None]
+    chosen = points >= np.maximum(threshold, 0)[:, None]
+    chosen &= allowed
     crowded = np.nonzero(chosen.sum(axis=1) > CROWDED * keep)[0]
     if crowded.size:
-        best = np.argpartition(-masked[crowded], keep - 1, axis=1)[:, :keep]
+        masked = np.where(allowed[crowded], points[crowded], np.int16(-1))
+        best = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
         chosen[crowded] = False
-        chosen[crowded[:, None], best] = masked[crowded[:, None], best] >= 0
+        chosen[crowded[:, None], best] = np.take_along_axis(masked, best, axis=1) >= 0
     r, c = np.nonzero(chosen)
     return r.astype(np.int64), c.astype(np.int64)
 

@@ -12,6 +12,7 @@ from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
 from bot.matching.model import COMPONENTS, Pair, Proof, Proposal, Rules, Unmatched, Volunteer
 from bot.matching.solve import duals, solve
 
+NEAR = 30  # points below its prices within which a pair is kept for the next solve
 # The reason for the first rule that leaves nobody, in STAGES order.
 STAGE_REASONS = {
     "language": "no_shared_language",
@@ -64,16 +65,27 @@ def assign(mentors: Side, mentees: Side, tables: Tables, rules: Rules, forbidden
     # More than any points a whole assignment could make up, so that one more pair always outweighs them.
     big = (scorer.top * min(len(mentees), int(mentors.capacity.sum())) + 1) if rules.mode == "most-pairs" else 0
     rounds = added = 0
+    covered: tuple[Ints, Ints] | None = None  # prices every pair outside the graph is known to be covered by
     while True:
         rounds += 1
         weight = graph.points + big
-        chosen = solve(graph, mentors.capacity, len(mentees), weight)
+        chosen = solve(graph, mentors.capacity, len(mentees), big)
         mentor_dual, mentee_dual = duals(graph, chosen, mentors.capacity, len(mentees), weight)
-        rows, columns, points = price(scorer, mentor_dual, mentee_dual, big, rules.candidates)
-        if rows.size == 0:
+        found = price(scorer, mentor_dual, mentee_dual, big, rules.candidates, covered)
+        if found.mentee.size == 0:
             return Solution(graph, chosen, Proof(rounds, added), mentor_dual, mentee_dual, big)
-        graph = graph.with_edges(rows, columns, points)
-        added += int(rows.size)
+        # Every pair is now covered by these prices, or added, or of someone whose improving pairs were too many
+        # to add at once: their rows and columns are priced again next time, as if their prices had fallen.
+        covered = (mentor_dual.copy(), mentee_dual.copy())
+        covered[0][found.crowded_mentors] = np.iinfo(np.int64).max
+        covered[1][found.crowded_mentees] = np.iinfo(np.int64).max
+        # The next solve needs only the chosen pairs, those nearly as good as their prices, and the new ones: a
+        # pair dropped is covered by these prices like the others, so nothing is lost, and each solve stays small.
+        near = weight - mentor_dual[graph.mentor] - mentee_dual[graph.mentee] > -NEAR
+        near[chosen] = True
+        kept = Graph(graph.mentor[near], graph.mentee[near], graph.points[near])
+        graph = kept.with_edges(found.mentee, found.mentor, found.points)
+        added += int(found.mentee.size)
 
 
 def proposal(solution: Solution, scorer: Scorer, kinds: Kinds | None = None) -> Proposal:

@@ -1,9 +1,9 @@
 """The optimal assignment on the candidate graph, as a min-cost flow (OR-Tools), and its dual prices.
 
 source → mentor (capacity: how many mentees they take) → mentee (one edge per candidate pair, cost: minus its
-weight) → sink (capacity one), and source → sink at no cost, so that a pair is made only when it adds weight: the
-maximum-weight assignment. In "most pairs" mode every pair weighs `big` more than its points, more than any
-number of points could make up: the most pairs first, then the best total.
+points) → sink (capacity one). "Most pairs" asks for the largest flow, then the lowest cost: the most pairs, then
+the best total — as if every pair weighed `big` more than its points, more than any number of points could make
+up. "Best pairs" lets flow bypass the pairs at no cost, so that a pair is made only when it adds points.
 
 The dual prices (a price per mentor place and one per mentee, such that every edge's weight is at most the sum of
 its two prices, with equality on the chosen edges) prove the assignment optimal: any assignment's weight is at most
@@ -19,15 +19,15 @@ from bot.matching.candidates import Graph
 Ints = npt.NDArray[np.int64]
 
 
-def solve(graph: Graph, capacity: npt.NDArray[np.int32], mentees: int, weight: Ints) -> Ints:
-    """Indices of the chosen edges: the maximum-weight assignment of the graph."""
+def solve(graph: Graph, capacity: npt.NDArray[np.int32], mentees: int, big: int) -> Ints:
+    """Indices of the chosen edges: the maximum-weight assignment of the graph (weights: big + points)."""
     if graph.mentor.size == 0:
         return np.zeros(0, dtype=np.int64)
     m = len(capacity)
     source, sink = m + mentees, m + mentees + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     pairs = flow.add_arcs_with_capacity_and_unit_cost(
-        graph.mentor, m + graph.mentee, np.ones(graph.mentor.size, dtype=np.int64), -weight
+        graph.mentor, m + graph.mentee, np.ones(graph.mentor.size, dtype=np.int64), -graph.points
     )
     flow.add_arcs_with_capacity_and_unit_cost(
         np.full(m, source, dtype=np.int64),
@@ -41,10 +41,15 @@ def solve(graph: Graph, capacity: npt.NDArray[np.int32], mentees: int, weight: I
         np.ones(mentees, dtype=np.int64),
         np.zeros(mentees, dtype=np.int64),
     )
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, mentees, 0)
     flow.set_node_supply(source, mentees)
     flow.set_node_supply(sink, -mentees)
-    status = flow.solve()
+    if big:
+        # The most pairs, then the best points among them: the same assignment as weights of big + points, found
+        # faster without the large costs.
+        status = flow.solve_max_flow_with_min_cost()
+    else:
+        flow.add_arc_with_capacity_and_unit_cost(source, sink, mentees, 0)
+        status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"the min-cost flow ended with status {status}")
     return np.nonzero(flow.flows(pairs) > 0)[0].astype(np.int64)

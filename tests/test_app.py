@@ -357,3 +357,20 @@ async def test_a_request_too_long_to_read_is_one_log_line_without_its_bytes(tmp_
     written = (tmp_path / "app.log").read_text()
     assert "Traceback" not in written and secret not in written and "ERROR" not in written
     assert written.count("a malformed request was refused with 400") == 3
+
+
+def test_the_offline_matching_loads_nothing_of_the_server_or_the_database(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ROOT / "app.py"), "match", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert done.returncode == 0 and "--volunteers" in done.stdout
+    loaded = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert "bot" in loaded and "numpy" in loaded
+    assert loaded.isdisjoint(
+        {"aiohttp", "apscheduler", "botbuilder", "slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel"}
+    )

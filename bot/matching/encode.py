@@ -83,7 +83,7 @@ def _profiles(volunteers: Sequence[Volunteer], day: str) -> list[dict[str, Hasha
         {
             "rules": (v.languages, v.career_stage, v.format, _key(v.site)),
             "topics": tuple(sorted(v.topics.items())),
-            "times": tuple(utc_slots(v.windows, v.timezone, day)),
+            "times": _utc_slots(v.windows, v.timezone, day),
             "style": frozenset(v.style & STYLE_ANSWERS),
             "department": _key(v.department),
         }
@@ -187,6 +187,12 @@ def utc_slots(windows: Iterable[str], timezone: str, day: str) -> list[int]:
     """The UTC half hours of someone's preferred times, on a given day (daylight saving moves them)."""
     shift = _offset_slots(timezone, day)
     return sorted({(slot - shift) % SLOTS for w in windows for slot in WINDOW_SLOTS.get(w, ())})
+
+
+@cache
+def _utc_slots(windows: frozenset[str], timezone: str, day: str) -> tuple[int, ...]:
+    """utc_slots, once per distinct answer: thousands of volunteers share a few dozen."""
+    return tuple(utc_slots(windows, timezone, day))
 
 
 @cache

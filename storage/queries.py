@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, case, delete, func, insert, inspect, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, inspect, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from storage.models import (
     EnrollmentStatus,
     Forbidden,
     MatchRun,
+    MatchRunState,
     Meeting,
     MeetingStatus,
     Nudge,
@@ -444,12 +445,69 @@ def delete_pairs(session: Session, workspace_id: int, pair_ids: Sequence[int]) -
     session.execute(delete(Pair).where(col(Pair.workspace_id) == workspace_id, col(Pair.id).in_(pair_ids)))
 
 
+def insert_pairs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Pairs given by their columns, in one statement whatever their number (a matching proposes thousands)."""
+    if rows:
+        session.execute(insert(Pair), list(rows))
+
+
 def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:
+    """The latest matching that finished: its proposal is the one shown."""
     return session.exec(
         select(MatchRun)
-        .where(MatchRun.workspace_id == workspace_id, MatchRun.programme_id == programme_id)
+        .where(
+            MatchRun.workspace_id == workspace_id,
+            MatchRun.programme_id == programme_id,
+            MatchRun.state == MatchRunState.DONE,
+        )
         .order_by(col(MatchRun.id).desc())
     ).first()
+
+
+def open_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:
+    """The programme's matching asked for and not finished, if any (there is one at most)."""
+    return session.exec(
+        select(MatchRun)
+        .where(
+            MatchRun.workspace_id == workspace_id,
+            MatchRun.programme_id == programme_id,
+            col(MatchRun.state).in_((MatchRunState.QUEUED, MatchRunState.RUNNING)),
+        )
+        .order_by(col(MatchRun.id).desc())
+    ).first()
+
+
+def claimable_run(session: Session, now: datetime) -> MatchRun | None:
+    """The oldest matching waiting for a worker, or whose worker's claim ran out (it died), in any workspace."""
+    return session.exec(
+        select(MatchRun)
+        .where(
+            or_(
+                col(MatchRun.state) == MatchRunState.QUEUED,
+                and_(col(MatchRun.state) == MatchRunState.RUNNING, col(MatchRun.claimed_until) < now),
+            )
+        )
+        .order_by(col(MatchRun.id))
+    ).first()
+
+
+def get_run(session: Session, run_id: int) -> MatchRun | None:
+    return session.exec(select(MatchRun).where(MatchRun.id == run_id).execution_options(populate_existing=True)).first()
+
+
+def renew_run(session: Session, run_id: int, attempt: int, until: datetime) -> bool:
+    """The claim of attempt `attempt` on a running matching, pushed to `until`; False when it is no longer that
+    attempt's (taken over, superseded)."""
+    renewed = session.execute(
+        update(MatchRun)
+        .where(
+            col(MatchRun.id) == run_id,
+            col(MatchRun.state) == MatchRunState.RUNNING,
+            col(MatchRun.attempts) == attempt,
+        )
+        .values(claimed_until=until)
+    )
+    return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
 # What a new outbox row holds besides what its writer gives: nothing tried yet.

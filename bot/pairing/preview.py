@@ -5,17 +5,14 @@ from typing import Any
 
 from bot import csvfile
 from bot.context import Ctx, known
-from bot.matching.match import match
 from bot.pairing import pair as pair_status
-from bot.pairing.pool import gather, rules_of
-from bot.pairing.reasons import pair_reasons, reason_code, shared_topics, unmatched_reason
+from bot.pairing.reasons import pair_reasons, shared_topics, unmatched_reason
 from bot.people import named, named_by_user_id
-from bot.programme.lock import hold
 from bot.replies import say
-from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Reply, Text, message
+from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Enrollment, MatchRun, Pair, PairStatus
+from storage.models import Enrollment, Pair, PairStatus
 
 PAGE = 10
 CSV_COLUMNS = (
@@ -35,45 +32,6 @@ CSV_COLUMNS = (
     "reason",
 )
 UNMATCHED_SHOWN = 10
-
-
-def run(ctx: Ctx) -> Outcome:
-    """Match the pool again; pinned pairs stay, the other proposed pairs are replaced."""
-    return Outcome([Reply(rerun(ctx))])
-
-
-def rerun(ctx: Ctx) -> Message:
-    """A new proposal, shown from its first page."""
-    hold(ctx)
-    pool = gather(ctx)
-    proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded, pool.forbids)
-    pair_status.drop_proposals(ctx.session, ctx.programme)
-    for found in proposal.pairs:
-        pair_status.propose(
-            ctx.session,
-            ctx.programme,
-            known(pool.people[found.mentor_id].id),
-            known(pool.people[found.mentee_id].id),
-            found.score,
-            dict(found.components),
-            ctx.now,
-        )
-    ctx.session.add(
-        MatchRun(
-            workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme_id,
-            pool_size=len(pool.volunteers),
-            unmatched=[[u.volunteer_id, reason_code(u)] for u in proposal.unmatched],
-            created_at=ctx.now,
-        )
-    )
-    ctx.session.flush()
-    return show(ctx, 1)
-
-
-def run_again(ctx: Ctx) -> Outcome:
-    """The Run again button: the new proposal replaces the page it was pressed on."""
-    return Outcome(replace=rerun(ctx))
 
 
 def page(ctx: Ctx, number: int) -> Outcome:

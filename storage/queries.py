@@ -150,6 +150,19 @@ def enrollments_of_programme(session: Session, workspace_id: int, programme_id: 
     ).all()
 
 
+def answers_of_programme(
+    session: Session, workspace_id: int, programme_id: int
+) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Each enrolled person's status and answers, by person id: the columns alone, for tens of thousands at once."""
+    rows = session.exec(
+        select(Enrollment.person_id, Enrollment.status, Enrollment.answers).where(
+            Enrollment.workspace_id == workspace_id, Enrollment.programme_id == programme_id
+        )
+    ).all()
+    found: dict[int, tuple[str, dict[str, Any]]] = {row[0]: (row[1], dict(row[2])) for row in rows}
+    return found
+
+
 def enrollments_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Enrollment]:
     return session.exec(
         select(Enrollment).where(Enrollment.workspace_id == workspace_id, Enrollment.person_id == person_id)

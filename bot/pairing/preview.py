@@ -12,7 +12,7 @@ from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Enrollment, Pair, PairStatus
+from storage.models import Pair, PairStatus
 
 PAGE = 10
 CSV_COLUMNS = (
@@ -43,13 +43,18 @@ def proposed(ctx: Ctx) -> Sequence[Pair]:
     return sorted(pairs, key=lambda p: (not p.pinned, -p.score, p.id or 0))
 
 
-def show(ctx: Ctx, number: int) -> Message:
-    """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next."""
+Enrolled = dict[int, tuple[str, dict[str, Any]]]  # each enrolled person's status and answers, by person id
+
+
+def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
+    """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next.
+    `enrolled`: `queries.answers_of_programme` when the caller has read it already (a matching just written)."""
     tr = ctx.tr
     pairs = proposed(ctx)
     live = _live(ctx)
-    alone = unmatched(ctx, pairs)
-    answers = _answers(ctx)
+    enrolled = _enrolled(ctx) if enrolled is None else enrolled
+    alone = unmatched(ctx, pairs, enrolled)
+    answers = {person_id: found for person_id, (_, found) in enrolled.items()}
     pages = max(1, -(-len(pairs) // PAGE))
     number = min(max(number, 1), pages)
     # Everyone taking part counts: the proposal (pinned pairs too), the pairs that go on, and those left alone.
@@ -214,20 +219,21 @@ def csv_file(ctx: Ctx) -> Outcome:
     return outcome
 
 
-def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
+def unmatched(ctx: Ctx, pairs: Sequence[Pair], enrolled: Enrolled | None = None) -> list[list[str]]:
     """The last run's unmatched who really have nobody: not in `pairs` (the proposal), nor in a pair that goes on
     (a mentor with room left), nor paused or gone since."""
     run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     if run is None:
         return []
-    paired = set(_users(ctx, [*pairs, *_live(ctx)]).values())
+    paired = {i for p in [*pairs, *_live(ctx)] for i in (p.mentor_id, p.mentee_id)}
     people = queries.people_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in run.unmatched])
-    statuses = {e.person_id: e.status for e in _enrollments(ctx)}
-    return [
-        [user, why]
-        for user, why in run.unmatched
-        if user not in paired and user in people and statuses.get(known(people[user].id)) in PAIRABLE
-    ]
+    enrolled = _enrolled(ctx) if enrolled is None else enrolled
+    alone = []
+    for user, why in run.unmatched:
+        person_id = known(people[user].id) if user in people else None
+        if person_id is not None and person_id not in paired and enrolled.get(person_id, ("", {}))[0] in PAIRABLE:
+            alone.append([user, why])
+    return alone
 
 
 def set_aside(ctx: Ctx, people: Sequence[int], why: str) -> None:
@@ -241,11 +247,11 @@ def set_aside(ctx: Ctx, people: Sequence[int], why: str) -> None:
 
 
 def _answers(ctx: Ctx) -> dict[int, dict[str, Any]]:
-    return {e.person_id: e.answers for e in _enrollments(ctx)}
+    return {person_id: answers for person_id, (_, answers) in _enrolled(ctx).items()}
 
 
-def _enrollments(ctx: Ctx) -> Sequence[Enrollment]:
-    return queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+def _enrolled(ctx: Ctx) -> Enrolled:
+    return dict(queries.answers_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id))
 
 
 def _live(ctx: Ctx) -> Sequence[Pair]:

@@ -34,6 +34,7 @@ from bot.ui import Message, Outcome, Reply, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from bot.working_hours import zone_info
 from storage import queries
+from storage.db import reading
 from storage.db import session as open_session
 from storage.models import MatchRun, MatchRunState, Person, Programme, Workspace
 
@@ -110,7 +111,8 @@ def ask(ctx: Ctx, fresh: bool = False) -> Message:
 
 
 def claim(engine: Engine, now: datetime, lease: timedelta = LEASE) -> Job | None:
-    """The oldest run waiting (or left by a dead worker), claimed, with its pool read: one short transaction."""
+    """The oldest run waiting (or left by a dead worker), claimed in one short transaction, then its pool read in
+    one that holds no lock (a snapshot: writers go on meanwhile)."""
     while True:
         with open_session(engine) as session:
             found = queries.claimable_run(session, now)
@@ -130,17 +132,16 @@ def claim(engine: Engine, now: datetime, lease: timedelta = LEASE) -> Job | None
             _move(run, State.RUNNING)
             run.attempts += 1
             run.claimed_until, run.started_at = now + lease, now
+            session.commit()
+        with reading(engine) as session:
             ctx = _ctx(session, run, now)
             pool = gather(ctx)
-            run.pool_size = len(pool.volunteers)
-            job = Job(
+            return Job(
                 known(run.id),
                 run.attempts,
                 (pool.volunteers, rules_of(ctx), now, pool.excluded, pool.forbids),
                 {user: known(person.id) for user, person in pool.people.items()},
             )
-            session.commit()
-            return job
 
 
 def renew(engine: Engine, job: Job, now: datetime, lease: timedelta = LEASE) -> bool:
@@ -155,6 +156,12 @@ def finish(engine: Engine, job: Job, proposal: Proposal, now: datetime, seconds:
     """The proposal, the run and its preview to those who asked, in one short transaction; nothing when the job
     lost its claim meanwhile (a newer run is the one that counts). Pairs that people paired, pinned or left since
     the pool was read are left out here, and `match confirm` checks again."""
+    with reading(engine) as session:
+        # Read before the write, without a lock: tens of thousands of answers, for the check below and the preview.
+        run = queries.get_run(session, job.run_id)
+        if run is None:
+            return False
+        enrolled = queries.answers_of_programme(session, run.workspace_id, run.programme_id)
     with open_session(engine) as session:
         run = _still_ours(session, job)
         if run is None:
@@ -162,14 +169,15 @@ def finish(engine: Engine, job: Job, proposal: Proposal, now: datetime, seconds:
             return False
         ctx = _ctx(session, run, now)
         pair_status.drop_proposals(session, ctx.programme)
-        kept, lost = _still_possible(ctx, job, proposal)
+        kept, lost = _still_possible(ctx, job, proposal, enrolled)
         pair_status.propose_many(session, ctx.programme, kept, now)
         unmatched = [[u.volunteer_id, reason_code(u)] for u in proposal.unmatched]
         run.unmatched = unmatched + [[user, "partner_taken"] for user in lost]
         run.seconds, run.claimed_until = seconds, None
         _move(run, State.DONE)
         session.flush()
-        outbox.write(session, ctx.programme, now, _to_watchers(ctx, run, lambda shown: preview.show(shown, 1)))
+        shown = _to_watchers(ctx, run, lambda at: preview.show(at, 1, enrolled))
+        outbox.write(session, ctx.programme, now, shown)
         session.commit()
         return True
 
@@ -220,14 +228,11 @@ def _still_ours(session: Session, job: Job) -> MatchRun | None:
 
 
 def _still_possible(
-    ctx: Ctx, job: Job, proposal: Proposal
+    ctx: Ctx, job: Job, proposal: Proposal, enrollments: preview.Enrolled
 ) -> tuple[list[tuple[int, int, int, dict[str, int]]], list[str]]:
     """The proposal's pairs whose members are still free now, and the members of those that are not: the pairs
     and pins made since the pool was read keep their places."""
     held = queries.pairs_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id, *pair_status.HELD)
-    enrollments = {
-        e.person_id: e for e in queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
-    }
     places: dict[int, int] = {}
     taken = {p.mentee_id for p in held}
     for pair in held:
@@ -235,8 +240,8 @@ def _still_possible(
     kept, lost = [], []
     for found in proposal.pairs:
         mentor, mentee = job.person_ids[found.mentor_id], job.person_ids[found.mentee_id]
-        room = int(enrollments[mentor].answers.get("capacity", 1)) if mentor in enrollments else 0
-        ready = all(i in enrollments and enrollments[i].status in PAIRABLE for i in (mentor, mentee))
+        room = int(enrollments[mentor][1].get("capacity", 1)) if mentor in enrollments else 0
+        ready = all(i in enrollments and enrollments[i][0] in PAIRABLE for i in (mentor, mentee))
         if ready and mentee not in taken and places.get(mentor, 0) < room:
             kept.append((mentor, mentee, found.score, dict(found.components)))
             taken.add(mentee)

@@ -83,6 +83,8 @@ class MatchWorker:
                 seconds = time.monotonic() - began
                 await asyncio.to_thread(runs.finish, self.engine, job, proposal, self.clock(), seconds)
             self.done()
+        except Exception as error:  # the database is away, say: the claim runs out and the run is made again
+            logger.error("the result of run %s could not be written (%s)", job.run_id, type(error).__name__)
         finally:
             stopping.cancel()
 

@@ -278,6 +278,7 @@ async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, floa
         "others": float(len(acks)),
         "others_ack_median": statistics.median(acks) if acks else 0.0,
         "others_ack_worst": max(acks, default=0.0),
+        "others_ack_over_1s": float(sum(a > 1 for a in acks)),
         "errors": float(errors),
     }
 
@@ -296,7 +297,8 @@ def main() -> None:
             f"{size} volunteers (loaded in {r['loaded_seconds']:.1f} s): preview delivered after "
             f"{r['preview_seconds']:.1f} s; the coordinator's ack {r['coordinator_ack'] * 1000:.0f} ms; "
             f"{r['others']:.0f} others' requests meanwhile, ack median {r['others_ack_median'] * 1000:.0f} ms, "
-            f"worst {r['others_ack_worst'] * 1000:.0f} ms; {r['errors']:.0f} errors"
+            f"worst {r['others_ack_worst'] * 1000:.0f} ms, {r['others_ack_over_1s']:.0f} over 1 s; "
+            f"{r['errors']:.0f} errors"
         )
 
 

@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, inspect, or_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -397,6 +398,29 @@ def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *
         .where(Pair.workspace_id == workspace_id, Pair.programme_id == programme_id, col(Pair.status).in_(statuses))
         .order_by(col(Pair.score).desc(), col(Pair.id))
     ).all()
+
+
+class ProposedRow(NamedTuple):
+    """A proposed pair as a preview reads it: its columns, without the cost of an object each (tens of thousands)."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    score: int
+    pinned: bool
+    components: dict[str, int]
+
+
+def proposed_rows(session: Session, workspace_id: int, programme_id: int) -> list[ProposedRow]:
+    columns = [col(c) for c in (Pair.id, Pair.mentor_id, Pair.mentee_id, Pair.score, Pair.pinned, Pair.components)]
+    rows = session.execute(
+        sql_select(*columns).where(
+            col(Pair.workspace_id) == workspace_id,
+            col(Pair.programme_id) == programme_id,
+            col(Pair.status) == PairStatus.PROPOSED,
+        )
+    ).all()
+    return [ProposedRow(row[0] or 0, row[1], row[2], row[3], row[4], dict(row[5])) for row in rows]
 
 
 def pairs_of_person(session: Session, workspace_id: int, person_id: int, *statuses: PairStatus) -> Sequence[Pair]:

@@ -13,6 +13,7 @@ from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcom
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
 from storage.models import Pair, PairStatus
+from storage.queries import ProposedRow
 
 PAGE = 10
 CSV_COLUMNS = (
@@ -50,7 +51,8 @@ def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
     """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next.
     `enrolled`: `queries.answers_of_programme` when the caller has read it already (a matching just written)."""
     tr = ctx.tr
-    pairs = proposed(ctx)
+    found = queries.proposed_rows(ctx.session, ctx.workspace_id, ctx.programme_id)
+    pairs = sorted(found, key=lambda p: (not p.pinned, -p.score, p.id))  # as `proposed` orders them
     live = _live(ctx)
     enrolled = _enrolled(ctx) if enrolled is None else enrolled
     alone = unmatched(ctx, pairs, enrolled)
@@ -58,7 +60,8 @@ def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
     pages = max(1, -(-len(pairs) // PAGE))
     number = min(max(number, 1), pages)
     # Everyone taking part counts: the proposal (pinned pairs too), the pairs that go on, and those left alone.
-    paired = len({i for p in [*pairs, *live] for i in (p.mentor_id, p.mentee_id)})
+    taking_part = [(p.mentor_id, p.mentee_id) for p in pairs] + [(p.mentor_id, p.mentee_id) for p in live]
+    paired = len({i for pair in taking_part for i in pair})
     people = paired + len(alone)
     blocks: list[Block] = [
         Header(tr("Matching preview · {programme}", programme=ctx.programme.name)),
@@ -219,7 +222,7 @@ def csv_file(ctx: Ctx) -> Outcome:
     return outcome
 
 
-def unmatched(ctx: Ctx, pairs: Sequence[Pair], enrolled: Enrolled | None = None) -> list[list[str]]:
+def unmatched(ctx: Ctx, pairs: Sequence[Pair | ProposedRow], enrolled: Enrolled | None = None) -> list[list[str]]:
     """The last run's unmatched who really have nobody: not in `pairs` (the proposal), nor in a pair that goes on
     (a mentor with room left), nor paused or gone since."""
     run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
@@ -266,7 +269,7 @@ def _users_of(ctx: Ctx, ids: Sequence[int]) -> dict[int, str]:
     return {i: person.user_id for i, person in queries.people_by_id(ctx.session, ctx.workspace_id, ids).items()}
 
 
-def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, Any]]) -> int:
+def _coverage(pairs: Sequence[ProposedRow], answers: dict[int, dict[str, Any]]) -> int:
     """Share of mentees whose most wanted topic their mentor offers."""
     covered = 0
     for pair in pairs:

@@ -63,7 +63,11 @@ def forbid_by_name(ctx: Ctx, args: list[str]) -> Outcome:
     if proposed:
         pair_status.drop(ctx.session, proposed)
         preview.set_aside(ctx, [mentor_id, mentee_id], "unpaired")
-    return Outcome([Reply(message(*_forbidden_note(ctx, mentor_id, mentee_id)))])
+    note = message(*_forbidden_note(ctx, mentor_id, mentee_id))
+    if queries.open_run(ctx.session, ctx.workspace_id, ctx.programme_id) is not None:
+        # The matching running now read the rules before this forbid: it is made again without the pair.
+        note = message(*note.blocks, *runs.ask(ctx, fresh=True).blocks)
+    return Outcome([Reply(note)])
 
 
 def unforbid(ctx: Ctx, args: list[str]) -> Outcome:

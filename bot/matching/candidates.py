@@ -1,200 +1,237 @@
-"""The sparse candidate graph: every allowed pair scored, block by block, keeping each person's best candidates.
+"""The candidate graph: allowed pairs scored from the tables, block by block, each person keeping about their best
+`Rules.candidates`; then, given a solution's dual prices, the allowed pairs left out that could still improve it.
 
-No all-pairs matrix is ever held: mentees are taken in blocks small enough for memory, and only the best
-`Rules.candidates` partners of each mentee and of each mentor survive a block. How many partners each person
-passes every hard rule with is counted on the way, to explain who stays unmatched.
+No all-pairs matrix is ever held: rows are taken in blocks small enough for memory. A Scorer reads one side's
+rows against every column of the other; its `transposed()` twin reads mentors as rows, so that both sides' best
+candidates are found row by row.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.encode import Side
-from bot.matching.model import POINTS, Rules
+from bot.matching.encode import OPEN_RULES, Side, Tables
+from bot.matching.model import Rules
 
-COMPONENTS = ("topics", "times", "style", "departments")
 # The hard rules in the order they are explained; `confidential` gathers reporting lines, not-with lists and
 # past pairs, which are never named to anyone.
 STAGES = ("language", "gap", "format", "confidential", "topics", "min_score")
-CELLS_PER_BLOCK = 4_000_000  # mentee rows × mentor columns scored at once (about 100 MB of arrays)
-JITTER = 4096  # room below each point for the tie-break of the selection key
+CELLS_PER_BLOCK = 4_000_000  # rows × columns at once (about 40 MB of arrays)
+SAMPLE = 2048  # columns a row's threshold is estimated on
+CROWDED = 4  # a row keeping more than this many times `Rules.candidates` keeps exactly its best instead
 
 Ints = npt.NDArray[np.int64]
-Keys = npt.NDArray[np.int32]  # points × JITTER + tie-break: 32 bits are enough, and twice as fast to sort
-# Mentee rows, mentor columns, points (any integer width until the union), components.
-Edges = tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float32]]
+Mask = npt.NDArray[np.bool_]
+Points = npt.NDArray[np.int16]
+Prices = npt.NDArray[np.int32]
 
 
 @dataclass
 class Graph:
-    mentor: Ints  # edge e joins mentors[mentor[e]] …
-    mentee: Ints  # … with mentees[mentee[e]]
+    """Edge e joins mentors[mentor[e]] with mentees[mentee[e]], scoring points[e]; sorted by mentee, then mentor."""
+
+    mentor: Ints
+    mentee: Ints
     points: Ints
-    components: npt.NDArray[np.float32]  # edge × COMPONENTS, each in [0, 1]
-    mentee_counts: Ints  # mentee × STAGES: partners still allowed after each rule
-    mentor_counts: Ints  # mentor × STAGES
+
+    @staticmethod
+    def of(mentee: Ints, mentor: Ints, points: Ints) -> "Graph":
+        """The graph of these edges, each pair once."""
+        width = int(mentor.max()) + 1 if mentor.size else 1
+        _, first = np.unique(mentee * width + mentor, return_index=True)
+        return Graph(mentor[first], mentee[first], points[first])
+
+    def with_edges(self, mentee: Ints, mentor: Ints, points: Ints) -> "Graph":
+        return Graph.of(
+            np.concatenate([self.mentee, mentee]),
+            np.concatenate([self.mentor, mentor]),
+            np.concatenate([self.points, points]),
+        )
 
 
-def build(mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]]) -> Graph:
-    """Score every allowed pair, keep the best candidates of everyone, count partners at every rule."""
-    m, n, keep = len(mentors), len(mentees), rules.candidates
-    kept: list[Edges] = []
-    mentee_counts = np.zeros((n, len(STAGES)), dtype=np.int64)
-    mentor_counts = np.zeros((m, len(STAGES)), dtype=np.int64)
-    # Each mentor's best candidates so far: mentee rows, selection keys and components, `keep` rows deep.
-    best_rows = np.zeros((0, m), dtype=np.int64)
-    best_keys = np.zeros((0, m), dtype=np.int32)
-    best_comps = np.zeros((0, m, len(COMPONENTS)), dtype=np.float32)
-    for rows in _blocks(np.arange(n), m):
-        stages, comps, points = _scored(mentors, mentees, rows, rules, forbidden)
-        for s, mask in enumerate(stages):
-            mentee_counts[rows, s] = mask.sum(axis=1)
-            mentor_counts[:, s] += mask.sum(axis=0)
-        key = _selection_key(stages[-1], points, rows)
-        r, c = _top_per_row(key, keep)
-        kept.append((rows[r], c, points[r, c], np.stack([comps[name][r, c] for name in COMPONENTS], axis=1)))
-        top = _top_per_column(key, keep)
-        picked = np.stack([np.take_along_axis(comps[name], top, axis=0) for name in COMPONENTS], axis=2)
-        best_rows = np.vstack([best_rows, rows[top]])
-        best_keys = np.vstack([best_keys, np.take_along_axis(key, top, axis=0)])
-        best_comps = np.concatenate([best_comps, picked])
-        if len(best_rows) > keep:
-            order = _top_per_column(best_keys, keep)
-            best_rows = np.take_along_axis(best_rows, order, axis=0)
-            best_keys = np.take_along_axis(best_keys, order, axis=0)
-            best_comps = np.take_along_axis(best_comps, order[:, :, None], axis=0)
-    good = best_keys >= 0
-    mentor_side = (best_rows[good], np.nonzero(good)[1], best_keys[good] // JITTER, best_comps[good])
-    return _union([*kept, mentor_side], mentee_counts, mentor_counts)
+class Scorer:
+    """The rules and scores of any block of pairs, read from the tables: rows of one side × every column of the
+    other (mentees × mentors, or mentors × mentees when transposed)."""
+
+    def __init__(self, rows: Side, columns: Side, tables: Tables, rules: Rules, forbidden: Ints, transposed: bool):
+        self.rows, self.columns, self.tables, self.rules, self.is_transposed = rows, columns, tables, rules, transposed
+        self.forbidden = forbidden  # (row, column) pairs, sorted
+        self.floor = rules.min_score if rules.mode == "best-pairs" else 0
+        self.top = int(tables.points["topics"].max(initial=0)) + int(tables.points["rest"].max(initial=0))
+
+    @staticmethod
+    def of(mentors: Side, mentees: Side, tables: Tables, rules: Rules, forbidden: dict[int, list[int]]) -> "Scorer":
+        pairs = sorted((row, column) for row, columns in forbidden.items() for column in columns)
+        return Scorer(mentees, mentors, tables, rules, np.array(pairs, dtype=np.int64).reshape(-1, 2), False)
+
+    def transposed(self) -> "Scorer":
+        t = self.tables
+        tables = Tables(
+            level=np.ascontiguousarray(t.level.T),
+            shared=np.ascontiguousarray(t.shared.T),
+            points={name: np.ascontiguousarray(table.T) for name, table in t.points.items()},
+        )
+        flipped = self.forbidden[:, ::-1]
+        forbidden = flipped[np.lexsort((flipped[:, 1], flipped[:, 0]))]
+        return Scorer(self.columns, self.rows, tables, self.rules, forbidden, not self.is_transposed)
+
+    def points(self, rows: Ints) -> Points:
+        a, b, t = self.rows.types, self.columns.types, self.tables.points
+        return t["topics"][a["topics"][rows]][:, b["topics"]] + t["rest"][a["rest"][rows]][:, b["rest"]]
+
+    def allowed(self, rows: Ints, points: Points) -> Mask:
+        """Every hard rule of the programme passed, the confidential exclusions and the minimum score included."""
+        found: Mask = self._level(rows) == len(OPEN_RULES)
+        self._exclude(rows, found)
+        if self.rules.topic_overlap == "required":
+            found &= self._shared(rows)
+        if self.floor > 0:
+            found &= points >= self.floor
+        return found
+
+    def stages(self, rows: Ints, exclusions: bool = True) -> list[Mask]:
+        """The cumulative mask of every stage: the pairs that pass each hard rule and all before it."""
+        level = self._level(rows)
+        opened = [level > k for k in range(len(OPEN_RULES))]
+        confidential = opened[-1].copy()
+        if exclusions:
+            self._exclude(rows, confidential)
+        topics = confidential & self._shared(rows)
+        allowed = topics.copy() if self.rules.topic_overlap == "required" else confidential.copy()
+        if self.floor > 0:
+            allowed &= self.points(rows) >= self.floor
+        return [*opened, confidential, topics, allowed]
+
+    def blocks(self, rows: Ints | None = None) -> list[Ints]:
+        """These rows (sorted; all by default) in blocks small enough for memory."""
+        rows = np.arange(len(self.rows), dtype=np.int64) if rows is None else rows
+        size = max(1, CELLS_PER_BLOCK // max(len(self.columns), 1))
+        return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+    def _level(self, rows: Ints) -> npt.NDArray[np.uint8]:
+        return self.tables.level[self.rows.types["rules"][rows]][:, self.columns.types["rules"]]
+
+    def _shared(self, rows: Ints) -> Mask:
+        return self.tables.shared[self.rows.types["topics"][rows]][:, self.columns.types["topics"]]
+
+    def _exclude(self, rows: Ints, mask: Mask) -> None:
+        """Rows are consecutive or few: the forbidden pairs among them are cleared."""
+        if not self.forbidden.size or not rows.size:
+            return
+        first, last = np.searchsorted(self.forbidden[:, 0], [rows.min(), rows.max() + 1])
+        inside = self.forbidden[first:last]
+        position = np.searchsorted(rows, inside[:, 0]).clip(0, len(rows) - 1)
+        hit = rows[position] == inside[:, 0]
+        mask[position[hit], inside[hit, 1]] = False
 
 
-def widen(
-    graph: Graph, mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]], rows: Ints
-) -> Graph:
-    """The graph with every allowed pair of these mentee rows added (for mentees a first solve left alone)."""
-    added: list[Edges] = []
-    for block in _blocks(rows, len(mentors)):
-        stages, comps, points = _scored(mentors, mentees, block, rules, forbidden)
-        r, c = np.nonzero(stages[-1])
-        added.append((block[r], c, points[r, c], np.stack([comps[name][r, c] for name in COMPONENTS], axis=1)))
-    current = (graph.mentee, graph.mentor, graph.points, graph.components)
-    return _union([current, *added], graph.mentee_counts, graph.mentor_counts)
+def build(scorer: Scorer) -> Graph:
+    """Each mentee's and each mentor's best candidates, row by row on both sides."""
+    keep = scorer.rules.candidates
+    found: list[tuple[Ints, Ints, Ints]] = []
+    for side in (scorer, scorer.transposed()):
+        for rows in side.blocks():
+            points = side.points(rows)
+            allowed = side.allowed(rows, points)
+            r, c = _best(points, allowed, keep)
+            edge = (rows[r], c, points[r, c].astype(np.int64))
+            found.append((edge[1], edge[0], edge[2]) if side.is_transposed else edge)
+    return Graph.of(*_edges(found))
 
 
-def _blocks(rows: Ints, columns: int) -> list[Ints]:
-    size = max(1, CELLS_PER_BLOCK // max(columns, 1))
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+@dataclass
+class Priced:
+    """What a pricing found: the improving pairs it returns, and the people it left improving pairs of out (more
+    than `keep`), whose rows and columns must be priced again whatever their prices do."""
+
+    mentee: Ints
+    mentor: Ints
+    points: Ints
+    crowded_mentees: Ints
+    crowded_mentors: Ints
 
 
-def _scored(
-    mentors: Side, mentees: Side, rows: Ints, rules: Rules, forbidden: dict[int, list[int]]
-) -> tuple[list[npt.NDArray[np.bool_]], dict[str, npt.NDArray[np.float32]], Keys]:
-    """For a block of mentees × every mentor: the masks of STAGES, the components, the points."""
-    weights = rules.weights.normalised()
-    stages = _stages(mentors, mentees, rows, rules, forbidden)
-    comps = _components(mentors, mentees, rows)
-    total = sum(np.float32(weights[c]) * comps[c] for c in COMPONENTS)
-    points = np.rint(total * np.float32(POINTS)).astype(np.int32)
-    stages.append(stages[-1] & (comps["topics"] > 0))
-    floor = rules.min_score if rules.mode == "best-pairs" else 0
-    # Topics in common are a hard rule only when the programme requires them; otherwise they only score.
-    allowed = stages[4] if rules.topic_overlap == "required" else stages[3]
-    stages.append(allowed & (points >= floor))
-    return stages, comps, points
+def price(
+    scorer: Scorer, mentor_dual: Ints, mentee_dual: Ints, big: int, keep: int, since: tuple[Ints, Ints] | None = None
+) -> Priced:
+    """The allowed pairs whose weight exceeds the dual prices of their two members — only they can improve a
+    solution those prices are optimal for (a pair already in the graph never does) — at most `keep` per person,
+    the most improving first: the next solve gets what matters without the graph growing dense.
 
-
-def _selection_key(allowed: npt.NDArray[np.bool_], points: Keys, rows: Ints) -> Keys:
-    """Points first, then a fixed pseudo-random tie-break, so that among equal candidates each person keeps
-    different ones: everyone keeping the same few would leave most people without a candidate."""
-    jitter = _TIE_ROWS[rows % _TIE_ROWS.size, None] ^ _TIE_COLUMNS[None, np.arange(points.shape[1]) % _TIE_ROWS.size]
-    return np.where(allowed, points * JITTER + jitter, -1)
-
-
-# Fixed, so that the same input always gives the same graph.
-_TIE_ROWS = np.random.default_rng(20261126).integers(0, JITTER, size=65536, dtype=np.int32)
-_TIE_COLUMNS = np.random.default_rng(19).integers(0, JITTER, size=65536, dtype=np.int32)
-
-
-def before_exclusions(mentors: Side, mentees: Side, rows: Ints, rules: Rules) -> npt.NDArray[np.bool_]:
-    """The pairs of these mentee rows × every mentor that pass every rule before the confidential exclusions."""
-    return _stages(mentors, mentees, rows, rules, {})[2]
-
-
-def without_exclusions(mentors: Side, mentees: Side, rows: Ints, rules: Rules) -> list[npt.NDArray[np.bool_]]:
-    """The masks of every stage for these mentee rows × every mentor, as if no confidential exclusion applied."""
-    return _scored(mentors, mentees, rows, rules, {})[0]
-
-
-def _stages(
-    mentors: Side, mentees: Side, rows: Ints, rules: Rules, forbidden: dict[int, list[int]]
-) -> list[npt.NDArray[np.bool_]]:
-    """Cumulative masks (block rows × mentors): the pairs that pass each hard rule and all before it."""
-    language = (mentees.languages[rows] @ mentors.languages.T) > 0
-    gap = language & ((mentees.stage[rows, None] - mentors.stage[None, :]) >= rules.min_gap)
-    fa, fb = mentees.format[rows, None], mentors.format[None, :]
-    in_person, video = 0, 1
-    clash = ((fa == in_person) & (fb == video)) | ((fa == video) & (fb == in_person))
-    apart = ((fa == in_person) | (fb == in_person)) & (
-        (mentees.site[rows, None] != mentors.site[None, :]) | (mentees.site[rows, None] < 0)
+    `since` holds the prices every pair outside the graph was last found covered by: only a pair one of whose
+    prices went down since can fail now, so only the rows and columns of those people are priced again."""
+    # A weight is big + points: compare points with the prices less big, in 32 bits (big stays below 2**31).
+    u = (mentor_dual - big).astype(np.int32)
+    v = mentee_dual.astype(np.int32)
+    n, m = len(scorer.rows), len(scorer.columns)
+    mentees, mentors = np.arange(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if since is not None:
+        lower_mentees, lower_mentors = np.nonzero(mentee_dual < since[1])[0], np.nonzero(mentor_dual < since[0])[0]
+        if lower_mentees.size * m + lower_mentors.size * n < n * m:  # else one pass over every row is as quick
+            mentees, mentors = lower_mentees, lower_mentors
+    rows, columns, points, crowded_mentees = _priced(scorer, v, u, mentees, keep)
+    flipped = _priced(scorer.transposed(), u, v, mentors, keep)
+    return Priced(
+        np.concatenate([rows, flipped[1]]),
+        np.concatenate([columns, flipped[0]]),
+        np.concatenate([points, flipped[2]]),
+        crowded_mentees,
+        flipped[3],
     )
-    formats = gap & ~clash & ~apart
-    confidential = formats.copy()
-    for local, row in enumerate(rows):
-        if int(row) in forbidden:
-            confidential[local, forbidden[int(row)]] = False
-    return [language, gap, formats, confidential]
 
 
-def _components(mentors: Side, mentees: Side, rows: Ints) -> dict[str, npt.NDArray[np.float32]]:
-    """Each score component in [0, 1] for every pair of the block, in float32 throughout."""
-    half = np.float32(0.5)
-    wanted = mentees.topics[rows]
-    # The mentee's priorities (1–3) times the mentor's levels (1–3), over the best that could be.
-    reach = np.maximum(wanted.sum(axis=1, keepdims=True) * np.float32(3), np.float32(1))
-    topics = (wanted @ mentors.topics.T) / reach
-    slots_a, slots_b = mentees.slots[rows].sum(axis=1), mentors.slots.sum(axis=1)
-    shared = mentees.slots[rows] @ mentors.slots.T
-    smaller = np.minimum(slots_a[:, None], slots_b[None, :])
-    # Someone who gave no preferred time fits anyone's, halfway.
-    times = np.where(smaller > 0, shared / np.maximum(smaller, np.float32(1)), half)
-    style = (mentees.style[rows] @ mentors.style.T) * half
-    da, db = mentees.department[rows, None], mentors.department[None, :]
-    departments = np.where((da < 0) | (db < 0), half, (da != db).astype(np.float32))
-    found = {"topics": topics, "times": times, "style": style, "departments": departments}
-    return {name: value.astype(np.float32, copy=False) for name, value in found.items()}
+def _priced(
+    side: Scorer, row_price: Prices, column_price: Prices, rows: Ints, keep: int
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """The improving pairs of these rows × every column (row, column, points; at most `keep` per row, the most
+    improving), and the rows that had more."""
+    found: list[tuple[Ints, Ints, Ints]] = []
+    crowded: list[Ints] = []
+    for block in side.blocks(rows):
+        points = side.points(block)
+        gain = points - row_price[block, None] - column_price[None, :]
+        r, c = np.nonzero((gain > 0) & side.allowed(block, points))
+        if r.size:
+            order = np.lexsort((-gain[r, c], r))
+            r, c = r[order], c[order]
+            rank = np.arange(r.size) - np.searchsorted(r, r)
+            crowded.append(block[np.unique(r[rank >= keep])])
+            r, c = r[rank < keep], c[rank < keep]
+        found.append((block[r], c.astype(np.int64), points[r, c].astype(np.int64)))
+    rows_found, columns_found, points_found = _edges(found)
+    return rows_found, columns_found, points_found, np.concatenate([np.zeros(0, np.int64), *crowded])
 
 
-def _top_per_row(key: Keys, keep: int) -> tuple[Ints, Ints]:
-    """Row and column of each row's `keep` highest keys that are allowed (key ≥ 0)."""
-    take = min(keep, key.shape[1])
-    top = np.argpartition(-key, take - 1, axis=1)[:, :take] if take < key.shape[1] else np.argsort(-key, axis=1)
-    r = np.repeat(np.arange(key.shape[0]), top.shape[1])
-    c = top.ravel()
-    good = key[r, c] >= 0
-    return r[good], c[good]
+def _best(points: Points, allowed: Mask, keep: int) -> tuple[Ints, Ints]:
+    """About each row's `keep` best allowed cells: those at or above a threshold estimated on a sample of the
+    columns (a row with fewer allowed cells keeps them all). Neither exact nor needing to be: the pricing adds
+    whatever pair the solution still needs; this only keeps the first graph small and good."""
+    rows, columns = points.shape
+    if rows == 0 or columns == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if columns <= keep:
+        r, c = np.nonzero(allowed)
+        return r.astype(np.int64), c.astype(np.int64)
+    step = max(1, columns // SAMPLE)
+    sample = np.where(allowed[:, ::step], points[:, ::step], np.int16(-1))
+    rank = max(1, min(sample.shape[1], round(keep * sample.shape[1] / columns)))
+    threshold = np.partition(sample, sample.shape[1] - rank, axis=1)[:, sample.shape[1] - rank]
+    chosen = points >= np.maximum(threshold, 0)[:, None]
+    chosen &= allowed
+    crowded = np.nonzero(chosen.sum(axis=1) > CROWDED * keep)[0]
+    if crowded.size:
+        masked = np.where(allowed[crowded], points[crowded], np.int16(-1))
+        best = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
+        chosen[crowded] = False
+        chosen[crowded[:, None], best] = np.take_along_axis(masked, best, axis=1) >= 0
+    r, c = np.nonzero(chosen)
+    return r.astype(np.int64), c.astype(np.int64)
 
 
-def _top_per_column(key: Keys, keep: int) -> Ints:
-    """Row indices (keep × columns) of each column's highest keys; fewer rows than `keep` gives them all."""
-    if key.shape[0] <= keep:
-        return np.argsort(-key, axis=0, kind="stable")
-    return np.argpartition(-key, keep - 1, axis=0)[:keep]
-
-
-def _union(parts: list[Edges], mentee_counts: Ints, mentor_counts: Ints) -> Graph:
-    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    points = np.concatenate([p[2] for p in parts]).astype(np.int64)
-    comps = np.concatenate([p[3] for p in parts]) if rows.size else np.zeros((0, len(COMPONENTS)), np.float32)
-    width = int(cols.max()) + 1 if cols.size else 1
-    _, first = np.unique(rows * width + cols, return_index=True)  # sorted: the same input gives the same graph
-    return Graph(
-        mentor=cols[first],
-        mentee=rows[first],
-        points=points[first],
-        components=comps[first],
-        mentee_counts=mentee_counts,
-        mentor_counts=mentor_counts,
-    )
+def _edges(parts: list[tuple[Ints, Ints, Ints]]) -> tuple[Ints, Ints, Ints]:
+    """Mentee rows, mentor columns and points of edges found block by block, as int64 arrays."""
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows, columns, points = (np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(3))
+    return rows, columns, points

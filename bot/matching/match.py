@@ -1,28 +1,18 @@
 """Matching as one pure function: volunteers, the programme's rules and the workspace's history → a proposal."""
 
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
-import numpy.typing as npt
 
-from bot.matching.candidates import (
-    COMPONENTS,
-    STAGES,
-    Graph,
-    Ints,
-    before_exclusions,
-    build,
-    widen,
-    without_exclusions,
-)
-from bot.matching.encode import Side, encode
+from bot.matching.candidates import CELLS_PER_BLOCK, STAGES, Graph, Ints, Scorer, build, price
+from bot.matching.encode import Side, Tables, encode
 from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
-from bot.matching.model import POINTS, Pair, Proposal, Rules, Unmatched, Volunteer
-from bot.matching.solve import solve
+from bot.matching.model import COMPONENTS, Pair, Proof, Proposal, Rules, Unmatched, Volunteer
+from bot.matching.solve import duals, solve
 
-WIDENINGS = 3  # rounds of adding every allowed pair of the mentees left alone
+NEAR = 30  # points below its prices within which a pair is kept for the next solve
 # The reason for the first rule that leaves nobody, in STAGES order.
 STAGE_REASONS = {
     "language": "no_shared_language",
@@ -32,6 +22,19 @@ STAGE_REASONS = {
     "topics": "no_topic_in_common",
     "min_score": "below_min_score",
 }
+
+
+@dataclass
+class Solution:
+    """The optimal assignment and its proof: prices that cover the weight of every allowed pair (weight: big +
+    points in "most pairs" mode, the points in "best pairs" mode) and that the chosen pairs' weights add up to."""
+
+    graph: Graph
+    chosen: Ints
+    proof: Proof
+    mentor_dual: Ints
+    mentee_dual: Ints
+    big: int
 
 
 def match(
@@ -45,105 +48,111 @@ def match(
     coordinators') are never made. Whoever every remaining candidate is excluded for learns by what."""
     mentors = sorted((v for v in volunteers if v.role == "mentor"), key=lambda v: v.id)
     mentees = sorted((v for v in volunteers if v.role == "mentee"), key=lambda v: v.id)
-    mentor_side, mentee_side = encode(mentors, mentees, now)
+    mentor_side, mentee_side, tables = encode(mentors, mentees, rules, now)
     kinds = exclusion_kinds(mentors, mentees, excluded, forbids)
     forbidden: dict[int, list[int]] = {}
     for row, column in sorted(kinds):
         forbidden.setdefault(row, []).append(column)
-    graph, chosen = assign(mentor_side, mentee_side, rules, forbidden)
-    found = proposal(graph, chosen, mentors, mentees, rules)
-    rows = {v.id: ("mentor", j) for j, v in enumerate(mentors)} | {v.id: ("mentee", i) for i, v in enumerate(mentees)}
-    found.unmatched = [
-        _explained(u, *rows[u.volunteer_id], mentor_side, mentee_side, rules, kinds) for u in found.unmatched
+    solution = assign(mentor_side, mentee_side, tables, rules, forbidden)
+    return proposal(solution, Scorer.of(mentor_side, mentee_side, tables, rules, forbidden), kinds)
+
+
+def assign(mentors: Side, mentees: Side, tables: Tables, rules: Rules, forbidden: dict[int, list[int]]) -> Solution:
+    """Solve on the sparse graph, price every allowed pair left out with the solution's dual prices, add those that
+    could improve it, and solve again, until none can: the optimum of every allowed pair, proven."""
+    scorer = Scorer.of(mentors, mentees, tables, rules, forbidden)
+    graph = build(scorer)
+    # More than any points a whole assignment could make up, so that one more pair always outweighs them.
+    big = (scorer.top * min(len(mentees), int(mentors.capacity.sum())) + 1) if rules.mode == "most-pairs" else 0
+    rounds = added = 0
+    covered: tuple[Ints, Ints] | None = None  # prices every pair outside the graph is known to be covered by
+    while True:
+        rounds += 1
+        weight = graph.points + big
+        chosen = solve(graph, mentors.capacity, len(mentees), big)
+        mentor_dual, mentee_dual = duals(graph, chosen, mentors.capacity, len(mentees), weight)
+        found = price(scorer, mentor_dual, mentee_dual, big, rules.candidates, covered)
+        if found.mentee.size == 0:
+            return Solution(graph, chosen, Proof(rounds, added), mentor_dual, mentee_dual, big)
+        # Every pair is now covered by these prices, or added, or of someone whose improving pairs were too many
+        # to add at once: their rows and columns are priced again next time, as if their prices had fallen.
+        covered = (mentor_dual.copy(), mentee_dual.copy())
+        covered[0][found.crowded_mentors] = np.iinfo(np.int64).max
+        covered[1][found.crowded_mentees] = np.iinfo(np.int64).max
+        # The next solve needs only the chosen pairs, those nearly as good as their prices, and the new ones: a
+        # pair dropped is covered by these prices like the others, so nothing is lost, and each solve stays small.
+        near = weight - mentor_dual[graph.mentor] - mentee_dual[graph.mentee] > -NEAR
+        near[chosen] = True
+        kept = Graph(graph.mentor[near], graph.mentee[near], graph.points[near])
+        graph = kept.with_edges(found.mentee, found.mentor, found.points)
+        added += int(found.mentee.size)
+
+
+def proposal(solution: Solution, scorer: Scorer, kinds: Kinds | None = None) -> Proposal:
+    """The chosen pairs with their points per component, and the unmatched with the reason true of them."""
+    graph, chosen = solution.graph, solution.chosen
+    mentees, mentors, tables = scorer.rows, scorer.columns, scorer.tables
+    j, i = graph.mentor[chosen], graph.mentee[chosen]
+    parts = {
+        name: tables.points[name][mentees.types[kind][i], mentors.types[kind][j]]
+        for name, kind in (("topics", "topics"), ("times", "rest"), ("style", "rest"), ("departments", "rest"))
+    }
+    pairs = [
+        Pair(
+            mentors.volunteers[j[k]].id,
+            mentees.volunteers[i[k]].id,
+            int(graph.points[e]),
+            {name: int(parts[name][k]) for name in COMPONENTS},
+        )
+        for k, e in enumerate(chosen)
     ]
+    pairs.sort(key=lambda p: (-p.score, p.mentor_id, p.mentee_id))
+    unmatched: list[Unmatched] = []
+    for side, role, taken in ((scorer.transposed(), "mentor", j), (scorer, "mentee", i)):
+        alone = np.setdiff1d(np.arange(len(side.rows), dtype=np.int64), taken)
+        unmatched += _unmatched(side, role, alone, kinds or {})
+    return Proposal(pairs, unmatched, solution.proof)
+
+
+def _unmatched(scorer: Scorer, role: str, rows: Ints, kinds: Kinds) -> list[Unmatched]:
+    """Why each of these rows has no partner, from how many partners they have left after each rule."""
+    found = []
+    for start in range(0, rows.size, max(1, CELLS_PER_BLOCK // max(len(scorer.columns), 1))):
+        block = rows[start : start + max(1, CELLS_PER_BLOCK // max(len(scorer.columns), 1))]
+        counts = np.stack([mask.sum(axis=1) for mask in scorer.stages(block)], axis=1)
+        for row, count in zip(block, counts, strict=True):
+            u = Unmatched(scorer.rows.volunteers[row].id, _reason(count, scorer.rules, len(scorer.columns)))
+            found.append(_explained(u, role, int(row), scorer, kinds))
     return found
 
 
-def _explained(
-    u: Unmatched, role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds
-) -> Unmatched:
+def _explained(u: Unmatched, role: str, row: int, scorer: Scorer, kinds: Kinds) -> Unmatched:
     """The reason as it is true of every candidate. A rule after the confidential exclusions (a topic in common,
     the minimum score) explains nothing when a candidate excluded confidentially would have passed it: that
     candidate is what is missing, so the exclusion is the reason (or, when topics are only preferred, that the
     others were taken)."""
     if u.reason == STAGE_REASONS["confidential"]:
-        return replace(u, excluded_by=_excluded_by(role, row, mentors, mentees, rules, kinds))
+        return replace(u, excluded_by=_excluded_by(role, row, scorer, kinds, STAGES.index("format")))
     if u.reason not in (STAGE_REASONS["topics"], STAGE_REASONS["min_score"]):
         return u
     stage = STAGES.index("min_score" if u.reason == STAGE_REASONS["min_score"] else "topics")
-    hidden = _excluded_by(role, row, mentors, mentees, rules, kinds, stage)
+    hidden = _excluded_by(role, row, scorer, kinds, stage)
     if not hidden:
         return u
-    if u.reason == STAGE_REASONS["topics"] and rules.topic_overlap != "required":
+    if u.reason == STAGE_REASONS["topics"] and scorer.rules.topic_overlap != "required":
         return replace(u, reason="all_taken")
     return replace(u, reason=STAGE_REASONS["confidential"], excluded_by=hidden)
 
 
-def _excluded_by(
-    role: str, row: int, mentors: Side, mentees: Side, rules: Rules, kinds: Kinds, stage: int | None = None
-) -> frozenset[str]:
-    """What excludes each candidate someone had left after the open rules (those before the exclusions, or up to
-    `stage` of STAGES as if nothing were excluded), as that person sees it."""
-
-    def passing(rows: Ints) -> npt.NDArray[np.bool_]:
-        if stage is None:
-            return before_exclusions(mentors, mentees, rows, rules)
-        return without_exclusions(mentors, mentees, rows, rules)[stage]
-
-    if role == "mentee":
-        open_to = np.nonzero(passing(np.array([row], dtype=np.int64))[0])[0]
-        pairs = [(row, int(j)) for j in open_to]
-    else:
-        rows = np.array(sorted({i for i, j in kinds if j == row}), dtype=np.int64)
-        allowed = passing(rows)[:, row] if rows.size else np.zeros(0, bool)
-        pairs = [(int(i), row) for i in rows[allowed]]
+def _excluded_by(role: str, row: int, scorer: Scorer, kinds: Kinds, stage: int) -> frozenset[str]:
+    """What excludes each candidate someone would have after the rules up to `stage` of STAGES if nothing were
+    excluded, as that person sees it."""
+    passing = scorer.stages(np.array([row], dtype=np.int64), exclusions=False)[stage][0]
+    pairs = [(row, int(c)) if role == "mentee" else (int(c), row) for c in np.nonzero(passing)[0]]
     return frozenset(k for pair in pairs for k in as_seen_by(kinds.get(pair, set()), role))
 
 
-def assign(mentors: Side, mentees: Side, rules: Rules, forbidden: dict[int, list[int]]) -> tuple[Graph, Ints]:
-    """Solve on the sparse graph; mentees it leaves alone although they have partners get every allowed pair
-    added, and it is solved again, until nobody more can be matched that way."""
-    graph = build(mentors, mentees, rules, forbidden)
-    chosen = solve(graph, mentors.capacity, len(mentees), rules.mode)
-    for _ in range(WIDENINGS):
-        matched = np.zeros(len(mentees), dtype=bool)
-        matched[graph.mentee[chosen]] = True
-        lonely = np.nonzero(~matched & (graph.mentee_counts[:, -1] > 0))[0]
-        wider = widen(graph, mentors, mentees, rules, forbidden, lonely) if lonely.size else graph
-        if wider.mentor.size == graph.mentor.size:
-            break
-        graph = wider
-        chosen = solve(graph, mentors.capacity, len(mentees), rules.mode)
-    return graph, chosen
-
-
-def proposal(
-    graph: Graph, chosen: np.ndarray, mentors: Sequence[Volunteer], mentees: Sequence[Volunteer], rules: Rules
-) -> Proposal:
-    weights = rules.weights.normalised()
-    pairs = []
-    for e in chosen:
-        points = {
-            name: round(weights[name] * float(graph.components[e, k]) * POINTS) for k, name in enumerate(COMPONENTS)
-        }
-        pairs.append(Pair(mentors[graph.mentor[e]].id, mentees[graph.mentee[e]].id, int(graph.points[e]), points))
-    pairs.sort(key=lambda p: (-p.score, p.mentor_id, p.mentee_id))
-    matched_mentors = set(graph.mentor[chosen].tolist())
-    matched_mentees = set(graph.mentee[chosen].tolist())
-    unmatched = [
-        Unmatched(v.id, _reason(graph.mentor_counts[j], rules, len(mentees)))
-        for j, v in enumerate(mentors)
-        if j not in matched_mentors
-    ]
-    unmatched += [
-        Unmatched(v.id, _reason(graph.mentee_counts[i], rules, len(mentors)))
-        for i, v in enumerate(mentees)
-        if i not in matched_mentees
-    ]
-    return Proposal(pairs, unmatched)
-
-
-def _reason(counts: np.ndarray, rules: Rules, others: int) -> str:
+def _reason(counts: Ints, rules: Rules, others: int) -> str:
     """Why someone has no partner: the first rule that leaves them nobody, else everyone suitable was taken."""
     if others == 0:
         return "no_one_in_other_role"

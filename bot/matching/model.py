@@ -11,6 +11,7 @@ TopicOverlap = Literal["preferred", "required"]  # a pair with no topic in commo
 WINDOWS = ("morning", "lunch", "afternoon")
 STYLES = (("structured", "free"), ("hands_on", "discussion"))  # each question's two answers
 POINTS = 1000  # a perfect pair scores this many points
+COMPONENTS = ("topics", "times", "style", "departments")  # what a score is made of, as `Weights` names them
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,19 @@ class Unmatched:
     excluded_by: frozenset[str] = frozenset()  # EXCLUSIONS, when the reason is no_compatible_partner
 
 
+@dataclass(frozen=True)
+class Proof:
+    """How the proposal was proven the optimum of every allowed pair, not only of the candidates first kept."""
+
+    rounds: int  # solves, each followed by pricing every allowed pair left out
+    added: int  # pairs the pricing added to the candidates
+
+
 @dataclass
 class Proposal:
     pairs: list[Pair]
     unmatched: list[Unmatched]
+    proof: Proof = Proof(0, 0)
 
     @property
     def total_score(self) -> int:

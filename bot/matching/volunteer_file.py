@@ -174,8 +174,10 @@ def _volunteer(row: dict[str, str], tr: Tr) -> tuple[list[str], Volunteer | None
     )
 
 
-def _parts(text: str) -> list[str]:
-    return [part.strip() for part in IN_CELL.split(text) if part.strip()]
+# Cells repeat from row to row (the same languages, times, topics): each distinct text is parsed once.
+@lru_cache(maxsize=8192)
+def _parts(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in IN_CELL.split(text) if part.strip())
 
 
 @cache
@@ -184,14 +186,17 @@ def _iso_codes() -> frozenset[str]:
     return frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
 
 
-def _language_list(text: str) -> list[str] | None:
+@lru_cache(maxsize=8192)
+def _language_list(text: str) -> tuple[str, ...] | None:
     """Codes as most files hold them (fr;en), else names as the chat reads them (French and English, anglais)."""
     codes = [part.lower() for part in _parts(text)]
     if codes and all(code in _iso_codes() for code in codes):
-        return list(dict.fromkeys(codes))
-    return _languages(text.replace("|", ","))
+        return tuple(dict.fromkeys(codes))
+    found = _languages(text.replace("|", ","))
+    return None if found is None else tuple(found)
 
 
+@lru_cache(maxsize=8192)
 def _word(text: str) -> str:
     """'In person', 'hands-on' → the value as written in the file's documentation: 'in_person', 'hands_on'."""
     return re.sub(r"[\s-]+", "_", _fold(text))

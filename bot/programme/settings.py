@@ -4,8 +4,7 @@ from datetime import date
 
 from bot.context import Ctx
 from bot.i18n import LOCALES
-from bot.matching.candidates import COMPONENTS
-from bot.matching.model import POINTS, Weights
+from bot.matching.model import COMPONENTS, POINTS, Weights
 from bot.pairing import pair as pair_status
 from bot.parse import fold, parse_channel, parse_choice, parse_date, parse_decimal, parse_time, parse_whole
 from bot.programme import cadence, current

@@ -139,7 +139,7 @@ async def test_two_coordinators_asking_at_once_on_two_processes_get_one_run_and_
 async def test_a_process_killed_in_the_middle_of_a_matching_blocks_nothing_and_the_run_is_taken_over(
     database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    a_programme(database_url, 3000)
+    a_programme(database_url, 800)
     async with serving(database_url, fake, tmp_path, lease=2) as (pid, url):
         assert (await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")).status == 200
         await until(lambda: [r.state for r in runs(database_url)] == [MatchRunState.RUNNING], 60, "the run started")
@@ -151,13 +151,13 @@ async def test_a_process_killed_in_the_middle_of_a_matching_blocks_nothing_and_t
             await fake.posted("Matching preview", channel=coordinator, timeout=180)
     [run] = runs(database_url)
     assert run.state == MatchRunState.DONE and run.attempts == 2
-    assert proposed(database_url) == 3000
+    assert proposed(database_url) == 800
 
 
 async def test_while_a_big_matching_runs_everyone_else_is_answered_without_database_errors(
     database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
-    a_programme(database_url, 3000)
+    a_programme(database_url, 800)
     async with serving(database_url, fake, tmp_path) as (_, url):
         sender = SlackSender(url, SIGNING_SECRET, fake)
         assert (await sender.command(COORDINATOR, "match")).status == 200

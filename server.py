@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.outbox.parcel import Sender
 from bot.outbox.queue import Policy
 from bot.outbox.worker import Worker
+from bot.pairing.worker import MatchWorker
 from bot.service import Passerelle
 from handlers.console import CONSOLE_COORDINATOR, console_id, run_console
 from handlers.slack import OAuth, build_app, started
@@ -265,6 +266,14 @@ def build_worker(
     return worker
 
 
+def build_matcher(settings: Settings, bot: Passerelle) -> MatchWorker:
+    """The matching worker: each matching in a process of its own, so that the event loop keeps answering."""
+    lease = timedelta(seconds=settings.passerelle_match_lease)
+    worker = MatchWorker(bot.engine, now, lease, done=lambda: bot.queued())
+    bot.matcher = worker.wake
+    return worker
+
+
 class CannotListen(OSError):
     """The HTTP server's address is taken or not ours (Slack's own connections failing are other OSErrors)."""
 
@@ -310,7 +319,8 @@ class AccessLog(AbstractAccessLogger):
 
 
 async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, deliver: bool = True) -> None:
-    """The HTTP server, Socket Mode, the tick and (unless the console delivers its own) the outbox worker."""
+    """The HTTP server, Socket Mode, the tick and (unless the console delivers its own and makes its matchings in
+    its one conversation, showing the preview at once) the outbox and matching workers."""
     # One installation store for the listeners and the worker: one lock per installation in this process.
     installations = build_installations(settings, bot)
     on_slack = settings.slack_over_http or settings.slack_socket_mode
@@ -346,10 +356,13 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     scheduler = build_scheduler(settings, bot)
     scheduler.start()
     worker = asyncio.create_task(build_worker(settings, bot, installations, teams).run(stop)) if deliver else None
+    matching = asyncio.create_task(build_matcher(settings, bot).run(stop)) if deliver else None
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if matching is not None:
+            await matching  # a matching cut short is handed back to the queue for the next start
         if worker is not None:
             # What is in flight gets a moment to settle; a send cut short is looked for by the next start.
             with contextlib.suppress(TimeoutError):

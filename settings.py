@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     passerelle_outbox_attempts: int = Field(default=20, ge=1, le=100)
     # How long a worker holds a message it is sending; past that, another worker takes it (its worker died).
     passerelle_outbox_lease: float = Field(default=60, ge=20, le=3600)
+    # How long a worker's claim on a matching lasts between its renewals; past that, another worker takes the run
+    # over (its worker died). A matching that dies leaves the next one waiting this long at most.
+    passerelle_match_lease: float = Field(default=30, ge=1, le=3600)
 
     # The server's address as others reach it, for the links the bot hands out (calendar files); default http://HOST:PORT.
     passerelle_public_url: str | None = None

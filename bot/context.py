@@ -27,6 +27,8 @@ class Ctx:
     # The input came from the person's direct chat with the bot (a message typed there), rather than from a command
     # or a button that may be anywhere (a channel, the Home tab): what goes on "in our direct messages" is here.
     in_direct_chat: bool = False
+    # A matching was asked for (bot/pairing/runs.py): once committed, the bot's matcher is woken.
+    match_requested: bool = False
 
     def command(self, words: str) -> str:
         """A command as the caller types it on their channel: "/mentoring program set start DATE" on Slack."""

@@ -19,7 +19,7 @@ from bot.context import Ctx
 from bot.guards import Guard
 from bot.lifecycle import booking, nudges, pulses, surveys
 from bot.lifecycle import commands as lifecycle
-from bot.pairing import adjust, confirm, members, preview, rematch_decision
+from bot.pairing import adjust, confirm, members, preview, rematch_decision, runs
 from bot.pairing import commands as pairing
 from bot.programme import announce, coordinators, current
 from bot.programme import settings as programme
@@ -192,7 +192,7 @@ ROUTES: tuple[Route, ...] = (
     # The coordinators' buttons: a new programme, the matching preview.
     Press("program.new.cancel", current.cancel_new, COORDINATOR),
     PressOn("match.page", preview.page, COORDINATOR),
-    Press("match.run", preview.run_again, COORDINATOR),
+    Press("match.run", runs.start_again, COORDINATOR),
     Press("match.csv", preview.csv_file, COORDINATOR),
     Press("match.confirm", confirm.confirm, COORDINATOR),
     PressOn("match.pin", adjust.pin, COORDINATOR),

@@ -20,6 +20,7 @@ from bot.i18n import normalize_locale, translator
 from bot.lifecycle import booking, meeting, retention
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
+from bot.pairing import runs
 from bot.parse import parse_agreement
 from bot.parse import words as split_words
 from bot.people import tr_for
@@ -68,6 +69,9 @@ class Passerelle:
         self.configured = coordinators if configured is None else configured & coordinators
         self.locale = normalize_locale(locale) or "en"
         self.queued = queued  # told when messages wait in the outbox (the worker wakes up)
+        # Told when a matching was asked for, once committed: the app's matching worker wakes up. A bot without
+        # one (the tests, the console) makes it itself, at once, in the caller's thread.
+        self.matcher: Callable[[datetime], None] = lambda now: runs.run_here(self.engine, now)
 
     def said(self, actor: Actor, text: str, now: datetime, delivery_id: str | None = None) -> Outcome:
         """A message typed to the bot in a direct chat."""
@@ -271,7 +275,9 @@ class Passerelle:
             outcome = rule(ctx)
             others = [reply for reply in outcome.replies if not isinstance(reply.to, ToCaller)]
             outbox.write(ctx.session, ctx.programme, ctx.now, others)
-        if others:
+        if ctx.match_requested:
+            self.matcher(now)
+        if others or ctx.match_requested:
             self.queued()
         outcome.replies = [reply for reply in outcome.replies if isinstance(reply.to, ToCaller)]
         return outcome

@@ -15,6 +15,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_TIMEOUT = 30
 # Any fixed number; advisory locks are per database, and only migrate() takes this one.
 MIGRATION_LOCK = 0x7061737365726C  # "passerl"
+READ_ONLY = "passerelle_read_only"  # an execution option: see `reading`
 
 
 def make_engine(url: str) -> Engine:
@@ -60,8 +61,10 @@ def _wal(cursor: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    """Take the write lock at the start: a read that later writes could otherwise fail at once under WAL."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take the write lock at the start: a read that later writes could otherwise fail at once under WAL. A
+    session for `reading` takes none: it reads a snapshot, and writers go on meanwhile."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine) -> None:
@@ -82,3 +85,9 @@ def migrate(engine: Engine) -> None:
 def session(engine: Engine) -> Session:
     """One session per event or job; the caller (the core) commits."""
     return Session(engine, expire_on_commit=False)
+
+
+def reading(engine: Engine) -> Session:
+    """A session that only reads, however long: on SQLite it holds no write lock, so nobody waits for it (a
+    matching's pool of tens of thousands); it must write nothing."""
+    return Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

@@ -234,13 +234,33 @@ class Commitment(SQLModel, table=True):
     committed_at: datetime
 
 
+class MatchRunState(StrEnum):
+    """Where a matching stands; bot/pairing/runs.py makes every change."""
+
+    QUEUED = "queued"  # asked for, waiting for a worker
+    RUNNING = "running"  # claimed by a worker until `claimed_until`, which it renews while the matching runs
+    DONE = "done"  # its proposal is written
+    FAILED = "failed"  # it could not finish; the coordinators who asked were told
+    SUPERSEDED = "superseded"  # the rules changed (a forbid): a newer run replaces it, and its result is dropped
+
+
 class MatchRun(SQLModel, table=True):
-    """The latest matching of a programme: who was in the pool and why some stayed unmatched."""
+    """A matching of a programme: asked for, run out of the request, then who was in the pool and why some stayed
+    unmatched."""
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
+    state: MatchRunState = Field(default=MatchRunState.DONE, sa_type=_status_type(MatchRunState), index=True)
+    # The coordinators who asked for it, who get its preview; the first one's channel writes its commands.
+    watchers: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    command_prefix: str = Field(default="", max_length=32)
     pool_size: int = 0
+    expected_seconds: float = 0.0  # told to whoever asks while it runs
+    seconds: float | None = None  # measured: the next run's estimate starts from it
+    attempts: int = 0  # a worker that died mid-run leaves its claim to expire, and another takes it over
+    claimed_until: datetime | None = None
+    started_at: datetime | None = None
     unmatched: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [user, why]
     created_at: datetime
 

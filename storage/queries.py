@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import bindparam, case, delete, func, insert, inspect, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, inspect, or_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from storage.models import (
     EnrollmentStatus,
     Forbidden,
     MatchRun,
+    MatchRunState,
     Meeting,
     MeetingStatus,
     Nudge,
@@ -134,6 +136,19 @@ def enrollments_of_programme(session: Session, workspace_id: int, programme_id: 
     return session.exec(
         select(Enrollment).where(Enrollment.workspace_id == workspace_id, Enrollment.programme_id == programme_id)
     ).all()
+
+
+def answers_of_programme(
+    session: Session, workspace_id: int, programme_id: int
+) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Each enrolled person's status and answers, by person id: the columns alone, for tens of thousands at once."""
+    rows = session.exec(
+        select(Enrollment.person_id, Enrollment.status, Enrollment.answers).where(
+            Enrollment.workspace_id == workspace_id, Enrollment.programme_id == programme_id
+        )
+    ).all()
+    found: dict[int, tuple[str, dict[str, Any]]] = {row[0]: (row[1], dict(row[2])) for row in rows}
+    return found
 
 
 def enrollments_of_person(session: Session, workspace_id: int, person_id: int) -> Sequence[Enrollment]:
@@ -372,6 +387,29 @@ def pairs_of_programme(session: Session, workspace_id: int, programme_id: int, *
     ).all()
 
 
+class ProposedRow(NamedTuple):
+    """A proposed pair as a preview reads it: its columns, without the cost of an object each (tens of thousands)."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    score: int
+    pinned: bool
+    components: dict[str, int]
+
+
+def proposed_rows(session: Session, workspace_id: int, programme_id: int) -> list[ProposedRow]:
+    columns = [col(c) for c in (Pair.id, Pair.mentor_id, Pair.mentee_id, Pair.score, Pair.pinned, Pair.components)]
+    rows = session.execute(
+        sql_select(*columns).where(
+            col(Pair.workspace_id) == workspace_id,
+            col(Pair.programme_id) == programme_id,
+            col(Pair.status) == PairStatus.PROPOSED,
+        )
+    ).all()
+    return [ProposedRow(row[0] or 0, row[1], row[2], row[3], row[4], dict(row[5])) for row in rows]
+
+
 def pairs_of_person(session: Session, workspace_id: int, person_id: int, *statuses: PairStatus) -> Sequence[Pair]:
     return session.exec(
         select(Pair).where(
@@ -431,12 +469,70 @@ def delete_pairs(session: Session, workspace_id: int, pair_ids: Sequence[int]) -
     session.execute(delete(Pair).where(col(Pair.workspace_id) == workspace_id, col(Pair.id).in_(pair_ids)))
 
 
+def insert_pairs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Pairs given by their columns, in one statement whatever their number (a matching proposes thousands)."""
+    if rows:
+        # The table's own INSERT, executed for many rows at once: the ORM's bulk path costs twice as much here.
+        session.connection().execute(insert(Pair.__table__), list(rows))  # type: ignore[attr-defined]
+
+
 def latest_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:
+    """The latest matching that finished: its proposal is the one shown."""
     return session.exec(
         select(MatchRun)
-        .where(MatchRun.workspace_id == workspace_id, MatchRun.programme_id == programme_id)
+        .where(
+            MatchRun.workspace_id == workspace_id,
+            MatchRun.programme_id == programme_id,
+            MatchRun.state == MatchRunState.DONE,
+        )
         .order_by(col(MatchRun.id).desc())
     ).first()
+
+
+def open_run(session: Session, workspace_id: int, programme_id: int) -> MatchRun | None:
+    """The programme's matching asked for and not finished, if any (there is one at most)."""
+    return session.exec(
+        select(MatchRun)
+        .where(
+            MatchRun.workspace_id == workspace_id,
+            MatchRun.programme_id == programme_id,
+            col(MatchRun.state).in_((MatchRunState.QUEUED, MatchRunState.RUNNING)),
+        )
+        .order_by(col(MatchRun.id).desc())
+    ).first()
+
+
+def claimable_run(session: Session, now: datetime) -> MatchRun | None:
+    """The oldest matching waiting for a worker, or whose worker's claim ran out (it died), in any workspace."""
+    return session.exec(
+        select(MatchRun)
+        .where(
+            or_(
+                col(MatchRun.state) == MatchRunState.QUEUED,
+                and_(col(MatchRun.state) == MatchRunState.RUNNING, col(MatchRun.claimed_until) < now),
+            )
+        )
+        .order_by(col(MatchRun.id))
+    ).first()
+
+
+def get_run(session: Session, run_id: int) -> MatchRun | None:
+    return session.exec(select(MatchRun).where(MatchRun.id == run_id).execution_options(populate_existing=True)).first()
+
+
+def renew_run(session: Session, run_id: int, attempt: int, until: datetime) -> bool:
+    """The claim of attempt `attempt` on a running matching, pushed to `until`; False when it is no longer that
+    attempt's (taken over, superseded)."""
+    renewed = session.execute(
+        update(MatchRun)
+        .where(
+            col(MatchRun.id) == run_id,
+            col(MatchRun.state) == MatchRunState.RUNNING,
+            col(MatchRun.attempts) == attempt,
+        )
+        .values(claimed_until=until)
+    )
+    return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
 # What a new outbox row holds besides what its writer gives: nothing tried yet.

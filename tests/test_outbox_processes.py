@@ -57,6 +57,7 @@ async def confirmed(url: str, fake: FakeSlack, *more: str) -> None:
     """`match` then `match confirm` (sent to every URL given at the same moment)."""
     await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")
     await fake.next("response_url", timeout=60)
+    await fake.posted("Matching preview", channel=COORDINATOR, timeout=60)  # the matching runs apart, then this
     await asyncio.gather(
         *(SlackSender(u, SIGNING_SECRET, fake).command(COORDINATOR, "match confirm") for u in (url, *more))
     )

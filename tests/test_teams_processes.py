@@ -132,6 +132,12 @@ async def confirmed(connector: FakeConnector, cast: Cast, url: str, *more: str) 
     coordinator = cast.coordinator
     async with aiohttp.ClientSession() as session:
         await say_on_teams(session, url, teams_message(connector.url, TENANT, coordinator, "match"))
+        # The matching runs apart; its preview comes to the coordinator's chat through the outbox.
+        await until(
+            lambda: any("Matching preview" in text_of(a) for a in connector.activities(coordinator.teams_id)),
+            60,
+            "the preview did not come",
+        )
         before = len(connector.activities(coordinator.teams_id))
         # Typed twice, not one activity delivered twice: Teams' retry of an activity (its id again) is done once.
         confirms = [(u, teams_message(connector.url, TENANT, coordinator, "match confirm")) for u in (url, *more)]

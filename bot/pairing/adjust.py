@@ -6,7 +6,7 @@ from dataclasses import replace
 from bot.context import Ctx, known
 from bot.matching.match import match
 from bot.pairing import pair as pair_status
-from bot.pairing import preview
+from bot.pairing import preview, runs
 from bot.pairing.members import end_pair
 from bot.pairing.pair import EndReason
 from bot.pairing.pool import Pool, gather, rules_of, to_volunteer
@@ -44,7 +44,7 @@ def forbid(ctx: Ctx, pair_id: int) -> Outcome:
         return _gone(ctx)
     _add_forbid(ctx, pair.mentor_id, pair.mentee_id)
     pair_status.drop(ctx.session, [pair])
-    shown = preview.rerun(ctx)
+    shown = runs.ask(ctx, fresh=True)
     return Outcome(replace=message(*_forbidden_note(ctx, pair.mentor_id, pair.mentee_id), *shown.blocks))
 
 
@@ -63,7 +63,11 @@ def forbid_by_name(ctx: Ctx, args: list[str]) -> Outcome:
     if proposed:
         pair_status.drop(ctx.session, proposed)
         preview.set_aside(ctx, [mentor_id, mentee_id], "unpaired")
-    return Outcome([Reply(message(*_forbidden_note(ctx, mentor_id, mentee_id)))])
+    note = message(*_forbidden_note(ctx, mentor_id, mentee_id))
+    if queries.open_run(ctx.session, ctx.workspace_id, ctx.programme_id) is not None:
+        # The matching running now read the rules before this forbid: it is made again without the pair.
+        note = message(*note.blocks, *runs.ask(ctx, fresh=True).blocks)
+    return Outcome([Reply(note)])
 
 
 def unforbid(ctx: Ctx, args: list[str]) -> Outcome:
@@ -89,8 +93,8 @@ def unforbid(ctx: Ctx, args: list[str]) -> Outcome:
         )
     # A preview made while the forbid held would be confirmed as it stands, leaving out a pair now allowed (and
     # telling its members that nobody fitted): it is made again, as a forbid does.
-    note = Text(ctx.tr("{mentor} → {mentee} is no longer forbidden. The proposal is made again:", **names))
-    return Outcome([Reply(message(note, *preview.rerun(ctx).blocks))])
+    note = Text(ctx.tr("{mentor} → {mentee} is no longer forbidden. The proposal is made again.", **names))
+    return Outcome([Reply(message(note, *runs.ask(ctx, fresh=True).blocks))])
 
 
 def _add_forbid(ctx: Ctx, mentor_id: int, mentee_id: int) -> None:

@@ -3,7 +3,7 @@
 
 from bot.context import Ctx, known
 from bot.lifecycle.health import Standing, health_name, standings
-from bot.pairing import adjust, confirm, preview
+from bot.pairing import adjust, confirm, preview, runs
 from bot.pairing.pair import LIVE
 from bot.parse import fold
 from bot.people import named, zone_of
@@ -23,7 +23,7 @@ LISTED = 40
 def match(ctx: Ctx, args: list[str]) -> Outcome:
     sub = fold(args[0]) if args else ""
     if not args:
-        return preview.run(ctx)
+        return runs.start(ctx)
     if sub in ("confirm", "confirmer") and len(args) == 1:
         return confirm.confirm(ctx)
     if sub in ("swap", "echanger"):

@@ -56,6 +56,31 @@ def propose(
     return pair
 
 
+def propose_many(
+    session: Session, programme: Programme, found: Iterable[tuple[int, int, int, dict[str, int]]], now: datetime
+) -> None:
+    """A matching's proposal, (mentor, mentee, score, components) each, written in one statement: thousands of
+    pairs cost one round trip, not an object each."""
+    assert programme.id is not None
+    check("pair", None, TRANSITIONS, None, Status.PROPOSED)
+    rows = [
+        {
+            "workspace_id": programme.workspace_id,
+            "programme_id": programme.id,
+            "mentor_id": mentor_id,
+            "mentee_id": mentee_id,
+            "status": Status.PROPOSED,
+            "score": score,
+            "components": components,
+            "pinned": False,
+            "objectives": [],
+            "created_at": now,
+        }
+        for mentor_id, mentee_id, score, components in found
+    ]
+    queries.insert_pairs(session, rows)
+
+
 def confirm(pair: Pair, now: datetime) -> None:
     _move(pair, Status.ACTIVE)
     pair.confirmed_at, pair.pinned = now, False

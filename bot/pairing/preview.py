@@ -5,17 +5,15 @@ from typing import Any
 
 from bot import csvfile
 from bot.context import Ctx, known
-from bot.matching.match import match
 from bot.pairing import pair as pair_status
-from bot.pairing.pool import gather, rules_of
-from bot.pairing.reasons import pair_reasons, reason_code, shared_topics, unmatched_reason
+from bot.pairing.reasons import pair_reasons, shared_topics, unmatched_reason
 from bot.people import named, named_by_user_id
-from bot.programme.lock import hold
 from bot.replies import say
-from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Reply, Text, message
+from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Enrollment, MatchRun, Pair, PairStatus
+from storage.models import Pair, PairStatus
+from storage.queries import ProposedRow
 
 PAGE = 10
 CSV_COLUMNS = (
@@ -37,45 +35,6 @@ CSV_COLUMNS = (
 UNMATCHED_SHOWN = 10
 
 
-def run(ctx: Ctx) -> Outcome:
-    """Match the pool again; pinned pairs stay, the other proposed pairs are replaced."""
-    return Outcome([Reply(rerun(ctx))])
-
-
-def rerun(ctx: Ctx) -> Message:
-    """A new proposal, shown from its first page."""
-    hold(ctx)
-    pool = gather(ctx)
-    proposal = match(pool.volunteers, rules_of(ctx), ctx.now, pool.excluded, pool.forbids)
-    pair_status.drop_proposals(ctx.session, ctx.programme)
-    for found in proposal.pairs:
-        pair_status.propose(
-            ctx.session,
-            ctx.programme,
-            known(pool.people[found.mentor_id].id),
-            known(pool.people[found.mentee_id].id),
-            found.score,
-            dict(found.components),
-            ctx.now,
-        )
-    ctx.session.add(
-        MatchRun(
-            workspace_id=ctx.workspace_id,
-            programme_id=ctx.programme_id,
-            pool_size=len(pool.volunteers),
-            unmatched=[[u.volunteer_id, reason_code(u)] for u in proposal.unmatched],
-            created_at=ctx.now,
-        )
-    )
-    ctx.session.flush()
-    return show(ctx, 1)
-
-
-def run_again(ctx: Ctx) -> Outcome:
-    """The Run again button: the new proposal replaces the page it was pressed on."""
-    return Outcome(replace=rerun(ctx))
-
-
 def page(ctx: Ctx, number: int) -> Outcome:
     return Outcome(replace=show(ctx, number))
 
@@ -85,17 +44,24 @@ def proposed(ctx: Ctx) -> Sequence[Pair]:
     return sorted(pairs, key=lambda p: (not p.pinned, -p.score, p.id or 0))
 
 
-def show(ctx: Ctx, number: int) -> Message:
-    """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next."""
+Enrolled = dict[int, tuple[str, dict[str, Any]]]  # each enrolled person's status and answers, by person id
+
+
+def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
+    """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next.
+    `enrolled`: `queries.answers_of_programme` when the caller has read it already (a matching just written)."""
     tr = ctx.tr
-    pairs = proposed(ctx)
+    found = queries.proposed_rows(ctx.session, ctx.workspace_id, ctx.programme_id)
+    pairs = sorted(found, key=lambda p: (not p.pinned, -p.score, p.id))  # as `proposed` orders them
     live = _live(ctx)
-    alone = unmatched(ctx, pairs)
-    answers = _answers(ctx)
+    enrolled = _enrolled(ctx) if enrolled is None else enrolled
+    alone = unmatched(ctx, pairs, enrolled)
+    answers = {person_id: found for person_id, (_, found) in enrolled.items()}
     pages = max(1, -(-len(pairs) // PAGE))
     number = min(max(number, 1), pages)
     # Everyone taking part counts: the proposal (pinned pairs too), the pairs that go on, and those left alone.
-    paired = len({i for p in [*pairs, *live] for i in (p.mentor_id, p.mentee_id)})
+    taking_part = [(p.mentor_id, p.mentee_id) for p in pairs] + [(p.mentor_id, p.mentee_id) for p in live]
+    paired = len({i for pair in taking_part for i in pair})
     people = paired + len(alone)
     blocks: list[Block] = [
         Header(tr("Matching preview · {programme}", programme=ctx.programme.name)),
@@ -256,20 +222,21 @@ def csv_file(ctx: Ctx) -> Outcome:
     return outcome
 
 
-def unmatched(ctx: Ctx, pairs: Sequence[Pair]) -> list[list[str]]:
+def unmatched(ctx: Ctx, pairs: Sequence[Pair | ProposedRow], enrolled: Enrolled | None = None) -> list[list[str]]:
     """The last run's unmatched who really have nobody: not in `pairs` (the proposal), nor in a pair that goes on
     (a mentor with room left), nor paused or gone since."""
     run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     if run is None:
         return []
-    paired = set(_users(ctx, [*pairs, *_live(ctx)]).values())
+    paired = {i for p in [*pairs, *_live(ctx)] for i in (p.mentor_id, p.mentee_id)}
     people = queries.people_by_user_id(ctx.session, ctx.workspace_id, [user for user, _ in run.unmatched])
-    statuses = {e.person_id: e.status for e in _enrollments(ctx)}
-    return [
-        [user, why]
-        for user, why in run.unmatched
-        if user not in paired and user in people and statuses.get(known(people[user].id)) in PAIRABLE
-    ]
+    enrolled = _enrolled(ctx) if enrolled is None else enrolled
+    alone = []
+    for user, why in run.unmatched:
+        person_id = known(people[user].id) if user in people else None
+        if person_id is not None and person_id not in paired and enrolled.get(person_id, ("", {}))[0] in PAIRABLE:
+            alone.append([user, why])
+    return alone
 
 
 def set_aside(ctx: Ctx, people: Sequence[int], why: str) -> None:
@@ -283,11 +250,11 @@ def set_aside(ctx: Ctx, people: Sequence[int], why: str) -> None:
 
 
 def _answers(ctx: Ctx) -> dict[int, dict[str, Any]]:
-    return {e.person_id: e.answers for e in _enrollments(ctx)}
+    return {person_id: answers for person_id, (_, answers) in _enrolled(ctx).items()}
 
 
-def _enrollments(ctx: Ctx) -> Sequence[Enrollment]:
-    return queries.enrollments_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id)
+def _enrolled(ctx: Ctx) -> Enrolled:
+    return dict(queries.answers_of_programme(ctx.session, ctx.workspace_id, ctx.programme_id))
 
 
 def _live(ctx: Ctx) -> Sequence[Pair]:
@@ -302,7 +269,7 @@ def _users_of(ctx: Ctx, ids: Sequence[int]) -> dict[int, str]:
     return {i: person.user_id for i, person in queries.people_by_id(ctx.session, ctx.workspace_id, ids).items()}
 
 
-def _coverage(pairs: Sequence[Pair], answers: dict[int, dict[str, Any]]) -> int:
+def _coverage(pairs: Sequence[ProposedRow], answers: dict[int, dict[str, Any]]) -> int:
     """Share of mentees whose most wanted topic their mentor offers."""
     covered = 0
     for pair in pairs:

@@ -1,6 +1,7 @@
 """Talking to the core directly, as a channel would, with the replies flattened to text for assertions."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.actor import Actor
 from bot.outbox.codec import decode
 from bot.service import Passerelle
-from bot.ui import MARKUP, Button, Buttons, Choice, Fields, Header, Message, Outcome, Text, channel_ref, mention
+from bot.ui import MARKUP, Button, Buttons, Choice, Fields, Header, Message, Outcome, Reply, Text, channel_ref, mention
 from storage.models import Outbox, Pair, PairStatus, Person
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 
@@ -101,20 +102,26 @@ class Dialog:
         return slackish(shown) if self.slack_style else shown
 
     def say(self, text: str) -> str:
-        self.last = self.bot.said(self.actor, neutral(text) if self.slack_style else text, self.now)
-        return self.text
+        return self._seen(lambda: self.bot.said(self.actor, neutral(text) if self.slack_style else text, self.now))
 
     def command(self, text: str) -> str:
-        self.last = self.bot.command(self.actor, neutral(text) if self.slack_style else text, self.now)
-        return self.text
+        return self._seen(lambda: self.bot.command(self.actor, neutral(text) if self.slack_style else text, self.now))
 
     def press(self, label: str) -> str:
         button = buttons(self.last)[label]
-        self.last = self.bot.pressed(self.actor, button.action, [button.value], self.now)
-        return self.text
+        return self._seen(lambda: self.bot.pressed(self.actor, button.action, [button.value], self.now))
 
     def pick(self, action: str, *values: str) -> str:
-        self.last = self.bot.pressed(self.actor, action, list(values), self.now)
+        return self._seen(lambda: self.bot.pressed(self.actor, action, list(values), self.now))
+
+    def _seen(self, act: Callable[[], Outcome]) -> str:
+        """The answer, then the matching's preview the bot sent this person on its own meanwhile (a matching is
+        made out of the request; without a worker, the bot makes it at once after the commit)."""
+        before = last_id(self.bot)
+        outcome = act()
+        previews = [q for q in queued(self.bot, before) if q.key.startswith("match:run:") and q.to == (self.user,)]
+        outcome.replies += [Reply(q.message) for q in previews]
+        self.last = outcome
         return self.text
 
 

@@ -2,7 +2,7 @@
 it went to and whether or not it was sent."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert, text
@@ -33,8 +33,11 @@ def bot(engine: Engine) -> Passerelle:
 def pair(bot: Passerelle, clock: Clock) -> Pair:
     """A pair at risk; each member sent a concern, the mentee asked for a new partner; some of it was sent."""
     found = announced(bot, clock.now, COORD, "end 2027-01-31", "retention 6")
+    sent_so_far(bot, NOW)  # the matching's preview to the coordinator, the introduction, the guide
     Dialog(bot, NOW, user="UMENTEE1").command(f"concern {MENTEE_WORDS}")
-    sent_so_far(bot, NOW)  # the first concern went out; what follows waits
+    # The first concern went out (to the coordinator, a second after the preview: a conversation takes one message
+    # a second); what follows waits.
+    sent_so_far(bot, NOW + timedelta(seconds=1))
     Dialog(bot, NOW, user="UMENTOR1").command(f"concern {MENTOR_WORDS}")
     bot.tick(datetime(2026, 12, 3, 14, 30, tzinfo=UTC))  # the reminder
     bot.tick(AT_RISK)

@@ -160,9 +160,11 @@ def test_forbid_says_what_it_did_lists_the_pair_and_undo_lifts_it(
     assert forbidden.replace is not None
     shown = slackish(flat(forbidden.replace))
     assert "Forbidden: <@UTOM0001> → <@USOPHIE1> will not be proposed again in this programme" in shown
-    assert "`match unforbid @mentor @mentee`" in shown and "[Undo]" in shown
-    assert "*Forbidden pairs (1)*\n• <@UTOM0001> → <@USOPHIE1>" in shown
-    assert "<@USOPHIE1> — every candidate left is ruled out by a coordinator's forbid" in shown
+    assert "`match unforbid @mentor @mentee`" in shown and "[Undo]" in shown and "is running" in shown
+    [made_again] = [q for q in queued(bot) if q.key.startswith("match:run:")][-1:]  # sent to the coordinator
+    assert made_again.to == (coordinator.user,)
+    assert "*Forbidden pairs (1)*\n• <@UTOM0001> → <@USOPHIE1>" in slackish(made_again.text)
+    assert "<@USOPHIE1> — every candidate left is ruled out by a coordinator's forbid" in slackish(made_again.text)
     assert proposed_ids(bot) == []
     coordinator.last = Outcome([Reply(forbidden.replace)])
     assert "<@UTOM0001> → <@USOPHIE1> is no longer forbidden" in coordinator.press("Undo")

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from bot.actor import Actor
@@ -71,6 +72,48 @@ def many_volunteers(bot: Passerelle, now: datetime, pairs: int, all_hours: bool 
         for n in range(pairs):
             _enroll(session, programme, f"UM{n:06d}", MENTOR, now)
             _enroll(session, programme, f"UE{n:06d}", MENTEE, now)
+        session.commit()
+
+
+def bulk_volunteers(bot: Passerelle, now: datetime, pairs: int, all_hours: bool = False) -> None:
+    """`many_volunteers`, written with one statement per table: tens of thousands in seconds."""
+    with Session(bot.engine) as session:
+        programme = _programme(bot, session, SLACK, now)
+        if all_hours:
+            programme.quiet_start = programme.quiet_end = "00:00"
+            programme.working_days = list(ALL_WEEK)
+        workspace_id, programme_id = programme.workspace_id, programme.id
+        users = [(f"UM{n:06d}", MENTOR) for n in range(pairs)] + [(f"UE{n:06d}", MENTEE) for n in range(pairs)]
+        session.execute(
+            insert(Person),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "user_id": u,
+                    "display_name": u[1:].title(),
+                    "is_coordinator": False,
+                    "created_at": now,
+                }
+                for u, _ in users
+            ],
+        )
+        ids = dict(session.exec(select(Person.user_id, Person.id).where(Person.workspace_id == workspace_id)).all())
+        session.execute(
+            insert(Enrollment),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "programme_id": programme_id,
+                    "person_id": ids[u],
+                    "role": answers["role"],
+                    "status": "ready",
+                    "answers": dict(answers),
+                    "consented_at": now,
+                    "updated_at": now,
+                }
+                for u, answers in users
+            ],
+        )
         session.commit()
 
 

@@ -43,8 +43,9 @@ async def a_pair(platform: Platform) -> tuple[Member, Member]:
     for who, answers in ((jean, MENTOR), (marc, MENTEE)):
         a_volunteer(platform.bot, who.user_id, platform.clock(), answers, workspace=platform.workspace)
         assert "no pair yet" in await platform.command(who, "status")
-    preview = await platform.command(platform.coordinator, "match")
-    assert "Matching preview" in preview
+    assert "is running" in await platform.command(platform.coordinator, "match")
+    await platform.deliver()  # the preview comes on its own, through the outbox
+    preview = platform.showing(platform.coordinator, "Matching preview")
     assert f"{platform.mention(jean)} → {platform.mention(marc)}" in preview
     assert "1 pair confirmed" in await platform.command(platform.coordinator, "match confirm")
     await platform.deliver()

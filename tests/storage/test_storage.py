@@ -16,7 +16,7 @@ from bot.service import Passerelle
 from bot.volunteers.enrollment import end_pauses
 from storage import queries
 from storage.db import MIGRATIONS, make_engine, migrate
-from storage.models import Conversation, Enrollment, Outbox, Person, Programme, Workspace
+from storage.models import Conversation, Enrollment, MatchRunState, Outbox, Person, Programme, Workspace
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -275,3 +275,34 @@ def test_a_programme_erased_takes_its_rows_that_name_anyone_and_leaves_those_of_
         queries.erase_person(session, ana.workspace_id, ana.id)
         session.commit()
         assert [r.key for r in session.exec(select(Outbox)).all()] == ["n"]
+
+
+def test_0011_makes_the_runs_already_there_done_and_goes_back_down_without_its_columns(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    bot = Passerelle(engine)
+    bot.home(Actor("slack", "T1", "U1"), NOW)  # the workspace and its programme
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO matchrun (workspace_id, programme_id, pool_size, unmatched, created_at) "
+                'VALUES (1, 1, 2, \'[["U2", "no_shared_language"]]\', :t)'
+            ),
+            {"t": NOW},
+        )
+    migrate(engine)
+    with Session(engine) as session:
+        run = queries.latest_run(session, 1, 1)  # the runs made before are the proposal shown
+        assert run is not None and run.state == MatchRunState.DONE and run.watchers == [] and run.attempts == 0
+        assert run.unmatched == [["U2", "no_shared_language"]] and queries.open_run(session, 1, 1) is None
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("matchrun")}
+    assert "state" not in columns and "claimed_until" not in columns and "unmatched" in columns
+    engine.dispose()

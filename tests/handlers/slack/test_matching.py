@@ -22,9 +22,14 @@ from tests.handlers.slack.test_commands import onboard
 ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
 
 
-async def preview(slack: SlackWorld) -> str:
+async def preview(slack: SlackWorld) -> Call:
+    """`match`: answered at once that it runs; then the preview, posted to the coordinator's DM by the outbox."""
     await slack.send.command(COORDINATOR, "match")
-    return (await slack.fake.next("response_url")).text
+    assert "is running" in (await slack.fake.next("response_url")).text
+    while True:
+        posted = await slack.fake.next("chat.postMessage", timeout=60)  # however slow this machine is today
+        if "Matching preview" in posted.text:
+            return posted
 
 
 async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWorld) -> None:
@@ -32,14 +37,14 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     await onboard(slack, MARC)  # a mentee (typed answers): AI assistants and social networks
     a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)  # a mentor who offers them
     a_volunteer(slack.bot, JEAN, slack.clock(), MENTEE, languages=["de"])  # nobody speaks German
-    shown = await preview(slack)
+    preview_call = await preview(slack)
+    shown = preview_call.text
     assert "Matching preview" in shown and f"<@{ANA}> → <@{MARC}>" in shown
     assert f"<@{JEAN}> — no candidate speaks a language in common" in shown
     assert fake.of("conversations.open") == []  # nothing is announced before confirmation
 
-    preview_call = fake.of("response_url")[-1]
     await send.press(COORDINATOR, preview_call, "Pin")
-    assert "pinned" in (await fake.next("response_url")).text
+    assert "pinned" in (await fake.next("chat.update")).text
 
     await send.command(COORDINATOR, "match csv")
     assert "The whole proposal is in the file" in (await fake.next("response_url")).text
@@ -158,8 +163,7 @@ async def test_not_a_good_fit_is_a_private_request_that_a_coordinator_ends(engin
         with Session(slack.bot.engine) as session:
             assert session.exec(select(RematchRequest)).one().outcome == "ended"
             assert session.exec(select(Pair)).one().status == "ended"
-        await send.command(COORDINATOR, "match")
-        again = (await fake.next("response_url")).text
+        again = (await preview(slack)).text
         assert "Pairs*\n0" in again and "ruled out by a past pair" in again  # never proposed again
 
 
@@ -167,11 +171,11 @@ async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: Sl
     a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
     a_volunteer(slack.bot, JEAN, slack.clock(), MENTEE)
     shown = await preview(slack)
-    assert "Matching preview" in shown
+    assert "Matching preview" in shown.text
     await slack.send.command(ANA, "match")
     assert "for the programme's coordinators" in (await slack.fake.next("response_url")).text
-    await slack.send.press(ANA, slack.fake.of("response_url")[0], "Confirm these pairs")
-    assert "for the programme's coordinators" in (await slack.fake.next("response_url")).text
+    await slack.send.press(ANA, shown, "Confirm these pairs")
+    assert "for the programme's coordinators" in (await slack.fake.next("chat.postMessage")).text
     with Session(slack.bot.engine) as session:
         assert session.exec(select(Pair)).one().status == "proposed"
         assert session.exec(select(Person).where(Person.user_id == ANA)).one() is not None
@@ -179,13 +183,12 @@ async def test_only_coordinators_see_the_preview_and_press_its_buttons(slack: Sl
 
 async def test_hundreds_of_pairs_stay_within_slacks_limits_page_by_page(slack: SlackWorld) -> None:
     many_volunteers(slack.bot, slack.clock(), 250)
-    await slack.send.command(COORDINATOR, "match")
-    first = await slack.fake.next("response_url")
+    first = await preview(slack)
     assert "*Pairs*\n250" in first.text and "Page 1 of 25" in first.text
-    assert len(first.blocks) <= 50  # Slack's limit for a message; the fake checks every block too
+    assert len(first.args["blocks"]) <= 50  # Slack's limit for a message; the fake checks every block too
     await slack.send.press(COORDINATOR, first, "Next")
-    second = await slack.fake.next("response_url")
-    assert second.args.get("replace_original") is True and "Page 2 of 25" in second.text
+    second = await slack.fake.next("chat.update")  # the preview came to the DM: its page is replaced there
+    assert "Page 2 of 25" in second.text
     assert "*11.*" in second.text
 
 
@@ -215,12 +218,14 @@ async def test_a_pair_that_cannot_be_reached_does_not_keep_the_others_from_heari
 async def test_forbid_over_slack_says_what_it_did_and_its_undo_button_lifts_it(slack: SlackWorld) -> None:
     a_volunteer(slack.bot, ANA, slack.clock(), MENTOR)
     a_volunteer(slack.bot, MARC, slack.clock(), MENTEE)
-    await preview(slack)
-    await slack.send.press(COORDINATOR, slack.fake.of("response_url")[-1], "Forbid")
-    forbidden = await slack.fake.next("response_url")
-    assert forbidden.args.get("replace_original") is True
+    await slack.send.press(COORDINATOR, await preview(slack), "Forbid")
+    forbidden = await slack.fake.next("chat.update")  # the preview's page, in the DM, says what was done
     assert f"Forbidden: <@{ANA}> → <@{MARC}> will not be proposed again" in forbidden.text
-    assert f"*Forbidden pairs (1)*\n• <@{ANA}> → <@{MARC}>" in forbidden.text
+    assert "is running" in forbidden.text
+    again = await slack.fake.posted("Forbidden pairs (1)", channel=COORDINATOR)  # the new preview says it too
+    assert f"*Forbidden pairs (1)*\n• <@{ANA}> → <@{MARC}>" in again.text
     await slack.send.press(COORDINATOR, forbidden, "Undo")
-    assert f"<@{ANA}> → <@{MARC}> is no longer forbidden" in (await slack.fake.next("response_url")).text
-    assert "*Pairs*\n1" in await preview(slack)
+    await slack.fake.quiet()
+    assert any(f"<@{ANA}> → <@{MARC}> is no longer forbidden" in c.text for c in slack.fake.calls[-6:])
+    made_again = [c for c in slack.fake.of("chat.postMessage") if "Matching preview" in c.text][-1]
+    assert "*Pairs*\n1" in made_again.text and "Forbidden pairs" not in made_again.text

@@ -1,0 +1,95 @@
+"""A matching's run, step by step as a worker makes it: asked once however many ask, claimed, taken over when its
+worker's claim ran out, and written only by the run that still holds it."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.pairing import runs
+from bot.service import Passerelle
+from storage.models import MatchRun, MatchRunState, Pair, PairStatus
+from tests.bot.dialog import Dialog, queued
+from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
+from tests.conftest import Clock
+
+COORD, OTHER = "UCOORD01", "UCOORD02"
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Passerelle:
+    found = Passerelle(engine, coordinators=frozenset({COORD, OTHER}))
+    found.matcher = lambda now: None  # no worker: the test makes each step itself
+    return found
+
+
+def the_runs(bot: Passerelle) -> list[MatchRun]:
+    with Session(bot.engine) as session:
+        return list(session.exec(select(MatchRun).order_by(MatchRun.id)).all())  # type: ignore[arg-type]
+
+
+def proposed(bot: Passerelle) -> int:
+    with Session(bot.engine) as session:
+        return len(session.exec(select(Pair).where(Pair.status == PairStatus.PROPOSED)).all())
+
+
+def test_a_second_match_joins_the_run_and_its_preview_goes_to_both(bot: Passerelle, clock: Clock) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    assert "The matching of 2 volunteers is running" in Dialog(bot, clock.now, user=COORD).command("match")
+    clock.travel(seconds=1)
+    joined = Dialog(bot, clock.now, user=OTHER).command("match")
+    assert "A matching is already running" in joined and "Its preview will come to you too" in joined
+    job = runs.claim(bot.engine, clock.now)
+    assert job is not None and runs.claim(bot.engine, clock.now) is None  # one run, claimed once
+    assert runs.finish(bot.engine, job, runs.in_this_process(job), clock.now, 0.5)
+    assert sorted(q.to for q in queued(bot) if q.key.startswith("match:run:")) == [(COORD,), (OTHER,)]
+    [run] = the_runs(bot)
+    assert run.state == MatchRunState.DONE and proposed(bot) == 1
+    # The next estimate starts from this run's measured time.
+    assert "should take a moment" in Dialog(bot, clock.now, user=COORD).command("match")
+
+
+def test_a_run_whose_claim_ran_out_is_taken_over_and_the_first_worker_writes_nothing(
+    bot: Passerelle, clock: Clock
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    Dialog(bot, clock.now, user=COORD).command("match")
+    first = runs.claim(bot.engine, clock.now)
+    assert first is not None
+    assert runs.claim(bot.engine, clock.now + runs.LEASE / 2) is None  # still held
+    later = clock.now + runs.LEASE + timedelta(seconds=1)
+    second = runs.claim(bot.engine, later)
+    assert second is not None and second.attempt == 2
+    assert not runs.renew(bot.engine, first, later)  # the first worker learns it lost the run
+    assert not runs.finish(bot.engine, first, runs.in_this_process(first), later, 1.0)
+    assert proposed(bot) == 0 and queued(bot) == []
+    assert runs.finish(bot.engine, second, runs.in_this_process(second), later, 1.0)
+    assert proposed(bot) == 1 and [r.attempts for r in the_runs(bot)] == [2]
+
+
+def test_a_forbid_supersedes_the_run_in_progress_whose_result_never_overwrites_the_newer(
+    bot: Passerelle, clock: Clock
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    coordinator = Dialog(bot, clock.now, user=COORD, slack_style=True)
+    coordinator.command("match")
+    older = runs.claim(bot.engine, clock.now)  # running when the coordinator forbids the pair it will propose
+    assert older is not None
+    found = runs.in_this_process(older)
+    assert [(p.mentor_id, p.mentee_id) for p in found.pairs] == [("UMENTOR1", "UMENTEE1")]
+    shown = coordinator.command("match forbid <@UMENTOR1> <@UMENTEE1>")
+    assert "Forbidden" in shown and "is running" in shown
+    assert [r.state for r in the_runs(bot)] == [MatchRunState.SUPERSEDED, MatchRunState.QUEUED]
+    assert not runs.renew(bot.engine, older, clock.now)  # its worker stops it
+    assert not runs.finish(bot.engine, older, found, clock.now, 0.1)  # and had it finished, nothing is written
+    assert proposed(bot) == 0 and queued(bot) == []
+    newer = runs.claim(bot.engine, clock.now)
+    assert newer is not None and runs.finish(bot.engine, newer, runs.in_this_process(newer), clock.now, 0.1)
+    assert [r.state for r in the_runs(bot)] == [MatchRunState.SUPERSEDED, MatchRunState.DONE]
+    assert proposed(bot) == 0  # the forbidden pair is never proposed
+    [preview] = [q for q in queued(bot) if q.key.startswith("match:run:")]
+    assert "Forbidden pairs (1)" in preview.text

@@ -193,7 +193,7 @@ def _priced(
         gain = points - row_price[block, None] - column_price[None, :]
         r, c = np.nonzero((gain > 0) & side.allowed(block, points))
         if r.size:
-            order = np.lexsort((-gain[r, c], r))
+            order = np.lexsort((_tie_break(block[r], c), -gain[r, c], r))  # equal gains: a different pick per row
             r, c = r[order], c[order]
             rank = np.arange(r.size) - np.searchsorted(r, r)
             crowded.append(block[np.unique(r[rank >= keep])])
@@ -221,12 +221,21 @@ def _best(points: Points, allowed: Mask, keep: int) -> tuple[Ints, Ints]:
     chosen &= allowed
     crowded = np.nonzero(chosen.sum(axis=1) > CROWDED * keep)[0]
     if crowded.size:
-        masked = np.where(allowed[crowded], points[crowded], np.int16(-1))
+        # Ties broken differently for each row: alike rows keeping the same few columns would leave most columns
+        # with no candidate at all.
+        masked = np.where(allowed[crowded], points[crowded], np.int16(-1)).astype(np.int64) << 16
+        masked += _tie_break(crowded[:, None], np.arange(columns)[None, :])
         best = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
         chosen[crowded] = False
         chosen[crowded[:, None], best] = np.take_along_axis(masked, best, axis=1) >= 0
     r, c = np.nonzero(chosen)
     return r.astype(np.int64), c.astype(np.int64)
+
+
+def _tie_break(rows: npt.NDArray[np.integer], columns: npt.NDArray[np.integer]) -> Ints:
+    """A fixed pseudo-random number in [0, 2**16) for each (row, column): the same input, the same graph."""
+    mixed = (rows.astype(np.uint64) * np.uint64(0x9E3779B1)) ^ (columns.astype(np.uint64) * np.uint64(0x85EBCA77))
+    return ((mixed >> np.uint64(7)) & np.uint64(0xFFFF)).astype(np.int64)
 
 
 def _edges(parts: list[tuple[Ints, Ints, Ints]]) -> tuple[Ints, Ints, Ints]:

@@ -17,6 +17,7 @@ from ortools.graph.python import min_cost_flow
 from bot.matching.candidates import Graph
 
 Ints = npt.NDArray[np.int64]
+UNREACHED = 2**62  # a distance not yet found: far above any sum of weights
 
 
 def solve(graph: Graph, capacity: npt.NDArray[np.int32], mentees: int, big: int) -> Ints:
@@ -72,8 +73,11 @@ def duals(graph: Graph, chosen: Ints, capacity: npt.NDArray[np.int32], mentees: 
     starts = np.flatnonzero(np.r_[True, graph.mentee[1:] != graph.mentee[:-1]])
     heads = graph.mentee[starts]
     cm, ci, cw = graph.mentor[chosen], graph.mentee[chosen], weight[chosen]
-    dj, di = np.zeros(m, dtype=np.int64), np.zeros(mentees, dtype=np.int64)
-    ds = dt = 0
+    # The virtual root reaches the mentees and the sink only: mentors are priced as high, and mentees as low, as
+    # the graph allows. Among the many prices that prove a solution on its graph, these are the ones most likely
+    # to cover the pairs left out (alike volunteers all priced alike), so the pricing rarely has to add any.
+    dj, di = np.full(m, UNREACHED, dtype=np.int64), np.zeros(mentees, dtype=np.int64)
+    ds, dt = UNREACHED, 0
     for _ in range(m + mentees + 3):
         before = (dj.copy(), di.copy(), ds, dt)
         di[heads] = np.minimum(di[heads], np.minimum.reduceat(dj[graph.mentor] - weight, starts))

@@ -14,7 +14,7 @@ from bot.matching.candidates import Scorer, build
 from bot.matching.encode import WINDOW_SLOTS, encode, utc_slots
 from bot.matching.exclusions import managers_above
 from bot.matching.match import match
-from bot.matching.model import POINTS, Rules, Volunteer, Weights
+from bot.matching.model import POINTS, Proof, Rules, Volunteer, Weights
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata"]
@@ -362,3 +362,10 @@ def test_scarce_topic_programmes_get_the_optimum_of_every_allowed_pair(seed: int
     assert found.total_score == total
     if mode == "most-pairs":
         assert len(found.pairs) == pairs
+
+
+def test_alike_volunteers_keep_different_candidates_so_the_first_graph_already_pairs_everyone() -> None:
+    # Equal scores everywhere: ties broken the same way for every row would give all mentees the same 30 mentors.
+    people = [person(f"m{i:03d}", "mentor") for i in range(300)] + [person(f"e{i:03d}", "mentee") for i in range(300)]
+    found = match(people, Rules(), NOW)
+    assert len(found.pairs) == 300 and found.proof == Proof(rounds=1, added=0)

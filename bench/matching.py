@@ -340,7 +340,22 @@ def _ratio(ours: int, other: int) -> str:
     return f"{ours / other:.6f}" if other else "inf"
 
 
-def main(sizes: list[int], seed: int) -> None:
+def in_chat(size: int) -> str:
+    """The same number of volunteers matched in chat by the real app: when the coordinator gets the preview, and
+    how the others' requests are acknowledged meanwhile (bench/preview.py)."""
+    from preview import measure  # bench/ is this script's folder
+
+    r = measure(size)
+    fine = r["others_ack_worst"] < 1 and r["errors"] == 0
+    return (
+        f"  in chat       preview delivered after {r['preview_seconds']:.1f} s; meanwhile {r['others']:.0f} requests "
+        f"of others, ack median {r['others_ack_median'] * 1000:.0f} ms, worst {r['others_ack_worst'] * 1000:.0f} ms, "
+        f"{r['others_ack_over_1s']:.0f} over 1 s, {r['errors']:.0f} errors; "
+        f"every ack under 1 s and no error: {'goal met' if fine else 'goal NOT met'}"
+    )
+
+
+def main(sizes: list[int], seed: int, chat: list[int]) -> None:
     print(f"matching end to end (read, filter, score, solve, prove, explain), seed {seed}, most-pairs mode")
     print("optimum, certificate and greedy: on the full allowed graph of bench/reference.py, untimed in the run above")
     with tempfile.TemporaryDirectory() as folder:
@@ -351,8 +366,8 @@ def main(sizes: list[int], seed: int) -> None:
                 [sys.executable, __file__, "--one", str(path)], capture_output=True, text=True, check=True
             )
             print("\n".join(report(json.loads(out.stdout))), flush=True)
-            # ── In chat ── (to come, from bench/preview.py's measure(size)): the time of a preview of this many
-            # volunteers in chat, and the worst acknowledgement of other users while it is computed.
+            if size in chat:
+                print(in_chat(size), flush=True)
     print(
         f"goals, ours end to end: 10,000 under {GOALS[10_000]:.0f} s, 40,000 under {GOALS[40_000]:.0f} s, "
         "peak under 1 GiB; the optimum's score exactly (ratio 1.000)"
@@ -363,9 +378,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 40000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--chat", type=int, nargs="*", default=[40000], help="sizes also matched in chat by the real app"
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
         print(json.dumps(one(arguments.one)))
     else:
-        main(arguments.sizes, arguments.seed)
+        main(arguments.sizes, arguments.seed, arguments.chat)

@@ -49,7 +49,7 @@ def test_the_acknowledgement_benchmark_measures_slack_and_teams_beside_their_bar
 
 def test_the_matching_benchmark_sets_each_size_beside_the_proven_optimum_and_greedy_on_the_full_graph() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "matching.py"), "--sizes", "200", "600"],
+        [sys.executable, str(ROOT / "bench" / "matching.py"), "--sizes", "200", "600", "--chat", "200"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -67,3 +67,6 @@ def test_the_matching_benchmark_sets_each_size_beside_the_proven_optimum_and_gre
         assert "certificate holds" in certificate
         assert "ours / optimum 1.000 (+0 pairs, +0 points)" in ratios and "ours / greedy-full " in ratios
         assert "peak under 1 GiB: goal" in goals
+    # The smaller size is also matched in chat by the real app, beside other people's requests.
+    chat = lines[starts[0] + 7]
+    assert chat.startswith("  in chat       preview delivered after ") and " errors; every ack under 1 s" in chat

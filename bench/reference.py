@@ -7,15 +7,14 @@ Volunteers are encoded as dense arrays, one row per person (`encode`); then for 
 mentor: one mask per hard rule, cumulative in STAGES order, and the points (`scored`).
 """
 
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.matching.encode import SLOTS, utc_slots  # when someone's preferred times fall: a definition, not a score
 from bot.matching.model import POINTS, STYLES, Rules, Volunteer
 
 COMPONENTS = ("topics", "times", "style", "departments")
@@ -25,9 +24,6 @@ STAGES = ("language", "gap", "format", "confidential", "topics", "min_score")
 CELLS_PER_BLOCK = 4_000_000  # mentee rows × mentors scored at once (about 100 MB of arrays)
 
 FORMATS = {"in_person": 0, "video": 1, "either": 2}
-SLOTS = 48  # half hours of a day, in UTC
-# Local half-hour slots of each preferred time: morning 9:00–12:00, lunch 12:00–14:00, afternoon 14:00–18:00.
-WINDOW_SLOTS = {"morning": range(18, 24), "lunch": range(24, 28), "afternoon": range(28, 36)}
 STYLE_ANSWERS = [answer for pair in STYLES for answer in pair]
 
 Floats = npt.NDArray[np.float32]
@@ -96,22 +92,6 @@ def _side(
         side.slots[row, utc_slots(v.windows, v.timezone, day)] = 1
         side.style[row, [STYLE_ANSWERS.index(a) for a in v.style if a in STYLE_ANSWERS]] = 1
     return side
-
-
-def utc_slots(windows: Iterable[str], timezone: str, day: str) -> list[int]:
-    """The UTC half hours of someone's preferred times, on a given day (daylight saving moves them)."""
-    shift = _offset_slots(timezone, day)
-    return sorted({(slot - shift) % SLOTS for w in windows for slot in WINDOW_SLOTS.get(w, ())})
-
-
-@cache
-def _offset_slots(timezone: str, day: str) -> int:
-    try:
-        zone = zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return 0
-    offset = datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=zone).utcoffset()
-    return round(offset.total_seconds() / 1800) if offset else 0
 
 
 def _index(values: Iterable[str]) -> dict[str, int]:

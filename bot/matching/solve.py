@@ -105,18 +105,3 @@ def _check(
     total = int(capacity.astype(np.int64) @ mentor + mentee.sum())
     if not covered or total != int(weight[chosen].sum()):
         raise RuntimeError("the dual prices do not prove the assignment optimal")
-
-
-def greedy(graph: Graph, capacity: npt.NDArray[np.int32], mentees: int) -> Ints:
-    """The baseline: take the best remaining edge while both ends can take it (what a first-come tool does)."""
-    left = capacity.astype(np.int64).copy()
-    taken = np.zeros(mentees, dtype=bool)
-    order = np.lexsort((graph.mentee, graph.mentor, -graph.points))
-    chosen = []
-    for e in order:
-        j, i = graph.mentor[e], graph.mentee[e]
-        if left[j] > 0 and not taken[i]:
-            left[j] -= 1
-            taken[i] = True
-            chosen.append(e)
-    return np.array(sorted(chosen), dtype=np.int64)

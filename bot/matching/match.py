@@ -6,7 +6,7 @@ from datetime import datetime
 
 import numpy as np
 
-from bot.matching.candidates import CELLS_PER_BLOCK, STAGES, Graph, Ints, Scorer, build, price
+from bot.matching.candidates import STAGES, Graph, Ints, Scorer, build, price
 from bot.matching.encode import Side, Tables, encode
 from bot.matching.exclusions import Kinds, as_seen_by, exclusion_kinds
 from bot.matching.model import COMPONENTS, Pair, Proof, Proposal, Rules, Unmatched, Volunteer
@@ -117,8 +117,7 @@ def proposal(solution: Solution, scorer: Scorer, kinds: Kinds | None = None) -> 
 def _unmatched(scorer: Scorer, role: str, rows: Ints, kinds: Kinds) -> list[Unmatched]:
     """Why each of these rows has no partner, from how many partners they have left after each rule."""
     found = []
-    for start in range(0, rows.size, max(1, CELLS_PER_BLOCK // max(len(scorer.columns), 1))):
-        block = rows[start : start + max(1, CELLS_PER_BLOCK // max(len(scorer.columns), 1))]
+    for block in scorer.blocks(rows):
         counts = np.stack([mask.sum(axis=1) for mask in scorer.stages(block)], axis=1)
         for row, count in zip(block, counts, strict=True):
             u = Unmatched(scorer.rows.volunteers[row].id, _reason(count, scorer.rules, len(scorer.columns)))

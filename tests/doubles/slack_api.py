@@ -135,8 +135,8 @@ class FakeSlack:
     def fail(self, method: str, fault: Fault, times: int = 1) -> None:
         self.faults.setdefault(method, []).extend([fault] * times)
 
-    def of(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method]
+    def of(self, method: str, since: int = 0) -> list[Call]:
+        return [c for c in self.calls[since:] if c.method == method]
 
     async def next(self, method: str, timeout: float = 10) -> Call:
         """The next call of `method` not returned before; waits for it."""
@@ -157,15 +157,16 @@ class FakeSlack:
             channel for channel, posted in self.history.items() for m in posted if contains in m.get("text", "")
         )
 
-    async def posted(self, contains: str, channel: str | None = None, timeout: float = 10) -> Call:
-        """The first message posted whose text has `contains` (in `channel`, if given), whenever it came.
+    async def posted(self, contains: str, channel: str | None = None, timeout: float = 10, since: int = 0) -> Call:
+        """The first message posted whose text has `contains` (in `channel`, if given), whenever it came: before
+        or after the calls `next` returned. `since`: only among calls from that index on (`len(calls)` earlier).
 
         A user id as `channel` means their DM, reached by their id or by the DM's own id.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            for call in self.of("chat.postMessage"):
+            for call in self.of("chat.postMessage", since):
                 where = call.args.get("channel")
                 if contains in call.text and (channel is None or _dm(channel) == _dm(str(where))):
                     return call

@@ -23,13 +23,13 @@ ANA, JEAN, MARC = "UANA0001", "UJEAN001", "UMARC001"
 
 
 async def preview(slack: SlackWorld) -> Call:
-    """`match`: answered at once that it runs; then the preview, posted to the coordinator's DM by the outbox."""
+    """`match`: answered at once that it runs; then the preview, posted to the coordinator's DM by the outbox (the
+    outbox may deliver it before the command's answer is posted)."""
+    since = len(slack.fake.calls)
     await slack.send.command(COORDINATOR, "match")
     assert "is running" in (await slack.fake.next("response_url")).text
-    while True:
-        posted = await slack.fake.next("chat.postMessage", timeout=60)  # however slow this machine is today
-        if "Matching preview" in posted.text:
-            return posted
+    # However slow this machine is today.
+    return await slack.fake.posted("Matching preview", channel=COORDINATOR, timeout=60, since=since)
 
 
 async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWorld) -> None:
@@ -57,11 +57,12 @@ async def test_from_onboarding_to_a_confirmed_and_announced_pair(slack: SlackWor
     ] == [(ANA, "Ana0001", MARC, "Marc", "yes")]
     assert [(r["unmatched"], r["unmatched_name"]) for r in rows if r["unmatched"]] == [(JEAN, "Jean001")]
 
+    since = len(fake.calls)
     await send.command(COORDINATOR, "match confirm")
     assert "1 pair confirmed" in (await fake.next("response_url")).text
-    opened = await fake.next("conversations.open")
-    assert sorted(opened.args["users"].split(",")) == sorted([ANA, MARC])
-    intro = await fake.posted("Our charter")
+    intro = await fake.posted("Our charter", since=since)  # the outbox's, before or after the answer
+    opened = [c.args["users"] for c in fake.of("conversations.open", since) if "," in c.args["users"]]
+    assert [sorted(users.split(",")) for users in opened] == [sorted([ANA, MARC])]
     assert intro.args["channel"].startswith("G")
     await fake.posted("A few words for mentors", channel=ANA)
     await fake.posted("no candidate speaks a language in common", channel=JEAN)

@@ -202,7 +202,7 @@ async def post(session: aiohttp.ClientSession, port: int, body: str) -> tuple[fl
         return time.perf_counter() - began, True
 
 
-async def _measure(size: int) -> dict[str, float]:
+async def _measure(size: int) -> dict[str, Any]:
     slack = SlackDouble()
     await slack.start()
     with tempfile.TemporaryDirectory() as folder:
@@ -226,10 +226,18 @@ async def _measure(size: int) -> dict[str, float]:
             )
             try:
                 figures = await _drive(slack, port, loaded)
+                for _ in range(50):  # the app logs how long each step of the matching took, once it ended
+                    if "matching run " in log.read_text(errors="replace"):
+                        break
+                    await asyncio.sleep(0.1)
             finally:
                 process.kill()
                 await process.wait()
-        locked = log.read_text(errors="replace").count("database is locked")
+        logged = log.read_text(errors="replace")
+        locked = logged.count("database is locked")
+        figures["phases"] = [
+            line.split("matching run ", 1)[1] for line in logged.splitlines() if "matching run " in line
+        ]
     await slack.stop()
     figures["errors"] += locked
     return figures
@@ -241,7 +249,7 @@ def _env(settings: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)} | settings
 
 
-async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, float]:
+async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for _ in range(600):
@@ -255,6 +263,7 @@ async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, floa
         began = time.perf_counter()
         ack, failed = await post(session, port, command(COORDINATOR, "match", respond + "coordinator"))
         acks: list[float] = []
+        slow: list[tuple[float, float]] = []  # when (seconds after `match`) an ack over 1 s was asked, and its time
         errors = int(failed)
         n = 0
 
@@ -262,10 +271,13 @@ async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, floa
             nonlocal n, errors
             while not any(PREVIEW in text for _, text in slack.posted):
                 n += 1
+                sent = time.perf_counter() - began
                 seconds, failed = await post(
                     session, port, command(f"UV{(2 * n + 1) % 1000:07d}", "status", f"{respond}r{n}")
                 )
                 acks.append(seconds)
+                if seconds > 1:
+                    slow.append((sent, seconds))
                 errors += int(failed)
 
         await asyncio.wait_for(asyncio.gather(*(others() for _ in range(CONCURRENCY))), timeout=1800)
@@ -280,10 +292,11 @@ async def _drive(slack: SlackDouble, port: int, loaded: float) -> dict[str, floa
         "others_ack_worst": max(acks, default=0.0),
         "others_ack_over_1s": float(sum(a > 1 for a in acks)),
         "errors": float(errors),
+        "slow": slow,
     }
 
 
-def measure(size: int) -> dict[str, float]:
+def measure(size: int) -> dict[str, Any]:
     """The figures of one run at `size` volunteers (see the module's docstring)."""
     return asyncio.run(_measure(size))
 
@@ -300,6 +313,10 @@ def main() -> None:
             f"worst {r['others_ack_worst'] * 1000:.0f} ms, {r['others_ack_over_1s']:.0f} over 1 s; "
             f"{r['errors']:.0f} errors"
         )
+        for sent, seconds in r["slow"]:
+            print(f"  an ack asked {sent:.1f} s after `match` took {seconds * 1000:.0f} ms")
+        for phase in r["phases"]:
+            print(f"  the app: matching run {phase}")
 
 
 if __name__ == "__main__":

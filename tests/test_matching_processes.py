@@ -9,11 +9,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
+from bot.actor import Actor
+from bot.pairing.worker import MatchWorker
 from bot.service import Passerelle
 from storage.db import make_engine, migrate
 from storage.models import MatchRun, MatchRunState, Pair, PairStatus
@@ -96,14 +98,14 @@ async def test_the_matching_runs_apart_and_its_preview_comes_through_the_outbox(
     assert proposed(database_url) == 20
 
 
-def test_the_matchings_process_imports_the_matching_core_and_nothing_of_the_server() -> None:
+def test_the_matchings_process_imports_the_core_and_nothing_of_the_server() -> None:
     shown = subprocess.run(
         [
             sys.executable,
             "-c",
             "import sys, bot.pairing.apart; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel', 'aiohttp', "
-            "'slack_bolt', 'slack_sdk', 'botbuilder', 'apscheduler', 'storage', 'handlers'}))",
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'aiohttp', 'slack_bolt', 'slack_sdk', "
+            "'botbuilder', 'apscheduler', 'handlers', 'server', 'app'}))",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -174,3 +176,28 @@ async def test_while_a_big_matching_runs_everyone_else_is_answered_without_datab
     assert not any("went wrong" in text for text in replies)
     logged = b"".join(path.read_bytes() for path in tmp_path.glob("app-*.log"))
     assert b"database is locked" not in logged and b"Traceback" not in logged
+
+
+async def test_the_worker_takes_the_next_run_as_soon_as_one_ends_not_at_its_next_renewal(database_url: str) -> None:
+    """A claim renewed every twenty minutes: a worker that waited for the renewal to see its run end would keep the
+    preview's notice and the next run waiting as long."""
+    a_programme(database_url, 5)
+    engine = make_engine(database_url)
+    bot = Passerelle(engine, coordinators=frozenset({COORDINATOR}))
+    bot.matcher = lambda now: None  # the worker below makes the runs
+    ended = asyncio.Event()
+    worker = MatchWorker(engine, lambda: datetime.now(UTC), lease=timedelta(hours=1), done=ended.set)
+    stop = asyncio.Event()
+    working = asyncio.create_task(worker.run(stop))
+    try:
+        for _ in range(2):  # `match`, then Run again once the first has ended
+            ended.clear()
+            await asyncio.to_thread(bot.command, Actor("slack", "T0PASSE", COORDINATOR), "match", datetime.now(UTC))
+            worker.wake()
+            await asyncio.wait_for(ended.wait(), timeout=120)  # however slow this machine is; 20 min if it waited
+    finally:
+        stop.set()
+        await working
+        engine.dispose()
+    assert [(r.state, r.attempts) for r in runs(database_url)] == [(MatchRunState.DONE, 1)] * 2
+    assert proposed(database_url) == 5

@@ -128,8 +128,7 @@ def drop(session: Session, pairs: Iterable[Pair]) -> None:
 def drop_proposals(session: Session, programme: Programme) -> None:
     """A new matching replaces every proposal the coordinator did not pin."""
     assert programme.id is not None
-    proposed = queries.pairs_of_programme(session, programme.workspace_id, programme.id, Status.PROPOSED)
-    queries.delete_pairs(session, programme.workspace_id, [p.id for p in proposed if not p.pinned and p.id])
+    queries.delete_proposals(session, programme.workspace_id, programme.id)
 
 
 def _move(pair: Pair, wanted: Status) -> None:

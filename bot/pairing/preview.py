@@ -12,7 +12,7 @@ from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Text, message
 from bot.volunteers.enrollment import PAIRABLE
 from storage import queries
-from storage.models import Pair, PairStatus
+from storage.models import MatchRun, Pair, PairStatus
 from storage.queries import ProposedRow
 
 PAGE = 10
@@ -47,15 +47,16 @@ def proposed(ctx: Ctx) -> Sequence[Pair]:
 Enrolled = dict[int, tuple[str, dict[str, Any]]]  # each enrolled person's status and answers, by person id
 
 
-def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
+def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None, run: MatchRun | None = None) -> Message:
     """One page of the proposal: totals, the unmatched with their reasons, ten pairs, and what to do next.
-    `enrolled`: `queries.answers_of_programme` when the caller has read it already (a matching just written)."""
+    `enrolled`: `queries.answers_of_programme` when the caller has read it already; `run`: the one whose proposal
+    this is, when it is not yet the latest finished (a matching just written)."""
     tr = ctx.tr
     found = queries.proposed_rows(ctx.session, ctx.workspace_id, ctx.programme_id)
     pairs = sorted(found, key=lambda p: (not p.pinned, -p.score, p.id))  # as `proposed` orders them
     live = _live(ctx)
     enrolled = _enrolled(ctx) if enrolled is None else enrolled
-    alone = unmatched(ctx, pairs, enrolled)
+    alone = unmatched(ctx, pairs, enrolled, run)
     answers = {person_id: found for person_id, (_, found) in enrolled.items()}
     pages = max(1, -(-len(pairs) // PAGE))
     number = min(max(number, 1), pages)
@@ -99,8 +100,10 @@ def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None) -> Message:
     start = (number - 1) * PAGE
     page_ids = [i for p in pairs[start : start + PAGE] for i in (p.mentor_id, p.mentee_id)]
     members = queries.people_by_id(ctx.session, ctx.workspace_id, page_ids)
+    components = queries.pair_components(ctx.session, ctx.workspace_id, [p.id for p in pairs[start : start + PAGE]])
     for rank, pair in enumerate(pairs[start : start + PAGE], start=start + 1):
-        reasons = pair_reasons(tr, pair.components, answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {}))
+        mentor, mentee = answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {})
+        reasons = pair_reasons(tr, components.get(pair.id, {}), mentor, mentee)
         pin = " · " + tr("pinned") if pair.pinned else ""
         blocks.append(
             Text(
@@ -222,10 +225,12 @@ def csv_file(ctx: Ctx) -> Outcome:
     return outcome
 
 
-def unmatched(ctx: Ctx, pairs: Sequence[Pair | ProposedRow], enrolled: Enrolled | None = None) -> list[list[str]]:
-    """The last run's unmatched who really have nobody: not in `pairs` (the proposal), nor in a pair that goes on
-    (a mentor with room left), nor paused or gone since."""
-    run = queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
+def unmatched(
+    ctx: Ctx, pairs: Sequence[Pair | ProposedRow], enrolled: Enrolled | None = None, run: MatchRun | None = None
+) -> list[list[str]]:
+    """The run's unmatched (the last finished, unless given) who really have nobody: not in `pairs` (the
+    proposal), nor in a pair that goes on (a mentor with room left), nor paused or gone since."""
+    run = run or queries.latest_run(ctx.session, ctx.workspace_id, ctx.programme_id)
     if run is None:
         return []
     paired = {i for p in [*pairs, *_live(ctx)] for i in (p.mentor_id, p.mentee_id)}

@@ -1,15 +1,16 @@
 """`match` and Run again: a matching is asked for in the request and made out of it, one at a time per programme.
 
 Asking writes a queued run (under the programme's lock, so two coordinators asking at once get one run) and
-answers at once with how long it should take. A worker claims the run, reads the pool in one short transaction,
-matches in a process of its own (bot/pairing/worker.py), then writes the proposal, the run and its preview to the
-outbox in one short transaction. The claim lasts `lease` and is renewed while the matching runs: a worker that dies
-leaves it to expire, and another takes the run over. A run that lost its claim (taken over, or superseded by a
-forbid) writes nothing: a newer run's proposal is never overwritten by an older one's.
+answers at once with how long it should take. A worker claims the run in one short transaction; then, in a process
+of its own (bot/pairing/worker.py), the pool is read in a transaction that locks nothing, matched, and the
+proposal, the run and its preview to the outbox are written in one short transaction. The claim lasts `lease` and
+is renewed while the matching runs: a worker that dies leaves it to expire, and another takes the run over. A run
+that lost its claim (taken over, or superseded by a forbid) writes nothing: a newer run's proposal is never
+overwritten by an older one's.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,13 +57,32 @@ SECONDS_PER_VOLUNTEER = 0.0015
 
 
 @dataclass(frozen=True)
-class Job:
-    """A claimed run: what the pure matching is given, and how its answer is written back."""
+class Claim:
+    """A run a worker holds, until `claimed_until` unless renewed: attempt n of it."""
 
     run_id: int
     attempt: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed run's pool: what the pure matching is given, and how its answer is written back."""
+
+    claim: Claim
     arguments: tuple[Any, ...]  # match()'s: volunteers, rules, now, excluded, forbids (all picklable)
     person_ids: dict[str, int]  # the pool's user ids → person ids, for the proposal's pairs
+
+
+@dataclass(frozen=True)
+class Made:
+    """What making a run came to: whether its proposal was written (not when its claim was lost), and the seconds
+    of each step."""
+
+    written: bool
+    volunteers: int
+    read: float
+    matched: float
+    wrote: float
 
 
 def start(ctx: Ctx) -> Outcome:
@@ -108,9 +128,8 @@ def ask(ctx: Ctx, fresh: bool = False) -> Message:
     return message(Text(_started(ctx.tr, run)))
 
 
-def claim(engine: Engine, now: datetime, lease: timedelta = LEASE) -> Job | None:
-    """The oldest run waiting (or left by a dead worker), claimed in one short transaction, then its pool read in
-    one that holds no lock (a snapshot: writers go on meanwhile)."""
+def claim(engine: Engine, now: datetime, lease: timedelta = LEASE) -> Claim | None:
+    """The oldest run waiting (or left by a dead worker), claimed in one short transaction."""
     while True:
         with open_session(engine) as session:
             found = queries.claimable_run(session, now)
@@ -131,37 +150,81 @@ def claim(engine: Engine, now: datetime, lease: timedelta = LEASE) -> Job | None
             run.attempts += 1
             run.claimed_until, run.started_at = now + lease, now
             session.commit()
-        with reading(engine) as session:
-            ctx = _ctx(session, run, now)
-            pool = gather(ctx)
-            return Job(
-                known(run.id),
-                run.attempts,
-                (pool.volunteers, rules_of(ctx), now, pool.excluded, pool.forbids),
-                {user: known(person.id) for user, person in pool.people.items()},
-            )
+            return Claim(known(run.id), run.attempts)
 
 
-def renew(engine: Engine, job: Job, now: datetime, lease: timedelta = LEASE) -> bool:
-    """The job's claim pushed on; False when it is no longer this job's (taken over or superseded)."""
+def read(engine: Engine, claim: Claim, now: datetime) -> Job:
+    """The claimed run's pool, read in a transaction that holds no lock (a snapshot: writers go on meanwhile)."""
+    with reading(engine) as session:
+        run = queries.get_run(session, claim.run_id)
+        assert run is not None
+        ctx = _ctx(session, run, now)
+        pool = gather(ctx)
+        return Job(
+            claim,
+            (pool.volunteers, rules_of(ctx), now, pool.excluded, pool.forbids),
+            {user: known(person.id) for user, person in pool.people.items()},
+        )
+
+
+def make(engine: Engine, claim: Claim, now: datetime, clock: Callable[[], datetime] | None = None) -> Made:
+    """A claimed run from start to end: its pool read as of `now` (when it was claimed), matched, and its proposal
+    written as of `clock()` (by default `now` still: a run made at once, in tests and the console)."""
+    began = time.monotonic()
+    job = read(engine, claim, now)
+    read_in = time.monotonic() - began
+    proposal = matched(job)
+    matched_in = time.monotonic() - began - read_in
+    written = finish(engine, job, proposal, clock() if clock else now, read_in + matched_in)
+    return Made(written, len(job.person_ids), read_in, matched_in, time.monotonic() - began - read_in - matched_in)
+
+
+def renew(engine: Engine, claim: Claim, now: datetime, lease: timedelta = LEASE) -> bool:
+    """The claim pushed on; False when the run is no longer its own (taken over or superseded)."""
     with open_session(engine) as session:
-        renewed = queries.renew_run(session, job.run_id, job.attempt, now + lease)
+        renewed = queries.renew_run(session, claim.run_id, claim.attempt, now + lease)
         session.commit()
         return renewed
 
 
 def finish(engine: Engine, job: Job, proposal: Proposal, now: datetime, seconds: float) -> bool:
-    """The proposal, the run and its preview to those who asked, in one short transaction; nothing when the job
-    lost its claim meanwhile (a newer run is the one that counts). Pairs that people paired, pinned or left since
-    the pool was read are left out here, and `match confirm` checks again."""
+    """The proposal written, then the run and its preview to those who asked; nothing when the job lost its claim
+    meanwhile (a newer run is the one that counts). Pairs that people paired, pinned or left since the pool was
+    read are left out here, and `match confirm` checks again.
+
+    Three steps, so that the write lock is held only to write: the pairs, in one short transaction; the preview
+    composed from a snapshot, holding no lock; the run done and its preview in the outbox, in one more. A worker
+    that dies between them leaves the run to be made again, its preview sent once: with the run's end."""
     with reading(engine) as session:
-        # Read before the write, without a lock: tens of thousands of answers, for the check below and the preview.
-        run = queries.get_run(session, job.run_id)
+        # Read without a lock: tens of thousands of answers, for the check below and the preview.
+        run = queries.get_run(session, job.claim.run_id)
         if run is None:
             return False
         enrolled = queries.answers_of_programme(session, run.workspace_id, run.programme_id)
+    if not write_proposal(engine, job, proposal, now, enrolled):
+        return False
+    pages = _compose(engine, job.claim, now, enrolled)
     with open_session(engine) as session:
-        run = _still_ours(session, job)
+        run = _still_ours(session, job.claim)
+        if run is None:
+            session.commit()
+            return False
+        ctx = _ctx(session, run, now)
+        run.seconds, run.claimed_until = seconds, None
+        _move(run, State.DONE)
+
+        def show(at: Ctx) -> Message:  # composed above, unless someone chose another language since
+            return pages.get(at.tr.locale) or preview.show(at, 1, enrolled)
+
+        outbox.write(session, ctx.programme, now, _to_watchers(ctx, run, show))
+        session.commit()
+        return True
+
+
+def write_proposal(engine: Engine, job: Job, proposal: Proposal, now: datetime, enrolled: preview.Enrolled) -> bool:
+    """The first step of `finish`: the proposal in place of the last (pinned pairs kept), in one transaction."""
+    with open_session(engine) as session:
+        run = _still_ours(session, job.claim)
         if run is None:
             session.commit()
             return False
@@ -171,28 +234,40 @@ def finish(engine: Engine, job: Job, proposal: Proposal, now: datetime, seconds:
         pair_status.propose_many(session, ctx.programme, kept, now)
         unmatched = [[u.volunteer_id, reason_code(u)] for u in proposal.unmatched]
         run.unmatched = unmatched + [[user, "partner_taken"] for user in lost]
-        run.seconds, run.claimed_until = seconds, None
-        _move(run, State.DONE)
-        session.flush()
-        shown = _to_watchers(ctx, run, lambda at: preview.show(at, 1, enrolled))
-        outbox.write(session, ctx.programme, now, shown)
         session.commit()
         return True
 
 
-def fail(engine: Engine, job: Job, now: datetime) -> None:
+def _compose(engine: Engine, claim: Claim, now: datetime, enrolled: preview.Enrolled) -> dict[str, Message]:
+    """The preview's first page in each language its watchers read, from a snapshot."""
+    with reading(engine) as session:
+        run = queries.get_run(session, claim.run_id)
+        if run is None:
+            return {}
+        ctx = _ctx(session, run, now)
+        watchers = queries.people_by_id(session, run.workspace_id, run.watchers).values()
+        return {tr.locale: preview.show(replace(ctx, tr=tr), 1, enrolled, run) for tr in _readings(ctx, watchers)}
+
+
+def _readings(ctx: Ctx, people: Iterable[Person]) -> list[Tr]:
+    """The languages these people read the bot in, once each."""
+    found = {tr.locale: tr for tr in (tr_for(person, ctx.programme) for person in people)}
+    return list(found.values())
+
+
+def fail(engine: Engine, claim: Claim, now: datetime) -> None:
     """The matching raised: those who asked are told, and may ask again."""
     with open_session(engine) as session:
-        run = _still_ours(session, job)
+        run = _still_ours(session, claim)
         if run is not None:
             _give_up(session, run, now)
         session.commit()
 
 
-def release(engine: Engine, job: Job) -> None:
+def release(engine: Engine, claim: Claim) -> None:
     """A worker stopping mid-run hands it back at once, rather than leaving it to its claim's end."""
     with open_session(engine) as session:
-        run = _still_ours(session, job)
+        run = _still_ours(session, claim)
         if run is not None:
             _move(run, State.QUEUED)
             run.attempts, run.claimed_until = run.attempts - 1, None
@@ -201,27 +276,25 @@ def release(engine: Engine, job: Job) -> None:
 
 def run_here(engine: Engine, now: datetime) -> None:
     """Every run waiting, made in this thread (a bot without a worker: tests, the console's one process)."""
-    while (job := claim(engine, now)) is not None:
-        began = time.monotonic()
+    while (claimed := claim(engine, now)) is not None:
         try:
-            proposal = in_this_process(job)
+            make(engine, claimed, now)
         except Exception:
-            fail(engine, job, now)
+            fail(engine, claimed, now)
             raise
-        finish(engine, job, proposal, now, time.monotonic() - began)
 
 
-def in_this_process(job: Job) -> Proposal:
+def matched(job: Job) -> Proposal:
     return match(*job.arguments)
 
 
-def _still_ours(session: Session, job: Job) -> MatchRun | None:
-    found = queries.get_run(session, job.run_id)
+def _still_ours(session: Session, claim: Claim) -> MatchRun | None:
+    found = queries.get_run(session, claim.run_id)
     if found is None:
         return None
     queries.lock_programme(session, found.programme_id)
-    run = queries.get_run(session, job.run_id)
-    ours = run is not None and run.state == State.RUNNING and run.attempts == job.attempt
+    run = queries.get_run(session, claim.run_id)
+    ours = run is not None and run.state == State.RUNNING and run.attempts == claim.attempt
     return run if ours else None
 
 

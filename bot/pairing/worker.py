@@ -1,17 +1,15 @@
-"""The matching worker: claims the runs asked for (bot/pairing/runs.py), matches each in a process of its own while
-renewing its claim, and writes the result. Any number may run, in any number of processes on one database."""
+"""The matching worker: claims the runs asked for (bot/pairing/runs.py) and makes each in a process of its own
+while renewing its claim. Any number may run, in any number of processes on one database."""
 
 import asyncio
 import logging
 import pickle
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.matching.model import Proposal
 from bot.pairing import runs
 
 logger = logging.getLogger(__name__)
@@ -45,53 +43,61 @@ class MatchWorker:
         while not stop.is_set():
             self._woken.clear()
             try:
-                job = await asyncio.to_thread(runs.claim, self.engine, self.clock(), self.lease)
+                claim = await asyncio.to_thread(runs.claim, self.engine, self.clock(), self.lease)
             except Exception:  # the database is away, say: look again at the next poll
                 logger.exception("the matching runs cannot be read; trying again")
-                job = None
-            if job is not None:
-                await self._work(job, stop)
+                claim = None
+            if claim is not None:
+                await self._work(claim, stop)
                 continue
             waiters = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _work(self, job: runs.Job, stop: asyncio.Event) -> None:
-        """One run: its claim renewed while the matching's process computes, then its result written."""
-        began = time.monotonic()
-        computing = asyncio.ensure_future(apart(job))
+    async def _work(self, claim: runs.Claim, stop: asyncio.Event) -> None:
+        """One run: its claim renewed while its process reads, matches and writes."""
+        computing = asyncio.ensure_future(apart(self.engine, claim, self.clock()))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not computing.done():
-                await asyncio.wait([computing, stopping], timeout=self.lease.total_seconds() / 3)
+                renewal = self.lease.total_seconds() / 3
+                await asyncio.wait([computing, stopping], timeout=renewal, return_when=asyncio.FIRST_COMPLETED)
                 if stop.is_set():
                     computing.cancel()
-                    await asyncio.to_thread(runs.release, self.engine, job)
+                    await asyncio.to_thread(runs.release, self.engine, claim)
                     return
                 if not computing.done() and not await asyncio.to_thread(
-                    runs.renew, self.engine, job, self.clock(), self.lease
+                    runs.renew, self.engine, claim, self.clock(), self.lease
                 ):
                     computing.cancel()  # another worker has it, or a newer run replaced it
                     return
             try:
-                proposal = computing.result()
+                made = computing.result()
             except Exception as error:
-                logger.error("the matching of run %s failed (%s)", job.run_id, type(error).__name__)
-                await asyncio.to_thread(runs.fail, self.engine, job, self.clock())
+                logger.error("the matching of run %s failed (%s)", claim.run_id, type(error).__name__)
+                await asyncio.to_thread(runs.fail, self.engine, claim, self.clock())
             else:
-                seconds = time.monotonic() - began
-                await asyncio.to_thread(runs.finish, self.engine, job, proposal, self.clock(), seconds)
+                logger.info(
+                    "matching run %s: %d volunteers read in %.1f s, matched in %.1f s, written in %.1f s%s",
+                    claim.run_id,
+                    made.volunteers,
+                    made.read,
+                    made.matched,
+                    made.wrote,
+                    "" if made.written else " (nothing: the run was no longer its own)",
+                )
             self.done()
         except Exception as error:  # the database is away, say: the claim runs out and the run is made again
-            logger.error("the result of run %s could not be written (%s)", job.run_id, type(error).__name__)
+            logger.error("the result of run %s could not be written (%s)", claim.run_id, type(error).__name__)
         finally:
             stopping.cancel()
 
 
-async def apart(job: runs.Job) -> Proposal:
-    """match() in a child process (bot/pairing/apart.py); cancelled, the process is killed."""
-    payload = await asyncio.to_thread(pickle.dumps, job.arguments, pickle.HIGHEST_PROTOCOL)
+async def apart(engine: Engine, claim: runs.Claim, now: datetime) -> runs.Made:
+    """runs.make() in a child process (bot/pairing/apart.py); cancelled, the process is killed."""
+    url = engine.url.render_as_string(hide_password=False)  # on stdin, not in the arguments others can list
+    payload = pickle.dumps((url, claim, now), pickle.HIGHEST_PROTOCOL)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -100,15 +106,22 @@ async def apart(job: runs.Job) -> Proposal:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     try:
-        out, err = await process.communicate(payload)
+        # Its stdin stays open while it works: the process ends as soon as this end closes.
+        process.stdin.write(payload)
+        await process.stdin.drain()
+        out, err = await asyncio.gather(process.stdout.read(), process.stderr.read())
+        await process.wait()
     except asyncio.CancelledError:
         process.kill()
         await process.wait()
         raise
+    finally:
+        process.stdin.close()
     if process.returncode != 0:
         # Its last line names the error; the rest of a traceback could quote people's answers.
         last = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {process.returncode}"]
         raise MatchingFailed(last[0].split(":")[0])
-    found: Proposal = await asyncio.to_thread(pickle.loads, out)
-    return found
+    made: runs.Made = pickle.loads(out)
+    return made

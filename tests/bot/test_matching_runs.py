@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot.pairing import runs
 from bot.service import Passerelle
+from storage import queries
 from storage.models import MatchRun, MatchRunState, Pair, PairStatus
 from tests.bot.dialog import Dialog, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
@@ -41,9 +42,10 @@ def test_a_second_match_joins_the_run_and_its_preview_goes_to_both(bot: Passerel
     clock.travel(seconds=1)
     joined = Dialog(bot, clock.now, user=OTHER).command("match")
     assert "A matching is already running" in joined and "Its preview will come to you too" in joined
-    job = runs.claim(bot.engine, clock.now)
-    assert job is not None and runs.claim(bot.engine, clock.now) is None  # one run, claimed once
-    assert runs.finish(bot.engine, job, runs.in_this_process(job), clock.now, 0.5)
+    claim = runs.claim(bot.engine, clock.now)
+    assert claim is not None and runs.claim(bot.engine, clock.now) is None  # one run, claimed once
+    made = runs.make(bot.engine, claim, clock.now)
+    assert made.written and made.volunteers == 2
     assert sorted(q.to for q in queued(bot) if q.key.startswith("match:run:")) == [(COORD,), (OTHER,)]
     [run] = the_runs(bot)
     assert run.state == MatchRunState.DONE and proposed(bot) == 1
@@ -64,9 +66,9 @@ def test_a_run_whose_claim_ran_out_is_taken_over_and_the_first_worker_writes_not
     second = runs.claim(bot.engine, later)
     assert second is not None and second.attempt == 2
     assert not runs.renew(bot.engine, first, later)  # the first worker learns it lost the run
-    assert not runs.finish(bot.engine, first, runs.in_this_process(first), later, 1.0)
+    assert not runs.make(bot.engine, first, later).written
     assert proposed(bot) == 0 and queued(bot) == []
-    assert runs.finish(bot.engine, second, runs.in_this_process(second), later, 1.0)
+    assert runs.make(bot.engine, second, later).written
     assert proposed(bot) == 1 and [r.attempts for r in the_runs(bot)] == [2]
 
 
@@ -79,17 +81,42 @@ def test_a_forbid_supersedes_the_run_in_progress_whose_result_never_overwrites_t
     coordinator.command("match")
     older = runs.claim(bot.engine, clock.now)  # running when the coordinator forbids the pair it will propose
     assert older is not None
-    found = runs.in_this_process(older)
+    job = runs.read(bot.engine, older, clock.now)
+    found = runs.matched(job)
     assert [(p.mentor_id, p.mentee_id) for p in found.pairs] == [("UMENTOR1", "UMENTEE1")]
     shown = coordinator.command("match forbid <@UMENTOR1> <@UMENTEE1>")
     assert "Forbidden" in shown and "is running" in shown
     assert [r.state for r in the_runs(bot)] == [MatchRunState.SUPERSEDED, MatchRunState.QUEUED]
     assert not runs.renew(bot.engine, older, clock.now)  # its worker stops it
-    assert not runs.finish(bot.engine, older, found, clock.now, 0.1)  # and had it finished, nothing is written
+    assert not runs.finish(bot.engine, job, found, clock.now, 0.1)  # and had it finished, nothing is written
     assert proposed(bot) == 0 and queued(bot) == []
     newer = runs.claim(bot.engine, clock.now)
-    assert newer is not None and runs.finish(bot.engine, newer, runs.in_this_process(newer), clock.now, 0.1)
+    assert newer is not None and runs.make(bot.engine, newer, clock.now).written
     assert [r.state for r in the_runs(bot)] == [MatchRunState.SUPERSEDED, MatchRunState.DONE]
     assert proposed(bot) == 0  # the forbidden pair is never proposed
     [preview] = [q for q in queued(bot) if q.key.startswith("match:run:")]
     assert "Forbidden pairs (1)" in preview.text
+
+
+def test_a_worker_that_dies_once_the_pairs_are_written_leaves_the_run_to_another_and_one_preview(
+    bot: Passerelle, clock: Clock
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    Dialog(bot, clock.now, user=COORD).command("match")
+    first = runs.claim(bot.engine, clock.now)
+    assert first is not None
+    job = runs.read(bot.engine, first, clock.now)
+    with Session(bot.engine) as session:
+        [run] = session.exec(select(MatchRun)).all()
+        enrolled = dict(queries.answers_of_programme(session, run.workspace_id, run.programme_id))
+    assert runs.write_proposal(bot.engine, job, runs.matched(job), clock.now, enrolled)
+    # …and its process is killed there: the pairs are in, the run is not done, nobody has been told.
+    assert proposed(bot) == 1 and queued(bot) == []
+    assert [r.state for r in the_runs(bot)] == [MatchRunState.RUNNING]
+    later = clock.now + runs.LEASE + timedelta(seconds=1)
+    second = runs.claim(bot.engine, later)
+    assert second is not None and runs.make(bot.engine, second, later).written
+    assert proposed(bot) == 1  # written again in place of the first's, not beside it
+    assert [q.to for q in queued(bot) if q.key.startswith("match:run:")] == [(COORD,)]
+    assert [(r.state, r.attempts) for r in the_runs(bot)] == [(MatchRunState.DONE, 2)]

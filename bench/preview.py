@@ -3,7 +3,9 @@ over HTTP, on SQLite) with a programme of SIZE ready volunteers loaded in bulk; 
 until the preview reaches Slack other people's signed `/mentoring status` keep coming, four at a time.
 
 Printed: the seconds until the preview was delivered, the others' acknowledgements (median, worst) and how many
-of them failed (an HTTP error, no answer, a "something went wrong", or "database is locked" in the app's log).
+of them failed (an HTTP error, no answer, a "something went wrong", or "database is locked" in the app's log);
+then when each acknowledgement over 1 s was asked, and the app's own account of the run's steps (read, matched,
+written), to tell which step slowed the others.
 
     python bench/preview.py [SIZE ...]     (default 10000 40000)
 """

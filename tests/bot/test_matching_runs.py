@@ -35,6 +35,16 @@ def proposed(bot: Passerelle) -> int:
         return len(session.exec(select(Pair).where(Pair.status == PairStatus.PROPOSED)).all())
 
 
+def claimed(bot: Passerelle, clock: Clock) -> runs.Claim:
+    """A mentor and a mentee, a coordinator's `match`, and its run claimed by a worker."""
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    Dialog(bot, clock.now, user=COORD).command("match")
+    found = runs.claim(bot.engine, clock.now)
+    assert found is not None
+    return found
+
+
 def test_a_second_match_joins_the_run_and_its_preview_goes_to_both(bot: Passerelle, clock: Clock) -> None:
     a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
     a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
@@ -56,11 +66,7 @@ def test_a_second_match_joins_the_run_and_its_preview_goes_to_both(bot: Passerel
 def test_a_run_whose_claim_ran_out_is_taken_over_and_the_first_worker_writes_nothing(
     bot: Passerelle, clock: Clock
 ) -> None:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    Dialog(bot, clock.now, user=COORD).command("match")
-    first = runs.claim(bot.engine, clock.now)
-    assert first is not None
+    first = claimed(bot, clock)
     assert runs.claim(bot.engine, clock.now + runs.LEASE / 2) is None  # still held
     later = clock.now + runs.LEASE + timedelta(seconds=1)
     second = runs.claim(bot.engine, later)
@@ -101,11 +107,7 @@ def test_a_forbid_supersedes_the_run_in_progress_whose_result_never_overwrites_t
 def test_a_worker_that_dies_once_the_pairs_are_written_leaves_the_run_to_another_and_one_preview(
     bot: Passerelle, clock: Clock
 ) -> None:
-    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
-    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
-    Dialog(bot, clock.now, user=COORD).command("match")
-    first = runs.claim(bot.engine, clock.now)
-    assert first is not None
+    first = claimed(bot, clock)
     job = runs.read(bot.engine, first, clock.now)
     with Session(bot.engine) as session:
         [run] = session.exec(select(MatchRun)).all()

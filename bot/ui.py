@@ -207,6 +207,9 @@ class Reply:
     # People whose words or data it holds beyond those it mentions (the outbox finds mentions by itself): erasing
     # one of them erases the message.
     about: tuple[int, ...] = ()
+    # Asked for by its recipient, who waits for it (a matching's preview): it goes as soon as it is written, at
+    # whatever hour, rather than in their working hours as what the bot sends on its own.
+    awaited: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.to, ToCaller) and not self.key:

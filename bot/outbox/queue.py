@@ -137,6 +137,8 @@ def _rows(
         }
 
     def opens(person: Person | None) -> datetime:
+        if reply.awaited:
+            return now
         return hours.next_open_before(now, people.zone(person), reply.expires)
 
     to = reply.to

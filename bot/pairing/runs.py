@@ -343,13 +343,17 @@ def _give_up(session: Session, run: MatchRun, now: datetime) -> None:
 
 
 def _to_watchers(ctx: Ctx, run: MatchRun, show: Callable[[Ctx], Message]) -> list[Reply]:
-    """One message to each coordinator who asked, composed in their language."""
+    """One message to each coordinator who asked, composed in their language; they wait for it, at any hour."""
 
     def compose(tr: Tr) -> Message:
         return show(replace(ctx, tr=tr))
 
     people = queries.people_by_id(ctx.session, ctx.workspace_id, run.watchers)
-    return [Reply(compose, to=ToPerson(i), key=f"match:run:{run.id}:person:{i}") for i in run.watchers if i in people]
+    return [
+        Reply(compose, to=ToPerson(i), key=f"match:run:{run.id}:person:{i}", awaited=True)
+        for i in run.watchers
+        if i in people
+    ]
 
 
 def _ctx(session: Session, run: MatchRun, now: datetime) -> Ctx:

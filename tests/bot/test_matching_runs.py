@@ -1,16 +1,16 @@
 """A matching's run, step by step as a worker makes it: asked once however many ask, claimed, taken over when its
 worker's claim ran out, and written only by the run that still holds it."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.pairing import runs
 from bot.service import Passerelle
 from storage import queries
-from storage.models import MatchRun, MatchRunState, Pair, PairStatus
+from storage.models import MatchRun, MatchRunState, Outbox, Pair, PairStatus
 from tests.bot.dialog import Dialog, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer
 from tests.conftest import Clock
@@ -122,3 +122,18 @@ def test_a_worker_that_dies_once_the_pairs_are_written_leaves_the_run_to_another
     assert proposed(bot) == 1  # written again in place of the first's, not beside it
     assert [q.to for q in queued(bot) if q.key.startswith("match:run:")] == [(COORD,)]
     assert [(r.state, r.attempts) for r in the_runs(bot)] == [(MatchRunState.DONE, 2)]
+
+
+def test_the_preview_a_coordinator_waits_for_goes_at_once_even_out_of_working_hours(
+    bot: Passerelle, clock: Clock
+) -> None:
+    clock.travel(days=2, hours=8, minutes=30)  # Saturday 23:00 in Paris: no working hours before Monday
+    claim = claimed(bot, clock)
+    assert runs.make(bot.engine, claim, clock.now).written
+    with Session(bot.engine) as session:
+        [row] = session.exec(select(Outbox).where(col(Outbox.key).startswith("match:run:"))).all()
+    assert _utc(row.not_before) == clock.now  # not Monday 09:00: the coordinator asked for it and waits
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -48,7 +48,7 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of a file and the encoding it was read in: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode
     text"), else Windows-1252, what Excel in western Europe saves by default."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "UTF-16"
+        return data.decode("utf-16", errors="replace"), "UTF-16"  # a file cut short loses its last character
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "UTF-8 with BOM"
     try:

@@ -1,10 +1,11 @@
 """Volunteers from a CSV file (a form, an HR export, a sheet saved by Excel), with every mistake of every row told
 by its line, in the reader's language."""
 
+import _csv
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import cast
@@ -75,7 +76,8 @@ def read_volunteers(
 
     `delimiter` is sniffed from the header when not given."""
     text = source if isinstance(source, str) else "".join(source)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or csvfile.sniff(text, COLUMNS))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or csvfile.sniff(text, COLUMNS))
+    rows = _readable(reader, tr)
     first = next((cells for cells in rows if any(c.strip() for c in cells)), [])
     # A BOM still there when the file was opened as plain UTF-8 would hide the first column's name.
     header = [name.strip().lstrip(csvfile.BOM).lower() for name in first]
@@ -92,9 +94,9 @@ def read_volunteers(
     volunteers: list[Volunteer] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    line = rows.line_num
+    line = reader.line_num
     for cells in rows:
-        start, line = line + 1, rows.line_num  # a quoted cell may span lines: a row is told by its first
+        start, line = line + 1, reader.line_num  # a quoted cell may span lines: a row is told by its first
         if not any(c.strip() for c in cells):
             continue  # blank lines, and the ;;;; Excel leaves after the last row
         row = {name: value.strip() for name, value in zip(header, cells, strict=False)}
@@ -109,6 +111,27 @@ def read_volunteers(
             seen.add(volunteer.id)
             volunteers.append(volunteer)
     return volunteers, problems
+
+
+def _readable(reader: "_csv.Reader", tr: Tr) -> Iterator[list[str]]:
+    """The reader's rows; what the csv module cannot read at all (a cell over its limit of characters, or a quote
+    opened and never closed that swallows the rest of the file) is a FileError naming the line."""
+    while True:
+        started = reader.line_num + 1  # the line its row begins on, however many the error ran over
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FileError(
+                tr(
+                    "line {line}: this line cannot be read: a cell longer than {limit} characters, or a quote "
+                    "opened and never closed",
+                    line=started,
+                    limit=csv.field_size_limit(),
+                )
+            ) from error
+        yield cells
 
 
 def rows_left_out(problems: Sequence[Problem]) -> int:

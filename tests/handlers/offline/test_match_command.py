@@ -171,3 +171,27 @@ def test_a_missing_volunteers_file_is_refused(tmp_path: Path) -> None:
     done = run("--volunteers", str(tmp_path / "none.csv"), "--out", str(tmp_path / "out.csv"))
     assert done.returncode == 2 and done.stderr == f"{tmp_path / 'none.csv'}: No such file or directory\n"
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "told"),
+    [
+        # A cell past the csv module's limit, and a quote opened and never closed that runs to the end.
+        ("m1,Ana,mentor,1,Marketing,Lyon,," + "x" * 200_000 + "\r\n", "line 2: this line cannot be read"),
+        ('m1,Ana,mentor,1,"Marketing,Lyon\r\n' + "e1,Jean\r\n" * 20_000 + "x" * 140_000, "line 2: this line"),
+    ],
+)
+def test_a_line_the_csv_reader_cannot_read_is_one_clear_error(tmp_path: Path, content: str, told: str) -> None:
+    source = tmp_path / "volunteers.csv"
+    source.write_text(",".join(COLUMNS) + "\r\n" + content, encoding="utf-8")
+    out = tmp_path / "pairs.csv"
+    done = run("--volunteers", str(source), "--out", str(out))
+    assert done.returncode == 2 and not out.exists() and "Traceback" not in done.stderr
+    assert told in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_a_utf16_file_cut_short_is_read_without_its_last_character(tmp_path: Path) -> None:
+    source = excel_file(tmp_path / "volunteers.txt", [], "\t", "utf-16")
+    source.write_bytes(source.read_bytes()[:-1])  # half of the last character: a copy interrupted
+    done = run("--volunteers", str(source), "--out", str(tmp_path / "pairs.csv"))
+    assert "Traceback" not in done.stderr and "UnicodeDecodeError" not in done.stderr

@@ -70,15 +70,16 @@ def _run(arguments: argparse.Namespace, source: Path, out: Path, tr: Tr) -> int:
             tr("{path}: cannot write the proposal: {error}", path=out, error=error.strerror or error), file=sys.stderr
         )
         return 2
+    left_out, pairs = rows_left_out(problems), len(proposal.pairs)
     print(
         tr(
-            "{volunteers} volunteers read, {left_out} rows left out; {pairs} pairs (total score {score}), "
-            "{unmatched} unmatched; {seconds} s → {out}",
-            volunteers=len(volunteers),
-            left_out=rows_left_out(problems),
-            pairs=len(proposal.pairs),
-            score=proposal.total_score,
-            unmatched=len(proposal.unmatched),
+            "{volunteers}, {left_out}; {pairs}, {unmatched}; {seconds} s → {out}",
+            volunteers=tr.plural("{n} volunteer read", "{n} volunteers read", len(volunteers)),
+            left_out=tr.plural("{n} row left out", "{n} rows left out", left_out),
+            pairs=tr.plural(
+                "{n} pair (total score {score})", "{n} pairs (total score {score})", pairs, score=proposal.total_score
+            ),
+            unmatched=tr("{n} unmatched", n=len(proposal.unmatched)),
             seconds=f"{time.perf_counter() - began:.1f}",
             out=out,
         )

@@ -106,7 +106,7 @@ def test_every_mistake_of_a_row_is_told_and_answers_are_read_as_the_chat_reads_t
         f"{source}:4: time zone “Mars/Olympus” is unknown; use an IANA name such as Europe/Paris",
         f"{source}:5: topic “cooking” is unknown; the topics are {', '.join(DEFAULT_TOPICS)}",
     ]
-    assert "2 volunteers read, 2 rows left out; 1 pairs" in done.stdout
+    assert "2 volunteers read, 2 rows left out; 1 pair (total score " in done.stdout
     assert "Proven optimal over every allowed pair (solves: 1; pairs added by pricing: 0)." in done.stdout
     assert [(r["mentor_id"], r["mentee_id"]) for r in proposal(out)[1] if r["mentor_id"]] == [("m1", "e1")]
 

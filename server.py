@@ -8,6 +8,7 @@ import contextlib
 import logging
 import mimetypes
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -360,6 +361,7 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
     try:
         await stop.wait()
     finally:
+        stop.set()  # cancelled rather than stopped: the workers stop too, instead of being waited for forever
         scheduler.shutdown(wait=False)
         if matching is not None:
             await matching  # a matching cut short is handed back to the queue for the next start
@@ -370,6 +372,24 @@ async def serve(settings: Settings, bot: Passerelle, stop: asyncio.Event, delive
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
+
+
+async def serve_until_signalled(settings: Settings, bot: Passerelle) -> None:
+    """`serve` until SIGTERM (a service manager stopping it) or Ctrl-C: the workers stop cleanly, and a matching
+    cut short goes back to the queue for another instance at once. A second signal stops at once."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def stopping() -> None:
+        logger.info("stopping")
+        stop.set()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+    for signum in signals:
+        loop.add_signal_handler(signum, stopping)
+    await serve(settings, bot, stop)
 
 
 def read_settings(complete: bool = True) -> Settings:
@@ -410,7 +430,7 @@ def main() -> None:
         bot = open_bot(settings)
         try:
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve(settings, bot, asyncio.Event()))
+                asyncio.run(serve_until_signalled(settings, bot))
         except CannotListen as error:
             print(f"passerelle: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
             sys.exit(2)

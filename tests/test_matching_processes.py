@@ -138,6 +138,32 @@ async def test_two_coordinators_asking_at_once_on_two_processes_get_one_run_and_
     assert proposed(database_url) == 300
 
 
+def exited(pid: int) -> bool:
+    """The process has ended (a zombie until its parent waits for it counts)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+async def test_a_process_stopped_by_sigterm_hands_its_matching_back_and_another_makes_it_at_once(
+    database_url: str, fake: FakeSlack, tmp_path: Path
+) -> None:
+    a_programme(database_url, 4000)
+    # Claims that last ten minutes: the next process could take the run over only that late, had it not been
+    # handed back.
+    async with serving(database_url, fake, tmp_path, lease=600) as (pid, url):
+        assert (await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")).status == 200
+        await until(lambda: [r.state for r in runs(database_url)] == [MatchRunState.RUNNING], 60, "the run started")
+        os.kill(pid, signal.SIGTERM)  # as a service manager stops it
+        await until(lambda: exited(pid), 60, "the process ended")
+    assert [(r.state, r.attempts) for r in runs(database_url)] == [(MatchRunState.QUEUED, 0)]
+    async with serving(database_url, fake, tmp_path, lease=600):
+        await fake.posted("Matching preview", channel=COORDINATOR, timeout=180)
+    assert [(r.state, r.attempts) for r in runs(database_url)] == [(MatchRunState.DONE, 1)]
+    assert proposed(database_url) == 4000
+
+
 async def test_a_process_killed_in_the_middle_of_a_matching_blocks_nothing_and_the_run_is_taken_over(
     database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:

@@ -22,6 +22,15 @@ from storage.models import Enrollment, Pair
 def confirm(ctx: Ctx) -> Outcome:
     """Under the programme's lock: a second confirmation at the same moment finds nothing left to confirm."""
     hold(ctx)
+    if queries.open_run(ctx.session, ctx.workspace_id, ctx.programme_id) is not None:
+        # What is proposed now is about to be replaced, or is the new proposal not yet shown: nobody has seen
+        # what would be confirmed.
+        return say(
+            ctx.tr(
+                "A matching is running: its preview will come to your direct messages with me. Confirm once you "
+                "have seen it."
+            )
+        )
     proposals = list(preview.proposed(ctx))
     if not proposals:
         return say(ctx.tr("There is no proposal to confirm. Type `match` to prepare one."))

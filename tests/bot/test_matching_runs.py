@@ -45,6 +45,15 @@ def claimed(bot: Passerelle, clock: Clock) -> runs.Claim:
     return found
 
 
+def proposal_written(bot: Passerelle, claim: runs.Claim, clock: Clock) -> None:
+    """The first step of the run's end only: its proposal written, the run not done, its preview not sent."""
+    job = runs.read(bot.engine, claim, clock.now)
+    with Session(bot.engine) as session:
+        [run] = session.exec(select(MatchRun)).all()
+        enrolled = dict(queries.answers_of_programme(session, run.workspace_id, run.programme_id))
+    assert runs.write_proposal(bot.engine, job, runs.matched(job), clock.now, enrolled)
+
+
 def test_a_second_match_joins_the_run_and_its_preview_goes_to_both(bot: Passerelle, clock: Clock) -> None:
     a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
     a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
@@ -108,11 +117,7 @@ def test_a_worker_that_dies_once_the_pairs_are_written_leaves_the_run_to_another
     bot: Passerelle, clock: Clock
 ) -> None:
     first = claimed(bot, clock)
-    job = runs.read(bot.engine, first, clock.now)
-    with Session(bot.engine) as session:
-        [run] = session.exec(select(MatchRun)).all()
-        enrolled = dict(queries.answers_of_programme(session, run.workspace_id, run.programme_id))
-    assert runs.write_proposal(bot.engine, job, runs.matched(job), clock.now, enrolled)
+    proposal_written(bot, first, clock)
     # …and its process is killed there: the pairs are in, the run is not done, nobody has been told.
     assert proposed(bot) == 1 and queued(bot) == []
     assert [r.state for r in the_runs(bot)] == [MatchRunState.RUNNING]
@@ -137,3 +142,15 @@ def test_the_preview_a_coordinator_waits_for_goes_at_once_even_out_of_working_ho
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_confirm_waits_for_the_running_matching_whose_proposal_nobody_has_seen_yet(
+    bot: Passerelle, clock: Clock
+) -> None:
+    proposal_written(bot, claimed(bot, clock), clock)  # its preview not yet sent
+    refused = Dialog(bot, clock.now, user=COORD).command("match confirm")
+    assert "A matching is running" in refused and "Confirm once you have seen it" in refused
+    assert proposed(bot) == 1 and queued(bot) == []  # nothing confirmed, nobody told
+    later = runs.claim(bot.engine, clock.now + runs.LEASE * 2)  # its worker died there; another takes it over
+    assert later is not None and runs.make(bot.engine, later, clock.now).written
+    assert "1 pair confirmed" in Dialog(bot, clock.now, user=COORD).command("match confirm")

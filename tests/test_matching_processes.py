@@ -138,6 +138,12 @@ async def test_two_coordinators_asking_at_once_on_two_processes_get_one_run_and_
     assert proposed(database_url) == 300
 
 
+async def a_match_running(database_url: str, fake: FakeSlack, url: str) -> None:
+    """The coordinator's `match`, once its run is claimed and computing."""
+    assert (await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")).status == 200
+    await until(lambda: [r.state for r in runs(database_url)] == [MatchRunState.RUNNING], 60, "the run started")
+
+
 def exited(pid: int) -> bool:
     """The process has ended (a zombie until its parent waits for it counts)."""
     try:
@@ -153,8 +159,7 @@ async def test_a_process_stopped_by_sigterm_hands_its_matching_back_and_another_
     # Claims that last ten minutes: the next process could take the run over only that late, had it not been
     # handed back.
     async with serving(database_url, fake, tmp_path, lease=600) as (pid, url):
-        assert (await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")).status == 200
-        await until(lambda: [r.state for r in runs(database_url)] == [MatchRunState.RUNNING], 60, "the run started")
+        await a_match_running(database_url, fake, url)
         os.kill(pid, signal.SIGTERM)  # as a service manager stops it
         await until(lambda: exited(pid), 60, "the process ended")
     assert [(r.state, r.attempts) for r in runs(database_url)] == [(MatchRunState.QUEUED, 0)]
@@ -169,8 +174,7 @@ async def test_a_process_killed_in_the_middle_of_a_matching_blocks_nothing_and_t
 ) -> None:
     a_programme(database_url, 800)
     async with serving(database_url, fake, tmp_path, lease=2) as (pid, url):
-        assert (await SlackSender(url, SIGNING_SECRET, fake).command(COORDINATOR, "match")).status == 200
-        await until(lambda: [r.state for r in runs(database_url)] == [MatchRunState.RUNNING], 60, "the run started")
+        await a_match_running(database_url, fake, url)
         os.kill(pid, signal.SIGKILL)
     async with serving(database_url, fake, tmp_path, lease=2) as (_, url):
         # Asked again meanwhile: the same run, which the new process takes over once the dead one's claim ends.

@@ -9,7 +9,6 @@
 Names are unique within commands, within buttons, and within forms.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -17,6 +16,7 @@ from typing import ClassVar
 from bot.commands import Command, command_word, help_reply
 from bot.context import Ctx
 from bot.guards import Guard
+from bot.ids import read_id as read_id  # where the service and the tests read ids
 from bot.lifecycle import booking, nudges, pulses, surveys
 from bot.lifecycle import commands as lifecycle
 from bot.pairing import adjust, confirm, members, preview, rematch_decision, runs
@@ -51,6 +51,16 @@ class PressOn:
 
     name: str
     run: Callable[[Ctx, int], Outcome]
+    guard: Guard = ANYONE
+
+
+@dataclass(frozen=True)
+class ProposalPress:
+    """A preview's button about one proposed pair: its value names the pair and its members (bot/pairing/shown.py),
+    and the rule gets the pair's id and those members, None from a preview posted before they were named."""
+
+    name: str
+    run: Callable[[Ctx, int, tuple[int, int] | None], Outcome]
     guard: Guard = ANYONE
 
 
@@ -99,7 +109,7 @@ class Answers:
     guard: Guard = ANYONE
 
 
-Button = Press | PressOn | PairPress | Answers
+Button = Press | PressOn | ProposalPress | PairPress | Answers
 Form = Submit | SubmitOn | PairSubmit
 Route = Command | Button | Form
 
@@ -195,8 +205,8 @@ ROUTES: tuple[Route, ...] = (
     Press("match.run", runs.start_again, COORDINATOR),
     Press("match.csv", preview.csv_file, COORDINATOR),
     Press("match.confirm", confirm.confirm, COORDINATOR),
-    PressOn("match.pin", adjust.pin, COORDINATOR),
-    PressOn("match.forbid", adjust.forbid, COORDINATOR),
+    ProposalPress("match.pin", adjust.pin, COORDINATOR),
+    ProposalPress("match.forbid", adjust.forbid, COORDINATOR),
     # A pair's own conversation: its two members only.
     PairPress("pair.commit", members.commit),
     PairPress("pair.objectives", members.objectives_form),
@@ -236,10 +246,10 @@ ROUTES: tuple[Route, ...] = (
 
 COMMANDS: dict[str, Command] = {r.name: r for r in ROUTES if isinstance(r, Command)}
 ALIASES: dict[str, Command] = {alias: c for c in COMMANDS.values() for alias in c.aliases}
-BUTTONS: dict[str, Button] = {r.name: r for r in ROUTES if isinstance(r, Press | PressOn | PairPress | Answers)}
+BUTTONS: dict[str, Button] = {
+    r.name: r for r in ROUTES if isinstance(r, Press | PressOn | ProposalPress | PairPress | Answers)
+}
 FORMS: dict[str, Form] = {r.name: r for r in ROUTES if isinstance(r, Submit | SubmitOn | PairSubmit)}
-# The largest id a button or form may carry: ids are 32-bit integers in the database.
-LARGEST_ID = 2**31 - 1
 
 
 def command(word: str) -> Command | None:
@@ -272,13 +282,3 @@ def renamed(action: str, values: list[str]) -> tuple[str, list[str]]:
         name, _, words = values[0].strip().partition(" ")
         return COMMAND_BUTTON + name, [words]
     return action, values
-
-
-def read_id(value: object) -> int | None:
-    """The id a button or a form carries, or None when it is not one (missing, not a number, out of range).
-
-    ASCII digits only: `int()` also reads "١٢" and `isdigit()` is true of "⓵"; neither is an id we wrote."""
-    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]{0,9}", value):
-        return None
-    number = int(value)
-    return number if number <= LARGEST_ID else None

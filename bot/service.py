@@ -20,7 +20,7 @@ from bot.i18n import normalize_locale, translator
 from bot.lifecycle import booking, meeting, retention
 from bot.lifecycle import tick as lifecycle
 from bot.outbox import queue as outbox
-from bot.pairing import runs
+from bot.pairing import runs, shown
 from bot.parse import parse_agreement
 from bot.parse import words as split_words
 from bot.people import tr_for
@@ -370,6 +370,9 @@ def _pressed(ctx: Ctx, action: str, values: list[str]) -> Outcome:
         case routes.PressOn():
             number = routes.read_id(value)
             return _no_longer(ctx) if number is None else route.run(ctx, number)
+        case routes.ProposalPress():
+            found = shown.read(value)
+            return _no_longer(ctx) if found is None else route.run(ctx, *found)
         case routes.PairPress():
             pair = _member_of(ctx, value)
             return pair if isinstance(pair, Outcome) else route.run(ctx, pair)

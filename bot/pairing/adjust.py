@@ -25,9 +25,9 @@ FORBID_USAGE = "match forbid @mentor @mentee"
 UNFORBID_USAGE = "match unforbid @mentor @mentee"
 
 
-def pin(ctx: Ctx, pair_id: int) -> Outcome:
+def pin(ctx: Ctx, pair_id: int, members: tuple[int, int] | None = None) -> Outcome:
     hold(ctx)
-    pair = _proposed(ctx, pair_id)
+    pair = _proposed(ctx, pair_id, members)
     if pair is None:
         return _gone(ctx)
     pair.pinned = not pair.pinned
@@ -35,11 +35,11 @@ def pin(ctx: Ctx, pair_id: int) -> Outcome:
     return preview.page(ctx, rank // preview.PAGE + 1)
 
 
-def forbid(ctx: Ctx, pair_id: int) -> Outcome:
+def forbid(ctx: Ctx, pair_id: int, members: tuple[int, int] | None = None) -> Outcome:
     """The Forbid button: the pair is never proposed again in this programme; the new proposal says so first,
     with an Undo button and the command that lifts it."""
     hold(ctx)
-    pair = _proposed(ctx, pair_id)
+    pair = _proposed(ctx, pair_id, members)
     if pair is None:
         return _gone(ctx)
     _add_forbid(ctx, pair.mentor_id, pair.mentee_id)
@@ -336,10 +336,14 @@ def _room(ctx: Ctx, pool: Pool, mentor_user: str, ignore: tuple[Pair, ...] = ())
     return taken < int(enrollment.answers.get("capacity", 1))
 
 
-def _proposed(ctx: Ctx, pair_id: int) -> Pair | None:
+def _proposed(ctx: Ctx, pair_id: int, members: tuple[int, int] | None = None) -> Pair | None:
+    """The proposed pair a preview's button names, if it is still proposed, with the members it showed (when the
+    button names them: bot/pairing/shown.py)."""
     pair = queries.get_pair(ctx.session, ctx.workspace_id, pair_id)
     if pair is None or pair.status != PairStatus.PROPOSED or pair.programme_id != ctx.programme_id:
         return None
+    if members is not None and (pair.mentor_id, pair.mentee_id) != members:
+        return None  # another pair, proposed since under the id of the one shown
     return pair
 
 

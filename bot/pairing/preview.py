@@ -7,6 +7,7 @@ from bot import csvfile
 from bot.context import Ctx, known
 from bot.pairing import pair as pair_status
 from bot.pairing.reasons import pair_reasons, shared_topics, unmatched_reason
+from bot.pairing.shown import value as button_value
 from bot.people import named, named_by_user_id
 from bot.replies import say
 from bot.ui import Block, Button, Buttons, Fields, File, Header, Message, Outcome, Text, message
@@ -105,6 +106,7 @@ def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None, run: MatchRun 
         mentor, mentee = answers.get(pair.mentor_id, {}), answers.get(pair.mentee_id, {})
         reasons = pair_reasons(tr, components.get(pair.id, {}), mentor, mentee)
         pin = " · " + tr("pinned") if pair.pinned else ""
+        shown_value = button_value(pair.id, pair.mentor_id, pair.mentee_id)
         blocks.append(
             Text(
                 f"*{rank}.* {named(members[pair.mentor_id])} → {named(members[pair.mentee_id])} · "
@@ -114,8 +116,8 @@ def show(ctx: Ctx, number: int, enrolled: Enrolled | None = None, run: MatchRun 
         blocks.append(
             Buttons(
                 (
-                    Button(tr("Unpin") if pair.pinned else tr("Pin"), "match.pin", str(pair.id)),
-                    Button(tr("Forbid"), "match.forbid", str(pair.id), style="danger"),
+                    Button(tr("Unpin") if pair.pinned else tr("Pin"), "match.pin", shown_value),
+                    Button(tr("Forbid"), "match.forbid", shown_value, style="danger"),
                 )
             )
         )

@@ -11,7 +11,7 @@ from bot.recipients import ToCaller
 from bot.service import Passerelle
 from bot.ui import Buttons, Outcome, Reply, mention
 from storage.models import Enrollment, Forbidden, Pair, Person, RematchRequest
-from tests.bot.dialog import Dialog, Queued, flat, last_id, queued
+from tests.bot.dialog import Dialog, Queued, buttons, flat, last_id, queued
 from tests.bot.volunteers import MENTEE, MENTOR, a_volunteer, named
 from tests.conftest import Clock
 
@@ -342,3 +342,26 @@ def test_erasing_the_member_who_asked_erases_the_request_and_end_says_it_is_gone
     with Session(bot.engine) as session:
         assert session.exec(select(RematchRequest)).all() == []
     assert "This request is no longer there" in flat(press(bot, coordinator, notice, "End the pair").replies[0].message)
+
+
+def test_a_button_of_an_older_preview_never_acts_on_a_pair_proposed_since_under_the_same_id(
+    bot: Passerelle, clock: Clock, coordinator: Dialog
+) -> None:
+    a_volunteer(bot, "UMENTOR1", clock.now, MENTOR)
+    a_volunteer(bot, "UMENTEE1", clock.now, MENTEE)
+    a_volunteer(bot, "UMENTEE2", clock.now, MENTEE, topics=["dei"], levels={"dei": 2})
+    coordinator.command("match")
+    forbid = buttons(coordinator.last)["Forbid"]  # on the preview, for the one pair proposed
+    [shown] = pairs(bot, "proposed")
+    with Session(bot.engine) as session:
+        paired = session.get(Person, shown.mentee_id)
+        other = "UMENTEE2" if paired is not None and paired.user_id == "UMENTEE1" else "UMENTEE1"
+    coordinator.command(f"pair {mention('UMENTOR1')} {mention(other)}")  # the mentor's one place: replaced
+    [now] = pairs(bot, "proposed")
+    assert now.mentee_id != shown.mentee_id
+    assert now.id == shown.id or bot.engine.dialect.name != "sqlite"  # SQLite gives the deleted row's id again
+    refused = bot.pressed(coordinator.actor, forbid.action, [forbid.value], clock.now)
+    assert "That pair is no longer in the proposal" in flat(refused.replies[0].message)
+    with Session(bot.engine) as session:
+        assert session.exec(select(Forbidden)).all() == []
+    assert [(p.id, p.mentee_id) for p in pairs(bot, "proposed")] == [(now.id, now.mentee_id)]

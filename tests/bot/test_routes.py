@@ -189,7 +189,11 @@ def test_only_the_two_members_of_a_live_pair_pass_its_guard(bot: Passerelle, clo
 
 # -- values that are not what the route takes ---------------------------------------------------------------------
 
-ID_ROUTES = [r for r in routes.ROUTES if isinstance(r, routes.PressOn | routes.PairPress | routes.PairSubmit)]
+ID_ROUTES = [
+    r
+    for r in routes.ROUTES
+    if isinstance(r, routes.PressOn | routes.ProposalPress | routes.PairPress | routes.PairSubmit)
+]
 
 
 @pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{type(r).__name__}:{r.name}")

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot import routes
 from bot.commands import Command
+from bot.pairing import shown as proposal_button
 from bot.service import Passerelle
 from bot.ui import Buttons, Choice, DateInput, Form, Message, Outcome, PersonChoice, TextInput, channel_ref
 from storage.models import Pair, PairStatus, Person, Pulse, Survey
@@ -158,6 +159,9 @@ def takes(route: routes.Route, value: str) -> bool:
             return value == ""
         case routes.PressOn() | routes.PairPress():
             return routes.read_id(value) is not None
+        case routes.ProposalPress():
+            found = proposal_button.read(value)
+            return found is not None and found[1] is not None  # the members it shows, named
         case _:
             return isinstance(route, Command | routes.Answers)
 

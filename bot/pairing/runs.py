@@ -3,14 +3,14 @@
 Asking writes a queued run (under the programme's lock, so two coordinators asking at once get one run) and
 answers at once with how long it should take. A worker claims the run in one short transaction; then, in a process
 of its own (bot/pairing/worker.py), the pool is read in a transaction that locks nothing, matched, and the
-proposal, the run and its preview to the outbox are written in one short transaction. The claim lasts `lease` and
-is renewed while the matching runs: a worker that dies leaves it to expire, and another takes the run over. A run
-that lost its claim (taken over, or superseded by a forbid) writes nothing: a newer run's proposal is never
-overwritten by an older one's.
+proposal, then the run's end and its preview to the outbox, are written in short transactions (`finish`). The
+claim lasts `lease` and is renewed while the matching runs: a worker that dies leaves it to expire, and another
+takes the run over. A run that lost its claim (taken over, or superseded by a forbid) writes nothing: a newer
+run's proposal is never overwritten by an older one's.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -172,11 +172,11 @@ def make(engine: Engine, claim: Claim, now: datetime, clock: Callable[[], dateti
     written as of `clock()` (by default `now` still: a run made at once, in tests and the console)."""
     began = time.monotonic()
     job = read(engine, claim, now)
-    read_in = time.monotonic() - began
+    was_read = time.monotonic()
     proposal = matched(job)
-    matched_in = time.monotonic() - began - read_in
-    written = finish(engine, job, proposal, clock() if clock else now, read_in + matched_in)
-    return Made(written, len(job.person_ids), read_in, matched_in, time.monotonic() - began - read_in - matched_in)
+    was_matched = time.monotonic()
+    written = finish(engine, job, proposal, clock() if clock else now, was_matched - began)
+    return Made(written, len(job.person_ids), was_read - began, was_matched - was_read, time.monotonic() - was_matched)
 
 
 def renew(engine: Engine, claim: Claim, now: datetime, lease: timedelta = LEASE) -> bool:
@@ -246,13 +246,8 @@ def _compose(engine: Engine, claim: Claim, now: datetime, enrolled: preview.Enro
             return {}
         ctx = _ctx(session, run, now)
         watchers = queries.people_by_id(session, run.workspace_id, run.watchers).values()
-        return {tr.locale: preview.show(replace(ctx, tr=tr), 1, enrolled, run) for tr in _readings(ctx, watchers)}
-
-
-def _readings(ctx: Ctx, people: Iterable[Person]) -> list[Tr]:
-    """The languages these people read the bot in, once each."""
-    found = {tr.locale: tr for tr in (tr_for(person, ctx.programme) for person in people)}
-    return list(found.values())
+        readings = {tr.locale: tr for tr in (tr_for(person, ctx.programme) for person in watchers)}
+        return {locale: preview.show(replace(ctx, tr=tr), 1, enrolled, run) for locale, tr in readings.items()}
 
 
 def fail(engine: Engine, claim: Claim, now: datetime) -> None:
